@@ -1,0 +1,43 @@
+# Thin wrapper over CMake for the common targets. The real build is CMakeLists.txt.
+BUILD ?= build
+JOBS  ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-valgrind asan demo install clean format
+
+all: build
+
+deps:
+	./scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The README's test command: install what is missing, build, run every test.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The module's integration tests again, with redis-server under valgrind (slow; leaks are errors).
+test-valgrind: build
+	cd $(BUILD) && LOCUS_TEST_VALGRIND=1 ctest --output-on-failure -L valgrind
+
+# A separate tree with ASan/UBSan.
+asan:
+	cmake -S . -B build-asan -DLOCUS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+demo: deps build
+	./scripts/demo
+
+install: build
+	cmake --install $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) build-asan
