@@ -1,0 +1,26 @@
+/* Module configuration: the arguments given to --loadmodule (THREADS_PER_QUEUE n, ...). One table
+ * describes every option; parsing, validation and the error messages come from it. */
+#ifndef LOCUS_MODULE_CONFIG_H
+#define LOCUS_MODULE_CONFIG_H
+
+#include <stddef.h>
+
+#include "parsing/args.h"
+
+typedef struct module_config {
+    long long threads_per_queue;     /* worker threads per device queue */
+    long long inter_op_parallelism;  /* passed to the backends; 0 = backend default */
+    long long intra_op_parallelism;
+    long long model_chunk_size;      /* bytes per chunk when replying or persisting model blobs */
+    char backends_path[1024];        /* where backend shared objects are looked up */
+} module_config;
+
+extern module_config g_config;
+
+/* Reset to defaults. */
+void config_defaults(module_config *c);
+/* Apply "NAME VALUE" pairs. Returns NULL on success, else a message naming the bad option, written into
+ * err (errlen bytes). */
+const char *config_apply(module_config *c, int argc, const arg_view *argv, char *err, size_t errlen);
+
+#endif

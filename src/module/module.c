@@ -1,0 +1,54 @@
+/* locus_ai.so: entry point of the module. Registers the data types and the command table, and reads the
+ * load-time options. Everything else lives in the folders beside this file. */
+#include <stdio.h>
+
+#include "commands/tensor_cmds.h"
+#include "config.h"
+#include "locus/locus_version.h"
+#include "rdb/tensor_type.h"
+#include "redismodule_api.h"
+
+#define MODULE_NAME "ai"
+
+static const struct {
+    const char *name;
+    RedisModuleCmdFunc fn;
+    const char *flags;
+    int firstkey, lastkey, keystep;
+} commands[] = {
+    {"AI.TENSORSET", cmd_tensorset, "write deny-oom", 1, 1, 1},
+    {"AI.TENSORGET", cmd_tensorget, "readonly", 1, 1, 1},
+};
+
+__attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv,
+                                                              int argc) {
+    /* The version Redis shows in MODULE LIST: 0x00MMmmpp read as decimal MMmmpp. */
+    int version = LOCUS_VERSION_MAJOR * 10000 + LOCUS_VERSION_MINOR * 100 + LOCUS_VERSION_PATCH;
+    if (rm_api_init(ctx, MODULE_NAME, version) != REDISMODULE_OK)
+        return REDISMODULE_ERR;
+
+    config_defaults(&g_config);
+    arg_view views[argc > 0 ? argc : 1];
+    for (int i = 0; i < argc; i++)
+        views[i].ptr = RedisModule_StringPtrLen(argv[i], &views[i].len);
+    char err[256];
+    if (config_apply(&g_config, argc, views, err, sizeof err) != NULL) {
+        RedisModule_Log(ctx, "warning", "locus_ai: bad load argument: %s", err);
+        return REDISMODULE_ERR;
+    }
+
+    if (tensor_type_register(ctx) != REDISMODULE_OK) {
+        RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s data type", TENSOR_TYPE_NAME);
+        return REDISMODULE_ERR;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (RedisModule_CreateCommand(ctx, commands[i].name, commands[i].fn, commands[i].flags, commands[i].firstkey,
+                                      commands[i].lastkey, commands[i].keystep) != REDISMODULE_OK) {
+            RedisModule_Log(ctx, "warning", "locus_ai: could not register %s", commands[i].name);
+            return REDISMODULE_ERR;
+        }
+    }
+    RedisModule_Log(ctx, "notice", "locus_ai %s loaded (threads per queue %lld)", LOCUS_VERSION_STRING,
+                    g_config.threads_per_queue);
+    return REDISMODULE_OK;
+}

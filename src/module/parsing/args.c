@@ -1,0 +1,145 @@
+/* Argument parsing for the tensor commands (see args.h). */
+#include "args.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+bool arg_is(arg_view a, const char *keyword) {
+    return strlen(keyword) == a.len && strncasecmp(a.ptr, keyword, a.len) == 0;
+}
+
+bool arg_to_int64(arg_view a, int64_t *out) {
+    char buf[32];
+    if (a.len == 0 || a.len >= sizeof buf)
+        return false;
+    memcpy(buf, a.ptr, a.len);
+    buf[a.len] = '\0';
+    const char *p = buf[0] == '-' ? buf + 1 : buf;
+    if (*p == '\0')
+        return false;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    if (errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool arg_to_double(arg_view a, double *out) {
+    char buf[128];
+    if (a.len == 0 || a.len >= sizeof buf)
+        return false;
+    memcpy(buf, a.ptr, a.len);
+    buf[a.len] = '\0';
+    if (buf[0] == ' ' || buf[0] == '\t' || buf[0] == '\n')
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (*end != '\0' || isnan(v) || (errno == ERANGE && isinf(v)))
+        return false;
+    *out = v;
+    return true;
+}
+
+const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out) {
+    if (argc < 4)
+        return "ERR wrong number of arguments for 'AI.TENSORSET' command";
+    memset(out, 0, sizeof *out);
+    out->dims = dims_buf;
+    out->dtype = dtype_by_name(argv[2].ptr, argv[2].len);
+    if (out->dtype == NULL)
+        return "ERR invalid data type";
+
+    size_t len = 1;
+    int pos = 3;
+    for (; pos < argc; pos++) {
+        if (arg_is(argv[pos], "BLOB")) {
+            if (argc - 1 - pos != 1)
+                return "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' "
+                       "command";
+            out->fmt = TENSOR_DATA_BLOB;
+            out->data_pos = pos + 1;
+            break;
+        }
+        if (arg_is(argv[pos], "VALUES")) {
+            out->fmt = TENSOR_DATA_VALUES;
+            out->data_pos = pos + 1;
+            out->nvalues = argc - 1 - pos;
+            break;
+        }
+        int64_t d;
+        if (!arg_to_int64(argv[pos], &d) || d <= 0)
+            return "ERR invalid or negative value found in tensor shape";
+        if (__builtin_mul_overflow(len, (size_t)d, &len))
+            return "ERR tensor shape is too large: the number of elements overflows";
+        out->dims[out->ndims++] = d;
+    }
+    if (__builtin_mul_overflow(len, (size_t)out->dtype->size, &out->nbytes) || out->nbytes > (size_t)INT64_MAX)
+        return "ERR tensor shape is too large: the byte size overflows";
+    out->len = len;
+    if (out->fmt == TENSOR_DATA_VALUES && (size_t)out->nvalues != len)
+        return "ERR wrong number of values was given in 'AI.TENSORSET' command";
+    return NULL;
+}
+
+const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out) {
+    if (argc < 2 || argc > 4)
+        return "ERR wrong number of arguments for 'AI.TENSORGET' command";
+    unsigned fmt = 0;
+    if (argc == 2) {
+        *fmt_out = TENSOR_GET_META | TENSOR_GET_BLOB;
+        return NULL;
+    }
+    for (int i = 2; i < argc; i++) {
+        unsigned bit = arg_is(argv[i], "META")     ? TENSOR_GET_META
+                       : arg_is(argv[i], "BLOB")   ? TENSOR_GET_BLOB
+                       : arg_is(argv[i], "VALUES") ? TENSOR_GET_VALUES
+                                                   : 0;
+        if (bit == 0)
+            return "ERR unsupported data format";
+        if (fmt & bit)
+            return "ERR the same format was given twice";
+        fmt |= bit;
+    }
+    if ((fmt & TENSOR_GET_BLOB) && (fmt & TENSOR_GET_VALUES))
+        return "ERR both BLOB and VALUES specified";
+    *fmt_out = fmt;
+    return NULL;
+}
+
+bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
+                         size_t errlen) {
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        if (dt->kind == DTYPE_KIND_FLOAT) {
+            double v;
+            ok = arg_to_double(vals[i], &v);
+            /* A finite double beyond FLT_MAX would silently become inf in a FLOAT tensor. */
+            if (ok && dt->code == DTYPE_FLOAT && isfinite(v) && fabs(v) > FLT_MAX)
+                ok = false;
+            if (ok)
+                dtype_set_double(dt, data, i, v);
+        } else {
+            int64_t v;
+            ok = arg_to_int64(vals[i], &v) && v >= dt->min && v <= dt->max;
+            if (ok)
+                dtype_set_int(dt, data, i, v);
+        }
+        if (!ok) {
+            int shown = vals[i].len > 40 ? 40 : (int)vals[i].len;
+            snprintf(err, errlen, "ERR invalid value: '%.*s%s' (value %zu) is not a valid %s", shown,
+                     vals[i].ptr, vals[i].len > 40 ? "..." : "", i + 1, dt->name);
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,54 @@
+/* Pure argument parsing for module commands. Handlers turn their RedisModuleString arguments into
+ * `arg_view`s (pointer + length, no copy) and call these functions, which know nothing of Redis and are
+ * unit-tested by feeding them strings.
+ *
+ * Error convention: functions return NULL on success or a static error string ready to be sent as the
+ * error reply (RedisAI's wording where RedisAI defines one). */
+#ifndef LOCUS_MODULE_ARGS_H
+#define LOCUS_MODULE_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../tensor/dtype.h"
+
+typedef struct arg_view {
+    const char *ptr;
+    size_t len;
+} arg_view;
+
+/* Strict decimal integer: optional '-', digits only, no spaces, no overflow. */
+bool arg_to_int64(arg_view a, int64_t *out);
+/* Strict floating point as strtod reads it, whole string consumed; NaN is refused, inf accepted. */
+bool arg_to_double(arg_view a, double *out);
+/* Case-insensitive keyword comparison. */
+bool arg_is(arg_view a, const char *keyword);
+
+typedef enum { TENSOR_DATA_NONE, TENSOR_DATA_BLOB, TENSOR_DATA_VALUES } tensor_data_fmt;
+
+/* AI.TENSORSET key TYPE d1 .. dn [BLOB data | VALUES v1 .. vk] */
+typedef struct tensor_set_args {
+    const dtype_info *dtype;
+    int ndims;
+    int64_t *dims;  /* the caller's buffer (at least argc entries) */
+    size_t len;     /* number of elements, product of dims (1 for a scalar) */
+    size_t nbytes;  /* len * element size */
+    tensor_data_fmt fmt;
+    int data_pos;   /* index in argv of the blob or of the first value */
+    int nvalues;
+} tensor_set_args;
+
+/* argv[0] is the command name, argv[1] the key. `dims_buf` must hold argc entries. */
+const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out);
+
+/* AI.TENSORGET key [META] [BLOB | VALUES]; without a format the reply is META + BLOB (as RedisAI). */
+enum { TENSOR_GET_META = 1, TENSOR_GET_BLOB = 2, TENSOR_GET_VALUES = 4 };
+const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
+
+/* Parse `n` VALUES into `data` (len n of the given type), range-checked for the type. On error writes
+ * a message naming the offending value into `err` (size errlen) and returns false. */
+bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
+                         size_t errlen);
+
+#endif

@@ -1,0 +1,133 @@
+/* The AI_TENSOR data type and its persistence (see tensor_type.h). */
+#include "tensor_type.h"
+
+#include <stdio.h>
+#include <string.h>
+
+RedisModuleType *TensorType = NULL;
+
+/* Dims beyond this are treated as a corrupt file rather than trusted. */
+#define TENSOR_RDB_MAX_DIMS 4096
+
+/* ---- version 10 ---- */
+
+static void save_v10(RedisModuleIO *io, const tensor *t) {
+    RedisModule_SaveUnsigned(io, (uint64_t)t->dtype->code);
+    RedisModule_SaveUnsigned(io, (uint64_t)t->ndims);
+    for (int i = 0; i < t->ndims; i++)
+        RedisModule_SaveUnsigned(io, (uint64_t)t->shape[i]);
+    RedisModule_SaveStringBuffer(io, t->data, t->nbytes);
+}
+
+static bool io_failed(RedisModuleIO *io) {
+    return RedisModule_IsIOError != NULL && RedisModule_IsIOError(io);
+}
+
+static void *load_v10(RedisModuleIO *io) {
+    uint64_t code = RedisModule_LoadUnsigned(io);
+    uint64_t ndims = RedisModule_LoadUnsigned(io);
+    if (io_failed(io))
+        return NULL;
+    const dtype_info *dt = dtype_by_code(code);
+    if (dt == NULL || ndims > TENSOR_RDB_MAX_DIMS) {
+        RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (dtype code %llu, %llu dims)",
+                               (unsigned long long)code, (unsigned long long)ndims);
+        return NULL;
+    }
+    int64_t dims[ndims > 0 ? ndims : 1];
+    size_t len = 1;
+    bool overflow = false;
+    for (uint64_t i = 0; i < ndims; i++) {
+        uint64_t d = RedisModule_LoadUnsigned(io);
+        dims[i] = (int64_t)d;
+        overflow |= d == 0 || d > INT64_MAX || __builtin_mul_overflow(len, (size_t)d, &len);
+    }
+    size_t nbytes = 0;
+    overflow |= __builtin_mul_overflow(len, (size_t)dt->size, &nbytes);
+    size_t blen = 0;
+    char *buf = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &blen);
+    if (io_failed(io) || buf == NULL || overflow || blen != nbytes) {
+        if (!io_failed(io))
+            RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (shape and %zu data bytes disagree)",
+                                   blen);
+        RedisModule_Free(buf);
+        return NULL;
+    }
+    return tensor_adopt_buffer(dt, (int)ndims, dims, len, nbytes, buf);
+}
+
+/* ---- dispatch tables: every version keeps its decoder ---- */
+
+static const struct {
+    int encver;
+    void *(*load)(RedisModuleIO *io);
+} decoders[] = {
+    {TENSOR_ENCVER_V10, load_v10},
+};
+
+void tensor_rdb_save(RedisModuleIO *io, void *value) {
+    save_v10(io, value);
+}
+
+void *tensor_rdb_load(RedisModuleIO *io, int encver) {
+    for (size_t i = 0; i < sizeof decoders / sizeof decoders[0]; i++)
+        if (decoders[i].encver == encver)
+            return decoders[i].load(io);
+    RedisModule_LogIOError(io, "warning",
+                           "AI_TENSOR: encoding version %d is unknown to this locus_ai (it reads %d to %d)%s",
+                           encver, TENSOR_ENCVER_V10, TENSOR_ENCVER_CURRENT,
+                           encver < TENSOR_ENCVER_V10 ? "; versions below 10 were written by RedisAI" : "");
+    return NULL;
+}
+
+/* ---- other callbacks ---- */
+
+static void tensor_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
+    tensor *t = value;
+    RedisModuleString *dims[t->ndims > 0 ? t->ndims : 1];
+    for (int i = 0; i < t->ndims; i++)
+        dims[i] = RedisModule_CreateStringFromLongLong(NULL, t->shape[i]);
+    RedisModule_EmitAOF(aof, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
+                        t->data, t->nbytes);
+    for (int i = 0; i < t->ndims; i++)
+        RedisModule_FreeString(NULL, dims[i]);
+}
+
+static void tensor_digest(RedisModuleDigest *md, void *value) {
+    tensor *t = value;
+    RedisModule_DigestAddStringBuffer(md, t->dtype->name, strlen(t->dtype->name));
+    for (int i = 0; i < t->ndims; i++)
+        RedisModule_DigestAddLongLong(md, t->shape[i]);
+    RedisModule_DigestAddStringBuffer(md, t->data, t->nbytes);
+    RedisModule_DigestEndSequence(md);
+}
+
+static size_t tensor_mem(const void *value) {
+    return tensor_mem_usage(value);
+}
+
+static void tensor_free(void *value) {
+    tensor_release(value);
+}
+
+/* Tensors are immutable, so a COPY shares the object. */
+static void *tensor_copy(RedisModuleString *from, RedisModuleString *to, const void *value) {
+    (void)from;
+    (void)to;
+    return tensor_retain((tensor *)value);
+}
+
+int tensor_type_register(RedisModuleCtx *ctx) {
+    RedisModuleTypeMethods methods = {
+        .version = REDISMODULE_TYPE_METHOD_VERSION_USED,
+        .rdb_load = tensor_rdb_load,
+        .rdb_save = tensor_rdb_save,
+        .aof_rewrite = tensor_aof_rewrite,
+        .mem_usage = tensor_mem,
+        .digest = tensor_digest,
+        .free = tensor_free,
+        .copy = tensor_copy,
+    };
+    TensorType = RedisModule_CreateDataType(ctx, TENSOR_TYPE_NAME, TENSOR_ENCVER_CURRENT, &methods);
+    return TensorType != NULL ? REDISMODULE_OK : REDISMODULE_ERR;
+}

@@ -1,0 +1,26 @@
+/* The AI_TENSOR Redis data type: registration, RDB encoders/decoders, AOF rewrite, digest, memory usage,
+ * COPY and free callbacks.
+ *
+ * RDB encodings are versioned. Every version ever written keeps its decoder here, so a file written by any
+ * earlier Locus loads in every later one. RedisAI wrote versions 0 to 4 of a type with the same name; our
+ * encodings start at 10, so such a file is refused with a message instead of being misread. */
+#ifndef LOCUS_MODULE_TENSOR_TYPE_H
+#define LOCUS_MODULE_TENSOR_TYPE_H
+
+#include "../redismodule_api.h"
+#include "../tensor/tensor.h"
+
+#define TENSOR_TYPE_NAME "AI_TENSOR"
+#define TENSOR_ENCVER_V10 10 /* dtype code, ndims, dims, data as one string */
+#define TENSOR_ENCVER_CURRENT TENSOR_ENCVER_V10
+
+extern RedisModuleType *TensorType;
+
+/* Register the data type; REDISMODULE_OK or REDISMODULE_ERR. */
+int tensor_type_register(RedisModuleCtx *ctx);
+
+/* The RDB codec, exposed for the unit tests (which drive it through stand-in IO functions). */
+void tensor_rdb_save(RedisModuleIO *io, void *value);
+void *tensor_rdb_load(RedisModuleIO *io, int encver);
+
+#endif

@@ -1,0 +1,325 @@
+/* Test fixture implementation (see server.h). */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int lt_failures = 0, lt_checks = 0;
+
+#define MAX_SERVERS 16
+static lt_server *live[MAX_SERVERS];
+static bool hooks_installed;
+
+static void kill_all(void) {
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        if (live[i] && live[i]->pid > 0) {
+            kill(live[i]->pid, SIGKILL);
+            waitpid(live[i]->pid, NULL, 0);
+            if (live[i]->own_dir)
+                lt_rmtree(live[i]->dir);
+            live[i]->pid = 0;
+        }
+        live[i] = NULL;
+    }
+}
+
+static void on_signal(int sig) {
+    kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_hooks(void) {
+    if (hooks_installed)
+        return;
+    hooks_installed = true;
+    atexit(kill_all);
+    int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM, SIGINT, SIGHUP, SIGALRM};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], on_signal);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int lt_free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        perror("lt_free_port");
+        exit(1);
+    }
+    int port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+void lt_rmtree(const char *dir) {
+    if (dir == NULL || dir[0] == '\0' || strncmp(dir, "/tmp/", 5) != 0)
+        return; /* only ever delete what we made under /tmp */
+    pid_t p = fork();
+    if (p == 0) {
+        execlp("rm", "rm", "-rf", dir, (char *)NULL);
+        _exit(127);
+    }
+    if (p > 0)
+        waitpid(p, NULL, 0);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_log_tail(const char *path) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "tail -n 20 '%s' 1>&2", path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "(no log at %s)\n", path);
+}
+
+static int try_start(lt_server *s, const lt_server_opts *o) {
+    const char *module = o->module ? o->module : getenv("LOCUS_MODULE_PATH");
+    s->port = lt_free_port();
+    snprintf(s->log, sizeof s->log, "%s/redis-%d.log", s->dir, s->port);
+    snprintf(s->vglog, sizeof s->vglog, "%s/valgrind-%d.log", s->dir, s->port);
+
+    const char *args[96];
+    int n = 0;
+    char portbuf[16], vglogarg[320];
+    snprintf(portbuf, sizeof portbuf, "%d", s->port);
+    if (s->valgrind) {
+        snprintf(vglogarg, sizeof vglogarg, "--log-file=%s", s->vglog);
+        args[n++] = "valgrind";
+        args[n++] = "--leak-check=full";
+        args[n++] = "--show-leak-kinds=definite";
+        args[n++] = "--soname-synonyms=somalloc=libjemalloc.so*";
+        args[n++] = "--num-callers=30";
+        args[n++] = vglogarg;
+    }
+    args[n++] = getenv("REDIS_PATH") ? getenv("REDIS_PATH") : "redis-server";
+    args[n++] = "--port";
+    args[n++] = portbuf;
+    args[n++] = "--bind";
+    args[n++] = "127.0.0.1";
+    args[n++] = "--dir";
+    args[n++] = s->dir;
+    args[n++] = "--logfile";
+    args[n++] = s->log;
+    args[n++] = "--save";
+    args[n++] = "";
+    args[n++] = "--enable-debug-command";
+    args[n++] = "yes";
+    args[n++] = "--daemonize";
+    args[n++] = "no";
+    char *modargs = NULL;
+    if (module != NULL && module[0] != '\0') {
+        args[n++] = "--loadmodule";
+        args[n++] = module;
+        if (o->module_args != NULL) {
+            modargs = strdup(o->module_args);
+            for (char *tok = strtok(modargs, " "); tok && n < 80; tok = strtok(NULL, " "))
+                args[n++] = tok;
+        }
+    }
+    for (int i = 0; i < LT_MAX_EXTRA && o->extra[i] != NULL && n < 94; i++)
+        args[n++] = o->extra[i];
+    args[n] = NULL;
+
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        execvp(args[0], (char *const *)args);
+        fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+        _exit(127);
+    }
+    free(modargs);
+    s->pid = pid;
+
+    double deadline = now_s() + (s->valgrind ? 120 : 20);
+    while (now_s() < deadline) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            s->pid = 0;
+            return -2; /* exited: maybe the port was taken; the caller retries */
+        }
+        struct timeval tv = {1, 0};
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+        if (c && !c->err) {
+            redisReply *r = redisCommand(c, "PING");
+            bool ok = r && r->type == REDIS_REPLY_STATUS;
+            bool loading = r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "LOADING", 7) == 0;
+            if (r)
+                freeReplyObject(r);
+            redisFree(c);
+            if (ok)
+                return 0;
+            (void)loading;
+        } else if (c) {
+            redisFree(c);
+        }
+        usleep(20000);
+    }
+    fprintf(stderr, "lt_server_start: server on port %d did not answer in time\n", s->port);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    s->pid = 0;
+    return -1;
+}
+
+int lt_server_start(lt_server *s, const lt_server_opts *o) {
+    static const lt_server_opts none = {0};
+    if (o == NULL)
+        o = &none;
+    install_hooks();
+    memset(s, 0, sizeof *s);
+    s->valgrind = !o->no_valgrind && getenv("LOCUS_TEST_VALGRIND") && atoi(getenv("LOCUS_TEST_VALGRIND")) != 0;
+    if (o->dir != NULL) {
+        snprintf(s->dir, sizeof s->dir, "%s", o->dir);
+    } else {
+        snprintf(s->dir, sizeof s->dir, "/tmp/locus-test-XXXXXX");
+        if (mkdtemp(s->dir) == NULL) {
+            perror("mkdtemp");
+            return -1;
+        }
+        s->own_dir = true;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int rc = try_start(s, o);
+        if (rc == 0) {
+            for (int i = 0; i < MAX_SERVERS; i++)
+                if (live[i] == NULL) {
+                    live[i] = s;
+                    break;
+                }
+            return 0;
+        }
+        if (rc == -1)
+            break;
+    }
+    fprintf(stderr, "lt_server_start: redis-server failed to start; log tail:\n");
+    print_log_tail(s->log);
+    if (s->valgrind)
+        print_log_tail(s->vglog);
+    return -1;
+}
+
+/* Valgrind verdict: errors, or definite leaks whose stack mentions the module. */
+static int valgrind_verdict(const lt_server *s) {
+    FILE *f = fopen(s->vglog, "r");
+    if (f == NULL) {
+        fprintf(stderr, "valgrind log %s missing\n", s->vglog);
+        return -1;
+    }
+    char line[1024];
+    int rc = 0;
+    bool in_leak = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "definitely lost in loss record"))
+            in_leak = true;
+        else if (in_leak && strstr(line, "==") && strlen(line) < 16)
+            in_leak = false;
+        if (in_leak && strstr(line, "locus_ai")) {
+            fprintf(stderr, "valgrind: module leak: %s", line);
+            rc = -1;
+            in_leak = false;
+        }
+        if (strstr(line, "Invalid read") || strstr(line, "Invalid write") || strstr(line, "uninitialised") ||
+            strstr(line, "Invalid free")) {
+            fprintf(stderr, "valgrind: %s", line);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    if (rc != 0)
+        fprintf(stderr, "valgrind: see %s\n", s->vglog);
+    return rc;
+}
+
+int lt_server_stop(lt_server *s, bool keep_dir) {
+    int rc = 0;
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        double deadline = now_s() + (s->valgrind ? 60 : 10);
+        int status = 0;
+        pid_t w = 0;
+        while ((w = waitpid(s->pid, &status, WNOHANG)) == 0 && now_s() < deadline)
+            usleep(10000);
+        if (w == 0) {
+            fprintf(stderr, "lt_server_stop: server %d ignored SIGTERM, killing\n", s->port);
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &status, 0);
+        }
+        if (s->valgrind)
+            rc = valgrind_verdict(s);
+        s->pid = 0;
+    }
+    for (int i = 0; i < MAX_SERVERS; i++)
+        if (live[i] == s)
+            live[i] = NULL;
+    if (!keep_dir && s->own_dir)
+        lt_rmtree(s->dir);
+    return rc;
+}
+
+redisContext *lt_connect(const lt_server *s) {
+    struct timeval tv = {30, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+    if (c == NULL || c->err) {
+        fprintf(stderr, "lt_connect: cannot connect to 127.0.0.1:%d: %s\n", s->port, c ? c->errstr : "oom");
+        exit(1);
+    }
+    redisSetTimeout(c, (struct timeval){s->valgrind ? 300 : 60, 0});
+    return c;
+}
+
+redisReply *lt_cmd(redisContext *c, int argc, const char **argv, const size_t *lens) {
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+    if (r == NULL) {
+        fprintf(stderr, "lt_cmd: connection lost (%s) during %s\n", c->errstr, argv[0]);
+        exit(1);
+    }
+    return r;
+}
+
+redisReply *lt_cmdf(redisContext *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (r == NULL) {
+        fprintf(stderr, "lt_cmdf: connection lost (%s) during '%s'\n", c->errstr, fmt);
+        exit(1);
+    }
+    return r;
+}
+
+int lt_report(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, lt_checks - lt_failures, lt_failures);
+    return lt_failures == 0 ? 0 : 1;
+}
