@@ -110,6 +110,7 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
         args[n++] = "--show-leak-kinds=definite";
         args[n++] = "--soname-synonyms=somalloc=libjemalloc.so*";
         args[n++] = "--num-callers=30";
+        args[n++] = "--suppressions=" LT_VALGRIND_SUPP;
         args[n++] = vglogarg;
     }
     args[n++] = getenv("REDIS_PATH") ? getenv("REDIS_PATH") : "redis-server";
@@ -229,7 +230,8 @@ int lt_server_start(lt_server *s, const lt_server_opts *o) {
     return -1;
 }
 
-/* Valgrind verdict: errors, or definite leaks whose stack mentions the module. */
+/* Valgrind verdict: any memory error, or any definite leak. Redis itself shows none at shutdown (checked
+ * with 7.0), so a definite leak is the module's; the record is printed for the reader. */
 static int valgrind_verdict(const lt_server *s) {
     FILE *f = fopen(s->vglog, "r");
     if (f == NULL) {
@@ -237,27 +239,25 @@ static int valgrind_verdict(const lt_server *s) {
         return -1;
     }
     char line[1024];
-    int rc = 0;
-    bool in_leak = false;
+    int rc = 0, leak_lines = 0;
     while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "definitely lost in loss record"))
-            in_leak = true;
-        else if (in_leak && strstr(line, "==") && strlen(line) < 16)
-            in_leak = false;
-        if (in_leak && strstr(line, "locus_ai")) {
-            fprintf(stderr, "valgrind: module leak: %s", line);
+        if (strstr(line, "definitely lost in loss record")) {
             rc = -1;
-            in_leak = false;
+            leak_lines = 8;
         }
         if (strstr(line, "Invalid read") || strstr(line, "Invalid write") || strstr(line, "uninitialised") ||
-            strstr(line, "Invalid free")) {
-            fprintf(stderr, "valgrind: %s", line);
+            strstr(line, "Invalid free") || strstr(line, "Mismatched free")) {
             rc = -1;
+            leak_lines = 8;
+        }
+        if (leak_lines > 0) {
+            fprintf(stderr, "valgrind: %s", line);
+            leak_lines--;
         }
     }
     fclose(f);
     if (rc != 0)
-        fprintf(stderr, "valgrind: see %s\n", s->vglog);
+        fprintf(stderr, "valgrind: full log kept at %s\n", s->vglog);
     return rc;
 }
 
@@ -282,8 +282,8 @@ int lt_server_stop(lt_server *s, bool keep_dir) {
     for (int i = 0; i < MAX_SERVERS; i++)
         if (live[i] == s)
             live[i] = NULL;
-    if (!keep_dir && s->own_dir)
-        lt_rmtree(s->dir);
+    if (!keep_dir && s->own_dir && rc == 0)
+        lt_rmtree(s->dir); /* a failed valgrind run keeps its log for reading */
     return rc;
 }
 

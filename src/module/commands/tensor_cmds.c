@@ -69,10 +69,10 @@ static void reply_values(RedisModuleCtx *ctx, const tensor *t) {
     RedisModule_ReplyWithArray(ctx, (long)t->len);
     if (t->dtype->kind == DTYPE_KIND_FLOAT) {
         for (size_t i = 0; i < t->len; i++)
-            RedisModule_ReplyWithDouble(ctx, dtype_get_double(t->dtype, t->data, i));
+            RedisModule_ReplyWithDouble(ctx, dtype_get_double(t->dtype, tensor_data(t), i));
     } else {
         for (size_t i = 0; i < t->len; i++)
-            RedisModule_ReplyWithLongLong(ctx, dtype_get_int(t->dtype, t->data, i));
+            RedisModule_ReplyWithLongLong(ctx, dtype_get_int(t->dtype, tensor_data(t), i));
     }
 }
 
@@ -92,7 +92,7 @@ int cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 
     if (!(fmt & TENSOR_GET_META)) {
         if (fmt & TENSOR_GET_BLOB)
-            RedisModule_ReplyWithStringBuffer(ctx, t->data, t->nbytes);
+            RedisModule_ReplyWithStringBuffer(ctx, tensor_data(t), t->nbytes);
         else
             reply_values(ctx, t);
         return REDISMODULE_OK;
@@ -106,7 +106,7 @@ int cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithLongLong(ctx, t->shape[i]);
     if (fmt & TENSOR_GET_BLOB) {
         RedisModule_ReplyWithCString(ctx, "blob");
-        RedisModule_ReplyWithStringBuffer(ctx, t->data, t->nbytes);
+        RedisModule_ReplyWithStringBuffer(ctx, tensor_data(t), t->nbytes);
     } else if (fmt & TENSOR_GET_VALUES) {
         RedisModule_ReplyWithCString(ctx, "values");
         reply_values(ctx, t);

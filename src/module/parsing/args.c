@@ -15,7 +15,7 @@ bool arg_is(arg_view a, const char *keyword) {
 
 bool arg_to_int64(arg_view a, int64_t *out) {
     char buf[32];
-    if (a.len == 0 || a.len >= sizeof buf)
+    if (a.len == 0 || a.len >= sizeof buf || memchr(a.ptr, '\0', a.len) != NULL)
         return false;
     memcpy(buf, a.ptr, a.len);
     buf[a.len] = '\0';
@@ -35,7 +35,7 @@ bool arg_to_int64(arg_view a, int64_t *out) {
 
 bool arg_to_double(arg_view a, double *out) {
     char buf[128];
-    if (a.len == 0 || a.len >= sizeof buf)
+    if (a.len == 0 || a.len >= sizeof buf || memchr(a.ptr, '\0', a.len) != NULL)
         return false;
     memcpy(buf, a.ptr, a.len);
     buf[a.len] = '\0';

@@ -16,7 +16,7 @@ static void save_v10(RedisModuleIO *io, const tensor *t) {
     RedisModule_SaveUnsigned(io, (uint64_t)t->ndims);
     for (int i = 0; i < t->ndims; i++)
         RedisModule_SaveUnsigned(io, (uint64_t)t->shape[i]);
-    RedisModule_SaveStringBuffer(io, t->data, t->nbytes);
+    RedisModule_SaveStringBuffer(io, tensor_data(t), t->nbytes);
 }
 
 static bool io_failed(RedisModuleIO *io) {
@@ -88,7 +88,7 @@ static void tensor_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void 
     for (int i = 0; i < t->ndims; i++)
         dims[i] = RedisModule_CreateStringFromLongLong(NULL, t->shape[i]);
     RedisModule_EmitAOF(aof, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
-                        t->data, t->nbytes);
+                        tensor_data(t), t->nbytes);
     for (int i = 0; i < t->ndims; i++)
         RedisModule_FreeString(NULL, dims[i]);
 }
@@ -98,7 +98,7 @@ static void tensor_digest(RedisModuleDigest *md, void *value) {
     RedisModule_DigestAddStringBuffer(md, t->dtype->name, strlen(t->dtype->name));
     for (int i = 0; i < t->ndims; i++)
         RedisModule_DigestAddLongLong(md, t->shape[i]);
-    RedisModule_DigestAddStringBuffer(md, t->data, t->nbytes);
+    RedisModule_DigestAddStringBuffer(md, tensor_data(t), t->nbytes);
     RedisModule_DigestEndSequence(md);
 }
 

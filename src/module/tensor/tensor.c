@@ -54,7 +54,6 @@ tensor *tensor_from_string(const dtype_info *dt, int ndims, const int64_t *dims,
     tensor *t = tensor_header(dt, ndims, dims, len, nbytes, 0);
     RedisModule_RetainString(NULL, blob);
     t->owner = blob;
-    t->data = (char *)bytes;
     t->storage = TENSOR_STORE_HELD;
     return t;
 }
@@ -90,5 +89,5 @@ size_t tensor_mem_usage(const tensor *t) {
 
 bool tensor_is_aligned(const tensor *t, size_t align) {
     size_t a = align > t->dtype->size ? align : t->dtype->size;
-    return ((uintptr_t)t->data % a) == 0;
+    return ((uintptr_t)tensor_data(t) % a) == 0;
 }

@@ -6,7 +6,9 @@
  *   - an owned buffer from RedisModule_Alloc (zero-filled and VALUES tensors, tensors loaded from RDB);
  *   - a Redis string the tensor holds a reference to (large BLOBs): AI.TENSORSET keeps the argument Redis
  *     already read instead of copying it, which is what makes it as cheap as SET.
- * Held data may sit at any address (inside the string's header), so element access goes through the
+ * A held string's buffer can move after the command that stored it returns (Redis trims the spare room of
+ * argument strings a module kept, with a realloc), so the address of held data is never cached: read it
+ * through tensor_data() each time. Held data may sit at any address (inside the string's header), so element access goes through the
  * alignment-safe helpers of dtype.h, and execution code must check tensor_is_aligned() before handing the
  * pointer to a library that assumes natural alignment.
  *
@@ -34,7 +36,7 @@ typedef struct tensor {
     int ndims;
     size_t len;    /* elements */
     size_t nbytes; /* len * dtype->size */
-    char *data;
+    char *data;    /* inline or owned data; NULL when held: use tensor_data() */
     void *owner;   /* the owned buffer or the held RedisModuleString; NULL when inline */
     int64_t shape[];
 } tensor;
@@ -52,6 +54,11 @@ tensor *tensor_from_string(const dtype_info *dt, int ndims, const int64_t *dims,
 /* A tensor that takes ownership of `buf` (nbytes, from RedisModule_Alloc), e.g. what an RDB load returned. */
 tensor *tensor_adopt_buffer(const dtype_info *dt, int ndims, const int64_t *dims, size_t len, size_t nbytes,
                             char *buf);
+
+/* The first byte of the tensor's data, wherever it lives. */
+static inline char *tensor_data(const tensor *t) {
+    return t->storage == TENSOR_STORE_HELD ? (char *)RedisModule_StringPtrLen(t->owner, NULL) : t->data;
+}
 
 /* Add a reference; returns t. */
 tensor *tensor_retain(tensor *t);
