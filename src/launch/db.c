@@ -1,0 +1,487 @@
+/* `locus db start|status|env|stop`: launch, inspect and stop databases. State lives in --dir as JSON. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "opts.h"
+
+#define READY_TIMEOUT_MS 30000
+#define CLUSTER_TIMEOUT_MS 60000
+
+static int mkdir_private(const char *path) {
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "locus db: cannot create %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    chmod(path, 0700);
+    return 0;
+}
+
+static bool local_port_free(const char *addr, int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+        close(fd);
+        return true; /* not IPv4: let the server decide */
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    bool ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+static void stop_all(db_state *s) {
+    for (int i = 0; i < s->nshards; i++)
+        shard_stop(s, i);
+    const launcher *l = launcher_by_name(s->launcher);
+    if (s->jobid[0] && l && l->cancel)
+        l->cancel(s->jobid);
+    snprintf(s->status, sizeof s->status, "stopped");
+}
+
+static void print_env(const db_state *s, const char *format, FILE *f) {
+    char ssdb[8192] = "";
+    for (int i = 0; i < s->nshards; i++) {
+        size_t used = strlen(ssdb);
+        if (s->shards[i].unix_socket[0])
+            snprintf(ssdb + used, sizeof ssdb - used, "%sunix://%s", i ? "," : "", s->shards[i].unix_socket);
+        else
+            snprintf(ssdb + used, sizeof ssdb - used, "%s%s:%d", i ? "," : "", s->shards[i].host, s->shards[i].port);
+    }
+    const char *type = s->cluster ? "Clustered" : "Standalone";
+    if (strcmp(format, "sh") == 0) {
+        fprintf(f, "export SSDB=\"%s\"\nexport SR_DB_TYPE=%s\n", ssdb, type);
+        if (s->password[0])
+            fprintf(f, "export LOCUS_DB_PASSWORD=%s\n", s->password);
+    } else if (strcmp(format, "csh") == 0) {
+        fprintf(f, "setenv SSDB \"%s\"\nsetenv SR_DB_TYPE %s\n", ssdb, type);
+        if (s->password[0])
+            fprintf(f, "setenv LOCUS_DB_PASSWORD %s\n", s->password);
+    } else if (strcmp(format, "slurm") == 0) {
+        fprintf(f, "#SBATCH --export=ALL,SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type,
+                s->password[0] ? ",LOCUS_DB_PASSWORD=" : "", s->password);
+    } else { /* pbs */
+        fprintf(f, "#PBS -v SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type, s->password[0] ? ",LOCUS_DB_PASSWORD=" : "",
+                s->password);
+    }
+}
+
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) {
+    got_signal = sig;
+}
+
+static bool any_alive(const db_state *s) {
+    for (int i = 0; i < s->nshards; i++)
+        if (s->shards[i].pid > 0 && kill((pid_t)s->shards[i].pid, 0) == 0)
+            return true;
+    return false;
+}
+
+/* Wait for a batch job to bring the database up: its state file turns "running". */
+static int wait_for_batch(db_state *s, long timeout_s) {
+    char jobid[64];
+    snprintf(jobid, sizeof jobid, "%s", s->jobid);
+    fprintf(stderr, "locus db: waiting for job %s to start the database", jobid);
+    for (long t = 0; t < timeout_s * 2; t++) {
+        db_state cur;
+        if (access(s->dir, F_OK) == 0 && state_load_quiet_running(s->dir, &cur)) {
+            fprintf(stderr, "\n");
+            *s = cur;
+            snprintf(s->jobid, sizeof s->jobid, "%s", jobid);
+            return state_save(s);
+        }
+        if (t % 10 == 0)
+            fprintf(stderr, ".");
+        usleep(500000);
+    }
+    fprintf(stderr, "\nlocus db: job %s did not start the database within %ld s (see %s/batch-*.log)\n", jobid,
+            timeout_s, s->dir);
+    return -1;
+}
+
+static int db_start(int argc, char **argv) {
+    db_options o = {.shards = 1, .port = 6379, .threads_per_queue = 1, .launcher = "auto", .password = "auto"};
+    str_list redis_args = {0};
+    bool batch = false, wait_in_job = false;
+    const opt_spec specs[] = {
+        {"dir", OPT_STR, &o.dir, "DIR", "state directory (required): addresses, pids, logs, password", 0, 0},
+        {"shards", OPT_INT, &o.shards, "N", "number of shards; N >= 2 forms a Redis Cluster (default 1)", 1, DB_MAX_SHARDS},
+        {"port", OPT_INT, &o.port, "P", "first port; shards on one host use P, P+1, ... (default 6379)", 1, 65535},
+        {"ifname", OPT_STR, &o.ifname, "IF", "bind only to the addresses of this interface (default: loopback)", 0, 0},
+        {"cpus", OPT_INT, &o.cpus, "N", "CPUs per shard; local shards are pinned to them (default: no pinning)", 0, 4096},
+        {"threads-per-queue", OPT_INT, &o.threads_per_queue, "N", "module THREADS_PER_QUEUE (default 1)", 1, 1024},
+        {"inter-op", OPT_INT, &o.inter_op, "N", "module INTER_OP_PARALLELISM", 0, 1024},
+        {"intra-op", OPT_INT, &o.intra_op, "N", "module INTRA_OP_PARALLELISM", 0, 1024},
+        {"launcher", OPT_STR, &o.launcher, "L", "auto, local, slurm or pbs (default auto: from the environment)", 0, 0},
+        {"hosts", OPT_STR, &o.hosts, "H1,H2", "hosts for the shards (default: the allocation's, one shard each)", 0, 0},
+        {"unix-socket", OPT_STR, &o.unix_socket, "PATH", "also listen on a Unix socket, mode 0700 (one shard only)", 0, 0},
+        {"password", OPT_STR, &o.password, "auto|none|VALUE", "AUTH password (default auto: generated)", 0, 0},
+        {"redis-arg", OPT_STR_LIST, &redis_args, "'NAME VALUE'", "extra redis.conf line, may repeat", 0, 0},
+        {"module", OPT_STR, &o.module, "PATH", "locus_ai.so to load (default: $LOCUS_MODULE_PATH or beside locus)", 0, 0},
+        {"batch", OPT_FLAG, &batch, NULL, "slurm/pbs: submit the database as its own batch job", 0, 0},
+        {"batch-args", OPT_STR, &o.batch_args, "ARGS", "extra #SBATCH/#PBS line for --batch", 0, 0},
+        {"wall-time", OPT_INT, &o.wall_time_min, "MIN", "wall time of the --batch job in minutes (default 60)", 1, 100000},
+        {"wait-in-job", OPT_FLAG, &wait_in_job, NULL, "stay in the foreground until the shards exit (used in batch jobs)", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char **rest;
+    int nrest;
+    int rc = opts_parse("locus db start", "--dir DIR [options]", specs, argc, argv, &rest, &nrest);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (nrest > 0) {
+        fprintf(stderr, "locus db start: unexpected argument '%s'\n", rest[0]);
+        return 2;
+    }
+    if (o.dir == NULL) {
+        fprintf(stderr, "locus db start: --dir is required\n");
+        return 2;
+    }
+    o.batch = batch;
+    o.wait_in_job = wait_in_job;
+    for (int k = 0; k < redis_args.n; k++)
+        o.redis_args[o.n_redis_args++] = redis_args.items[k];
+    if (o.unix_socket && o.shards > 1) {
+        fprintf(stderr, "locus db start: --unix-socket works with one shard (a cluster is reached over TCP)\n");
+        return 2;
+    }
+    const launcher *l = launcher_by_name(o.launcher);
+    if (l == NULL) {
+        fprintf(stderr, "locus db start: unknown launcher '%s' (auto, local, slurm, pbs)\n", o.launcher);
+        return 2;
+    }
+    char module[1024];
+    if (o.module)
+        snprintf(module, sizeof module, "%s", o.module);
+    else if (find_module_path(module, sizeof module) == NULL) {
+        fprintf(stderr, "locus db start: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
+        return 1;
+    }
+    if (access(module, R_OK) != 0) {
+        fprintf(stderr, "locus db start: module %s: %s\n", module, strerror(errno));
+        return 1;
+    }
+
+    char dir[PATH_MAX];
+    if (mkdir_private(o.dir) != 0 || realpath(o.dir, dir) == NULL)
+        return 1;
+    if (strlen(dir) > 400) {
+        fprintf(stderr, "locus db start: --dir path is too long (over 400 characters)\n");
+        return 2;
+    }
+    o.dir = dir;
+    db_state s = {0};
+    if (state_load_quiet_running(dir, &s) && any_alive(&s)) {
+        fprintf(stderr, "locus db start: a database from %s is still running; 'locus db stop --dir %s' first\n", dir, dir);
+        return 1;
+    }
+    memset(&s, 0, sizeof s);
+    snprintf(s.dir, sizeof s.dir, "%s", dir);
+    snprintf(s.launcher, sizeof s.launcher, "%s", l->name);
+    snprintf(s.status, sizeof s.status, "starting");
+    if (strcmp(o.password, "auto") == 0)
+        make_password(s.password, sizeof s.password);
+    else if (strcmp(o.password, "none") != 0)
+        snprintf(s.password, sizeof s.password, "%s", o.password);
+
+    if (batch) {
+        if (l->batch == NULL) {
+            fprintf(stderr, "locus db start: --batch needs the slurm or pbs launcher\n");
+            return 2;
+        }
+        char script[700];
+        snprintf(script, sizeof script, "%s/db-%s.sh", dir, l->name);
+        /* The job must use the same password: pass it explicitly. */
+        o.password = s.password[0] ? s.password : "none";
+        if (l->batch(&o, &s, script, true) != 0)
+            return 1;
+        snprintf(s.status, sizeof s.status, "submitted");
+        state_save(&s);
+        if (wait_for_batch(&s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0)
+            return 1;
+        print_env(&s, "sh", stdout);
+        return 0;
+    }
+
+    char hosts[DB_MAX_SHARDS][256];
+    int nhosts = 0;
+    if (o.hosts) {
+        char *copy = strdup(o.hosts);
+        for (char *h = strtok(copy, ","); h && nhosts < DB_MAX_SHARDS; h = strtok(NULL, ","))
+            snprintf(hosts[nhosts++], 256, "%s", h);
+        free(copy);
+    } else {
+        nhosts = l->hosts(hosts, DB_MAX_SHARDS);
+    }
+    if (nhosts == 0) {
+        fprintf(stderr, "locus db start: launcher %s found no hosts (are we inside an allocation?)\n", l->name);
+        return 1;
+    }
+    int cpus[4096];
+    int ncpus = allowed_cpus(cpus, 4096);
+    s.cluster = o.shards > 1;
+    s.nshards = (int)o.shards;
+    for (int i = 0; i < s.nshards; i++) {
+        shard_state *h = &s.shards[i];
+        const char *host = hosts[i % nhosts];
+        int on_host = i / nhosts; /* shards sharing a host get consecutive ports */
+        h->port = (int)o.port + on_host;
+        bool local = strcmp(l->name, "local") == 0 || strcmp(host, "localhost") == 0;
+        if (o.ifname) {
+            if (iface_addresses(o.ifname, h->bind, sizeof h->bind) != 0) {
+                fprintf(stderr, "locus db start: interface '%s' has no address here\n", o.ifname);
+                return 1;
+            }
+        } else if (local) {
+            snprintf(h->bind, sizeof h->bind, "127.0.0.1");
+        } else if (host_address(host, h->bind, sizeof h->bind) != 0) {
+            fprintf(stderr, "locus db start: cannot resolve host '%s'\n", host);
+            return 1;
+        }
+        /* Clients reach a shard at its first bind address. */
+        size_t k = strcspn(h->bind, " ");
+        memcpy(h->host, h->bind, k);
+        h->host[k] = '\0';
+        if (strcmp(l->name, "local") != 0 && !o.ifname)
+            snprintf(h->host, sizeof h->host, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
+        if (o.unix_socket) {
+            char sock[512];
+            if (o.unix_socket[0] != '/' && getcwd(sock, sizeof sock))
+                snprintf(h->unix_socket, sizeof h->unix_socket, "%s/%s", sock, o.unix_socket);
+            else
+                snprintf(h->unix_socket, sizeof h->unix_socket, "%s", o.unix_socket);
+        }
+        if (snprintf(h->dir, sizeof h->dir, "%s/shard-%d", dir, i) >= (int)sizeof h->dir)
+            return 1;
+        if (mkdir_private(h->dir) != 0)
+            return 1;
+        if (strcmp(l->name, "local") == 0 && !local_port_free(h->host, h->port)) {
+            fprintf(stderr, "locus db start: port %d on %s is in use (choose another with --port)\n", h->port, h->host);
+            return 1;
+        }
+        if (shard_write_conf(&o, &s, i, module) != 0)
+            return 1;
+    }
+    state_save(&s);
+
+    for (int i = 0; i < s.nshards; i++) {
+        char cpulist[1024] = "";
+        if (o.cpus > 0 && ncpus > 0) {
+            int take = o.cpus < ncpus ? (int)o.cpus : ncpus;
+            int from = (int)((i * o.cpus) % ncpus);
+            if (from + take > ncpus)
+                from = ncpus - take;
+            cpulist_format(cpus, from, take, cpulist, sizeof cpulist);
+        }
+        if (l->start_shard(&o, &s, i, cpulist) != 0) {
+            fprintf(stderr, "locus db start: could not launch shard %d\n", i);
+            stop_all(&s);
+            state_save(&s);
+            return 1;
+        }
+        state_save(&s);
+    }
+    for (int i = 0; i < s.nshards; i++) {
+        if (shard_wait_ready(&s, i, READY_TIMEOUT_MS) != 0) {
+            stop_all(&s);
+            state_save(&s);
+            return 1;
+        }
+    }
+    if (s.cluster && cluster_form(&s, CLUSTER_TIMEOUT_MS) != 0) {
+        stop_all(&s);
+        state_save(&s);
+        return 1;
+    }
+    snprintf(s.status, sizeof s.status, "running");
+    if (state_save(&s) != 0) {
+        stop_all(&s);
+        return 1;
+    }
+    fprintf(stderr, "locus db: %d shard%s running (%s launcher%s); state in %s/%s\n", s.nshards,
+            s.nshards > 1 ? "s" : "", l->name, s.cluster ? ", clustered" : "", dir, DB_STATE_FILE);
+    print_env(&s, "sh", stdout);
+    fflush(stdout);
+
+    if (wait_in_job) {
+        signal(SIGTERM, on_signal);
+        signal(SIGINT, on_signal);
+        while (!got_signal && any_alive(&s))
+            sleep(1);
+        if (got_signal) {
+            stop_all(&s);
+            state_save(&s);
+        }
+    }
+    return 0;
+}
+
+static int db_status(int argc, char **argv) {
+    const char *dir = NULL;
+    bool as_json = false;
+    const opt_spec specs[] = {
+        {"dir", OPT_STR, &dir, "DIR", "state directory of the database", 0, 0},
+        {"json", OPT_FLAG, &as_json, NULL, "print JSON instead of a table", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char **rest;
+    int nrest, rc = opts_parse("locus db status", "--dir DIR [--json]", specs, argc, argv, &rest, &nrest);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (!dir) {
+        fprintf(stderr, "locus db status: --dir is required\n");
+        return 2;
+    }
+    db_state s;
+    if (state_load(dir, &s) != 0)
+        return 1;
+    json_t *arr = json_array();
+    int down = 0;
+    if (!as_json)
+        printf("%-5s %-28s %-5s %10s %10s %8s %10s\n", "shard", "address", "state", "memory", "keys", "clients", "uptime");
+    for (int i = 0; i < s.nshards; i++) {
+        char addr[600];
+        if (s.shards[i].unix_socket[0])
+            snprintf(addr, sizeof addr, "unix://%s", s.shards[i].unix_socket);
+        else
+            snprintf(addr, sizeof addr, "%s:%d", s.shards[i].host, s.shards[i].port);
+        redisContext *c = shard_connect(&s, i, 1500);
+        redisReply *r = c ? redisCommand(c, "INFO") : NULL;
+        bool up = r && r->type == REDIS_REPLY_STRING;
+        char mem[32] = "-";
+        long long keys = 0, clients = 0, uptime = 0;
+        if (up) {
+            const char *p;
+            if ((p = strstr(r->str, "used_memory_human:")))
+                sscanf(p + 18, "%31[^\r]", mem);
+            if ((p = strstr(r->str, "connected_clients:")))
+                clients = atoll(p + 18);
+            if ((p = strstr(r->str, "uptime_in_seconds:")))
+                uptime = atoll(p + 18);
+            for (p = r->str; (p = strstr(p, "\r\ndb")); p += 4) {
+                const char *k = strstr(p, "keys=");
+                if (k)
+                    keys += atoll(k + 5);
+            }
+        }
+        down += !up;
+        if (as_json)
+            json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I}", "shard", i, "address", addr,
+                                                 "state", up ? "up" : "down", "memory", mem, "keys", (json_int_t)keys,
+                                                 "clients", (json_int_t)clients, "uptime_s", (json_int_t)uptime));
+        else
+            printf("%-5d %-28s %-5s %10s %10lld %8lld %9llds\n", i, addr, up ? "up" : "down", mem, keys, clients, uptime);
+        if (r)
+            freeReplyObject(r);
+        if (c)
+            redisFree(c);
+    }
+    if (as_json) {
+        json_t *root = json_pack("{s:s, s:s, s:b, s:o}", "dir", s.dir, "launcher", s.launcher, "cluster", s.cluster,
+                                 "shards", arr);
+        char *text = json_dumps(root, JSON_INDENT(2));
+        printf("%s\n", text);
+        free(text);
+        json_decref(root);
+    } else {
+        json_decref(arr);
+    }
+    return down == 0 ? 0 : 3;
+}
+
+static int db_env(int argc, char **argv) {
+    const char *dir = NULL, *format = "sh";
+    const opt_spec specs[] = {
+        {"dir", OPT_STR, &dir, "DIR", "state directory of the database", 0, 0},
+        {"format", OPT_STR, &format, "F", "sh (default), csh, slurm (#SBATCH line) or pbs (#PBS line)", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char **rest;
+    int nrest, rc = opts_parse("locus db env", "--dir DIR [--format sh|csh|slurm|pbs]", specs, argc, argv, &rest, &nrest);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (!dir) {
+        fprintf(stderr, "locus db env: --dir is required\n");
+        return 2;
+    }
+    const char *formats[] = {"sh", "csh", "slurm", "pbs"};
+    bool known = false;
+    for (size_t i = 0; i < 4; i++)
+        known |= strcmp(format, formats[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "locus db env: unknown format '%s' (sh, csh, slurm, pbs)\n", format);
+        return 2;
+    }
+    db_state s;
+    if (state_load(dir, &s) != 0)
+        return 1;
+    print_env(&s, format, stdout);
+    return 0;
+}
+
+static int db_stop(int argc, char **argv) {
+    const char *dir = NULL;
+    const opt_spec specs[] = {
+        {"dir", OPT_STR, &dir, "DIR", "state directory of the database", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char **rest;
+    int nrest, rc = opts_parse("locus db stop", "--dir DIR", specs, argc, argv, &rest, &nrest);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (!dir) {
+        fprintf(stderr, "locus db stop: --dir is required\n");
+        return 2;
+    }
+    db_state s;
+    if (state_load(dir, &s) != 0)
+        return 1;
+    bool was_running = strcmp(s.status, "stopped") != 0;
+    stop_all(&s);
+    if (state_save(&s) != 0)
+        return 1;
+    fprintf(stderr, "locus db: %s %d shard%s from %s\n", was_running ? "stopped" : "already stopped; checked",
+            s.nshards, s.nshards == 1 ? "" : "s", dir);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} db_commands[] = {
+    {"start", db_start, "start shards with the module loaded; N >= 2 forms a cluster"},
+    {"status", db_status, "one line per shard: address, up/down, memory, keys, clients, uptime"},
+    {"env", db_env, "the SSDB/SR_DB_TYPE/password settings for clients"},
+    {"stop", db_stop, "stop every shard started from --dir (safe to repeat)"},
+};
+
+int locus_db_main(int argc, char **argv) {
+    size_t n = sizeof db_commands / sizeof db_commands[0];
+    if (argc >= 2) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(argv[1], db_commands[i].name) == 0)
+                return db_commands[i].fn(argc - 1, argv + 1);
+    }
+    FILE *f = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr;
+    if (f == stderr && argc >= 2)
+        fprintf(stderr, "locus db: unknown command '%s'\n", argv[1]);
+    fprintf(f, "usage: locus db <command> --dir DIR [options]\n\ncommands:\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %-7s %s\n", db_commands[i].name, db_commands[i].summary);
+    return f == stdout ? 0 : 2;
+}

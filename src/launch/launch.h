@@ -1,0 +1,113 @@
+/* Internal interface of the orchestrator (`locus db`, `locus run`): database state kept as JSON in the
+ * state directory, shard configuration, launchers (local, slurm, pbs) behind one table, cluster forming
+ * and CPU pinning. */
+#ifndef LOCUS_LAUNCH_H
+#define LOCUS_LAUNCH_H
+
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DB_MAX_SHARDS 64
+#define DB_STATE_FILE "locus-db.json"
+
+typedef struct shard_state {
+    char host[256];        /* the name or address clients connect to */
+    char bind[256];        /* space-separated addresses the server binds */
+    int port;
+    char unix_socket[512]; /* "" when none */
+    long pid;              /* local: redis-server; slurm/pbs: the srun/mpiexec process */
+    char dir[512];
+    char log[600];
+    char conf[600];
+} shard_state;
+
+typedef struct db_state {
+    char dir[512];
+    char launcher[16];
+    char status[16];       /* "running" or "stopped" */
+    char password[80];     /* "" = no AUTH */
+    char jobid[64];        /* batch job holding the shards, if any */
+    bool cluster;
+    int nshards;
+    shard_state shards[DB_MAX_SHARDS];
+} db_state;
+
+/* What `locus db start` was asked for. */
+typedef struct db_options {
+    const char *dir;
+    long shards, port, cpus, threads_per_queue, inter_op, intra_op;
+    const char *ifname, *launcher, *hosts, *unix_socket, *password, *module;
+    const char *redis_args[64];
+    int n_redis_args;
+    bool batch, wait_in_job;
+    const char *batch_args;
+    long wall_time_min;
+} db_options;
+
+/* ---- state.c ---- */
+int state_save(const db_state *s);                      /* 0, or -1 with a message on stderr */
+int state_load(const char *dir, db_state *s);           /* 0, or -1 with a message naming the file */
+/* True when dir holds a readable state whose status is "running"; prints nothing. */
+bool state_load_quiet_running(const char *dir, db_state *s);
+
+/* ---- shard.c ---- */
+/* Write shard i's redis.conf (mode 0600: it may hold the password). */
+int shard_write_conf(const db_options *o, db_state *s, int i, const char *module_path);
+/* Connect (TCP or Unix socket) and AUTH; NULL when the shard does not answer within timeout_ms. */
+redisContext *shard_connect(const db_state *s, int i, int timeout_ms);
+/* Wait until shard i answers PING (up to timeout_ms), watching pid for an early exit. 0 or -1. */
+int shard_wait_ready(const db_state *s, int i, int timeout_ms);
+/* Ask shard i to SHUTDOWN NOSAVE, falling back to signals on its pid; remove its socket. */
+void shard_stop(const db_state *s, int i);
+/* The module to load: $LOCUS_MODULE_PATH, else next to the running executable (build or install tree). */
+const char *find_module_path(char *buf, size_t n);
+/* Random password of hex digits. */
+void make_password(char *buf, size_t n);
+/* Spawn argv detached (own session), stdout/stderr to logfile, optionally pinned to cpulist ("" = no
+ * pinning). Returns the pid or -1. */
+pid_t spawn_detached(char *const argv[], const char *logfile, const char *cpulist);
+
+/* ---- cluster.c ---- */
+/* Form a cluster from all shards (MEET, even slot split) and wait until a write and a read through the
+ * cluster succeed. 0 or -1 with the reason on stderr. */
+int cluster_form(const db_state *s, int timeout_ms);
+
+/* ---- net.c ---- */
+/* Space-separated IPv4/IPv6 addresses of interface ifname; -1 if it has none. */
+int iface_addresses(const char *ifname, char *out, size_t n);
+/* First address of a host name (for binding a shard on that host). */
+int host_address(const char *host, char *out, size_t n);
+
+/* ---- pin.c ---- */
+/* CPUs this process may run on, as a list of OS indexes; returns the count. */
+int allowed_cpus(int *cpus, int max);
+/* Format cpus[from .. from+count) as a list "0,2,5". */
+void cpulist_format(const int *cpus, int from, int count, char *out, size_t n);
+/* Pin the calling process to a cpulist. 0 or -1. */
+int pin_to_cpulist(const char *cpulist);
+
+/* ---- launchers.c ---- */
+typedef struct launcher {
+    const char *name;
+    bool (*detect)(void);                  /* are we inside this launcher's allocation? */
+    int (*hosts)(char hosts[][256], int max); /* the allocation's hosts */
+    /* Start shard i (conf already written); record its pid. */
+    int (*start_shard)(const db_options *o, db_state *s, int i, const char *cpulist);
+    /* Write a batch script that runs `locus db start --wait-in-job` with these options; submit it when
+     * submit is true and record the job id. */
+    int (*batch)(const db_options *o, db_state *s, const char *script_path, bool submit);
+    /* Cancel a batch job. */
+    void (*cancel)(const char *jobid);
+} launcher;
+
+const launcher *launcher_by_name(const char *name); /* "auto" resolves by environment */
+/* Write the script body for a batch submission of the database (exposed for unit tests). */
+int write_batch_script(const char *kind, const db_options *o, const char *locus_exe, const char *path);
+
+/* ---- entry points ---- */
+int locus_db_main(int argc, char **argv);
+int locus_run_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,273 @@
+/* Launchers behind one table: local (fork/exec), slurm (srun per shard inside an allocation, sbatch for a
+ * separate database job), pbs (mpiexec per shard inside a job, qsub for a separate job). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launch.h"
+
+static const char *redis_path(void) {
+    const char *p = getenv("REDIS_PATH");
+    return p && *p ? p : "redis-server";
+}
+
+/* ---- local ---- */
+
+static bool local_detect(void) {
+    return true;
+}
+
+static int local_hosts(char hosts[][256], int max) {
+    (void)max;
+    snprintf(hosts[0], 256, "localhost");
+    return 1;
+}
+
+static int local_start(const db_options *o, db_state *s, int i, const char *cpulist) {
+    (void)o;
+    char *argv[] = {(char *)redis_path(), s->shards[i].conf, NULL};
+    pid_t pid = spawn_detached(argv, s->shards[i].log, cpulist);
+    s->shards[i].pid = pid;
+    return pid > 0 ? 0 : -1;
+}
+
+/* ---- helpers for the batch launchers ---- */
+
+static int run_capture(const char *cmd, char *out, size_t n) {
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    int rc = pclose(p);
+    while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == ' '))
+        out[--got] = '\0';
+    return rc == 0 ? 0 : -1;
+}
+
+static int lines_to_hosts(char *text, char hosts[][256], int max) {
+    int n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        bool seen = false;
+        for (int k = 0; k < n; k++)
+            seen |= strcmp(hosts[k], line) == 0;
+        if (!seen && *line)
+            snprintf(hosts[n++], 256, "%s", line);
+    }
+    return n;
+}
+
+static void quote_into(char *dst, size_t n, const char *s) {
+    size_t used = strlen(dst);
+    snprintf(dst + used, n - used, " '");
+    for (const char *p = s; *p; p++) {
+        used = strlen(dst);
+        if (*p == '\'')
+            snprintf(dst + used, n - used, "'\\''");
+        else
+            snprintf(dst + used, n - used, "%c", *p);
+    }
+    used = strlen(dst);
+    snprintf(dst + used, n - used, "'");
+}
+
+/* The `locus db start` line the batch job runs: the same options, inside the job. */
+static void start_line(const db_options *o, const char *kind, const char *exe, char *out, size_t n) {
+    snprintf(out, n, "exec");
+    quote_into(out, n, exe);
+    size_t used = strlen(out);
+    snprintf(out + used, n - used, " db start --launcher %s --wait-in-job --shards %ld --port %ld --threads-per-queue %ld",
+             kind, o->shards, o->port, o->threads_per_queue);
+    used = strlen(out);
+    snprintf(out + used, n - used, " --dir");
+    quote_into(out, n, o->dir);
+    if (o->cpus > 0) {
+        used = strlen(out);
+        snprintf(out + used, n - used, " --cpus %ld", o->cpus);
+    }
+    if (o->inter_op > 0) {
+        used = strlen(out);
+        snprintf(out + used, n - used, " --inter-op %ld", o->inter_op);
+    }
+    if (o->intra_op > 0) {
+        used = strlen(out);
+        snprintf(out + used, n - used, " --intra-op %ld", o->intra_op);
+    }
+    const char *pairs[][2] = {{"--ifname", o->ifname}, {"--hosts", o->hosts}, {"--unix-socket", o->unix_socket},
+                              {"--password", o->password}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        if (pairs[k][1] == NULL)
+            continue;
+        used = strlen(out);
+        snprintf(out + used, n - used, " %s", pairs[k][0]);
+        quote_into(out, n, pairs[k][1]);
+    }
+    for (int k = 0; k < o->n_redis_args; k++) {
+        used = strlen(out);
+        snprintf(out + used, n - used, " --redis-arg");
+        quote_into(out, n, o->redis_args[k]);
+    }
+}
+
+int write_batch_script(const char *kind, const db_options *o, const char *locus_exe, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "locus db: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    long nodes = o->shards;
+    long minutes = o->wall_time_min > 0 ? o->wall_time_min : 60;
+    char line[8192];
+    start_line(o, kind, locus_exe, line, sizeof line);
+    fprintf(f, "#!/bin/bash\n");
+    if (strcmp(kind, "slurm") == 0) {
+        fprintf(f, "#SBATCH --job-name=locus-db\n#SBATCH --nodes=%ld\n#SBATCH --ntasks-per-node=1\n", nodes);
+        fprintf(f, "#SBATCH --time=%02ld:%02ld:00\n#SBATCH --output=%s/batch-%%j.log\n", minutes / 60, minutes % 60, o->dir);
+        if (o->batch_args)
+            fprintf(f, "#SBATCH %s\n", o->batch_args);
+    } else {
+        fprintf(f, "#PBS -N locus-db\n#PBS -l select=%ld:ncpus=%ld\n", nodes, o->cpus > 0 ? o->cpus : 1);
+        fprintf(f, "#PBS -l walltime=%02ld:%02ld:00\n#PBS -j oe\n#PBS -o %s/batch.log\n", minutes / 60, minutes % 60, o->dir);
+        if (o->batch_args)
+            fprintf(f, "#PBS %s\n", o->batch_args);
+        fprintf(f, "cd \"${PBS_O_WORKDIR:-.}\"\n");
+    }
+    fprintf(f, "# The database runs inside this job until 'locus db stop --dir %s' (or the job ends).\n", o->dir);
+    fprintf(f, "%s\n", line);
+    if (fclose(f) != 0)
+        return -1;
+    chmod(path, 0700);
+    return 0;
+}
+
+static int self_exe(char *buf, size_t n) {
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    return 0;
+}
+
+/* ---- slurm ---- */
+
+static bool slurm_detect(void) {
+    return getenv("SLURM_JOB_ID") != NULL;
+}
+
+static int slurm_hosts(char hosts[][256], int max) {
+    const char *list = getenv("SLURM_JOB_NODELIST");
+    if (!list)
+        list = getenv("SLURM_NODELIST");
+    if (!list)
+        return 0;
+    char cmd[1024], out[16384];
+    snprintf(cmd, sizeof cmd, "scontrol show hostnames '%s'", list);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        return 0;
+    return lines_to_hosts(out, hosts, max);
+}
+
+static int slurm_start(const db_options *o, db_state *s, int i, const char *cpulist) {
+    (void)cpulist; /* inside a step Slurm's own binding applies */
+    char nodelist[300], cpus[64];
+    snprintf(nodelist, sizeof nodelist, "--nodelist=%s", s->shards[i].host);
+    snprintf(cpus, sizeof cpus, "--cpus-per-task=%ld", o->cpus > 0 ? o->cpus : 1);
+    char *argv[] = {"srun", "--nodes=1", "--ntasks=1", nodelist, cpus, "--overlap", "--job-name=locus-db", "--",
+                    (char *)redis_path(), s->shards[i].conf, NULL};
+    pid_t pid = spawn_detached(argv, s->shards[i].log, "");
+    s->shards[i].pid = pid;
+    return pid > 0 ? 0 : -1;
+}
+
+static int submit(const char *cmd_fmt, const char *script, char *jobid, size_t n) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, cmd_fmt, script);
+    if (run_capture(cmd, jobid, n) != 0 || jobid[0] == '\0') {
+        fprintf(stderr, "locus db: '%s' failed\n", cmd);
+        return -1;
+    }
+    char *semi = strchr(jobid, ';'); /* sbatch --parsable prints "id;cluster" on federations */
+    if (semi)
+        *semi = '\0';
+    return 0;
+}
+
+static int slurm_batch(const db_options *o, db_state *s, const char *script, bool do_submit) {
+    char exe[PATH_MAX];
+    if (self_exe(exe, sizeof exe) != 0 || write_batch_script("slurm", o, exe, script) != 0)
+        return -1;
+    return do_submit ? submit("sbatch --parsable '%s'", script, s->jobid, sizeof s->jobid) : 0;
+}
+
+static void slurm_cancel(const char *jobid) {
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "scancel '%s' 2>/dev/null", jobid);
+    if (system(cmd) != 0)
+        fprintf(stderr, "locus db: scancel %s did not succeed (the job may have ended)\n", jobid);
+}
+
+/* ---- pbs ---- */
+
+static bool pbs_detect(void) {
+    return getenv("PBS_JOBID") != NULL;
+}
+
+static int pbs_hosts(char hosts[][256], int max) {
+    const char *file = getenv("PBS_NODEFILE");
+    if (!file)
+        return 0;
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return 0;
+    static char text[65536];
+    size_t got = fread(text, 1, sizeof text - 1, f);
+    text[got] = '\0';
+    fclose(f);
+    return lines_to_hosts(text, hosts, max);
+}
+
+static int pbs_start(const db_options *o, db_state *s, int i, const char *cpulist) {
+    (void)o;
+    (void)cpulist;
+    char *argv[] = {"mpiexec", "-n", "1", "-host", s->shards[i].host, (char *)redis_path(), s->shards[i].conf, NULL};
+    pid_t pid = spawn_detached(argv, s->shards[i].log, "");
+    s->shards[i].pid = pid;
+    return pid > 0 ? 0 : -1;
+}
+
+static int pbs_batch(const db_options *o, db_state *s, const char *script, bool do_submit) {
+    char exe[PATH_MAX];
+    if (self_exe(exe, sizeof exe) != 0 || write_batch_script("pbs", o, exe, script) != 0)
+        return -1;
+    return do_submit ? submit("qsub '%s'", script, s->jobid, sizeof s->jobid) : 0;
+}
+
+static void pbs_cancel(const char *jobid) {
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "qdel '%s' 2>/dev/null", jobid);
+    if (system(cmd) != 0)
+        fprintf(stderr, "locus db: qdel %s did not succeed (the job may have ended)\n", jobid);
+}
+
+static const launcher launchers[] = {
+    {"slurm", slurm_detect, slurm_hosts, slurm_start, slurm_batch, slurm_cancel},
+    {"pbs", pbs_detect, pbs_hosts, pbs_start, pbs_batch, pbs_cancel},
+    {"local", local_detect, local_hosts, local_start, NULL, NULL},
+};
+
+const launcher *launcher_by_name(const char *name) {
+    size_t n = sizeof launchers / sizeof launchers[0];
+    if (name == NULL || strcmp(name, "auto") == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (launchers[i].detect())
+                return &launchers[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(launchers[i].name, name) == 0)
+            return &launchers[i];
+    return NULL;
+}

@@ -1,0 +1,245 @@
+/* `locus run --colocated-db -- app args`: one database per node next to the application.
+ *
+ * Every rank runs this. Under a node-local lock (a file in $TMPDIR or /tmp, named after the job), the first
+ * local rank starts the database, pinned to --db-cpus CPUs of the cpuset this process was given, and waits
+ * until it answers; the other ranks wait on the lock and find it ready. A reference count in the same
+ * folder tracks the ranks still running; each rank runs the application with SSDB set (pinned to the
+ * remaining CPUs with --pin-app-cpus), forwards SIGTERM/SIGINT/SIGHUP to it, and when it exits the last
+ * rank out stops the database and removes its socket and folder — whether the application succeeded,
+ * failed or was killed by a signal. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "opts.h"
+
+static volatile pid_t app_pid;
+static void forward_signal(int sig) {
+    if (app_pid > 0)
+        kill(app_pid, sig);
+}
+
+/* A name shared by the ranks of one job on one node. */
+static void job_key(char *out, size_t n) {
+    const char *ns = getenv("PMIX_NAMESPACE");
+    const char *slurm = getenv("SLURM_JOB_ID"), *step = getenv("SLURM_STEP_ID");
+    const char *pbs = getenv("PBS_JOBID");
+    if (ns && *ns)
+        snprintf(out, n, "%s", ns);
+    else if (slurm)
+        snprintf(out, n, "slurm-%s.%s", slurm, step ? step : "0");
+    else if (pbs)
+        snprintf(out, n, "pbs-%s", pbs);
+    else
+        snprintf(out, n, "ppid-%d", (int)getppid()); /* ranks started by one mpirun/orted share a parent */
+    for (char *p = out; *p; p++)
+        if (*p == '/' || *p == ' ')
+            *p = '_';
+}
+
+static int read_int_file(const char *path, long *v) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fscanf(f, "%ld", v) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+static void write_int_file(const char *path, long v) {
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%ld\n", v);
+        fclose(f);
+    }
+}
+
+int locus_run_main(int argc, char **argv) {
+    bool colocated = false, pin_app = false;
+    long db_cpus = 1, port = 0, tpq = 1;
+    const char *unix_socket = NULL, *password = "auto", *key = NULL, *module_opt = NULL;
+    const opt_spec specs[] = {
+        {"colocated-db", OPT_FLAG, &colocated, NULL, "start one database per node next to the application", 0, 0},
+        {"db-cpus", OPT_INT, &db_cpus, "N", "CPUs of this job's cpuset given to the database (default 1)", 1, 4096},
+        {"pin-app-cpus", OPT_FLAG, &pin_app, NULL, "pin the application to the CPUs the database does not use", 0, 0},
+        {"unix-socket", OPT_STR, &unix_socket, "PATH", "socket path (default: a private folder under $TMPDIR)", 0, 0},
+        {"port", OPT_INT, &port, "P", "use TCP on 127.0.0.1:P instead of a Unix socket", 1, 65535},
+        {"threads-per-queue", OPT_INT, &tpq, "N", "module THREADS_PER_QUEUE (default 1)", 1, 1024},
+        {"password", OPT_STR, &password, "auto|none|VALUE", "AUTH password (default auto: generated)", 0, 0},
+        {"key", OPT_STR, &key, "NAME", "name shared by the ranks of this run (default: from the job's environment)", 0, 0},
+        {"module", OPT_STR, &module_opt, "PATH", "locus_ai.so to load", 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0},
+    };
+    char **app;
+    int napp;
+    int rc = opts_parse("locus run", "--colocated-db [options] -- app [args]", specs, argc, argv, &app, &napp);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (napp > 0 && strcmp(app[0], "--") == 0) {
+        app++;
+        napp--;
+    }
+    if (napp == 0) {
+        fprintf(stderr, "locus run: no application given (locus run --colocated-db -- app args)\n");
+        return 2;
+    }
+    if (!colocated) { /* nothing to start: just run the application */
+        execvp(app[0], app);
+        fprintf(stderr, "locus run: cannot run %s: %s\n", app[0], strerror(errno));
+        return 127;
+    }
+    if (unix_socket && port) {
+        fprintf(stderr, "locus run: give --unix-socket or --port, not both\n");
+        return 2;
+    }
+
+    char keybuf[200], dir[400];
+    if (key)
+        snprintf(keybuf, sizeof keybuf, "%s", key);
+    else
+        job_key(keybuf, sizeof keybuf);
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, sizeof dir, "%s/locus-colo-%s", tmp, keybuf);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "locus run: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    char lockpath[600], countpath[600], pwpath[600];
+    snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
+    snprintf(countpath, sizeof countpath, "%s/ranks", dir);
+    snprintf(pwpath, sizeof pwpath, "%s/password", dir);
+    int lock = open(lockpath, O_CREAT | O_RDWR, 0600);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        fprintf(stderr, "locus run: cannot lock %s: %s\n", lockpath, strerror(errno));
+        return 1;
+    }
+
+    /* The database's description, the same for every rank. */
+    db_state s = {0};
+    snprintf(s.dir, sizeof s.dir, "%s", dir);
+    snprintf(s.launcher, sizeof s.launcher, "local");
+    s.nshards = 1;
+    shard_state *h = &s.shards[0];
+    snprintf(h->dir, sizeof h->dir, "%s", dir);
+    snprintf(h->host, sizeof h->host, "127.0.0.1");
+    snprintf(h->bind, sizeof h->bind, "127.0.0.1");
+    h->port = port ? (int)port : 0;
+    if (!port)
+        snprintf(h->unix_socket, sizeof h->unix_socket, "%s", unix_socket ? unix_socket : "");
+    if (!port && !unix_socket)
+        snprintf(h->unix_socket, sizeof h->unix_socket, "%s/db.sock", dir);
+
+    int cpus[4096];
+    int ncpus = allowed_cpus(cpus, 4096);
+    int ndb = db_cpus < ncpus ? (int)db_cpus : ncpus;
+    char db_list[2048] = "", app_list[8192] = "";
+    cpulist_format(cpus, 0, ndb, db_list, sizeof db_list);
+    if (ncpus > ndb)
+        cpulist_format(cpus, ndb, ncpus - ndb, app_list, sizeof app_list);
+    else if (pin_app)
+        fprintf(stderr, "locus run: only %d CPU(s) in this cpuset, all given to the database: the application is not "
+                        "pinned\n", ncpus);
+
+    long count = 0;
+    read_int_file(countpath, &count);
+    bool started_here = false;
+    if (state_load_quiet_running(dir, &s) && shard_connect(&s, 0, 500) != NULL) {
+        /* Already up (started by another local rank). The connection above leaks one fd only briefly. */
+    } else {
+        /* First local rank: start the database. Unix sockets need no port; TCP uses 127.0.0.1:P. */
+        if (strcmp(password, "auto") == 0)
+            make_password(s.password, sizeof s.password);
+        else if (strcmp(password, "none") != 0)
+            snprintf(s.password, sizeof s.password, "%s", password);
+        if (!port)
+            snprintf(h->bind, sizeof h->bind, "127.0.0.1");
+        db_options o = {.threads_per_queue = tpq, .shards = 1};
+        char module[1024];
+        if (module_opt)
+            snprintf(module, sizeof module, "%s", module_opt);
+        else if (!find_module_path(module, sizeof module)) {
+            fprintf(stderr, "locus run: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
+            return 1;
+        }
+        /* No TCP listener when on a Unix socket: port 0 disables it. */
+        if (shard_write_conf(&o, &s, 0, module) != 0)
+            return 1;
+        char *dbargv[] = {getenv("REDIS_PATH") && *getenv("REDIS_PATH") ? getenv("REDIS_PATH") : "redis-server",
+                          h->conf, NULL};
+        h->pid = spawn_detached(dbargv, h->log, db_list);
+        if (h->pid <= 0 || shard_wait_ready(&s, 0, 30000) != 0) {
+            shard_stop(&s, 0);
+            flock(lock, LOCK_UN);
+            return 1;
+        }
+        snprintf(s.status, sizeof s.status, "running");
+        state_save(&s);
+        count = 0;
+        started_here = true;
+    }
+    write_int_file(countpath, count + 1);
+    flock(lock, LOCK_UN);
+    (void)started_here;
+
+    char ssdb[600];
+    if (h->unix_socket[0])
+        snprintf(ssdb, sizeof ssdb, "unix://%s", h->unix_socket);
+    else
+        snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", h->port);
+    setenv("SSDB", ssdb, 1);
+    setenv("SR_DB_TYPE", "Standalone", 1);
+    if (s.password[0])
+        setenv("LOCUS_DB_PASSWORD", s.password, 1);
+    else
+        unsetenv("LOCUS_DB_PASSWORD");
+
+    struct sigaction sa = {.sa_handler = forward_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (pin_app && app_list[0] && pin_to_cpulist(app_list) != 0)
+            fprintf(stderr, "locus run: could not pin the application to CPUs %s\n", app_list);
+        execvp(app[0], app);
+        fprintf(stderr, "locus run: cannot run %s: %s\n", app[0], strerror(errno));
+        _exit(127);
+    }
+    app_pid = pid;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    app_pid = 0;
+
+    /* Last rank out stops the database. */
+    flock(lock, LOCK_EX);
+    count = 1;
+    read_int_file(countpath, &count);
+    if (count <= 1) {
+        shard_stop(&s, 0);
+        char path[700];
+        const char *files[] = {"ranks", "redis.conf", "redis.log", DB_STATE_FILE, "password", "db.sock"};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+            unlink(path);
+        }
+        unlink(lockpath);
+        rmdir(dir);
+    } else {
+        write_int_file(countpath, count - 1);
+    }
+    flock(lock, LOCK_UN);
+    close(lock);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
