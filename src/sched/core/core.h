@@ -1,0 +1,143 @@
+/* The scheduler core shared by the simulator and (later) the live scheduler: the cluster (servers with
+ * capacity, used and held resource vectors), jobs with their profiles and allocations, and one scheduling
+ * round (policy order + allocation mechanism) following the Synergy reference semantics.
+ *
+ * Resource vectors are [gpu, cpu, mem, sspeed, net]. Everything here is pure computation: no I/O, no clocks,
+ * no randomness. Errors are reported by return value with a message in a caller-provided buffer. */
+#ifndef LOCUS_SCHED_CORE_H
+#define LOCUS_SCHED_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profiles.h"
+
+enum { R_GPU, R_CPU, R_MEM, R_SSPEED, R_NET, R_N };
+
+#define SCHED_MAX_SPAN 32 /* most servers one job may span (= most GPUs per job we accept) */
+
+/* ---- cluster ---------------------------------------------------------------------------------------- */
+
+typedef struct sched_cluster_cfg {
+    int racks, servers_per_rack, gpus_per_server, cpus_per_server;
+    int dram_per_server, sspeed_per_server, net_per_server;
+} sched_cluster_cfg;
+
+typedef struct sched_server {
+    double cap[R_N];
+    double used[R_N];
+    double hold[R_N];  /* tentatively held during one allocation attempt, released after it */
+    int *sched_jobs;   /* jobs placed on this server in the current round, in placement order */
+    int n_sched, cap_sched;
+} sched_server;
+
+typedef struct sched_cluster {
+    sched_cluster_cfg cfg;
+    int n_servers, n_gpus;
+    sched_server *servers;
+    double total[R_N];          /* cluster-wide capacity */
+    double per_server[R_N];     /* int(total / servers) per component, as the reference computes it */
+    double fair[R_N];           /* fair share per GPU = per_server / GPUs per server */
+} sched_cluster;
+
+/* Default config: 1 rack x 16 servers x (8 GPUs, 24 CPUs, 500 GB, 500 MB/s, 40 Gbps) = 128 GPUs. */
+void sched_cluster_cfg_default(sched_cluster_cfg *cfg);
+/* Parses an INI file ([CLUSTER] keys, all integers; [SCHEDULER] ignored). Keys missing from the file take
+ * the per-key defaults of the spec (8 GPUs, 24 CPUs, 500 GB, 300 MB/s, 40 Gbps, 1 rack, 1 server).
+ * Returns 0, or -1 with "file:line: reason" in err. */
+int sched_cluster_cfg_load(sched_cluster_cfg *cfg, const char *path, char *err, size_t errlen);
+/* Builds the cluster; caller owns it and frees it with sched_cluster_free. Returns 0 or -1 (err set). */
+int sched_cluster_init(sched_cluster *c, const sched_cluster_cfg *cfg, char *err, size_t errlen);
+void sched_cluster_free(sched_cluster *c); /* accepts a zeroed cluster */
+/* Free GPUs in the whole cluster. */
+int sched_cluster_free_gpus(const sched_cluster *c);
+
+/* ---- jobs ------------------------------------------------------------------------------------------- */
+
+typedef struct sched_alloc {
+    int server;
+    double res[R_N]; /* gpu, cpu, mem, sspeed (net unused) granted on that server */
+} sched_alloc;
+
+typedef struct sched_job {
+    int id;
+    const sched_profile *prof;
+    double arrival;             /* seconds */
+    int gpu_demand;
+    double iter_time;           /* seconds per iteration at fair share */
+    long total_iters;
+    long executed;
+    long last_round_progress;   /* executed before this round's credit (for tune's rollback) */
+    double attained;            /* seconds of service (rounds x R) */
+    double last_exec;           /* end of the last lease, -1 if never run */
+    int priority;               /* 1 once starved (> 1000 h without running) */
+    double demand[R_N];         /* ideal demand, total over the job's GPUs (net 0) */
+    double speedup_orig;        /* speed-up at the ideal demand */
+    double speedup;             /* current speed-up (1 once shrunk to the fair share this round) */
+    double opt_tput;            /* +opt: throughput granted this round (speed factor), 0 if none */
+    int n_alloc;
+    sched_alloc alloc[SCHED_MAX_SPAN];
+    int alloc_gpus;
+    bool finished;
+    double finish;
+    int cls;                    /* task class 0 image, 1 language, 2 speech */
+} sched_job;
+
+/* Fills demand and speed-up from the profile per the spec (capping at one server, linear re-interpolation
+ * of the speed-up in CPU). `job->gpu_demand` and `job->prof` must be set. */
+void sched_job_apply_profile(sched_job *job, const sched_cluster *c);
+/* Allocated totals [gpu, cpu, mem, sspeed, 0]. */
+void sched_job_alloc_vec(const sched_job *job, double out[R_N]);
+/* GPUs this job holds on server s. */
+int sched_job_gpus_on(const sched_job *job, int s);
+
+/* ---- one scheduling round --------------------------------------------------------------------------- */
+
+typedef struct sched_policy sched_policy;
+typedef struct sched_mechanism sched_mechanism;
+
+typedef struct sched_spec {
+    const sched_policy *policy;
+    const sched_mechanism *mech;
+    bool place;                 /* +place: consolidating placement */
+    char name[64];              /* canonical "NAME[+place][+mech]" */
+} sched_spec;
+
+/* Parses "FIFO", "SRTF+tune", "LAS+place+fair", ... Returns 0 or -1 with a reason in err. */
+int sched_spec_parse(sched_spec *sp, const char *name, char *err, size_t errlen);
+/* Writes the valid names to a buffer for --help. */
+void sched_spec_list(char *buf, size_t len);
+
+typedef struct sched_round_ctx {
+    sched_cluster *cluster;
+    sched_job *jobs;            /* all jobs, indexed by position */
+    int *runnable;              /* positions of runnable jobs; re-sorted in place each round */
+    int n_runnable;
+    double now;
+    double round;               /* R, seconds */
+    const sched_spec *spec;
+    int *placed;                /* out: positions placed this round (capacity >= n_runnable) */
+    int n_placed;
+    int n_failed;               /* jobs a mechanism could not place though GPUs were free */
+    /* scratch owned by the caller, capacity >= n_runnable */
+    double *keys;
+    int *order;
+    char *err;                  /* for +opt solver failures */
+    size_t errlen;
+} sched_round_ctx;
+
+/* Orders the runnable jobs by the policy and places them with the mechanism: every placed job gets its
+ * resources reserved on the servers and this round's progress credited. Returns 0, -1 on a solver error. */
+int sched_round(sched_round_ctx *ctx);
+
+/* Releases a job's allocation (lease end). */
+void sched_release(sched_cluster *c, sched_job *job);
+
+/* +opt (opt.c): places ctx->placed[] jobs (already chosen) with the two-phase GLPK model. */
+int sched_opt_round(sched_round_ctx *ctx);
+
+/* Internal helpers shared by policy.c and opt.c. */
+void sched_credit(sched_job *job, double round, bool fair);
+void sched_commit(sched_round_ctx *ctx, sched_job *job, const sched_alloc *allocs, int n, bool fair);
+
+#endif

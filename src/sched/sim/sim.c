@@ -1,0 +1,283 @@
+/* The simulator's event loop. Events are (time, kind, seq) ordered: arrival < job end < lease end < schedule
+ * at equal times. A schedule event ends nothing by itself: the lease-end events of the previous round (kind
+ * 3) have already released every placed job, so the policy re-places all runnable jobs from scratch and the
+ * jobs it places get lease-end events one round later. A job finishes at the lease end where its executed
+ * iterations reach the total, so JCT = that lease end - arrival. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_heap.h"
+#include "sim.h"
+
+typedef struct sim {
+    const sched_sim_cfg *cfg;
+    sched_rng rng;
+    sched_cluster cluster;
+    sched_workload wl;
+    sched_event_heap heap;
+    sched_job *jobs;
+    int n_jobs, cap_jobs;
+    int *runnable;
+    int n_runnable;
+    /* round scratch, capacity cap_jobs */
+    double *keys;
+    int *order, *placed;
+    long measured_done, measured_total;
+    bool terminate, exhausted;
+    int pending_arrivals;
+    double now;
+    sched_sim_result *res;
+    long cap_res, cap_rounds;
+    char *err;
+    size_t errlen;
+} sim;
+
+static int grow_jobs(sim *s)
+{
+    if (s->n_jobs < s->cap_jobs) return 0;
+    int cap = s->cap_jobs ? 2 * s->cap_jobs : 1024;
+    sched_job *j = realloc(s->jobs, (size_t)cap * sizeof *j);
+    int *r = realloc(s->runnable, (size_t)cap * sizeof *r);
+    if (j) s->jobs = j;
+    if (r) s->runnable = r;
+    double *k = realloc(s->keys, (size_t)cap * sizeof *k);
+    if (k) s->keys = k;
+    int *o = realloc(s->order, (size_t)cap * sizeof *o);
+    if (o) s->order = o;
+    int *p = realloc(s->placed, (size_t)cap * sizeof *p);
+    if (p) s->placed = p;
+    if (!j || !r || !k || !o || !p) {
+        snprintf(s->err, s->errlen, "out of memory");
+        return -1;
+    }
+    s->cap_jobs = cap;
+    return 0;
+}
+
+static bool is_measured(const sim *s, int id)
+{
+    return s->cfg->measure_lo < 0 || (id >= s->cfg->measure_lo && id < s->cfg->measure_hi);
+}
+
+/* Shortest decimal that reads back as the same double, so recorded traces replay exactly. */
+static void fmt_double(char *buf, size_t len, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+/* Generates the next job of a generator workload and schedules its arrival. */
+static int add_next_job(sim *s, double last_arrival)
+{
+    if (grow_jobs(s)) return -1;
+    sched_job *j = &s->jobs[s->n_jobs];
+    int rc = sched_workload_next(&s->wl, last_arrival, j, s->err, s->errlen);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+        s->exhausted = true;
+        return 0;
+    }
+    if (s->cfg->record) {
+        char a[40];
+        fmt_double(a, sizeof a, j->arrival);
+        fprintf(s->cfg->record, "%d,%s,%s,%ld,%d\n", j->id, j->prof->name, a, j->total_iters, j->gpu_demand);
+    }
+    if (sched_heap_push(&s->heap, j->arrival, EV_ARRIVAL, s->n_jobs)) return -1;
+    s->n_jobs++;
+    s->pending_arrivals++;
+    return 0;
+}
+
+static int on_arrival(sim *s, const sched_event *e)
+{
+    s->runnable[s->n_runnable++] = e->job;
+    s->res->jobs_simulated++;
+    s->pending_arrivals--;
+    if (s->cfg->kind != WL_REPLAY && !s->exhausted) return add_next_job(s, s->now);
+    return 0;
+}
+
+static int on_job_end(sim *s, const sched_event *e)
+{
+    (void)s;
+    (void)e; /* the simulator finishes jobs at lease end; the kind exists only to order events */
+    return 0;
+}
+
+static int finish_job(sim *s, int pos)
+{
+    sched_job *j = &s->jobs[pos];
+    j->finished = true;
+    j->finish = s->now;
+    for (int i = 0; i < s->n_runnable; i++)
+        if (s->runnable[i] == pos) {
+            memmove(&s->runnable[i], &s->runnable[i + 1], (size_t)(s->n_runnable - i - 1) * sizeof(int));
+            s->n_runnable--;
+            break;
+        }
+    s->res->jobs_finished++;
+    if (!is_measured(s, j->id)) return 0;
+    sched_sim_result *r = s->res;
+    if (r->n_jobs == s->cap_res) {
+        s->cap_res = s->cap_res ? 2 * s->cap_res : 1024;
+        sched_job_result *nj = realloc(r->jobs, (size_t)s->cap_res * sizeof *nj);
+        if (!nj) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        r->jobs = nj;
+    }
+    r->jobs[r->n_jobs++] = (sched_job_result){j->id, j->prof->name, j->gpu_demand, j->arrival, j->finish,
+                                              j->finish - j->arrival};
+    if (s->cfg->measure_lo >= 0 && ++s->measured_done == s->measured_total) s->terminate = true;
+    return 0;
+}
+
+static int on_lease_end(sim *s, const sched_event *e)
+{
+    sched_job *j = &s->jobs[e->job];
+    j->last_exec = s->now;
+    sched_release(&s->cluster, j);
+    if (j->executed >= j->total_iters) return finish_job(s, e->job);
+    return 0;
+}
+
+static int sample_round(sim *s, int n_placed)
+{
+    sched_sim_result *r = s->res;
+    if (r->n_rounds == s->cap_rounds) {
+        s->cap_rounds = s->cap_rounds ? 2 * s->cap_rounds : 1024;
+        sched_round_sample *nr = realloc(r->rounds, (size_t)s->cap_rounds * sizeof *nr);
+        if (!nr) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        r->rounds = nr;
+    }
+    sched_round_sample *smp = &r->rounds[r->n_rounds++];
+    memset(smp, 0, sizeof *smp);
+    smp->time = s->now;
+    const sched_cluster *c = &s->cluster;
+    double used[3] = {0}, util[3] = {0}, dem[3] = {0};
+    for (int i = 0; i < c->n_servers; i++)
+        for (int k = 0; k < 3; k++) used[k] += c->servers[i].used[k];
+    for (int i = 0; i < n_placed; i++) {
+        const sched_job *j = &s->jobs[s->placed[i]];
+        double a[R_N];
+        sched_job_alloc_vec(j, a);
+        for (int k = 0; k < 3; k++) {
+            util[k] += a[k] < j->demand[k] ? a[k] : j->demand[k];
+            dem[k] += j->demand[k];
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        smp->alloc[k] = 100.0 * used[k] / c->total[k];
+        smp->util[k] = 100.0 * util[k] / c->total[k];
+        smp->demand[k] = 100.0 * dem[k] / c->total[k];
+    }
+    smp->runnable = s->n_runnable;
+    smp->running = n_placed;
+    return 0;
+}
+
+static int on_schedule(sim *s, const sched_event *e)
+{
+    (void)e;
+    sched_round_ctx ctx = {
+        .cluster = &s->cluster, .jobs = s->jobs, .runnable = s->runnable, .n_runnable = s->n_runnable,
+        .now = s->now, .round = s->cfg->round, .spec = &s->cfg->spec, .placed = s->placed,
+        .keys = s->keys, .order = s->order, .err = s->err, .errlen = s->errlen,
+    };
+    if (sched_round(&ctx)) return -1;
+    s->res->failed_placements += ctx.n_failed;
+    for (int i = 0; i < ctx.n_placed; i++)
+        if (sched_heap_push(&s->heap, s->now + s->cfg->round, EV_LEASE_END, s->placed[i])) return -1;
+    bool stop_when_idle = s->cfg->kind == WL_REPLAY || s->cfg->kind == WL_STATIC;
+    if (stop_when_idle && s->n_runnable == 0)
+        s->terminate = true;
+    else if (s->exhausted && s->n_runnable == 0 && s->pending_arrivals == 0)
+        s->terminate = true; /* a finite generator whose jobs are all done: nothing left to measure */
+    else if (sched_heap_push(&s->heap, s->now + s->cfg->round, EV_SCHEDULE, -1))
+        return -1;
+    return sample_round(s, ctx.n_placed);
+}
+
+/* Event handlers indexed by kind. */
+static int (*const handlers[])(sim *, const sched_event *) = {
+    [EV_ARRIVAL] = on_arrival,
+    [EV_JOB_END] = on_job_end,
+    [EV_LEASE_END] = on_lease_end,
+    [EV_SCHEDULE] = on_schedule,
+};
+
+static int setup(sim *s)
+{
+    const sched_sim_cfg *cfg = s->cfg;
+    if (sched_cluster_init(&s->cluster, &cfg->cluster, s->err, s->errlen)) return -1;
+    sched_rng_seed(&s->rng, cfg->seed);
+    s->wl = (sched_workload){
+        .kind = cfg->kind, .rng = &s->rng, .cluster = &s->cluster, .trace = cfg->trace,
+        .ratio = sched_profile_ratio(s->cluster.fair[R_CPU]), .jobs_per_hour = cfg->jobs_per_hour,
+        .limit = cfg->num_jobs, .philly_arrival = cfg->philly_arrival,
+    };
+    memcpy(s->wl.split, cfg->split, sizeof s->wl.split);
+    s->measured_total = cfg->measure_hi - cfg->measure_lo;
+    if (cfg->kind == WL_REPLAY) {
+        /* every job arrives as recorded; the first round is aligned to the first job's arrival */
+        for (int i = 0; i < cfg->trace->n; i++) {
+            if (grow_jobs(s)) return -1;
+            int rc = sched_workload_next(&s->wl, 0, &s->jobs[s->n_jobs], s->err, s->errlen);
+            if (rc < 0) return -1;
+            if (sched_heap_push(&s->heap, s->jobs[s->n_jobs].arrival, EV_ARRIVAL, s->n_jobs)) return -1;
+            s->n_jobs++;
+            s->pending_arrivals++;
+        }
+        s->exhausted = true;
+        double first = cfg->static_start ? 1 : ceil(s->jobs[0].arrival / cfg->round) * cfg->round;
+        return sched_heap_push(&s->heap, first, EV_SCHEDULE, -1);
+    }
+    if (add_next_job(s, 0)) return -1;
+    return sched_heap_push(&s->heap, cfg->kind == WL_STATIC || cfg->static_start ? 1 : 0, EV_SCHEDULE, -1);
+}
+
+int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    sim s = {.cfg = cfg, .res = res, .err = err, .errlen = errlen};
+    int rc = setup(&s);
+    sched_event e;
+    while (rc == 0 && !s.terminate && sched_heap_pop(&s.heap, &e) == 0) {
+        s.now = e.time;
+        rc = handlers[e.kind](&s, &e);
+    }
+    res->end_time = s.now;
+    sched_heap_free(&s.heap);
+    sched_cluster_free(&s.cluster);
+    free(s.jobs);
+    free(s.runnable);
+    free(s.keys);
+    free(s.order);
+    free(s.placed);
+    if (rc) sched_sim_result_free(res);
+    return rc;
+}
+
+void sched_sim_result_free(sched_sim_result *res)
+{
+    if (!res) return;
+    free(res->jobs);
+    free(res->rounds);
+    memset(res, 0, sizeof *res);
+}
+
+double sched_quantile(const double *sorted, long n, double q)
+{
+    if (n <= 0) return 0;
+    double h = (n - 1) * q;
+    long lo = (long)floor(h);
+    if (lo >= n - 1) return sorted[n - 1];
+    return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+}

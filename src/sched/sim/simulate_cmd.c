@@ -1,0 +1,340 @@
+/* `locus sched simulate [options]`: parses the options (one table gives the parser and --help), loads the
+ * cluster config and any trace, runs every policy at every load, and writes the outputs.
+ *
+ * Wall-clock time is read only here, for the progress line on stderr; simulation results never depend on it. */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "simulate_cmd.h"
+
+typedef struct sim_opts {
+    const char *policies, *loads, *philly, *rec_trace, *replay, *config, *measure, *split, *out, *plot_dir;
+    long seed, num_jobs;
+    double round;
+    bool philly_arrival, no_exp, multigpu, is_static, record, plot, quiet, help;
+} sim_opts;
+
+typedef enum { O_FLAG, O_LONG, O_DOUBLE, O_STR } opt_kind;
+
+static const struct opt {
+    const char *name, *alias;
+    opt_kind kind;
+    size_t off;
+    const char *arg, *help;
+} opts[] = {
+    {"--policies", "--policy", O_STR, offsetof(sim_opts, policies), "LIST",
+     "comma-separated schedulers NAME[+place][+fair|+tune|+opt], NAME one of FIFO, SRTF, LAS, FTF, DRF, "
+     "TETRIS (default FIFO+fair)"},
+    {"--jobs_per_hour", "--jobs-per-hour", O_STR, offsetof(sim_opts, loads), "LIST",
+     "Poisson arrival rate(s); a comma-separated list sweeps loads (default 9)"},
+    {"--seed", NULL, O_LONG, offsetof(sim_opts, seed), "N", "random seed, re-applied for every run (default 42)"},
+    {"--num-jobs-default", "--num_jobs_default", O_LONG, offsetof(sim_opts, num_jobs), "N",
+     "generate only N synthetic jobs (0 = unlimited; default 0)"},
+    {"--static", NULL, O_FLAG, offsetof(sim_opts, is_static), NULL,
+     "static workload: job i arrives at i*0.001 s, first round at t=1 (needs --num-jobs-default)"},
+    {"--cluster_job_log", NULL, O_STR, offsetof(sim_opts, philly), "FILE", "Philly cluster_job_log JSON trace"},
+    {"--philly_arrival", NULL, O_FLAG, offsetof(sim_opts, philly_arrival), NULL,
+     "use the Philly trace's real arrivals (2400 h..3000 h, shifted to 0)"},
+    {"--no_exp", NULL, O_FLAG, offsetof(sim_opts, no_exp), NULL, "Philly: keep trace durations (no synthetic mode)"},
+    {"--multigpu", NULL, O_FLAG, offsetof(sim_opts, multigpu), NULL,
+     "Philly: keep multi-GPU demands in {1,2,4,8,16} (default: every job 1 GPU)"},
+    {"--replay_trace", NULL, O_STR, offsetof(sim_opts, replay), "FILE",
+     "replay a trace: job_id,model_name,arrival_s,total_iterations,gpu_demand per line"},
+    {"--record_trace", NULL, O_FLAG, offsetof(sim_opts, record), NULL,
+     "record the generated jobs to <rec_trace><load>_<mechanism> in replay format"},
+    {"--rec_trace", NULL, O_STR, offsetof(sim_opts, rec_trace), "PREFIX", "record file prefix (default ./record)"},
+    {"--config_file", NULL, O_STR, offsetof(sim_opts, config), "INI",
+     "cluster config (default: built-in 16 servers x 8 GPUs, 24 CPUs, 500 GB)"},
+    {"--round_duration", NULL, O_DOUBLE, offsetof(sim_opts, round), "S", "round (lease) length in seconds (300)"},
+    {"--measure_ids", NULL, O_STR, offsetof(sim_opts, measure), "A:B",
+     "measure jobs with A <= id < B and stop when they are done (default 4000:5000 for open-ended Poisson and "
+     "Philly runs; all jobs otherwise)"},
+    {"--class_split", NULL, O_STR, offsetof(sim_opts, split), "I,L,S",
+     "percent of image, language and speech jobs (default 20,70,10)"},
+    {"--out", NULL, O_STR, offsetof(sim_opts, out), "DIR", "output directory (default ./sched-out)"},
+    {"--plot", NULL, O_FLAG, offsetof(sim_opts, plot), NULL, "draw PNG plots with gnuplot"},
+    {"--plot_dir", NULL, O_STR, offsetof(sim_opts, plot_dir), "DIR", "where the PNGs go (default: --out)"},
+    {"--quiet", NULL, O_FLAG, offsetof(sim_opts, quiet), NULL, "no progress lines on stderr"},
+    {"--help", "-h", O_FLAG, offsetof(sim_opts, help), NULL, "this text"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: locus sched simulate [options]\n\n"
+               "Simulates a GPU cluster scheduler with Synergy semantics (rounds of --round_duration seconds; jobs\n"
+               "get CPU and memory by the mechanism) for each policy and load, and writes per-job results,\n"
+               "per-round series and a summary to --out. Options (--name VALUE or --name=VALUE):\n\n");
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        char lhs[80];
+        snprintf(lhs, sizeof lhs, "%s%s%s%s%s", opts[i].name, opts[i].alias ? ", " : "",
+                 opts[i].alias ? opts[i].alias : "", opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+        fprintf(f, "  %-36s %s\n", lhs, opts[i].help);
+    }
+}
+
+static int parse_args(sim_opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const struct opt *op = NULL;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !op; k++)
+            if ((strlen(opts[k].name) == len && strncmp(a, opts[k].name, len) == 0) ||
+                (opts[k].alias && strlen(opts[k].alias) == len && strncmp(a, opts[k].alias, len) == 0))
+                op = &opts[k];
+        if (!op) {
+            fprintf(stderr, "locus sched simulate: unknown option '%s' (see --help)\n", a);
+            return -1;
+        }
+        void *field = (char *)o + op->off;
+        if (op->kind == O_FLAG) {
+            if (eq) {
+                fprintf(stderr, "locus sched simulate: %s takes no value\n", op->name);
+                return -1;
+            }
+            *(bool *)field = true;
+            continue;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            fprintf(stderr, "locus sched simulate: %s needs a value (%s)\n", op->name, op->arg);
+            return -1;
+        }
+        char *end;
+        errno = 0;
+        if (op->kind == O_STR) {
+            *(const char **)field = val;
+        } else if (op->kind == O_LONG) {
+            long v = strtol(val, &end, 10);
+            if (errno || end == val || *end || v < 0) {
+                fprintf(stderr, "locus sched simulate: %s: '%s' is not a non-negative integer\n", op->name, val);
+                return -1;
+            }
+            *(long *)field = v;
+        } else {
+            double v = strtod(val, &end);
+            if (errno || end == val || *end || !(v > 0) || !isfinite(v)) {
+                fprintf(stderr, "locus sched simulate: %s: '%s' is not a positive number\n", op->name, val);
+                return -1;
+            }
+            *(double *)field = v;
+        }
+    }
+    return 0;
+}
+
+/* Splits a comma list in place into at most max items; returns the count or -1 if empty/too many. */
+static int split_list(char *s, char **items, int max)
+{
+    int n = 0;
+    for (char *p = s, *tok; (tok = strsep(&p, ",")); ) {
+        if (!*tok) continue;
+        if (n == max) return -1;
+        items[n++] = tok;
+    }
+    return n > 0 ? n : -1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define MAX_ITEMS 64
+
+int sched_simulate_main(int argc, char **argv)
+{
+    sim_opts o = {.policies = "FIFO+fair", .loads = "9", .rec_trace = "./record", .split = "20,70,10",
+                  .out = "./sched-out", .seed = 42, .round = 300};
+    if (parse_args(&o, argc, argv)) return 2;
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    char err[512];
+    int status = 1;
+    sched_sim_cfg base = {.seed = (uint64_t)o.seed, .round = o.round, .num_jobs = o.num_jobs,
+                          .philly_arrival = o.philly_arrival};
+    if (o.config) {
+        if (sched_cluster_cfg_load(&base.cluster, o.config, err, sizeof err)) {
+            fprintf(stderr, "locus sched simulate: %s\n", err);
+            return 1;
+        }
+    } else {
+        sched_cluster_cfg_default(&base.cluster);
+    }
+    {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", o.split);
+        char *it[4];
+        int n = split_list(buf, it, 3);
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            char *end;
+            base.split[i] = (int)strtol(it[i], &end, 10);
+            if (*end || base.split[i] < 0) n = -1;
+            else sum += base.split[i];
+        }
+        if (n != 3 || sum != 100) {
+            fprintf(stderr, "locus sched simulate: --class_split '%s': expected three percentages adding to 100\n",
+                    o.split);
+            return 2;
+        }
+    }
+    if ((o.replay != NULL) + (o.philly != NULL) > 1) {
+        fprintf(stderr, "locus sched simulate: --replay_trace and --cluster_job_log exclude each other\n");
+        return 2;
+    }
+    if (o.is_static && !o.replay && o.num_jobs == 0) {
+        fprintf(stderr, "locus sched simulate: --static needs --num-jobs-default N (or --replay_trace)\n");
+        return 2;
+    }
+
+    int n_gpus = base.cluster.racks * base.cluster.servers_per_rack * base.cluster.gpus_per_server;
+    sched_trace trace = {0};
+    if (o.replay) {
+        if (sched_trace_load(&trace, o.replay, n_gpus, err, sizeof err)) {
+            fprintf(stderr, "locus sched simulate: %s\n", err);
+            return 1;
+        }
+        base.kind = WL_REPLAY;
+        base.trace = &trace;
+        base.static_start = o.is_static;
+    } else if (o.philly) {
+        if (sched_philly_load(&trace, o.philly, o.multigpu, o.philly_arrival, err, sizeof err)) {
+            fprintf(stderr, "locus sched simulate: %s\n", err);
+            return 1;
+        }
+        base.kind = WL_PHILLY;
+        base.trace = &trace;
+    } else {
+        base.kind = o.is_static ? WL_STATIC : WL_POISSON;
+    }
+    bool has_load = base.kind == WL_POISSON || (base.kind == WL_PHILLY && !o.philly_arrival);
+    bool open_ended = has_load && o.num_jobs == 0;
+    base.measure_lo = open_ended ? 4000 : -1;
+    base.measure_hi = open_ended ? 5000 : -1;
+    if (o.measure) {
+        char *end;
+        long a = strtol(o.measure, &end, 10), b = -1;
+        if (*end == ':') b = strtol(end + 1, &end, 10);
+        if (*end || a < 0 || b <= a) {
+            fprintf(stderr, "locus sched simulate: --measure_ids '%s': expected A:B with 0 <= A < B\n", o.measure);
+            goto out;
+        }
+        base.measure_lo = a, base.measure_hi = b;
+    }
+
+    char pol_buf[1024], load_buf[1024];
+    snprintf(pol_buf, sizeof pol_buf, "%s", o.policies);
+    snprintf(load_buf, sizeof load_buf, "%s", has_load ? o.loads : "0");
+    char *pol_items[MAX_ITEMS], *load_items[MAX_ITEMS];
+    int n_pol = split_list(pol_buf, pol_items, MAX_ITEMS), n_load = split_list(load_buf, load_items, MAX_ITEMS);
+    if (n_pol < 0 || n_load < 0) {
+        fprintf(stderr, "locus sched simulate: empty or too long --policies / --jobs_per_hour list\n");
+        status = 2;
+        goto out;
+    }
+    sched_spec specs[MAX_ITEMS];
+    double loads[MAX_ITEMS];
+    for (int i = 0; i < n_pol; i++)
+        if (sched_spec_parse(&specs[i], pol_items[i], err, sizeof err)) {
+            fprintf(stderr, "locus sched simulate: --policies: %s\n", err);
+            status = 2;
+            goto out;
+        }
+    for (int i = 0; i < n_load; i++) {
+        char *end;
+        loads[i] = strtod(load_items[i], &end);
+        if (*end || !(loads[i] > 0) || !isfinite(loads[i])) {
+            if (!has_load) break;
+            fprintf(stderr, "locus sched simulate: --jobs_per_hour: '%s' is not a positive number\n", load_items[i]);
+            status = 2;
+            goto out;
+        }
+    }
+
+    int n_runs = n_pol * n_load;
+    sched_run_stats *runs = calloc((size_t)n_runs, sizeof *runs);
+    if (!runs) goto out;
+    bool progress = !o.quiet;
+    int k = 0;
+    for (int p = 0; p < n_pol; p++)
+        for (int l = 0; l < n_load; l++, k++) {
+            sched_sim_cfg cfg = base;
+            cfg.spec = specs[p];
+            cfg.jobs_per_hour = has_load ? loads[l] : 1;
+            sched_run_stats *st = &runs[k];
+            snprintf(st->policy, sizeof st->policy, "%s", specs[p].name);
+            if (has_load)
+                snprintf(st->load, sizeof st->load, "%g", loads[l]);
+            else
+                snprintf(st->load, sizeof st->load, "all");
+            st->load_value = has_load ? loads[l] : NAN;
+            FILE *rec = NULL;
+            if (o.record) {
+                char path[4200];
+                snprintf(path, sizeof path, "%s%s%s%s", o.rec_trace, st->load, "_",
+                         strchr(specs[p].name, '+') ? strrchr(specs[p].name, '+') + 1 : "greedy");
+                if (!(rec = fopen(path, "w"))) {
+                    fprintf(stderr, "locus sched simulate: %s: cannot write: %s\n", path, strerror(errno));
+                    free(runs);
+                    goto out;
+                }
+                cfg.record = rec;
+            }
+            if (progress) fprintf(stderr, "[%d/%d] %s load %s ...", k + 1, n_runs, st->policy, st->load);
+            double t0 = now_s();
+            sched_sim_result res;
+            int rc = sched_simulate(&cfg, &res, err, sizeof err);
+            double wall = now_s() - t0;
+            if (rec) fclose(rec);
+            if (rc) {
+                if (progress) fprintf(stderr, "\n");
+                fprintf(stderr, "locus sched simulate: %s at load %s: %s\n", st->policy, st->load, err);
+                free(runs);
+                goto out;
+            }
+            sched_run_stats_compute(st, &res);
+            if (progress)
+                fprintf(stderr, " %ld jobs, %ld rounds, %.3f s (%.0f jobs/s)\n", st->jobs_simulated, st->rounds,
+                        wall, wall > 0 ? st->jobs_simulated / wall : 0);
+            if (st->measured == 0)
+                fprintf(stderr, "locus sched simulate: warning: %s at load %s measured no jobs\n", st->policy,
+                        st->load);
+            rc = sched_report_run(o.out, st, &res, err, sizeof err);
+            sched_sim_result_free(&res);
+            if (rc) {
+                fprintf(stderr, "locus sched simulate: %s\n", err);
+                free(runs);
+                goto out;
+            }
+        }
+    if (sched_report_summary(o.out, runs, n_runs, stdout, err, sizeof err)) {
+        fprintf(stderr, "locus sched simulate: %s\n", err);
+        free(runs);
+        goto out;
+    }
+    if (o.plot && sched_report_plots(o.out, o.plot_dir ? o.plot_dir : o.out, runs, n_runs, err, sizeof err)) {
+        fprintf(stderr, "locus sched simulate: %s\n", err);
+        free(runs);
+        goto out;
+    }
+    free(runs);
+    status = 0;
+out:
+    sched_trace_free(&trace);
+    return status;
+}

@@ -1,0 +1,31 @@
+/* `locus sched simulate`: option parsing, the policy x load sweep, and the outputs (report.c). */
+#ifndef LOCUS_SCHED_SIMULATE_CMD_H
+#define LOCUS_SCHED_SIMULATE_CMD_H
+
+#include "sim.h"
+
+/* argv[0] is "simulate". Returns the exit status. */
+int sched_simulate_main(int argc, char **argv);
+
+/* Summary of one run (report.c). */
+typedef struct sched_run_stats {
+    char policy[64];
+    char load[32];
+    double load_value;          /* jobs per hour, NAN when the run has no load axis */
+    long jobs_simulated, jobs_finished, measured;
+    double mean_h, p99_h, p999_h, makespan_h, end_h;
+    long rounds, failed;
+} sched_run_stats;
+
+/* Computes the stats of a finished run. */
+void sched_run_stats_compute(sched_run_stats *st, const sched_sim_result *res);
+/* Writes OUT/<policy>/jobs_<load>.csv, rounds_<load>.csv and cdf_<load>.dat. Returns 0 or -1 (err set). */
+int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim_result *res, char *err,
+                     size_t errlen);
+/* Writes OUT/summary.csv and OUT/<policy>/load_mean.csv, prints the summary table to f. */
+int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FILE *f, char *err, size_t errlen);
+/* Draws the PNGs with gnuplot into plot_dir. Returns 0, -1 if gnuplot failed (err set). */
+int sched_report_plots(const char *out, const char *plot_dir, const sched_run_stats *runs, int n, char *err,
+                       size_t errlen);
+
+#endif

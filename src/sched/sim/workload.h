@@ -1,0 +1,66 @@
+/* Workloads for the simulator: synthetic jobs with Poisson or static arrivals, replay of a recorded trace,
+ * and the Philly cluster_job_log. A workload hands out jobs one at a time in arrival order; all randomness
+ * comes from the sched_rng passed in (no globals, no clocks). Traces are parsed here and rejected with
+ * "file:line: reason" when malformed. */
+#ifndef LOCUS_SCHED_WORKLOAD_H
+#define LOCUS_SCHED_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/core.h"
+#include "../core/rng.h"
+
+typedef enum sched_wl_kind {
+    WL_POISSON,  /* synthetic, Poisson arrivals at jobs_per_hour */
+    WL_STATIC,   /* synthetic, job i at i * 0.001 s */
+    WL_REPLAY,   /* recorded trace: id,model,arrival_s,total_iterations,gpu_demand */
+    WL_PHILLY,   /* Philly cluster_job_log JSON */
+} sched_wl_kind;
+
+typedef struct sched_trace_job {
+    int id;
+    char model[32];
+    double arrival;    /* seconds */
+    double iters;      /* replay: iterations; Philly: duration in seconds at fair share */
+    int gpus;
+} sched_trace_job;
+
+typedef struct sched_trace {
+    sched_trace_job *jobs;
+    int n;
+} sched_trace;
+
+/* Reads a replay trace (format above, no header; blank lines and lines starting with '#' are skipped).
+ * `max_gpus` bounds the GPU demand. Caller frees with sched_trace_free. Returns 0 or -1 ("file:line: ..."). */
+int sched_trace_load(sched_trace *t, const char *path, int max_gpus, char *err, size_t errlen);
+/* Reads a Philly cluster_job_log: keeps jobs with attempts and 10^1.5..10^4 minutes of summed duration;
+ * multigpu keeps demands in {1,2,4,8,16} (otherwise every job gets 1 GPU); philly_arrival keeps real
+ * arrivals in (2400 h, 3000 h), at most 8000 jobs, shifted to t = 0. Returns 0 or -1 with err set. */
+int sched_philly_load(sched_trace *t, const char *path, bool multigpu, bool philly_arrival, char *err,
+                      size_t errlen);
+void sched_trace_free(sched_trace *t);
+
+typedef struct sched_workload {
+    sched_wl_kind kind;
+    sched_rng *rng;                 /* borrowed */
+    const sched_cluster *cluster;   /* borrowed */
+    const sched_trace *trace;       /* borrowed; replay and Philly */
+    int ratio;                      /* profile set (CPUs per GPU) */
+    double jobs_per_hour;
+    int split[3];                   /* image, language, speech percent */
+    long limit;                     /* synthetic: jobs to generate, 0 = unlimited */
+    bool philly_arrival;
+    long generated;
+    int task_total[3];
+    int task_next[3];
+} sched_workload;
+
+/* Produces the next job (fields for a fresh, unallocated job) given the arrival time of the previous one.
+ * Returns 1, 0 when exhausted, -1 on error (err set). */
+int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out, char *err, size_t errlen);
+
+/* Model name to profile for this workload's cluster ratio (NULL if unknown). */
+const sched_profile *sched_workload_profile(const sched_workload *wl, const char *model);
+
+#endif
