@@ -259,7 +259,7 @@ static int db_start(int argc, char **argv) {
         if (strcmp(l->name, "local") != 0 && !o.ifname)
             snprintf(h->host, sizeof h->host, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
         if (o.unix_socket) {
-            char sock[512];
+            char sock[256];
             if (o.unix_socket[0] != '/' && getcwd(sock, sizeof sock))
                 snprintf(h->unix_socket, sizeof h->unix_socket, "%s/%s", sock, o.unix_socket);
             else

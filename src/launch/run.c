@@ -2,11 +2,14 @@
  *
  * Every rank runs this. Under a node-local lock (a file in $TMPDIR or /tmp, named after the job), the first
  * local rank starts the database, pinned to --db-cpus CPUs of the cpuset this process was given, and waits
- * until it answers; the other ranks wait on the lock and find it ready. A reference count in the same
- * folder tracks the ranks still running; each rank runs the application with SSDB set (pinned to the
- * remaining CPUs with --pin-app-cpus), forwards SIGTERM/SIGINT/SIGHUP to it, and when it exits the last
- * rank out stops the database and removes its socket and folder — whether the application succeeded,
- * failed or was killed by a signal. */
+ * until it answers; the other ranks wait on the lock and find it ready. Each rank then holds a shared
+ * flock on ranks.lock for as long as it lives and runs the application with SSDB set (pinned to the
+ * remaining CPUs with --pin-app-cpus), forwarding SIGTERM/SIGINT/SIGHUP to it.
+ *
+ * Stopping is done by a small watchdog process the first rank forks next to the database: it waits for an
+ * exclusive lock on ranks.lock, which the kernel grants only once every rank is gone — however it went:
+ * normal exit, failure, SIGTERM, even SIGKILL (the kernel drops a dead process's locks). It then stops the
+ * database and removes the socket and the folder. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -46,21 +49,87 @@ static void job_key(char *out, size_t n) {
             *p = '_';
 }
 
-static int read_int_file(const char *path, long *v) {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fscanf(f, "%ld", v) == 1;
-    fclose(f);
-    return ok ? 0 : -1;
+static bool db_answers(const db_state *s) {
+    redisContext *c = shard_connect(s, 0, 500);
+    if (c)
+        redisFree(c);
+    return c != NULL;
 }
 
-static void write_int_file(const char *path, long v) {
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fprintf(f, "%ld\n", v);
-        fclose(f);
+/* The watchdog: wait until no rank holds ranks.lock, then (holding the start lock, so no new rank can
+ * attach meanwhile) stop the database and clean its folder. Runs in its own session with fresh file
+ * descriptions of both lock files, so it never holds a rank's lock itself. */
+static void watchdog(db_state *s, const char *lockpath, const char *rankspath) {
+    setsid();
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    int lock = open(lockpath, O_RDWR | O_CLOEXEC);
+    int ranks = open(rankspath, O_RDWR | O_CLOEXEC);
+    if (lock < 0 || ranks < 0)
+        _exit(1);
+    for (;;) {
+        flock(ranks, LOCK_EX); /* blocks while any rank lives */
+        flock(ranks, LOCK_UN);
+        flock(lock, LOCK_EX);
+        if (flock(ranks, LOCK_EX | LOCK_NB) == 0)
+            break;
+        flock(lock, LOCK_UN); /* a rank attached in between: wait again */
     }
+    shard_stop(s, 0);
+    const char *files[] = {"ranks.lock", "redis.conf", "redis.log", DB_STATE_FILE, DB_STATE_FILE ".tmp", "db.sock"};
+    char path[700];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->dir, files[i]);
+        unlink(path);
+    }
+    unlink(lockpath);
+    rmdir(s->dir);
+    _exit(0);
+}
+
+/* First local rank: write the configuration, start the database pinned to db_list, wait until it answers,
+ * record it, and fork the watchdog. Called with the start lock held. */
+static int start_database(db_state *s, const char *password, long tpq, const char *module_opt, const char *db_list,
+                          const char *lockpath, const char *rankspath) {
+    shard_state *h = &s->shards[0];
+    if (strcmp(password, "auto") == 0)
+        make_password(s->password, sizeof s->password);
+    else if (strcmp(password, "none") != 0)
+        snprintf(s->password, sizeof s->password, "%s", password);
+    db_options o = {.threads_per_queue = tpq, .shards = 1};
+    char module[1024];
+    if (module_opt)
+        snprintf(module, sizeof module, "%s", module_opt);
+    else if (!find_module_path(module, sizeof module)) {
+        fprintf(stderr, "locus run: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
+        return -1;
+    }
+    if (shard_write_conf(&o, s, 0, module) != 0)
+        return -1;
+    const char *redis = getenv("REDIS_PATH") && *getenv("REDIS_PATH") ? getenv("REDIS_PATH") : "redis-server";
+    char *dbargv[] = {(char *)redis, h->conf, NULL};
+    h->pid = spawn_detached(dbargv, h->log, db_list);
+    if (h->pid <= 0 || shard_wait_ready(s, 0, 30000) != 0) {
+        shard_stop(s, 0);
+        return -1;
+    }
+    snprintf(s->status, sizeof s->status, "running");
+    state_save(s);
+    /* Make sure ranks.lock exists before the watchdog opens it. */
+    int fd = open(rankspath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    pid_t w = fork();
+    if (w == 0)
+        watchdog(s, lockpath, rankspath);
+    if (w < 0) {
+        shard_stop(s, 0);
+        return -1;
+    }
+    return 0;
 }
 
 int locus_run_main(int argc, char **argv) {
@@ -113,11 +182,10 @@ int locus_run_main(int argc, char **argv) {
         fprintf(stderr, "locus run: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    char lockpath[600], countpath[600], pwpath[600];
+    char lockpath[600], rankspath[600];
     snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
-    snprintf(countpath, sizeof countpath, "%s/ranks", dir);
-    snprintf(pwpath, sizeof pwpath, "%s/password", dir);
-    int lock = open(lockpath, O_CREAT | O_RDWR, 0600);
+    snprintf(rankspath, sizeof rankspath, "%s/ranks.lock", dir);
+    int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
     if (lock < 0 || flock(lock, LOCK_EX) != 0) {
         fprintf(stderr, "locus run: cannot lock %s: %s\n", lockpath, strerror(errno));
         return 1;
@@ -149,46 +217,18 @@ int locus_run_main(int argc, char **argv) {
         fprintf(stderr, "locus run: only %d CPU(s) in this cpuset, all given to the database: the application is not "
                         "pinned\n", ncpus);
 
-    long count = 0;
-    read_int_file(countpath, &count);
-    bool started_here = false;
-    if (state_load_quiet_running(dir, &s) && shard_connect(&s, 0, 500) != NULL) {
-        /* Already up (started by another local rank). The connection above leaks one fd only briefly. */
-    } else {
-        /* First local rank: start the database. Unix sockets need no port; TCP uses 127.0.0.1:P. */
-        if (strcmp(password, "auto") == 0)
-            make_password(s.password, sizeof s.password);
-        else if (strcmp(password, "none") != 0)
-            snprintf(s.password, sizeof s.password, "%s", password);
-        if (!port)
-            snprintf(h->bind, sizeof h->bind, "127.0.0.1");
-        db_options o = {.threads_per_queue = tpq, .shards = 1};
-        char module[1024];
-        if (module_opt)
-            snprintf(module, sizeof module, "%s", module_opt);
-        else if (!find_module_path(module, sizeof module)) {
-            fprintf(stderr, "locus run: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
-            return 1;
-        }
-        /* No TCP listener when on a Unix socket: port 0 disables it. */
-        if (shard_write_conf(&o, &s, 0, module) != 0)
-            return 1;
-        char *dbargv[] = {getenv("REDIS_PATH") && *getenv("REDIS_PATH") ? getenv("REDIS_PATH") : "redis-server",
-                          h->conf, NULL};
-        h->pid = spawn_detached(dbargv, h->log, db_list);
-        if (h->pid <= 0 || shard_wait_ready(&s, 0, 30000) != 0) {
-            shard_stop(&s, 0);
-            flock(lock, LOCK_UN);
-            return 1;
-        }
-        snprintf(s.status, sizeof s.status, "running");
-        state_save(&s);
-        count = 0;
-        started_here = true;
+    if (state_load_quiet_running(dir, &s) && db_answers(&s)) {
+        /* Already up: started by another local rank. */
+    } else if (start_database(&s, password, tpq, module_opt, db_list, lockpath, rankspath) != 0) {
+        flock(lock, LOCK_UN);
+        return 1;
     }
-    write_int_file(countpath, count + 1);
+    int ranks = open(rankspath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (ranks < 0 || flock(ranks, LOCK_SH) != 0) {
+        fprintf(stderr, "locus run: cannot lock %s: %s\n", rankspath, strerror(errno));
+        return 1;
+    }
     flock(lock, LOCK_UN);
-    (void)started_here;
 
     char ssdb[600];
     if (h->unix_socket[0])
@@ -220,24 +260,8 @@ int locus_run_main(int argc, char **argv) {
         ;
     app_pid = 0;
 
-    /* Last rank out stops the database. */
-    flock(lock, LOCK_EX);
-    count = 1;
-    read_int_file(countpath, &count);
-    if (count <= 1) {
-        shard_stop(&s, 0);
-        char path[700];
-        const char *files[] = {"ranks", "redis.conf", "redis.log", DB_STATE_FILE, "password", "db.sock"};
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-            unlink(path);
-        }
-        unlink(lockpath);
-        rmdir(dir);
-    } else {
-        write_int_file(countpath, count - 1);
-    }
-    flock(lock, LOCK_UN);
+    /* Exiting drops the shared lock on ranks.lock; the watchdog stops the database after the last rank. */
+    close(ranks);
     close(lock);
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);

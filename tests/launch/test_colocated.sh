@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# locus run --colocated-db under mpirun with 2 ranks: the database is shared by the node's ranks, pinned
+# apart from the application, reached over a 0700 Unix socket, and gone (process, socket and folder) after
+# the application exits normally, fails, or is killed with SIGTERM.
+set -uo pipefail
+LOCUS=$1
+APP=$2
+here=$(dirname "$0")
+. "$here/common.sh"
+out=$(mktemp -d /tmp/locus-colotest-XXXXXX)
+mpipid=""
+cleanup() {
+    [ -n "$mpipid" ] && kill -KILL -- -"$mpipid" 2>/dev/null
+    for f in "$out"/*/rank*.txt; do
+        [ -f "$f" ] || continue
+        pid=$(awk '{print $2}' "$f"); [ "$pid" -gt 0 ] 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    done
+    rm -rf "$out"
+}
+trap cleanup EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+mpi=(mpirun -np 2 --bind-to none)
+
+# After a run: the database process and its folder must be gone.
+check_gone() {
+    local what=$1 dir=$2
+    local pid sock
+    pid=$(awk '{print $2}' "$dir/rank0.txt" 2>/dev/null)
+    sock=$(awk '{print $5}' "$dir/rank0.txt" 2>/dev/null)
+    # The watchdog stops the database and then removes the folder: give it a few seconds.
+    for _ in $(seq 100); do alive "$pid" || [ -e "$(dirname "$sock")" ] || break; sleep 0.1; done
+    check "$what: database process $pid stopped" bash -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
+    check "$what: socket removed" [ ! -e "$sock" ]
+    check "$what: node-local folder removed" [ ! -e "$(dirname "$sock")" ]
+}
+
+run_case() { # mode -> exit status
+    mkdir -p "$out/$1"
+    "${mpi[@]}" "$LOCUS" run --colocated-db --db-cpus 1 --pin-app-cpus -- "$APP" "$out/$1" "$1" >"$out/$1.log" 2>&1
+}
+
+# 1. Normal exit.
+run_case ok
+check "ok: exit status 0" [ $? -eq 0 ]
+for r in 0 1; do
+    read -r status dbpid mine theirs sock mode <"$out/ok/rank$r.txt" || true
+    check "ok: rank $r wrote and read through SSDB" [ "$status" = ok ]
+    check "ok: rank $r socket mode 700" [ "$mode" = 700 ]
+    ncpu=$(nproc --all)
+    if [ "$ncpu" -ge 2 ]; then
+        check "ok: rank $r app CPUs ($mine) and database CPUs ($theirs) are disjoint" \
+            /usr/bin/python3 -c "
+import sys
+def cpus(s):
+    out=set()
+    for part in s.split(','):
+        a,_,b=part.partition('-'); out.update(range(int(a), int(b or a)+1))
+    return out
+sys.exit(0 if cpus('$mine').isdisjoint(cpus('$theirs')) else 1)"
+    fi
+done
+check "ok: both ranks used one database" [ "$(awk '{print $2}' "$out"/ok/rank*.txt | sort -u | wc -l)" = 1 ]
+check_gone ok "$out/ok"
+
+# 2. The application fails.
+run_case fail
+check "fail: non-zero exit status" [ $? -ne 0 ]
+check_gone fail "$out/fail"
+
+# 3. SIGTERM while the application runs.
+mkdir -p "$out/hang"
+setsid "${mpi[@]}" "$LOCUS" run --colocated-db --db-cpus 1 -- "$APP" "$out/hang" hang >"$out/hang.log" 2>&1 &
+mpipid=$!
+for _ in $(seq 300); do [ -f "$out/hang/rank0.txt" ] && [ -f "$out/hang/rank1.txt" ] && break; sleep 0.1; done
+check "hang: both ranks started" [ -f "$out/hang/rank1.txt" ]
+kill -TERM "$mpipid"
+for _ in $(seq 300); do alive "$mpipid" || break; sleep 0.1; done
+check "hang: mpirun ended after SIGTERM" bash -c "! kill -0 $mpipid 2>/dev/null"
+mpipid=""
+check_gone sigterm "$out/hang"
+[ "$fail" -eq 0 ] || { echo "--- logs"; tail -n 20 "$out"/*.log; }
+report launch_colocated

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# locus db start/status/env/stop with 1, 2 and 3 shards on loopback: state file privacy, status table and
+# JSON, env lines that a client uses to write and read through the database (cluster redirects included),
+# AUTH required, and nothing left running after stop (which is safe to repeat).
+set -uo pipefail
+LOCUS=$1
+here=$(dirname "$0")
+. "$here/common.sh"
+base=$(mktemp -d /tmp/locus-dbtest-XXXXXX)
+cleanup() {
+    for d in "$base"/db*; do [ -d "$d" ] && "$LOCUS" db stop --dir "$d" >/dev/null 2>&1; done
+    rm -rf "$base"
+}
+trap cleanup EXIT
+
+for n in 1 2 3; do
+    dir=$base/db$n
+    port=$(free_ports "$n")
+    if ! "$LOCUS" db start --dir "$dir" --shards "$n" --port "$port" >"$base/env$n.sh" 2>"$base/start$n.log"; then
+        cat "$base/start$n.log" >&2
+        check "start $n shards" false
+        continue
+    fi
+    check "start $n shards" true
+    state=$dir/locus-db.json
+    check "$n: state file is private (0600)" [ "$(stat -c %a "$state")" = 600 ]
+    check "$n: state dir is private (0700)" [ "$(stat -c %a "$dir")" = 700 ]
+    check "$n: conf is private (0600)" [ "$(stat -c %a "$dir/shard-0/redis.conf")" = 600 ]
+    check "$n: state lists $n shards" [ "$(json_field "$state" 'len(d["shards"])')" = "$n" ]
+    check "$n: cluster flag" [ "$(json_field "$state" 'd["cluster"]')" = "$([ "$n" -gt 1 ] && echo True || echo False)" ]
+
+    "$LOCUS" db status --dir "$dir" >"$base/status$n.txt"
+    check "$n: status exits 0 when all shards are up" [ $? -eq 0 ]
+    check "$n: status shows $n shards up" [ "$(grep -c ' up ' "$base/status$n.txt")" -eq "$n" ]
+    ups=$("$LOCUS" db status --dir "$dir" --json | /usr/bin/python3 -c 'import json,sys; print(sum(s["state"]=="up" for s in json.load(sys.stdin)["shards"]))')
+    check "$n: status --json shows $n up" [ "$ups" = "$n" ]
+    check "$n: env prints what start printed" diff <("$LOCUS" db env --dir "$dir") "$base/env$n.sh"
+    check "$n: env --format slurm" grep -q '^#SBATCH --export=ALL,SSDB=' <("$LOCUS" db env --dir "$dir" --format slurm)
+
+    # A client configured only from the env lines writes and reads through the database.
+    (
+        . "$base/env$n.sh"
+        first=${SSDB%%,*}
+        h=${first%:*}
+        p=${first##*:}
+        cli=(redis-cli -c --no-auth-warning -a "$LOCUS_DB_PASSWORD" -h "$h" -p "$p")
+        for k in alpha beta gamma delta epsilon; do
+            [ "$("${cli[@]}" SET "key:$k" "value-$k")" = OK ] || exit 1
+            [ "$("${cli[@]}" GET "key:$k")" = "value-$k" ] || exit 1
+        done
+        "${cli[@]}" AI.TENSORSET "t{x}" FLOAT 2 VALUES 1.5 2 >/dev/null || exit 1
+        [ "$("${cli[@]}" AI.TENSORGET "t{x}" VALUES | tr '\n' ' ')" = "1.5 2 " ] || exit 1
+        [ "$SR_DB_TYPE" = "$([ "$n" -gt 1 ] && echo Clustered || echo Standalone)" ] || exit 1
+        # Without the password the server refuses.
+        redis-cli -h "$h" -p "$p" GET key:alpha 2>&1 | grep -q NOAUTH || exit 1
+    )
+    check "$n: a client uses the env settings; no password is refused" [ $? -eq 0 ]
+
+    pids=$(json_field "$state" '" ".join(str(s["pid"]) for s in d["shards"])')
+    "$LOCUS" db stop --dir "$dir" 2>/dev/null
+    check "$n: stop exits 0" [ $? -eq 0 ]
+    gone=1
+    for p in $pids; do alive "$p" && gone=0; done
+    check "$n: no shard process left" [ $gone -eq 1 ]
+    "$LOCUS" db status --dir "$dir" >/dev/null
+    check "$n: status exits 3 when shards are down" [ $? -eq 3 ]
+    check "$n: second stop is safe" "$LOCUS" db stop --dir "$dir" 2>/dev/null
+    check "$n: state says stopped" [ "$(json_field "$state" 'd["status"]')" = stopped ]
+done
+
+# Bad input is refused with a message naming it.
+out=$("$LOCUS" db start 2>&1); check "missing --dir named" grep -q -- "--dir is required" <<<"$out"
+out=$("$LOCUS" db start --dir "$base/bad" --shards 0 2>&1); check "shards 0 refused" grep -q "needs an integer" <<<"$out"
+out=$("$LOCUS" db start --dir "$base/bad" --launcher lsf 2>&1); check "unknown launcher named" grep -q "unknown launcher 'lsf'" <<<"$out"
+out=$("$LOCUS" db start --dir "$base/bad" --shards 2 --unix-socket /tmp/x.sock 2>&1); check "socket with a cluster refused" grep -q "one shard" <<<"$out"
+out=$("$LOCUS" db status --dir "$base/nothing" 2>&1); check "status of an empty dir" grep -q "no database state" <<<"$out"
+# A port in use is named.
+port=$(free_ports 1)
+/usr/bin/python3 -c "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); time.sleep(5)" &
+sleeper=$!
+sleep 0.3
+out=$("$LOCUS" db start --dir "$base/busy" --port "$port" 2>&1); check "busy port named" grep -q "port $port on 127.0.0.1 is in use" <<<"$out"
+kill $sleeper 2>/dev/null
+report launch_db
