@@ -43,7 +43,7 @@ static bool local_port_free(const char *addr, int port) {
     return ok;
 }
 
-static void stop_all(db_state *s) {
+void db_stop_all(db_state *s) {
     for (int i = 0; i < s->nshards; i++)
         shard_stop(s, i);
     const launcher *l = launcher_by_name(s->launcher);
@@ -52,7 +52,7 @@ static void stop_all(db_state *s) {
     snprintf(s->status, sizeof s->status, "stopped");
 }
 
-static void print_env(const db_state *s, const char *format, FILE *f) {
+void db_print_env(const db_state *s, const char *format, FILE *f) {
     char ssdb[8192] = "";
     for (int i = 0; i < s->nshards; i++) {
         size_t used = strlen(ssdb);
@@ -113,6 +113,200 @@ static int wait_for_batch(db_state *s, long timeout_s) {
     return -1;
 }
 
+/* Everything `locus db start` does after parsing its options; `locus bench` calls it too. Returns 0,
+ * 1 (failed; nothing left running) or 2 (bad options), with the state in *ps either way. */
+int db_launch(db_options *po, db_state *ps) {
+    db_options o = *po;
+    bool batch = o.batch;
+    db_state s = {0};
+    int rc = 0;
+    if (o.unix_socket && o.shards > 1) {
+        fprintf(stderr, "locus db start: --unix-socket works with one shard (a cluster is reached over TCP)\n");
+        rc = 2;
+        goto out;
+    }
+    const launcher *l = launcher_by_name(o.launcher);
+    if (l == NULL) {
+        fprintf(stderr, "locus db start: unknown launcher '%s' (auto, local, slurm, pbs)\n", o.launcher);
+        rc = 2;
+        goto out;
+    }
+    char module[1024];
+    if (o.module)
+        snprintf(module, sizeof module, "%s", o.module);
+    else if (find_module_path(module, sizeof module) == NULL) {
+        fprintf(stderr, "locus db start: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
+        rc = 1;
+        goto out;
+    }
+    if (access(module, R_OK) != 0) {
+        fprintf(stderr, "locus db start: module %s: %s\n", module, strerror(errno));
+        rc = 1;
+        goto out;
+    }
+
+    char dir[PATH_MAX];
+    if (mkdir_private(o.dir) != 0 || realpath(o.dir, dir) == NULL) {
+        rc = 1;
+        goto out;
+    }
+    if (strlen(dir) > 400) {
+        fprintf(stderr, "locus db start: --dir path is too long (over 400 characters)\n");
+        rc = 2;
+        goto out;
+    }
+    o.dir = dir;
+    if (state_load_quiet_running(dir, &s) && any_alive(&s)) {
+        fprintf(stderr, "locus db start: a database from %s is still running; 'locus db stop --dir %s' first\n", dir, dir);
+        rc = 1;
+        goto out;
+    }
+    memset(&s, 0, sizeof s);
+    snprintf(s.dir, sizeof s.dir, "%s", dir);
+    snprintf(s.launcher, sizeof s.launcher, "%s", l->name);
+    snprintf(s.status, sizeof s.status, "starting");
+    if (strcmp(o.password, "auto") == 0)
+        make_password(s.password, sizeof s.password);
+    else if (strcmp(o.password, "none") != 0)
+        snprintf(s.password, sizeof s.password, "%s", o.password);
+
+    if (batch) {
+        if (l->batch == NULL) {
+            fprintf(stderr, "locus db start: --batch needs the slurm or pbs launcher\n");
+            rc = 2;
+            goto out;
+        }
+        char script[700];
+        snprintf(script, sizeof script, "%s/db-%s.sh", dir, l->name);
+        /* The job must use the same password: pass it explicitly. */
+        o.password = s.password[0] ? s.password : "none";
+        if (l->batch(&o, &s, script, true) != 0) {
+            rc = 1;
+            goto out;
+        }
+        snprintf(s.status, sizeof s.status, "submitted");
+        state_save(&s);
+        if (wait_for_batch(&s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0) {
+            rc = 1;
+            goto out;
+        }
+        goto out;
+    }
+
+    char hosts[DB_MAX_SHARDS][256];
+    int nhosts = 0;
+    if (o.hosts) {
+        char *copy = strdup(o.hosts);
+        for (char *h = strtok(copy, ","); h && nhosts < DB_MAX_SHARDS; h = strtok(NULL, ","))
+            snprintf(hosts[nhosts++], 256, "%s", h);
+        free(copy);
+    } else {
+        nhosts = l->hosts(hosts, DB_MAX_SHARDS);
+    }
+    if (nhosts == 0) {
+        fprintf(stderr, "locus db start: launcher %s found no hosts (are we inside an allocation?)\n", l->name);
+        rc = 1;
+        goto out;
+    }
+    int cpus[4096];
+    int ncpus = allowed_cpus(cpus, 4096);
+    s.cluster = o.shards > 1;
+    s.nshards = (int)o.shards;
+    for (int i = 0; i < s.nshards; i++) {
+        shard_state *h = &s.shards[i];
+        const char *host = hosts[i % nhosts];
+        int on_host = i / nhosts; /* shards sharing a host get consecutive ports */
+        h->port = (int)o.port + on_host;
+        bool local = strcmp(l->name, "local") == 0 || strcmp(host, "localhost") == 0;
+        if (o.ifname) {
+            if (iface_addresses(o.ifname, h->bind, sizeof h->bind) != 0) {
+                fprintf(stderr, "locus db start: interface '%s' has no address here\n", o.ifname);
+                rc = 1;
+                goto out;
+            }
+        } else if (local) {
+            snprintf(h->bind, sizeof h->bind, "127.0.0.1");
+        } else if (host_address(host, h->bind, sizeof h->bind) != 0) {
+            fprintf(stderr, "locus db start: cannot resolve host '%s'\n", host);
+            rc = 1;
+            goto out;
+        }
+        /* Clients reach a shard at its first bind address. */
+        size_t k = strcspn(h->bind, " ");
+        memcpy(h->host, h->bind, k);
+        h->host[k] = '\0';
+        if (strcmp(l->name, "local") != 0 && !o.ifname)
+            snprintf(h->host, sizeof h->host, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
+        if (o.unix_socket) {
+            char sock[256];
+            if (o.unix_socket[0] != '/' && getcwd(sock, sizeof sock))
+                snprintf(h->unix_socket, sizeof h->unix_socket, "%s/%s", sock, o.unix_socket);
+            else
+                snprintf(h->unix_socket, sizeof h->unix_socket, "%s", o.unix_socket);
+        }
+        if (snprintf(h->dir, sizeof h->dir, "%s/shard-%d", dir, i) >= (int)sizeof h->dir) {
+            rc = 1;
+            goto out;
+        }
+        if (mkdir_private(h->dir) != 0) {
+            rc = 1;
+            goto out;
+        }
+        if (strcmp(l->name, "local") == 0 && !local_port_free(h->host, h->port)) {
+            fprintf(stderr, "locus db start: port %d on %s is in use (choose another with --port)\n", h->port, h->host);
+            rc = 1;
+            goto out;
+        }
+        if (shard_write_conf(&o, &s, i, module) != 0) {
+            rc = 1;
+            goto out;
+        }
+    }
+    state_save(&s);
+
+    for (int i = 0; i < s.nshards; i++) {
+        char cpulist[1024] = "";
+        if (o.cpus > 0 && ncpus > 0) {
+            int take = o.cpus < ncpus ? (int)o.cpus : ncpus;
+            int from = (int)((i * o.cpus) % ncpus);
+            if (from + take > ncpus)
+                from = ncpus - take;
+            cpulist_format(cpus, from, take, cpulist, sizeof cpulist);
+        }
+        if (l->start_shard(&o, &s, i, cpulist) != 0) {
+            fprintf(stderr, "locus db start: could not launch shard %d\n", i);
+            db_stop_all(&s);
+            state_save(&s);
+            rc = 1;
+            goto out;
+        }
+        state_save(&s);
+    }
+    for (int i = 0; i < s.nshards; i++) {
+        if (shard_wait_ready(&s, i, READY_TIMEOUT_MS) != 0) {
+            db_stop_all(&s);
+            state_save(&s);
+            rc = 1;
+            goto out;
+        }
+    }
+    if (s.cluster && cluster_form(&s, CLUSTER_TIMEOUT_MS) != 0) {
+        db_stop_all(&s);
+        state_save(&s);
+        rc = 1;
+        goto out;
+    }
+    snprintf(s.status, sizeof s.status, "running");
+    if (state_save(&s) != 0) {
+        db_stop_all(&s);
+        rc = 1;
+        goto out;
+    }
+out:
+    *ps = s;
+    return rc;
+}
+
 static int db_start(int argc, char **argv) {
     db_options o = {.shards = 1, .port = 6379, .threads_per_queue = 1, .launcher = "auto", .password = "auto"};
     str_list redis_args = {0};
@@ -155,166 +349,19 @@ static int db_start(int argc, char **argv) {
     o.wait_in_job = wait_in_job;
     for (int k = 0; k < redis_args.n; k++)
         o.redis_args[o.n_redis_args++] = redis_args.items[k];
-    if (o.unix_socket && o.shards > 1) {
-        fprintf(stderr, "locus db start: --unix-socket works with one shard (a cluster is reached over TCP)\n");
-        return 2;
-    }
-    const launcher *l = launcher_by_name(o.launcher);
-    if (l == NULL) {
-        fprintf(stderr, "locus db start: unknown launcher '%s' (auto, local, slurm, pbs)\n", o.launcher);
-        return 2;
-    }
-    char module[1024];
-    if (o.module)
-        snprintf(module, sizeof module, "%s", o.module);
-    else if (find_module_path(module, sizeof module) == NULL) {
-        fprintf(stderr, "locus db start: cannot find locus_ai.so (set LOCUS_MODULE_PATH or pass --module)\n");
-        return 1;
-    }
-    if (access(module, R_OK) != 0) {
-        fprintf(stderr, "locus db start: module %s: %s\n", module, strerror(errno));
-        return 1;
-    }
-
-    char dir[PATH_MAX];
-    if (mkdir_private(o.dir) != 0 || realpath(o.dir, dir) == NULL)
-        return 1;
-    if (strlen(dir) > 400) {
-        fprintf(stderr, "locus db start: --dir path is too long (over 400 characters)\n");
-        return 2;
-    }
-    o.dir = dir;
-    db_state s = {0};
-    if (state_load_quiet_running(dir, &s) && any_alive(&s)) {
-        fprintf(stderr, "locus db start: a database from %s is still running; 'locus db stop --dir %s' first\n", dir, dir);
-        return 1;
-    }
-    memset(&s, 0, sizeof s);
-    snprintf(s.dir, sizeof s.dir, "%s", dir);
-    snprintf(s.launcher, sizeof s.launcher, "%s", l->name);
-    snprintf(s.status, sizeof s.status, "starting");
-    if (strcmp(o.password, "auto") == 0)
-        make_password(s.password, sizeof s.password);
-    else if (strcmp(o.password, "none") != 0)
-        snprintf(s.password, sizeof s.password, "%s", o.password);
-
-    if (batch) {
-        if (l->batch == NULL) {
-            fprintf(stderr, "locus db start: --batch needs the slurm or pbs launcher\n");
-            return 2;
-        }
-        char script[700];
-        snprintf(script, sizeof script, "%s/db-%s.sh", dir, l->name);
-        /* The job must use the same password: pass it explicitly. */
-        o.password = s.password[0] ? s.password : "none";
-        if (l->batch(&o, &s, script, true) != 0)
-            return 1;
-        snprintf(s.status, sizeof s.status, "submitted");
-        state_save(&s);
-        if (wait_for_batch(&s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0)
-            return 1;
-        print_env(&s, "sh", stdout);
+    db_state s;
+    int launched = db_launch(&o, &s);
+    if (launched != 0)
+        return launched;
+    if (batch) { /* the job holds the shards; we only report */
+        db_print_env(&s, "sh", stdout);
         return 0;
     }
-
-    char hosts[DB_MAX_SHARDS][256];
-    int nhosts = 0;
-    if (o.hosts) {
-        char *copy = strdup(o.hosts);
-        for (char *h = strtok(copy, ","); h && nhosts < DB_MAX_SHARDS; h = strtok(NULL, ","))
-            snprintf(hosts[nhosts++], 256, "%s", h);
-        free(copy);
-    } else {
-        nhosts = l->hosts(hosts, DB_MAX_SHARDS);
-    }
-    if (nhosts == 0) {
-        fprintf(stderr, "locus db start: launcher %s found no hosts (are we inside an allocation?)\n", l->name);
-        return 1;
-    }
-    int cpus[4096];
-    int ncpus = allowed_cpus(cpus, 4096);
-    s.cluster = o.shards > 1;
-    s.nshards = (int)o.shards;
-    for (int i = 0; i < s.nshards; i++) {
-        shard_state *h = &s.shards[i];
-        const char *host = hosts[i % nhosts];
-        int on_host = i / nhosts; /* shards sharing a host get consecutive ports */
-        h->port = (int)o.port + on_host;
-        bool local = strcmp(l->name, "local") == 0 || strcmp(host, "localhost") == 0;
-        if (o.ifname) {
-            if (iface_addresses(o.ifname, h->bind, sizeof h->bind) != 0) {
-                fprintf(stderr, "locus db start: interface '%s' has no address here\n", o.ifname);
-                return 1;
-            }
-        } else if (local) {
-            snprintf(h->bind, sizeof h->bind, "127.0.0.1");
-        } else if (host_address(host, h->bind, sizeof h->bind) != 0) {
-            fprintf(stderr, "locus db start: cannot resolve host '%s'\n", host);
-            return 1;
-        }
-        /* Clients reach a shard at its first bind address. */
-        size_t k = strcspn(h->bind, " ");
-        memcpy(h->host, h->bind, k);
-        h->host[k] = '\0';
-        if (strcmp(l->name, "local") != 0 && !o.ifname)
-            snprintf(h->host, sizeof h->host, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
-        if (o.unix_socket) {
-            char sock[256];
-            if (o.unix_socket[0] != '/' && getcwd(sock, sizeof sock))
-                snprintf(h->unix_socket, sizeof h->unix_socket, "%s/%s", sock, o.unix_socket);
-            else
-                snprintf(h->unix_socket, sizeof h->unix_socket, "%s", o.unix_socket);
-        }
-        if (snprintf(h->dir, sizeof h->dir, "%s/shard-%d", dir, i) >= (int)sizeof h->dir)
-            return 1;
-        if (mkdir_private(h->dir) != 0)
-            return 1;
-        if (strcmp(l->name, "local") == 0 && !local_port_free(h->host, h->port)) {
-            fprintf(stderr, "locus db start: port %d on %s is in use (choose another with --port)\n", h->port, h->host);
-            return 1;
-        }
-        if (shard_write_conf(&o, &s, i, module) != 0)
-            return 1;
-    }
-    state_save(&s);
-
-    for (int i = 0; i < s.nshards; i++) {
-        char cpulist[1024] = "";
-        if (o.cpus > 0 && ncpus > 0) {
-            int take = o.cpus < ncpus ? (int)o.cpus : ncpus;
-            int from = (int)((i * o.cpus) % ncpus);
-            if (from + take > ncpus)
-                from = ncpus - take;
-            cpulist_format(cpus, from, take, cpulist, sizeof cpulist);
-        }
-        if (l->start_shard(&o, &s, i, cpulist) != 0) {
-            fprintf(stderr, "locus db start: could not launch shard %d\n", i);
-            stop_all(&s);
-            state_save(&s);
-            return 1;
-        }
-        state_save(&s);
-    }
-    for (int i = 0; i < s.nshards; i++) {
-        if (shard_wait_ready(&s, i, READY_TIMEOUT_MS) != 0) {
-            stop_all(&s);
-            state_save(&s);
-            return 1;
-        }
-    }
-    if (s.cluster && cluster_form(&s, CLUSTER_TIMEOUT_MS) != 0) {
-        stop_all(&s);
-        state_save(&s);
-        return 1;
-    }
-    snprintf(s.status, sizeof s.status, "running");
-    if (state_save(&s) != 0) {
-        stop_all(&s);
-        return 1;
-    }
+    const launcher *l = launcher_by_name(s.launcher);
+    const char *dir = s.dir;
     fprintf(stderr, "locus db: %d shard%s running (%s launcher%s); state in %s/%s\n", s.nshards,
             s.nshards > 1 ? "s" : "", l->name, s.cluster ? ", clustered" : "", dir, DB_STATE_FILE);
-    print_env(&s, "sh", stdout);
+    db_print_env(&s, "sh", stdout);
     fflush(stdout);
 
     if (wait_in_job) {
@@ -323,7 +370,7 @@ static int db_start(int argc, char **argv) {
         while (!got_signal && any_alive(&s))
             sleep(1);
         if (got_signal) {
-            stop_all(&s);
+            db_stop_all(&s);
             state_save(&s);
         }
     }
@@ -429,7 +476,7 @@ static int db_env(int argc, char **argv) {
     db_state s;
     if (state_load(dir, &s) != 0)
         return 1;
-    print_env(&s, format, stdout);
+    db_print_env(&s, format, stdout);
     return 0;
 }
 
@@ -451,7 +498,7 @@ static int db_stop(int argc, char **argv) {
     if (state_load(dir, &s) != 0)
         return 1;
     bool was_running = strcmp(s.status, "stopped") != 0;
-    stop_all(&s);
+    db_stop_all(&s);
     if (state_save(&s) != 0)
         return 1;
     fprintf(stderr, "locus db: %s %d shard%s from %s\n", was_running ? "stopped" : "already stopped; checked",

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define DB_MAX_SHARDS 64
@@ -105,6 +106,15 @@ typedef struct launcher {
 const launcher *launcher_by_name(const char *name); /* "auto" resolves by environment */
 /* Write the script body for a batch submission of the database (exposed for unit tests). */
 int write_batch_script(const char *kind, const db_options *o, const char *locus_exe, const char *path);
+
+/* ---- db.c: the operations behind `locus db`, for other sub-commands ---- */
+/* Start a database as `locus db start` would (options already parsed). 0, 1 (failed; nothing left running)
+ * or 2 (bad options); *s holds the state either way. */
+int db_launch(db_options *o, db_state *s);
+/* Stop every shard of s (and cancel its batch job); marks it stopped (the caller saves). */
+void db_stop_all(db_state *s);
+/* The client settings for s: format "sh", "csh", "slurm" or "pbs". */
+void db_print_env(const db_state *s, const char *format, FILE *f);
 
 /* ---- entry points ---- */
 int locus_db_main(int argc, char **argv);
