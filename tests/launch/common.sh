@@ -17,7 +17,7 @@ free_ports() {
 import random, socket, sys
 n = int(sys.argv[1])
 for _ in range(200):
-    base = random.randint(20000, 60000 - n)
+    base = random.randint(20000, 55000 - n)  # the cluster bus (port + 10000) must stay below 65536
     socks = []
     try:
         for p in range(base, base + n):
