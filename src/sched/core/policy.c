@@ -554,6 +554,22 @@ static int cmp_order(const void *pa, const void *pb)
     return (a > b) - (a < b); /* the reference's sort is stable: keep the previous order */
 }
 
+/* Stable merge sort that skips merging halves already in order: the runnable list changes little from one
+ * round to the next (only the jobs that ran move), so this is close to linear where qsort is n log n. */
+static void merge_sort(int *a, int *tmp, int n)
+{
+    if (n < 2) return;
+    int mid = n / 2;
+    merge_sort(a, tmp, mid);
+    merge_sort(a + mid, tmp, n - mid);
+    if (cmp_order(&a[mid - 1], &a[mid]) <= 0) return;
+    int i = 0, j = mid, k = 0;
+    while (i < mid && j < n) tmp[k++] = cmp_order(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
+    while (i < mid) tmp[k++] = a[i++];
+    while (j < n) tmp[k++] = a[j++];
+    memcpy(a, tmp, (size_t)n * sizeof *a);
+}
+
 int sched_round(sched_round_ctx *ctx)
 {
     sched_cluster *c = ctx->cluster;
@@ -571,9 +587,9 @@ int sched_round(sched_round_ctx *ctx)
     }
     sort_ctx = ctx;
     sort_prio = pol->use_priority;
-    qsort(ctx->order, (size_t)n, sizeof *ctx->order, cmp_order);
-    for (int i = 0; i < n; i++) ctx->order[i] = ctx->runnable[ctx->order[i]];
-    memcpy(ctx->runnable, ctx->order, (size_t)n * sizeof *ctx->runnable);
+    merge_sort(ctx->order, ctx->placed, n);
+    for (int i = 0; i < n; i++) ctx->placed[i] = ctx->runnable[ctx->order[i]];
+    memcpy(ctx->runnable, ctx->placed, (size_t)n * sizeof *ctx->runnable);
 
     for (int s = 0; s < c->n_servers; s++) c->servers[s].n_sched = 0;
     for (int i = 0; i < n; i++) {

@@ -221,7 +221,7 @@ static int setup(sim *s)
     s->wl = (sched_workload){
         .kind = cfg->kind, .rng = &s->rng, .cluster = &s->cluster, .trace = cfg->trace,
         .ratio = sched_profile_ratio(s->cluster.fair[R_CPU]), .jobs_per_hour = cfg->jobs_per_hour,
-        .limit = cfg->num_jobs, .philly_arrival = cfg->philly_arrival,
+        .limit = cfg->num_jobs, .philly_arrival = cfg->philly_arrival, .single_gpu = cfg->single_gpu,
     };
     memcpy(s->wl.split, cfg->split, sizeof s->wl.split);
     s->measured_total = cfg->measure_hi - cfg->measure_lo;

@@ -19,6 +19,7 @@ typedef struct sched_sim_cfg {
     uint64_t seed;
     const sched_trace *trace;   /* replay / Philly jobs (borrowed) */
     bool philly_arrival;
+    bool single_gpu;            /* synthetic jobs all take 1 GPU (the paper's single-GPU experiments) */
     bool static_start;          /* first schedule at t = 1 (static runs, replay with --static) */
     double round;               /* R in seconds */
     long measure_lo, measure_hi;/* measured ids [lo, hi); lo < 0 measures every job */

@@ -17,7 +17,7 @@ typedef struct sim_opts {
     const char *policies, *loads, *philly, *rec_trace, *replay, *config, *measure, *split, *out, *plot_dir;
     long seed, num_jobs;
     double round;
-    bool philly_arrival, no_exp, multigpu, is_static, record, plot, quiet, help;
+    bool philly_arrival, no_exp, multigpu, single_gpu, is_static, record, plot, quiet, help;
 } sim_opts;
 
 typedef enum { O_FLAG, O_LONG, O_DOUBLE, O_STR } opt_kind;
@@ -44,6 +44,8 @@ static const struct opt {
     {"--no_exp", NULL, O_FLAG, offsetof(sim_opts, no_exp), NULL, "Philly: keep trace durations (no synthetic mode)"},
     {"--multigpu", NULL, O_FLAG, offsetof(sim_opts, multigpu), NULL,
      "Philly: keep multi-GPU demands in {1,2,4,8,16} (default: every job 1 GPU)"},
+    {"--single_gpu", NULL, O_FLAG, offsetof(sim_opts, single_gpu), NULL,
+     "synthetic jobs all take 1 GPU (the reference's synthetic generator draws 1/2/4/8 GPUs)"},
     {"--replay_trace", NULL, O_STR, offsetof(sim_opts, replay), "FILE",
      "replay a trace: job_id,model_name,arrival_s,total_iterations,gpu_demand per line"},
     {"--record_trace", NULL, O_FLAG, offsetof(sim_opts, record), NULL,
@@ -166,7 +168,7 @@ int sched_simulate_main(int argc, char **argv)
     char err[512];
     int status = 1;
     sched_sim_cfg base = {.seed = (uint64_t)o.seed, .round = o.round, .num_jobs = o.num_jobs,
-                          .philly_arrival = o.philly_arrival};
+                          .philly_arrival = o.philly_arrival, .single_gpu = o.single_gpu};
     if (o.config) {
         if (sched_cluster_cfg_load(&base.cluster, o.config, err, sizeof err)) {
             fprintf(stderr, "locus sched simulate: %s\n", err);

@@ -115,6 +115,7 @@ int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out,
     out->arrival = wl->kind == WL_STATIC ? out->id / 1000.0 : last_arrival + gap;
     double duration = draw_duration(wl->rng);
     out->gpu_demand = draw_gpus(wl->rng);
+    if (wl->single_gpu) out->gpu_demand = 1;
     (void)sched_rng_randint(wl->rng, 0, 9); /* drawn and overridden by the class split in the reference */
     int task = pick_task(wl);
     const char *model = task_models[task][wl->task_next[task]++ % task_n_models[task]];

@@ -51,6 +51,7 @@ typedef struct sched_workload {
     int split[3];                   /* image, language, speech percent */
     long limit;                     /* synthetic: jobs to generate, 0 = unlimited */
     bool philly_arrival;
+    bool single_gpu;                /* synthetic: draw the GPU demand as the reference does, then use 1 */
     long generated;
     int task_total[3];
     int task_next[3];
