@@ -1,0 +1,392 @@
+/* Post-processing of a scaling run (see report.h). */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_FNS 16
+#define MAX_SESSIONS 4096
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double quantile_sorted(const double *v, size_t n, double q) {
+    if (n == 0)
+        return NAN;
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos), hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (v[hi] - v[lo]) * (pos - (double)lo);
+}
+
+void stats_of(double *v, size_t n, fn_stats *out) {
+    qsort(v, n, sizeof *v, cmp_double);
+    out->count = n;
+    out->total = 0;
+    for (size_t i = 0; i < n; i++)
+        out->total += v[i];
+    out->min = n ? v[0] : NAN;
+    out->max = n ? v[n - 1] : NAN;
+    out->mean = n ? out->total / (double)n : NAN;
+    out->p50 = quantile_sorted(v, n, 0.5);
+    out->p99 = quantile_sorted(v, n, 0.99);
+}
+
+typedef struct session {
+    char name[256];
+    char test[64], language[32];
+    long clients, nodes, tensor_bytes, iterations, tensors_per_dataset, client_threads, db_nodes, db_cpus;
+    int nfn;
+    fn_stats fn[MAX_FNS];
+    double gbps;
+    long ranks_seen;
+} session;
+
+typedef struct samples {
+    char function[64];
+    double *v;
+    size_t n, cap;
+    double per_rank_total[4096]; /* sum of this function's seconds per rank */
+} samples;
+
+static void add_sample(samples *s, long rank, double x) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 256;
+        s->v = realloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = x;
+    if (rank >= 0 && rank < 4096)
+        s->per_rank_total[rank] += x;
+}
+
+static int read_session_cfg(const char *dir, session *s) {
+    char path[1200], line[512];
+    snprintf(path, sizeof path, "%s/session.cfg", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        char key[64], val[256];
+        if (sscanf(line, " %63[^= ] = %255[^\n]", key, val) != 2)
+            continue;
+        struct {
+            const char *k;
+            long *dst;
+        } ints[] = {{"clients", &s->clients},         {"nodes", &s->nodes},
+                    {"tensor_bytes", &s->tensor_bytes}, {"iterations", &s->iterations},
+                    {"tensors_per_dataset", &s->tensors_per_dataset}, {"client_threads", &s->client_threads},
+                    {"db_nodes", &s->db_nodes},       {"db_cpus", &s->db_cpus}};
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+            if (!strcmp(key, ints[i].k))
+                *ints[i].dst = atol(val);
+        if (!strcmp(key, "test"))
+            snprintf(s->test, sizeof s->test, "%.63s", val);
+        if (!strcmp(key, "language"))
+            snprintf(s->language, sizeof s->language, "%.31s", val);
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Read every rank_<r>_timing.csv of one session; errors name the file and line. */
+static int read_timings(const char *dir, session *s, samples *sm, int *nsm) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    *nsm = 0;
+    s->ranks_seen = 0;
+    while ((e = readdir(d)) && rc == 0) {
+        int r;
+        if (sscanf(e->d_name, "rank_%d_timing.csv", &r) != 1)
+            continue;
+        s->ranks_seen++;
+        char path[1400], line[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "locus bench report: cannot read %s: %s\n", path, strerror(errno));
+            rc = -1;
+            break;
+        }
+        int lineno = 0;
+        while (fgets(line, sizeof line, f)) {
+            lineno++;
+            long rank;
+            char fn[64];
+            double sec;
+            if (lineno == 1 && strncmp(line, "rank,", 5) == 0)
+                continue; /* header */
+            if (line[0] == '\n')
+                continue;
+            if (sscanf(line, "%ld,%63[^,],%lf", &rank, fn, &sec) != 3 || sec < 0) {
+                fprintf(stderr, "locus bench report: %s:%d: expected 'rank,function,seconds', got '%.*s'\n", path,
+                        lineno, (int)strcspn(line, "\n"), line);
+                rc = -1;
+                break;
+            }
+            int k = 0;
+            while (k < *nsm && strcmp(sm[k].function, fn))
+                k++;
+            if (k == *nsm) {
+                if (*nsm == MAX_FNS)
+                    continue;
+                memset(&sm[k], 0, sizeof sm[k]);
+                snprintf(sm[k].function, sizeof sm[k].function, "%s", fn);
+                (*nsm)++;
+            }
+            add_sample(&sm[k], rank, sec);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return rc;
+}
+
+static double max_rank_total(const samples *sm, int nsm, const char *const *fns, int nf) {
+    double worst = 0;
+    for (int r = 0; r < 4096; r++) {
+        double t = 0;
+        for (int k = 0; k < nsm; k++)
+            for (int j = 0; j < nf; j++)
+                if (!strcmp(sm[k].function, fns[j]))
+                    t += sm[k].per_rank_total[r];
+        if (t > worst)
+            worst = t;
+    }
+    return worst;
+}
+
+static int cmp_session(const void *a, const void *b) {
+    return strcmp(((const session *)a)->name, ((const session *)b)->name);
+}
+
+static void run_gnuplot(const char *script_path) {
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>>'%s.log'", script_path, script_path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "locus bench report: gnuplot failed on %s (see %s.log)\n", script_path, script_path);
+}
+
+/* One PNG per function: candlesticks (min, p50 box, p99, max) of latency against client count, one
+ * series per tensor size; one PNG of aggregate GB/s against tensor size, one line per client count. */
+static void make_plots(const char *run_dir, session *ss, int n) {
+    char plots[1100];
+    snprintf(plots, sizeof plots, "%s/plots", run_dir);
+    mkdir(plots, 0755);
+    const char *fns[MAX_FNS];
+    int nf = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < ss[i].nfn; k++) {
+            bool seen = false;
+            for (int j = 0; j < nf; j++)
+                seen |= !strcmp(fns[j], ss[i].fn[k].function);
+            if (!seen && nf < MAX_FNS)
+                fns[nf++] = ss[i].fn[k].function;
+        }
+    for (int j = 0; j < nf; j++) {
+        char data[1300], gp[1300];
+        snprintf(data, sizeof data, "%s/latency_%s.dat", plots, fns[j]);
+        snprintf(gp, sizeof gp, "%s/latency_%s.gp", plots, fns[j]);
+        FILE *d = fopen(data, "w");
+        if (!d)
+            continue;
+        long sizes[64];
+        int ns = 0;
+        for (int i = 0; i < n; i++) {
+            bool seen = false;
+            for (int k = 0; k < ns; k++)
+                seen |= sizes[k] == ss[i].tensor_bytes;
+            if (!seen && ns < 64)
+                sizes[ns++] = ss[i].tensor_bytes;
+        }
+        for (int k = 0; k < ns; k++) {
+            fprintf(d, "# tensor_bytes %ld\n", sizes[k]);
+            for (int i = 0; i < n; i++) {
+                if (ss[i].tensor_bytes != sizes[k])
+                    continue;
+                for (int f = 0; f < ss[i].nfn; f++)
+                    if (!strcmp(ss[i].fn[f].function, fns[j]))
+                        fprintf(d, "%ld %g %g %g %g %g\n", ss[i].clients, ss[i].fn[f].min * 1e3, ss[i].fn[f].p50 * 1e3,
+                                ss[i].fn[f].p99 * 1e3, ss[i].fn[f].max * 1e3, ss[i].fn[f].mean * 1e3);
+            }
+            fprintf(d, "\n\n");
+        }
+        fclose(d);
+        FILE *g = fopen(gp, "w");
+        if (!g)
+            continue;
+        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/latency_%s.png'\n", plots, fns[j]);
+        fprintf(g, "set title '%s latency by client count (box: min-p50-p99, whiskers to max)'\n", fns[j]);
+        fprintf(g, "set xlabel 'clients'\nset ylabel 'milliseconds'\nset logscale y\nset key outside right\n");
+        fprintf(g, "set boxwidth 0.3 relative\nset offsets 0.5, 0.5, 0, 0\nplot ");
+        for (int k = 0; k < ns; k++)
+            fprintf(g, "%s'%s' index %d using 1:3:2:5:4 with candlesticks whiskerbars title '%ld B'", k ? ", " : "",
+                    data, k, sizes[k]);
+        fprintf(g, "\n");
+        fclose(g);
+        run_gnuplot(gp);
+    }
+    /* Aggregate throughput against tensor size, one line per client count. */
+    char data[1300], gp[1300];
+    snprintf(data, sizeof data, "%s/throughput.dat", plots);
+    snprintf(gp, sizeof gp, "%s/throughput.gp", plots);
+    FILE *d = fopen(data, "w");
+    long counts[64];
+    int nc = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
+        for (int k = 0; k < nc; k++)
+            seen |= counts[k] == ss[i].clients;
+        if (!seen && nc < 64)
+            counts[nc++] = ss[i].clients;
+    }
+    for (int k = 0; d && k < nc; k++) {
+        fprintf(d, "# clients %ld\n", counts[k]);
+        for (int i = 0; i < n; i++)
+            if (ss[i].clients == counts[k] && ss[i].gbps > 0)
+                fprintf(d, "%ld %g\n", ss[i].tensor_bytes, ss[i].gbps);
+        fprintf(d, "\n\n");
+    }
+    if (d)
+        fclose(d);
+    FILE *g = fopen(gp, "w");
+    if (g) {
+        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/throughput.png'\n", plots);
+        fprintf(g, "set title 'aggregate throughput'\nset xlabel 'tensor bytes'\nset ylabel 'GB/s'\n");
+        fprintf(g, "set logscale x 2\nset key left top\nset grid\nplot ");
+        for (int k = 0; k < nc; k++)
+            fprintf(g, "%s'%s' index %d using 1:2 with linespoints title '%ld clients'", k ? ", " : "", data, k,
+                    counts[k]);
+        if (nc == 0)
+            fprintf(g, "0 notitle");
+        fprintf(g, "\n");
+        fclose(g);
+        run_gnuplot(gp);
+    }
+}
+
+int report_run(const char *run_dir, int plots) {
+    DIR *d = opendir(run_dir);
+    if (!d) {
+        fprintf(stderr, "locus bench report: cannot open %s: %s\n", run_dir, strerror(errno));
+        return -1;
+    }
+    session *ss = calloc(MAX_SESSIONS, sizeof *ss);
+    samples *sm = calloc(MAX_FNS, sizeof *sm);
+    int n = 0, rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_SESSIONS) {
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/%s", run_dir, e->d_name);
+        session *s = &ss[n];
+        memset(s, 0, sizeof *s);
+        if (e->d_name[0] == '.' || read_session_cfg(dir, s) != 0)
+            continue;
+        snprintf(s->name, sizeof s->name, "%s", e->d_name);
+        int nsm = 0;
+        if (read_timings(dir, s, sm, &nsm) != 0) {
+            rc = -1;
+            break;
+        }
+        s->nfn = nsm;
+        for (int k = 0; k < nsm; k++) {
+            snprintf(s->fn[k].function, sizeof s->fn[k].function, "%s", sm[k].function);
+            stats_of(sm[k].v, sm[k].n, &s->fn[k]);
+        }
+        /* Aggregate GB/s: bytes moved by all ranks over the slowest rank's time in the data calls. */
+        if (!strncmp(s->test, "throughput", 10)) {
+            const char *fns[] = {"put_tensor", "unpack_tensor"};
+            double t = max_rank_total(sm, nsm, fns, 2);
+            s->gbps = t > 0 ? (double)s->ranks_seen * s->iterations * s->tensor_bytes * 2 / t / 1e9 : 0;
+        } else if (!strcmp(s->test, "aggregation")) {
+            const char *fns[] = {"get_list"};
+            double t = max_rank_total(sm, nsm, fns, 1);
+            double per_iter = (double)(s->clients) * s->tensor_bytes * (s->tensors_per_dataset ? s->tensors_per_dataset : 1);
+            s->gbps = t > 0 ? per_iter * s->iterations / t / 1e9 : 0;
+        }
+        char path[1200];
+        snprintf(path, sizeof path, "%s/stats.csv", dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "function,count,min,p50,mean,p99,max\n");
+            for (int k = 0; k < s->nfn; k++)
+                fprintf(f, "%s,%zu,%.9f,%.9f,%.9f,%.9f,%.9f\n", s->fn[k].function, s->fn[k].count, s->fn[k].min,
+                        s->fn[k].p50, s->fn[k].mean, s->fn[k].p99, s->fn[k].max);
+            fclose(f);
+        }
+        for (int k = 0; k < nsm; k++)
+            free(sm[k].v);
+        n++;
+    }
+    closedir(d);
+    if (rc == 0 && n == 0) {
+        fprintf(stderr, "locus bench report: no session directories (with session.cfg) in %s\n", run_dir);
+        rc = -1;
+    }
+    if (rc == 0) {
+        qsort(ss, (size_t)n, sizeof *ss, cmp_session);
+        char path[1100];
+        snprintf(path, sizeof path, "%s/results.csv", run_dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "session,test,language,nodes,clients,tensor_bytes,iterations,tensors_per_dataset,client_threads,"
+                       "function,count,min,p50,mean,p99,max,aggregate_gb_s\n");
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < ss[i].nfn; k++)
+                    fprintf(f, "%s,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%s,%zu,%.9f,%.9f,%.9f,%.9f,%.9f,%.6f\n", ss[i].name,
+                            ss[i].test, ss[i].language, ss[i].nodes, ss[i].clients, ss[i].tensor_bytes, ss[i].iterations,
+                            ss[i].tensors_per_dataset, ss[i].client_threads, ss[i].fn[k].function, ss[i].fn[k].count,
+                            ss[i].fn[k].min, ss[i].fn[k].p50, ss[i].fn[k].mean, ss[i].fn[k].p99, ss[i].fn[k].max,
+                            ss[i].gbps);
+            fclose(f);
+        }
+        printf("\n%-44s %7s %10s %-8s %-14s %10s %10s %9s\n", "session", "clients", "bytes", "lang", "function",
+               "p50 ms", "p99 ms", "GB/s");
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < ss[i].nfn; k++)
+                printf("%-44.44s %7ld %10ld %-8s %-14s %10.3f %10.3f %9.3f\n", ss[i].name, ss[i].clients,
+                       ss[i].tensor_bytes, ss[i].language, ss[i].fn[k].function, ss[i].fn[k].p50 * 1e3,
+                       ss[i].fn[k].p99 * 1e3, ss[i].gbps);
+        if (plots)
+            make_plots(run_dir, ss, n);
+        printf("\nresults: %s/results.csv%s\n", run_dir, plots ? "; plots in plots/" : "");
+    }
+    free(ss);
+    free(sm);
+    return rc;
+}
+
+int locus_bench_report_main(int argc, char **argv) {
+    int plots = 1;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: locus bench report [--no-plots] RUN_DIR\n\nRecompute per-session statistics, the run's "
+                   "results.csv, aggregate throughput and the plots from the ranks' timing files.\n");
+            return 0;
+        }
+        if (!strcmp(argv[i], "--no-plots"))
+            plots = 0;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "locus bench report: unknown option %s\n", argv[i]);
+            return 2;
+        } else
+            dir = argv[i];
+    }
+    if (!dir) {
+        fprintf(stderr, "usage: locus bench report [--no-plots] RUN_DIR\n");
+        return 2;
+    }
+    return report_run(dir, plots) == 0 ? 0 : 1;
+}
