@@ -79,6 +79,20 @@ static void watchdog(db_state *s, const char *lockpath, const char *rankspath) {
         flock(lock, LOCK_UN); /* a rank attached in between: wait again */
     }
     shard_stop(s, 0);
+    /* Keep the database's log where the caller asked (locus bench collects it per session). */
+    const char *keep = getenv("LOCUS_DB_LOG_DIR");
+    if (keep && *keep) {
+        char from[700], to[1200], host[256] = "node";
+        gethostname(host, sizeof host);
+        snprintf(from, sizeof from, "%s/redis.log", s->dir);
+        snprintf(to, sizeof to, "%s/database-%s.log", keep, host);
+        if (rename(from, to) != 0) { /* another file system: copy */
+            char cmd[2000];
+            snprintf(cmd, sizeof cmd, "cp '%s' '%s' 2>/dev/null", from, to);
+            int ignored = system(cmd); /* best effort: a missing log must not keep the database up */
+            (void)ignored;
+        }
+    }
     const char *files[] = {"ranks.lock", "redis.conf", "redis.log", DB_STATE_FILE, DB_STATE_FILE ".tmp", "db.sock"};
     char path[700];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
