@@ -1,0 +1,369 @@
+/* One connection to one database node.
+ *
+ * hiredis parses replies and handles small commands, but requests never go through its output buffer: every
+ * batch is written with writev from small RESP headers and the callers' own buffers, so a 1 MiB tensor is not
+ * copied on its way out. For unpack, the reply to AI.TENSORGET key META BLOB is parsed here as it streams in,
+ * and the blob is received straight into the caller's buffer once its type and shape are known to match. */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int lc_conn_open(lc_conn *cn, const lc_addr *a, int socket_timeout_ms, const char *password, char *err,
+                 size_t errlen) {
+    struct timeval tv = {socket_timeout_ms / 1000, (socket_timeout_ms % 1000) * 1000};
+    cn->addr = *a;
+    lc_addr_format(a, cn->name, sizeof cn->name);
+    cn->ctx = a->kind == LC_ADDR_UNIX ? redisConnectUnixWithTimeout(a->path, tv)
+                                      : redisConnectWithTimeout(a->host, a->port, tv);
+    if (!cn->ctx) {
+        snprintf(err, errlen, "cannot connect to %s: out of memory", cn->name);
+        return -1;
+    }
+    if (cn->ctx->err) {
+        snprintf(err, errlen, "cannot connect to %s: %s", cn->name, cn->ctx->errstr);
+        int fatal = cn->ctx->err == REDIS_ERR_OTHER && a->kind == LC_ADDR_TCP; /* name resolution */
+        redisFree(cn->ctx);
+        cn->ctx = NULL;
+        return fatal ? -2 : -1;
+    }
+    if (password && password[0]) {
+        redisReply *r = redisCommand(cn->ctx, "AUTH %s", password);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "AUTH on %s failed: %s", cn->name, r ? r->str : cn->ctx->errstr);
+            int fatal = r != NULL;
+            if (r)
+                freeReplyObject(r);
+            redisFree(cn->ctx);
+            cn->ctx = NULL;
+            return fatal ? -2 : -1;
+        }
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+void lc_conn_close(lc_conn *cn) {
+    if (cn->ctx)
+        redisFree(cn->ctx);
+    cn->ctx = NULL;
+}
+
+static int write_all(int fd, struct iovec *iov, int n) {
+    while (n > 0) {
+        int chunk = n > IOV_MAX ? IOV_MAX : n;
+        ssize_t w = writev(fd, iov, chunk);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        size_t left = (size_t)w;
+        while (n > 0 && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            iov++, n--;
+        }
+        if (n > 0 && left > 0) {
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+static const char ASKING_CMD[] = "*1\r\n$6\r\nASKING\r\n";
+
+int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n) {
+    if (!cn->ctx)
+        return -1;
+    size_t hbytes = 0;
+    for (int i = 0; i < n; i++)
+        hbytes += lc_resp_header(NULL, 0, cmds[i].argc, cmds[i].argv, cmds[i].lens, cmds[i].has_blob,
+                                 cmds[i].bloblen) + 1;
+    char stackbuf[4096];
+    char *hb = hbytes <= sizeof stackbuf ? stackbuf : malloc(hbytes);
+    struct iovec stackiov[64];
+    int niov = 0, maxiov = 4 * n;
+    struct iovec *iov = maxiov <= 64 ? stackiov : malloc(sizeof *iov * (size_t)maxiov);
+    if (!hb || !iov) {
+        if (hb != stackbuf)
+            free(hb);
+        if (iov != stackiov)
+            free(iov);
+        snprintf(cn->ctx->errstr, sizeof cn->ctx->errstr, "out of memory");
+        return -1;
+    }
+    char *p = hb;
+    for (int i = 0; i < n; i++) {
+        lc_cmd *c = &cmds[i];
+        if (c->asking)
+            iov[niov++] = (struct iovec){(void *)ASKING_CMD, sizeof ASKING_CMD - 1};
+        size_t h = lc_resp_header(p, hbytes - (size_t)(p - hb), c->argc, c->argv, c->lens, c->has_blob, c->bloblen);
+        iov[niov++] = (struct iovec){p, h};
+        p += h;
+        if (c->has_blob) {
+            if (c->bloblen)
+                iov[niov++] = (struct iovec){(void *)c->blob, c->bloblen};
+            iov[niov++] = (struct iovec){(void *)"\r\n", 2};
+        }
+    }
+    int rc = write_all(cn->ctx->fd, iov, niov);
+    if (rc != 0)
+        snprintf(cn->ctx->errstr, sizeof cn->ctx->errstr, "write failed: %s",
+                 errno == EAGAIN ? "timed out" : strerror(errno));
+    if (hb != stackbuf)
+        free(hb);
+    if (iov != stackiov)
+        free(iov);
+    return rc;
+}
+
+int lc_conn_read(lc_conn *cn, redisReply **reply) {
+    void *r = NULL;
+    *reply = NULL;
+    if (!cn->ctx || redisGetReply(cn->ctx, &r) != REDIS_OK || !r)
+        return -1;
+    *reply = r;
+    return 0;
+}
+
+/* ---- streaming TENSORGET reader ---- */
+
+typedef struct stream {
+    int fd;
+    char buf[16384];
+    size_t len, pos;
+} stream;
+
+static int fill(stream *s) {
+    if (s->len == sizeof s->buf)
+        return -1;
+    for (;;) {
+        ssize_t r = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len, 0);
+        if (r > 0) {
+            s->len += (size_t)r;
+            return 0;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        return -1;
+    }
+}
+
+/* Next "\r\n"-terminated line; returns its start and length (without CRLF), or NULL on I/O failure. */
+static const char *line(stream *s, size_t *len) {
+    for (;;) {
+        for (size_t i = s->pos; i + 1 < s->len; i++)
+            if (s->buf[i] == '\r' && s->buf[i + 1] == '\n') {
+                const char *l = s->buf + s->pos;
+                *len = i - s->pos;
+                s->pos = i + 2;
+                return l;
+            }
+        if (fill(s) != 0)
+            return NULL;
+    }
+}
+
+static int recv_exact(int fd, char *dst, size_t n) {
+    while (n > 0) {
+        ssize_t r = recv(fd, dst, n, 0);
+        if (r > 0) {
+            dst += r;
+            n -= (size_t)r;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_int(const char *l, size_t len, char prefix, long long *out) {
+    if (len < 2 || l[0] != prefix)
+        return -1;
+    long long v = 0;
+    int neg = 0;
+    size_t i = 1;
+    if (l[1] == '-')
+        neg = 1, i = 2;
+    if (i >= len)
+        return -1;
+    for (; i < len; i++) {
+        if (l[i] < '0' || l[i] > '9')
+            return -1;
+        v = v * 10 + (l[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* A bulk string that fits the staging buffer: returns a pointer to its bytes. */
+static const char *bulk(stream *s, size_t *len) {
+    size_t ll;
+    const char *l = line(s, &ll);
+    long long n;
+    if (!l || parse_int(l, ll, '$', &n) != 0 || n < 0 || (size_t)n > sizeof s->buf / 2)
+        return NULL;
+    while (s->len - s->pos < (size_t)n + 2)
+        if (fill(s) != 0)
+            return NULL;
+    const char *b = s->buf + s->pos;
+    s->pos += (size_t)n + 2;
+    *len = (size_t)n;
+    return b;
+}
+
+static int check_sink(lc_sink *k, const lc_dtype_info *dt, const long long *dims, size_t ndims, size_t nbytes) {
+    if (!dt || dt->type != k->type) {
+        snprintf(k->what, sizeof k->what, "the stored tensor has type %s, the buffer type %s",
+                 dt ? dt->name : "?", lc_dtype_by_type(k->type) ? lc_dtype_by_type(k->type)->name : "?");
+        return -1;
+    }
+    int same = ndims == k->ndims;
+    for (size_t i = 0; same && i < ndims; i++)
+        same = dims[i] >= 0 && (size_t)dims[i] == k->dims[i];
+    if (!same) {
+        char a[96] = "", b[96] = "";
+        for (size_t i = 0; i < ndims && strlen(a) < 80; i++)
+            snprintf(a + strlen(a), sizeof a - strlen(a), "%s%lld", i ? "," : "", dims[i]);
+        for (size_t i = 0; i < k->ndims && strlen(b) < 80; i++)
+            snprintf(b + strlen(b), sizeof b - strlen(b), "%s%zu", i ? "," : "", k->dims[i]);
+        snprintf(k->what, sizeof k->what, "the stored tensor has dims (%s), the buffer (%s)", a, b);
+        return -1;
+    }
+    if (nbytes != k->nbytes) {
+        snprintf(k->what, sizeof k->what, "the stored tensor has %zu bytes, the buffer %zu", nbytes, k->nbytes);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fallback for an already-parsed reply: check it and copy its blob. */
+static int sink_from_reply(lc_sink *k, redisReply **reply) {
+    redisReply *r = *reply;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 || r->element[1]->type != REDIS_REPLY_STRING ||
+        r->element[3]->type != REDIS_REPLY_ARRAY || r->element[5]->type != REDIS_REPLY_STRING)
+        return 0; /* the caller reports it */
+    const lc_dtype_info *dt = lc_dtype_by_name(r->element[1]->str, r->element[1]->len);
+    size_t nd = r->element[3]->elements;
+    long long dims[64];
+    if (nd > 64)
+        return 0;
+    for (size_t i = 0; i < nd; i++)
+        dims[i] = r->element[3]->element[i]->integer;
+    if (check_sink(k, dt, dims, nd, r->element[5]->len) != 0)
+        k->mismatch = 1;
+    else
+        memcpy(k->buf, r->element[5]->str, k->nbytes);
+    freeReplyObject(r);
+    *reply = NULL;
+    return 0;
+}
+
+int lc_conn_read_into(lc_conn *cn, lc_sink *k, redisReply **reply) {
+    *reply = NULL;
+    if (!cn->ctx)
+        return -1;
+    redisReader *rd = cn->ctx->reader;
+    if (rd->len > rd->pos) { /* hiredis already holds bytes: let it parse, then copy */
+        if (lc_conn_read(cn, reply) != 0)
+            return -1;
+        return sink_from_reply(k, reply);
+    }
+    stream *s = malloc(sizeof *s);
+    if (!s)
+        return -1;
+    s->fd = cn->ctx->fd;
+    s->len = s->pos = 0;
+    size_t ll, bl;
+    const char *l, *b;
+    long long n, dims[64];
+    const lc_dtype_info *dt = NULL;
+    size_t nd = 0;
+    int ok = 0;
+    do {
+        if (!(l = line(s, &ll)))
+            goto io_error;
+        if (parse_int(l, ll, '*', &n) != 0 || n != 6)
+            break;
+        if (!(b = bulk(s, &bl)) || bl != 5 || memcmp(b, "dtype", 5) != 0)
+            break;
+        if (!(b = bulk(s, &bl)) || !(dt = lc_dtype_by_name(b, bl)))
+            break;
+        if (!(b = bulk(s, &bl)) || bl != 5 || memcmp(b, "shape", 5) != 0)
+            break;
+        if (!(l = line(s, &ll)) || parse_int(l, ll, '*', &n) != 0 || n < 0 || n > 64)
+            break;
+        nd = (size_t)n;
+        size_t i;
+        for (i = 0; i < nd; i++)
+            if (!(l = line(s, &ll)) || parse_int(l, ll, ':', &dims[i]) != 0)
+                break;
+        if (i < nd)
+            break;
+        if (!(b = bulk(s, &bl)) || bl != 4 || memcmp(b, "blob", 4) != 0)
+            break;
+        if (!(l = line(s, &ll)) || parse_int(l, ll, '$', &n) != 0 || n < 0)
+            break;
+        ok = 1;
+    } while (0);
+    if (!ok) {
+        /* Not the reply shape we stream (an error, MOVED, ...): hand every byte seen to hiredis. */
+        if (s->len)
+            redisReaderFeed(rd, s->buf, s->len);
+        free(s);
+        if (lc_conn_read(cn, reply) != 0)
+            return -1;
+        return sink_from_reply(k, reply);
+    }
+    size_t nbytes = (size_t)n;
+    size_t have = s->len - s->pos;
+    int match = check_sink(k, dt, dims, nd, nbytes) == 0;
+    if (match) {
+        size_t take = have < nbytes ? have : nbytes;
+        memcpy(k->buf, s->buf + s->pos, take);
+        s->pos += take;
+        if (take < nbytes && recv_exact(s->fd, (char *)k->buf + take, nbytes - take) != 0)
+            goto io_error;
+    } else {
+        k->mismatch = 1;
+        size_t left = nbytes;
+        size_t take = have < left ? have : left;
+        s->pos += take;
+        left -= take;
+        while (left > 0) {
+            size_t chunk = left < sizeof s->buf ? left : sizeof s->buf;
+            if (recv_exact(s->fd, s->buf, chunk) != 0)
+                goto io_error;
+            left -= chunk;
+        }
+        s->pos = s->len = 0;
+    }
+    /* trailing CRLF */
+    while (s->len - s->pos < 2) {
+        if (s->pos == s->len)
+            s->pos = s->len = 0;
+        if (fill(s) != 0)
+            goto io_error;
+    }
+    s->pos += 2;
+    if (s->len > s->pos) /* more bytes than this reply: keep them for the next read */
+        redisReaderFeed(rd, s->buf + s->pos, s->len - s->pos);
+    free(s);
+    return 0;
+io_error:
+    snprintf(cn->ctx->errstr, sizeof cn->ctx->errstr, "read failed: %s",
+             errno == EAGAIN ? "timed out" : "connection lost");
+    free(s);
+    return -1;
+}

@@ -1,0 +1,180 @@
+/* liblocus internals: the layers under the public API, each in its own file.
+ *
+ *   err.c      thread-local status and message (fixed buffer, never allocates)
+ *   addr.c     address and environment parsing (pure)
+ *   crc16.c    cluster hash slots with hash tags (pure)
+ *   layout.c   C <-> Fortran transposes and nested-pointer gathers (pure)
+ *   resp.c     RESP request headers for writev (pure)
+ *   conn.c     one connection: connect with timeouts, AUTH, writev sends, replies (hiredis for small replies,
+ *              a streaming reader straight into the caller's buffer for unpack)
+ *   route.c    standalone/cluster routing: slot map, MOVED/ASK, retries, reconnects, per-node pipelines
+ *   client.c   the public client, prefixes, tensors
+ *   dataset.c  dataset objects, metadata encoding, datasets and lists in the database
+ * Each layer only calls the ones above it in this list. */
+#ifndef LOCUS_CLIENT_INTERNAL_H
+#define LOCUS_CLIENT_INTERNAL_H
+
+#include "locus/locus.h"
+
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* ---- err.c ---- */
+/* Record a failure for this thread and return s. */
+locus_status lc_fail(locus_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record success for this thread (the last message is kept, the status becomes LOCUS_OK). */
+locus_status lc_ok(void);
+
+/* ---- addr.c ---- */
+enum { LC_ADDR_TCP = 1, LC_ADDR_UNIX = 2 };
+typedef struct lc_addr {
+    int kind;
+    char host[256];
+    int port;
+    char path[108];
+} lc_addr;
+/* Parse one entry: "host:port", "tcp://host:port", "[v6]:port", "unix:///path". Returns 0 or -1 with a
+ * reason in err (errlen bytes). */
+int lc_addr_parse(const char *s, size_t len, lc_addr *out, char *err, size_t errlen);
+/* Parse an SSDB comma list into at most max entries; returns the count, or -1 with a reason in err. */
+int lc_addr_parse_list(const char *s, lc_addr *out, int max, char *err, size_t errlen);
+/* "host:port" or "unix:///path" into buf. */
+void lc_addr_format(const lc_addr *a, char *buf, size_t len);
+
+/* Resolved configuration: options, then environment (with suffix), then defaults. */
+typedef struct lc_config {
+    char address[4096];
+    int db_type; /* 1 standalone, 2 clustered, 0 detect */
+    char password[256];
+    int conn_timeout_s, conn_interval_ms, cmd_timeout_s, cmd_interval_ms, socket_timeout_ms, model_timeout_ms;
+    char keyout[256];
+    char keyin[1024];
+} lc_config;
+/* getenv-like lookup, so tests can feed a table instead of the process environment. */
+typedef const char *(*lc_getenv_fn)(const char *name, void *ud);
+/* Fill cfg; returns LOCUS_OK or a failure (already recorded). */
+locus_status lc_config_resolve(const locus_options *o, lc_getenv_fn env, void *ud, lc_config *cfg);
+
+/* ---- crc16.c ---- */
+uint16_t lc_crc16(const char *buf, size_t len);
+/* Cluster slot of a key (0..16383), honouring the first non-empty {hash tag}. */
+int lc_key_slot(const char *key, size_t len);
+
+/* ---- layout.c ---- */
+size_t lc_dims_count(const size_t *dims, size_t ndims);
+/* Column-major src (Fortran shape dims) -> row-major dst of the same dims; cache-blocked. */
+void lc_f2c(void *dst, const void *src, const size_t *dims, size_t ndims, size_t elsize);
+/* Row-major src -> column-major dst. */
+void lc_c2f(void *dst, const void *src, const size_t *dims, size_t ndims, size_t elsize);
+/* Nested pointers (ndims-1 levels) -> contiguous dst, and back. */
+void lc_nested_gather(void *dst, const void *src, const size_t *dims, size_t ndims, size_t elsize);
+void lc_nested_scatter(void *dst, const void *src, const size_t *dims, size_t ndims, size_t elsize);
+/* Bytes of pointer tables needed to build a nested view of dims; lc_nested_build lays them out in tables
+ * pointing into data and returns the top pointer. */
+size_t lc_nested_table_bytes(const size_t *dims, size_t ndims);
+void *lc_nested_build(void *tables, void *data, const size_t *dims, size_t ndims, size_t elsize);
+
+/* ---- resp.c ---- */
+/* Write the RESP header of a command of argc small arguments plus, when has_blob, one more argument of
+ * bloblen bytes whose "$len\r\n" ends the header (the blob and its "\r\n" are sent separately). Returns the
+ * header length, or the length needed when it exceeds cap (nothing useful written then). */
+size_t lc_resp_header(char *buf, size_t cap, int argc, const char *const *argv, const size_t *lens,
+                      int has_blob, size_t bloblen);
+
+/* dtype table */
+typedef struct lc_dtype_info {
+    locus_dtype type;
+    const char *name; /* module name: FLOAT, DOUBLE, ... */
+    size_t size;
+} lc_dtype_info;
+const lc_dtype_info *lc_dtype_by_type(locus_dtype t);
+const lc_dtype_info *lc_dtype_by_name(const char *name, size_t len);
+
+/* ---- conn.c ---- */
+typedef struct lc_conn {
+    lc_addr addr;
+    char name[300]; /* formatted address for messages */
+    redisContext *ctx;
+} lc_conn;
+
+/* One command to send: small argv plus an optional large blob sent from the caller's memory. */
+typedef struct lc_cmd {
+    int argc;
+    const char *argv[16];
+    size_t lens[16];
+    const void *blob;
+    size_t bloblen;
+    int has_blob;
+    int key_arg;       /* index of the routing key in argv, -1 = any node */
+    int asking;        /* send ASKING first (internal) */
+    redisReply *reply; /* filled by execution; freed by the issuer with freeReplyObject */
+} lc_cmd;
+
+/* Where to stream the blob of an AI.TENSORGET key META BLOB reply (unpack). */
+typedef struct lc_sink {
+    void *buf;
+    size_t nbytes;
+    locus_dtype type;
+    const size_t *dims;
+    size_t ndims;
+    /* result */
+    int mismatch;       /* 1 when the tensor's type/dims differ (buffer untouched) */
+    char what[256];     /* description of the mismatch */
+} lc_sink;
+
+struct lc_route;
+/* Connect with one attempt bounded by socket_timeout_ms; AUTH when password is non-empty. 0 or -1 with
+ * the reason in err. */
+int lc_conn_open(lc_conn *cn, const lc_addr *a, int socket_timeout_ms, const char *password, char *err,
+                 size_t errlen);
+void lc_conn_close(lc_conn *cn);
+/* Send cmds (n of them) in one writev batch. 0, or -1 on an I/O error (connection unusable). */
+int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n);
+/* Read one reply. 0, or -1 on an I/O error. */
+int lc_conn_read(lc_conn *cn, redisReply **reply);
+/* Read one AI.TENSORGET META BLOB reply, streaming the blob into sink when it matches. Returns 0 with
+ * *reply NULL when the blob went to the sink (or sink->mismatch set), 0 with *reply set for an error or any
+ * unexpected reply, -1 on an I/O error. */
+int lc_conn_read_into(lc_conn *cn, lc_sink *sink, redisReply **reply);
+
+/* ---- route.c ---- */
+typedef struct lc_route lc_route;
+locus_status lc_route_create(const lc_config *cfg, lc_route **out);
+void lc_route_destroy(lc_route *r);
+int lc_route_is_cluster(const lc_route *r);
+const char *lc_route_address(const lc_route *r);
+/* Run one command with routing, redirects and retries. On LOCUS_OK cmd->reply holds the reply, which may
+ * be an error reply that is not transient (the caller decides). With sink, a TENSORGET reply is streamed. */
+locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink);
+/* Run n commands, pipelined per node, in order per node. Every cmds[i].reply is set on LOCUS_OK. */
+locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n);
+
+/* helpers for building commands */
+void lc_cmd_init(lc_cmd *c, int key_arg);
+void lc_cmd_arg(lc_cmd *c, const char *s, size_t len);
+void lc_cmd_str(lc_cmd *c, const char *s);
+/* Record a reply error as a locus failure (LOCUS_ERR_DATABASE, or LOCUS_ERR_KEY for missing tensors). */
+locus_status lc_reply_error(const redisReply *r, const char *what, const char *key);
+
+/* ---- client.c ---- */
+struct locus_client {
+    lc_config cfg;
+    lc_route *route;
+    char keyout[256];
+    char keyin[16][256];
+    int nkeyin;
+    char source[256]; /* current read prefix */
+    bool use_prefix[4];
+};
+/* Key with the write (out=1) or read (out=0) prefix of kind. Returns 0 or -1 when it does not fit. */
+int lc_build_key(const locus_client *c, locus_kind kind, int out, const char *name, char *buf, size_t len);
+
+/* Convert caller layouts to and from row-major: returns a row-major pointer (src itself or tmp). */
+locus_status lc_to_rowmajor(const void *data, const size_t *dims, size_t ndims, size_t elsize,
+                            locus_layout layout, void **tmp, const void **rowmajor);
+locus_status lc_from_rowmajor(void *dst, const void *rowmajor, const size_t *dims, size_t ndims,
+                              size_t elsize, locus_layout layout);
+
+#endif

@@ -1,0 +1,457 @@
+/* Routing: which node gets a command, and what happens when that goes wrong.
+ *
+ * Standalone: one node. Cluster: a slot map from CLUSTER SLOTS; MOVED updates the map and retries at once,
+ * ASK retries once at the named node behind ASKING. Transient failures (a lost connection, TRYAGAIN,
+ * CLUSTERDOWN, LOADING) are retried every SR_CMD_INTERVAL until SR_CMD_TIMEOUT, reconnecting and (in a
+ * cluster) refreshing the map; any other error reply is final and goes back to the caller. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SEEDS 64
+#define NO_NODE 0xffff
+
+typedef struct lc_node {
+    lc_addr addr;
+    char name[300];
+    lc_conn conn;
+} lc_node;
+
+struct lc_route {
+    lc_config cfg;
+    int cluster;
+    lc_node *nodes;
+    int nnodes, cap;
+    lc_addr seeds[MAX_SEEDS];
+    int nseeds;
+    char address[300];
+    uint16_t slots[16384];
+};
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int node_index(lc_route *r, const lc_addr *a) {
+    for (int i = 0; i < r->nnodes; i++) {
+        const lc_addr *b = &r->nodes[i].addr;
+        if (a->kind == b->kind && a->port == b->port && strcmp(a->host, b->host) == 0 &&
+            strcmp(a->path, b->path) == 0)
+            return i;
+    }
+    if (r->nnodes == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 8;
+        lc_node *n = realloc(r->nodes, sizeof *n * (size_t)cap);
+        if (!n)
+            return -1;
+        r->nodes = n;
+        r->cap = cap;
+    }
+    lc_node *n = &r->nodes[r->nnodes];
+    memset(n, 0, sizeof *n);
+    n->addr = *a;
+    lc_addr_format(a, n->name, sizeof n->name);
+    return r->nnodes++;
+}
+
+/* Open node i if needed: 0, -1 transient, -2 fatal; reason in err. */
+static int node_connect(lc_route *r, int i, char *err, size_t errlen) {
+    lc_node *n = &r->nodes[i];
+    if (n->conn.ctx)
+        return 0;
+    int rc = lc_conn_open(&n->conn, &n->addr, r->cfg.socket_timeout_ms, r->cfg.password, err, errlen);
+    if (rc == 0) {
+        /* Commands may legitimately take long (big tensors, busy server): I/O waits up to SR_CMD_TIMEOUT. */
+        struct timeval tv = {r->cfg.cmd_timeout_s, 0};
+        redisSetTimeout(n->conn.ctx, tv);
+    }
+    return rc;
+}
+
+/* "host:port" from a MOVED/ASK error; an empty host means the node that replied. */
+static int parse_redirect(const char *s, const lc_node *from, lc_addr *a, int *slot) {
+    /* "MOVED 3999 127.0.0.1:6381" */
+    const char *p = strchr(s, ' ');
+    if (!p)
+        return -1;
+    *slot = atoi(p + 1);
+    p = strchr(p + 1, ' ');
+    if (!p)
+        return -1;
+    p++;
+    char err[128];
+    if (p[0] == ':') {
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s%s", from->addr.host, p);
+        return lc_addr_parse(buf, strlen(buf), a, err, sizeof err);
+    }
+    return lc_addr_parse(p, strlen(p), a, err, sizeof err);
+}
+
+static int refresh_from(lc_route *r, int i) {
+    char err[256];
+    if (node_connect(r, i, err, sizeof err) != 0)
+        return -1;
+    lc_node *n = &r->nodes[i];
+    redisReply *rep = redisCommand(n->conn.ctx, "CLUSTER SLOTS");
+    if (!rep) {
+        lc_conn_close(&n->conn);
+        return -1;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements == 0) {
+        freeReplyObject(rep);
+        return -1;
+    }
+    lc_addr from = n->addr; /* nodes may move when the array grows */
+    for (int s = 0; s < 16384; s++)
+        r->slots[s] = NO_NODE;
+    for (size_t k = 0; k < rep->elements; k++) {
+        redisReply *e = rep->element[k];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 || e->element[2]->type != REDIS_REPLY_ARRAY ||
+            e->element[2]->elements < 2)
+            continue;
+        redisReply *m = e->element[2];
+        lc_addr a = {0};
+        a.kind = LC_ADDR_TCP;
+        if (m->element[0]->type == REDIS_REPLY_STRING && m->element[0]->len > 0 &&
+            m->element[0]->len < sizeof a.host)
+            memcpy(a.host, m->element[0]->str, m->element[0]->len);
+        else
+            strcpy(a.host, from.host);
+        a.port = (int)m->element[1]->integer;
+        int idx = node_index(r, &a);
+        if (idx < 0)
+            continue;
+        long long lo = e->element[0]->integer, hi = e->element[1]->integer;
+        for (long long s = lo; s <= hi && s < 16384; s++)
+            if (s >= 0)
+                r->slots[s] = (uint16_t)idx;
+    }
+    freeReplyObject(rep);
+    return 0;
+}
+
+static int refresh_map(lc_route *r) {
+    for (int i = 0; i < r->nnodes; i++)
+        if (r->nodes[i].conn.ctx && refresh_from(r, i) == 0)
+            return 0;
+    for (int i = 0; i < r->nnodes; i++)
+        if (refresh_from(r, i) == 0)
+            return 0;
+    for (int k = 0; k < r->nseeds; k++) {
+        int i = node_index(r, &r->seeds[k]);
+        if (i >= 0 && refresh_from(r, i) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int pick_node(lc_route *r, const lc_cmd *c) {
+    if (!r->cluster || c->key_arg < 0)
+        return 0;
+    int slot = lc_key_slot(c->argv[c->key_arg], c->lens[c->key_arg]);
+    if (r->slots[slot] == NO_NODE)
+        refresh_map(r);
+    return r->slots[slot] == NO_NODE ? -1 : r->slots[slot];
+}
+
+static int is_transient(const redisReply *rep) {
+    static const char *const codes[] = {"TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN", "BUSY "};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strncmp(rep->str, codes[i], strlen(codes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+locus_status lc_route_create(const lc_config *cfg, lc_route **out) {
+    *out = NULL;
+    lc_route *r = calloc(1, sizeof *r);
+    if (!r)
+        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory creating a client");
+    r->cfg = *cfg;
+    char err[512];
+    r->nseeds = lc_addr_parse_list(cfg->address, r->seeds, MAX_SEEDS, err, sizeof err);
+    if (r->nseeds < 0) {
+        free(r);
+        return lc_fail(LOCUS_ERR_PARAMETER, "%s", err);
+    }
+    /* One entry at random spreads many clients over the listed addresses. */
+    unsigned seed = (unsigned)getpid() ^ (unsigned)(now_s() * 1e6);
+    int first = (int)(rand_r(&seed) % (unsigned)r->nseeds);
+    for (int s = 0; s < 16384; s++)
+        r->slots[s] = NO_NODE;
+    double deadline = now_s() + cfg->conn_timeout_s;
+    int attempts = 0, idx = -1;
+    for (;;) {
+        int k = (first + attempts) % r->nseeds;
+        idx = node_index(r, &r->seeds[k]);
+        if (idx < 0) {
+            lc_route_destroy(r);
+            return lc_fail(LOCUS_ERR_BADALLOC, "out of memory creating a client");
+        }
+        attempts++;
+        int rc = node_connect(r, idx, err, sizeof err);
+        if (rc == 0)
+            break;
+        if (rc == -2 || now_s() + cfg->conn_interval_ms / 1000.0 > deadline) {
+            lc_route_destroy(r);
+            return lc_fail(rc == -2 ? LOCUS_ERR_DATABASE : LOCUS_ERR_TIMEOUT,
+                           "%s (%d attempt%s within SR_CONN_TIMEOUT=%d s)", err, attempts, attempts > 1 ? "s" : "",
+                           cfg->conn_timeout_s);
+        }
+        sleep_ms(cfg->conn_interval_ms);
+    }
+    lc_node *n = &r->nodes[idx];
+    snprintf(r->address, sizeof r->address, "%s", n->name);
+    if (cfg->db_type == 0) {
+        redisReply *rep = redisCommand(n->conn.ctx, "CLUSTER INFO");
+        if (!rep) {
+            snprintf(err, sizeof err, "%s: %s", n->name, n->conn.ctx->errstr);
+            lc_route_destroy(r);
+            return lc_fail(LOCUS_ERR_DATABASE, "cannot detect the database type: %s", err);
+        }
+        r->cluster = rep->type != REDIS_REPLY_ERROR;
+        freeReplyObject(rep);
+    } else {
+        r->cluster = cfg->db_type == 2;
+    }
+    if (r->cluster) {
+        if (n->addr.kind == LC_ADDR_UNIX) {
+            lc_route_destroy(r);
+            return lc_fail(LOCUS_ERR_PARAMETER, "%s: a clustered database is reached over TCP, not a Unix socket",
+                           r->address);
+        }
+        if (refresh_map(r) != 0) {
+            lc_route_destroy(r);
+            return lc_fail(LOCUS_ERR_DATABASE, "%s: CLUSTER SLOTS failed; is it a clustered database?", r->address);
+        }
+    } else {
+        /* a standalone client talks to the chosen node only */
+        if (idx != 0) {
+            lc_node tmp = r->nodes[0];
+            r->nodes[0] = r->nodes[idx];
+            r->nodes[idx] = tmp;
+        }
+    }
+    *out = r;
+    return LOCUS_OK;
+}
+
+void lc_route_destroy(lc_route *r) {
+    if (!r)
+        return;
+    for (int i = 0; i < r->nnodes; i++)
+        lc_conn_close(&r->nodes[i].conn);
+    free(r->nodes);
+    free(r);
+}
+
+int lc_route_is_cluster(const lc_route *r) { return r->cluster; }
+const char *lc_route_address(const lc_route *r) { return r->address; }
+
+/* One attempt at node i: send, read (ASKING reply first when asked). 0 with cmd->reply, -1 on I/O error. */
+static int attempt(lc_route *r, int i, lc_cmd *cmd, lc_sink *sink, char *err, size_t errlen) {
+    lc_node *n = &r->nodes[i];
+    int rc = node_connect(r, i, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (lc_conn_send(&n->conn, cmd, 1) != 0)
+        goto io;
+    if (cmd->asking) {
+        redisReply *a;
+        if (lc_conn_read(&n->conn, &a) != 0)
+            goto io;
+        freeReplyObject(a);
+    }
+    if (sink) {
+        sink->mismatch = 0;
+        if (lc_conn_read_into(&n->conn, sink, &cmd->reply) != 0)
+            goto io;
+    } else if (lc_conn_read(&n->conn, &cmd->reply) != 0) {
+        goto io;
+    }
+    return 0;
+io:
+    snprintf(err, errlen, "%s: %s", n->name, n->conn.ctx ? n->conn.ctx->errstr : "not connected");
+    lc_conn_close(&n->conn);
+    return -1;
+}
+
+locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink) {
+    double start = now_s(), deadline = start + r->cfg.cmd_timeout_s;
+    int redirects = 0, ask = -1, tries = 0;
+    char err[512] = "";
+    cmd->reply = NULL;
+    for (;;) {
+        int i = ask >= 0 ? ask : pick_node(r, cmd);
+        cmd->asking = ask >= 0;
+        ask = -1;
+        tries++;
+        int rc;
+        if (i < 0) {
+            snprintf(err, sizeof err, "no node serves the slot of key '%.*s'", (int)cmd->lens[cmd->key_arg],
+                     cmd->argv[cmd->key_arg]);
+            rc = -1;
+        } else {
+            rc = attempt(r, i, cmd, sink, err, sizeof err);
+        }
+        cmd->asking = 0;
+        if (rc == -2)
+            return lc_fail(LOCUS_ERR_DATABASE, "%s", err);
+        if (rc == 0) {
+            redisReply *rep = cmd->reply;
+            if (!rep || rep->type != REDIS_REPLY_ERROR)
+                return LOCUS_OK;
+            int moved = strncmp(rep->str, "MOVED ", 6) == 0, asked = strncmp(rep->str, "ASK ", 4) == 0;
+            if ((moved || asked) && r->cluster) {
+                lc_addr a;
+                int slot;
+                if (parse_redirect(rep->str, &r->nodes[i], &a, &slot) == 0 && slot >= 0 && slot < 16384 &&
+                    ++redirects <= 32) {
+                    int j = node_index(r, &a);
+                    freeReplyObject(rep);
+                    cmd->reply = NULL;
+                    if (j < 0)
+                        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory following a redirect");
+                    if (moved)
+                        r->slots[slot] = (uint16_t)j;
+                    else
+                        ask = j;
+                    continue;
+                }
+                return LOCUS_OK; /* a redirect loop: the caller reports the error reply */
+            }
+            if (!is_transient(rep))
+                return LOCUS_OK;
+            snprintf(err, sizeof err, "%s: %s", r->nodes[i].name, rep->str);
+            freeReplyObject(rep);
+            cmd->reply = NULL;
+        }
+        /* transient: wait and retry while SR_CMD_TIMEOUT allows */
+        if (now_s() + r->cfg.cmd_interval_ms / 1000.0 > deadline)
+            return lc_fail(LOCUS_ERR_TIMEOUT, "%s %.*s failed after %d attempts in %.1f s (SR_CMD_TIMEOUT=%d s): %s",
+                           cmd->argv[0], cmd->key_arg >= 0 ? (int)cmd->lens[cmd->key_arg] : 0,
+                           cmd->key_arg >= 0 ? cmd->argv[cmd->key_arg] : "", tries, now_s() - start,
+                           r->cfg.cmd_timeout_s, err);
+        sleep_ms(r->cfg.cmd_interval_ms);
+        if (r->cluster)
+            refresh_map(r);
+    }
+}
+
+static int needs_serial(const redisReply *rep) {
+    return rep->type == REDIS_REPLY_ERROR &&
+           (strncmp(rep->str, "MOVED ", 6) == 0 || strncmp(rep->str, "ASK ", 4) == 0 || is_transient(rep));
+}
+
+locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n) {
+    if (n <= 0)
+        return LOCUS_OK;
+    int *node = malloc(sizeof(int) * (size_t)n * 2);
+    if (!node)
+        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
+    int *order = node + n;
+    for (int k = 0; k < n; k++) {
+        cmds[k].reply = NULL;
+        cmds[k].asking = 0;
+        node[k] = pick_node(r, &cmds[k]);
+    }
+    /* Per node: send its commands as one batch (all nodes first), then read each node's replies. A command
+     * that is redirected or fails, and every later one of its node, is redone one at a time, in order. */
+    int nn = r->nnodes;
+    int *sent = calloc((size_t)(nn + 1), sizeof(int));
+    lc_cmd *batch = malloc(sizeof *batch * (size_t)n);
+    if (!sent || !batch) {
+        free(node), free(sent), free(batch);
+        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
+    }
+    char err[512];
+    for (int i = 0; i < nn; i++) {
+        int m = 0;
+        for (int k = 0; k < n; k++)
+            if (node[k] == i)
+                batch[m] = cmds[k], order[m++] = k;
+        if (m == 0 || node_connect(r, i, err, sizeof err) != 0)
+            continue;
+        sent[i] = lc_conn_send(&r->nodes[i].conn, batch, m) == 0;
+        if (!sent[i])
+            lc_conn_close(&r->nodes[i].conn);
+    }
+    locus_status st = LOCUS_OK;
+    for (int i = 0; i < nn; i++) {
+        int bad = !sent[i];
+        for (int k = 0; k < n; k++) {
+            if (node[k] != i)
+                continue;
+            if (!bad) {
+                if (lc_conn_read(&r->nodes[i].conn, &cmds[k].reply) != 0) {
+                    lc_conn_close(&r->nodes[i].conn);
+                    bad = 1;
+                } else if (needs_serial(cmds[k].reply)) {
+                    freeReplyObject(cmds[k].reply);
+                    cmds[k].reply = NULL;
+                    bad = 2; /* keep reading this node's replies to stay in step, redo them after */
+                    continue;
+                }
+            } else if (bad == 2 && r->nodes[i].conn.ctx) {
+                redisReply *skip;
+                if (lc_conn_read(&r->nodes[i].conn, &skip) != 0)
+                    lc_conn_close(&r->nodes[i].conn);
+                else
+                    freeReplyObject(skip);
+            }
+            if (bad)
+                node[k] = -2; /* redo */
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (node[k] != -2 && node[k] != -1)
+            continue;
+        if (cmds[k].reply) {
+            freeReplyObject(cmds[k].reply);
+            cmds[k].reply = NULL;
+        }
+        if (st == LOCUS_OK)
+            st = lc_exec(r, &cmds[k], NULL);
+    }
+    free(node), free(sent), free(batch);
+    return st;
+}
+
+void lc_cmd_init(lc_cmd *c, int key_arg) {
+    memset(c, 0, sizeof *c);
+    c->key_arg = key_arg;
+}
+
+void lc_cmd_arg(lc_cmd *c, const char *s, size_t len) {
+    if (c->argc < 16) {
+        c->argv[c->argc] = s;
+        c->lens[c->argc] = len;
+        c->argc++;
+    }
+}
+
+void lc_cmd_str(lc_cmd *c, const char *s) { lc_cmd_arg(c, s, strlen(s)); }
+
+locus_status lc_reply_error(const redisReply *r, const char *what, const char *key) {
+    if (!r)
+        return lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': no reply", what, key);
+    if (r->type == REDIS_REPLY_ERROR) {
+        if (strstr(r->str, "tensor key is empty") || strstr(r->str, "no such key"))
+            return lc_fail(LOCUS_ERR_KEY, "%s '%s': the key does not exist (%s)", what, key, r->str);
+        return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': %s", what, key, r->str);
+    }
+    return lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': unexpected reply type %d", what, key, r->type);
+}
