@@ -15,6 +15,7 @@ typedef struct sim {
     sched_rng rng;
     sched_cluster cluster;
     sched_workload wl;
+    double *philly_dur;         /* exp-mode Philly durations, drawn first from the run's RNG */
     sched_event_heap heap;
     sched_job *jobs;
     int n_jobs, cap_jobs;
@@ -224,6 +225,14 @@ static int setup(sim *s)
         .limit = cfg->num_jobs, .philly_arrival = cfg->philly_arrival, .single_gpu = cfg->single_gpu,
     };
     memcpy(s->wl.split, cfg->split, sizeof s->wl.split);
+    if (cfg->kind == WL_PHILLY && cfg->trace->exponential) {
+        s->philly_dur = sched_philly_draw_durations(cfg->trace, &s->rng);
+        if (!s->philly_dur) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        s->wl.philly_dur = s->philly_dur;
+    }
     s->measured_total = cfg->measure_hi - cfg->measure_lo;
     if (cfg->kind == WL_REPLAY) {
         /* every job arrives as recorded; the first round is aligned to the first job's arrival */
@@ -261,6 +270,7 @@ int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, s
     free(s.keys);
     free(s.order);
     free(s.placed);
+    free(s.philly_dur);
     if (rc) sched_sim_result_free(res);
     return rc;
 }

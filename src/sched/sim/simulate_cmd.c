@@ -215,10 +215,17 @@ int sched_simulate_main(int argc, char **argv)
         base.trace = &trace;
         base.static_start = o.is_static;
     } else if (o.philly) {
-        if (sched_philly_load(&trace, o.philly, o.multigpu, o.philly_arrival, err, sizeof err)) {
+        if (sched_philly_load(&trace, o.philly, o.multigpu, !o.no_exp, err, sizeof err)) {
             fprintf(stderr, "locus sched simulate: %s\n", err);
             return 1;
         }
+        for (int i = 0; i < trace.n; i++)
+            if (trace.jobs[i].gpus > n_gpus) {
+                fprintf(stderr, "locus sched simulate: %s: a kept job needs %d GPUs, the cluster has %d\n", o.philly,
+                        trace.jobs[i].gpus, n_gpus);
+                sched_trace_free(&trace);
+                return 1;
+            }
         base.kind = WL_PHILLY;
         base.trace = &trace;
     } else {

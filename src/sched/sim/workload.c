@@ -104,7 +104,8 @@ int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out,
         out->gpu_demand = tj->gpus;
         out->cls = task < 0 ? 0 : task;
         sched_job_apply_profile(out, wl->cluster);
-        out->total_iters = wl->kind == WL_REPLAY ? (long)tj->iters : (long)(tj->iters / out->iter_time);
+        double secs = wl->philly_dur ? wl->philly_dur[wl->generated % t->n] : tj->iters;
+        out->total_iters = wl->kind == WL_REPLAY ? (long)tj->iters : (long)(secs / out->iter_time);
         wl->task_total[out->cls]++;
         wl->generated++;
         return 1;
@@ -130,6 +131,14 @@ int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out,
     wl->task_total[task]++;
     wl->generated++;
     return 1;
+}
+
+double *sched_philly_draw_durations(const sched_trace *t, sched_rng *rng)
+{
+    double *d = malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof *d);
+    if (!d) return NULL;
+    for (int i = 0; i < t->n; i++) d[i] = draw_duration(rng);
+    return d;
 }
 
 /* ---- replay traces ---------------------------------------------------------------------------------- */

@@ -29,16 +29,24 @@ typedef struct sched_trace_job {
 typedef struct sched_trace {
     sched_trace_job *jobs;
     int n;
+    bool exponential;  /* Philly without --no_exp: durations are drawn per run (sched_philly_draw_durations) */
 } sched_trace;
 
 /* Reads a replay trace (format above, no header; blank lines and lines starting with '#' are skipped).
  * `max_gpus` bounds the GPU demand. Caller frees with sched_trace_free. Returns 0 or -1 ("file:line: ..."). */
 int sched_trace_load(sched_trace *t, const char *path, int max_gpus, char *err, size_t errlen);
-/* Reads a Philly cluster_job_log: keeps jobs with attempts and 10^1.5..10^4 minutes of summed duration;
- * multigpu keeps demands in {1,2,4,8,16} (otherwise every job gets 1 GPU); philly_arrival keeps real
- * arrivals in (2400 h, 3000 h), at most 8000 jobs, shifted to t = 0. Returns 0 or -1 with err set. */
-int sched_philly_load(sched_trace *t, const char *path, bool multigpu, bool philly_arrival, char *err,
+/* Reads a Philly cluster_job_log (rules in philly.c): keeps jobs with attempts and 10^1.5..10^4 minutes of
+ * summed duration; multigpu keeps demands in {1,2,4,8,16} (otherwise every job gets 1 GPU); without
+ * `exponential` (--no_exp) keeps real arrivals in (2400 h, 3000 h), at most 8000 jobs, sorted and shifted to
+ * t = 0, and `iters` holds the real duration in seconds. With `exponential` the trace order and raw arrivals
+ * are kept and durations are drawn per run. Caller frees with sched_trace_free. Returns 0 or -1 with
+ * "file:line: reason" in err. */
+int sched_philly_load(sched_trace *t, const char *path, bool multigpu, bool exponential, char *err,
                       size_t errlen);
+/* Exp-mode Philly: one synthetic duration per trace job (80 % 60*10^U(1.5,3) s, else 60*10^U(3,4) s), drawn
+ * in trace order before the run's other draws, as the reference does at parse time. Returns a malloc'ed
+ * array of t->n seconds the caller frees, or NULL when out of memory. */
+double *sched_philly_draw_durations(const sched_trace *t, sched_rng *rng);
 void sched_trace_free(sched_trace *t);
 
 typedef struct sched_workload {
@@ -46,6 +54,7 @@ typedef struct sched_workload {
     sched_rng *rng;                 /* borrowed */
     const sched_cluster *cluster;   /* borrowed */
     const sched_trace *trace;       /* borrowed; replay and Philly */
+    const double *philly_dur;       /* borrowed; exp-mode Philly durations per trace job, else NULL */
     int ratio;                      /* profile set (CPUs per GPU) */
     double jobs_per_hour;
     int split[3];                   /* image, language, speech percent */
