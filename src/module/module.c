@@ -2,9 +2,11 @@
  * load-time options. Everything else lives in the folders beside this file. */
 #include <stdio.h>
 
+#include "commands/model_cmds.h"
 #include "commands/tensor_cmds.h"
 #include "config.h"
 #include "locus/locus_version.h"
+#include "model/model_type.h"
 #include "rdb/tensor_type.h"
 #include "redismodule_api.h"
 
@@ -18,6 +20,22 @@ static const struct {
 } commands[] = {
     {"AI.TENSORSET", cmd_tensorset, "write deny-oom", 1, 1, 1},
     {"AI.TENSORGET", cmd_tensorget, "readonly", 1, 1, 1},
+    {"AI.MODELSTORE", cmd_modelstore, "write deny-oom", 1, 1, 1},
+    {"AI.MODELSET", cmd_modelset, "write deny-oom", 1, 1, 1},
+    {"AI.MODELGET", cmd_modelget, "readonly", 1, 1, 1},
+    {"AI.MODELDEL", cmd_modeldel, "write", 1, 1, 1},
+    {"AI.MODELEXECUTE", cmd_modelexecute, "write deny-oom", 1, 1, 1},
+    {"AI.MODELRUN", cmd_modelrun, "write deny-oom", 1, 1, 1},
+    {"AI.SCRIPTSTORE", cmd_scriptstore, "write deny-oom", 1, 1, 1},
+    {"AI.SCRIPTSET", cmd_scriptset, "write deny-oom", 1, 1, 1},
+    {"AI.SCRIPTGET", cmd_scriptget, "readonly", 1, 1, 1},
+    {"AI.SCRIPTDEL", cmd_scriptdel, "write", 1, 1, 1},
+    {"AI.SCRIPTEXECUTE", cmd_scriptexecute, "write deny-oom", 1, 1, 1},
+    {"AI.SCRIPTRUN", cmd_scriptrun, "write deny-oom", 1, 1, 1},
+    {"AI.DAGEXECUTE", cmd_dagexecute, "write deny-oom", 0, 0, 0},
+    {"AI.DAGEXECUTE_RO", cmd_dagexecute_ro, "readonly", 0, 0, 0},
+    {"AI.INFO", cmd_info, "readonly", 1, 1, 1},
+    {"AI.CONFIG", cmd_config, "write", 0, 0, 0},
 };
 
 __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv,
@@ -39,6 +57,11 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
 
     if (tensor_type_register(ctx) != REDISMODULE_OK) {
         RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s data type", TENSOR_TYPE_NAME);
+        return REDISMODULE_ERR;
+    }
+    if (model_types_register(ctx) != REDISMODULE_OK) {
+        RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s/%s data types", MODEL_TYPE_NAME,
+                        SCRIPT_TYPE_NAME);
         return REDISMODULE_ERR;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

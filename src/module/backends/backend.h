@@ -1,0 +1,79 @@
+/* The contract between locus_ai.so and a backend shared object (Torch today; TF, TFLITE, ONNX would plug in
+ * the same way).
+ *
+ * A backend exports exactly one symbol, LB_OPS_SYMBOL, a `lb_ops` table whose first field is the API version
+ * it was built against. The loader (backends/loader.c) resolves it with one dlsym, refuses a table whose
+ * version differs from LB_API_VERSION, and then calls init() once. This header is plain C so the C++ shim
+ * includes it unchanged.
+ *
+ * Ownership: input tensors are borrowed for the duration of a call. Output data is allocated by the backend
+ * with the host's alloc() (RedisModule_Alloc, so INFO memory sees it) and owned by the caller afterwards.
+ * Errors: functions write a message into err (errlen bytes, NUL-terminated) and return non-zero / NULL. The
+ * message is sent to the client as it is, so it starts with "ERR ". */
+#ifndef LOCUS_MODULE_BACKEND_H
+#define LOCUS_MODULE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_API_VERSION 1u
+#define LB_OPS_SYMBOL "locus_backend_ops"
+#define LB_MAX_DIMS 16
+
+/* A tensor crossing the boundary. dtype is a dtype_code of tensor/dtype.h (persistent numbering). */
+typedef struct lb_tensor {
+    int dtype;
+    int ndims;
+    int64_t shape[LB_MAX_DIMS];
+    void *data;    /* inputs: naturally aligned for the element type; outputs: from host->alloc */
+    size_t nbytes;
+} lb_tensor;
+
+/* What the module gives the backend at init. */
+typedef struct lb_host {
+    void *(*alloc)(size_t bytes);
+    void (*free)(void *ptr);
+    int inter_op_threads; /* 0 = backend default */
+    int intra_op_threads; /* 0 = backend default */
+} lb_host;
+
+typedef struct lb_ops {
+    uint32_t api_version; /* LB_API_VERSION the backend was built with */
+    const char *name;     /* "TORCH" */
+    const char *version;  /* runtime version, for AI.INFO / logs */
+
+    int (*init)(const lb_host *host, char *err, size_t errlen);
+
+    /* Models. device: "CPU", "GPU" or "GPU:n" (upper case). On success *ninputs / *noutputs are what the
+     * model's signature says (-1 when it cannot tell). */
+    void *(*model_load)(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs, char *err,
+                        size_t errlen);
+    void (*model_free)(void *model);
+    /* Run once. out[0..nout) are filled (data allocated with host->alloc); the model must return exactly nout
+     * tensors. Safe to call from several threads at once on one model. */
+    int (*model_run)(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
+                     size_t errlen);
+
+    /* Scripts (TorchScript source). */
+    void *(*script_compile)(const char *device, const char *source, char *err, size_t errlen);
+    void (*script_free)(void *script);
+    /* 0 when fn exists; with `entry_point` set it must also have the RedisAI 1.2 entry-point signature
+     * (tensors: List[Tensor], keys: List[str], args: List[str]). */
+    int (*script_check_function)(void *script, const char *fn, int entry_point, char *err, size_t errlen);
+    /* Call fn. When fn has the entry-point signature it gets (in as a list, keys, args); otherwise the inputs
+     * are passed positionally, those from index `variadic_from` on (when >= 0) as one List[Tensor]. The
+     * result (a tensor, or a tuple/list of tensors) must hold exactly nout tensors. */
+    int (*script_run)(void *script, const char *fn, const lb_tensor *in, int nin, int variadic_from,
+                      const char *const *keys, int nkeys, const char *const *args, int nargs, lb_tensor *out,
+                      int nout, char *err, size_t errlen);
+} lb_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

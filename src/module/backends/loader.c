@@ -1,0 +1,115 @@
+/* Backend loading (see loader.h). */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../config.h"
+#include "../redismodule_api.h"
+
+static const struct {
+    const char *name;  /* protocol spelling */
+    const char *file;  /* shared object name */
+} backends[BACKEND_COUNT] = {
+    [BACKEND_TF] = {"TF", "locus_tensorflow.so"},
+    [BACKEND_TFLITE] = {"TFLITE", "locus_tflite.so"},
+    [BACKEND_TORCH] = {"TORCH", "locus_torch.so"},
+    [BACKEND_ONNX] = {"ONNX", "locus_onnxruntime.so"},
+};
+
+static const lb_ops *loaded[BACKEND_COUNT];
+
+int backend_by_name(const char *name, size_t len) {
+    for (int i = 0; i < BACKEND_COUNT; i++)
+        if (strlen(backends[i].name) == len && strncasecmp(backends[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+const char *backend_name(backend_id id) {
+    return id >= 0 && id < BACKEND_COUNT ? backends[id].name : "?";
+}
+
+void backend_default_dir(char *buf, size_t len) {
+    if (g_config.backends_path[0] != '\0') {
+        snprintf(buf, len, "%s", g_config.backends_path);
+        return;
+    }
+    Dl_info info;
+    if (dladdr((void *)backend_default_dir, &info) != 0 && info.dli_fname != NULL) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        int n = slash != NULL ? (int)(slash - info.dli_fname) : 1;
+        snprintf(buf, len, "%.*s/backends", n, slash != NULL ? info.dli_fname : ".");
+    } else {
+        snprintf(buf, len, "./backends");
+    }
+}
+
+static void *host_alloc(size_t n) {
+    return RedisModule_Alloc(n);
+}
+static void host_free(void *p) {
+    RedisModule_Free(p);
+}
+
+int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {
+    if (loaded[id] != NULL)
+        return 0;
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "ERR backend %s is not available: %s not found (this build of locus_ai has the "
+                 "TORCH backend only; see AI.CONFIG BACKENDSPATH / LOADBACKEND)", backends[id].name, path);
+        return -1;
+    }
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        snprintf(err, errlen, "ERR could not load backend %s from %s: %s", backends[id].name, path, dlerror());
+        return -1;
+    }
+    const lb_ops *ops = dlsym(h, LB_OPS_SYMBOL);
+    if (ops == NULL) {
+        snprintf(err, errlen, "ERR %s is not a locus_ai backend (no %s symbol)", path, LB_OPS_SYMBOL);
+        dlclose(h);
+        return -1;
+    }
+    if (ops->api_version != LB_API_VERSION) {
+        snprintf(err, errlen, "ERR backend %s speaks backend API version %u, this locus_ai needs %u", path,
+                 ops->api_version, LB_API_VERSION);
+        dlclose(h);
+        return -1;
+    }
+    if (strcasecmp(ops->name, backends[id].name) != 0) {
+        snprintf(err, errlen, "ERR %s is the %s backend, not %s", path, ops->name, backends[id].name);
+        dlclose(h);
+        return -1;
+    }
+    lb_host host = {host_alloc, host_free, (int)g_config.inter_op_parallelism,
+                    (int)g_config.intra_op_parallelism};
+    if (ops->init(&host, err, errlen) != 0) {
+        dlclose(h);
+        return -1;
+    }
+    loaded[id] = ops; /* never unloaded: models keep pointers into it */
+    return 0;
+}
+
+const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
+    if (id < 0 || id >= BACKEND_COUNT) {
+        snprintf(err, errlen, "ERR unsupported backend");
+        return NULL;
+    }
+    if (loaded[id] != NULL)
+        return loaded[id];
+    char dir[1024], path[1200];
+    backend_default_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, backends[id].file);
+    if (backend_load_path(id, path, err, errlen) != 0)
+        return NULL;
+    if (RedisModule_Log != NULL)
+        RedisModule_Log(NULL, "notice", "locus_ai: loaded backend %s (%s) from %s", loaded[id]->name,
+                        loaded[id]->version, path);
+    return loaded[id];
+}

@@ -1,0 +1,31 @@
+/* Finding and loading backend shared objects. Each backend is loaded at most once (lazily, at the first
+ * MODELSTORE/SCRIPTSTORE or RDB load that needs it, or explicitly with AI.CONFIG LOADBACKEND), its ops table
+ * resolved with one dlsym of LB_OPS_SYMBOL, its version checked, and its init() called with the module's
+ * allocator and thread settings. Main thread only. */
+#ifndef LOCUS_MODULE_BACKEND_LOADER_H
+#define LOCUS_MODULE_BACKEND_LOADER_H
+
+#include <stddef.h>
+
+#include "backend.h"
+
+/* Backend identifiers; the numbers are part of the persistent model encoding (never renumber). */
+typedef enum { BACKEND_TF = 0, BACKEND_TFLITE = 1, BACKEND_TORCH = 2, BACKEND_ONNX = 3, BACKEND_COUNT } backend_id;
+
+/* The id of a protocol name (TF, TFLITE, TORCH, ONNX; case-insensitive), or -1. */
+int backend_by_name(const char *name, size_t len);
+const char *backend_name(backend_id id);
+
+/* The ops of a backend, loading it from the default place when needed. NULL with an "ERR ..." message in
+ * err when it is not available. */
+const lb_ops *backend_get(backend_id id, char *err, size_t errlen);
+
+/* Load a backend from an explicit path (AI.CONFIG LOADBACKEND). 0, or -1 with the message in err. Loading
+ * one that is already loaded succeeds without doing anything. */
+int backend_load_path(backend_id id, const char *path, char *err, size_t errlen);
+
+/* Where backends are looked for when no path is given: BACKENDSPATH, else the folder of locus_ai.so plus
+ * "/backends". Writes into buf. */
+void backend_default_dir(char *buf, size_t len);
+
+#endif

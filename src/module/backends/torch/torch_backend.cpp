@@ -1,0 +1,358 @@
+// The Torch backend of locus_ai: a small C++ shim over libtorch, built as its own shared object
+// (locus_torch.so) and loaded by the module with dlopen. It exports one symbol, the lb_ops table of
+// backends/backend.h; nothing else is visible.
+//
+// Models are TorchScript archives. On CPU they are frozen and passed through optimize_for_inference when
+// loaded (oneDNN layouts, folded batch norms: about 10x faster than the plain module with Debian's
+// reference BLAS). Scripts are TorchScript source compiled into a CompilationUnit.
+//
+// Every entry point catches every C++ exception and turns it into an "ERR ..." message: nothing thrown here
+// may cross into the C module.
+#include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/cuda.h>
+#include <torch/jit.h>
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../backend.h"
+
+namespace {
+
+lb_host g_host;
+
+// Persistent dtype codes of tensor/dtype.h (FLOAT .. BOOL = 0 .. 8); UINT16 has no libtorch type.
+const struct {
+    int code;
+    c10::ScalarType type;
+    bool supported;
+} kTypes[] = {
+    {0, c10::ScalarType::Float, true}, {1, c10::ScalarType::Double, true}, {2, c10::ScalarType::Char, true},
+    {3, c10::ScalarType::Short, true}, {4, c10::ScalarType::Int, true},    {5, c10::ScalarType::Long, true},
+    {6, c10::ScalarType::Byte, true},  {7, c10::ScalarType::Short, false}, {8, c10::ScalarType::Bool, true},
+};
+
+void set_err(char *err, size_t errlen, const std::string &msg) {
+    // libtorch messages can span many lines (with a C++ backtrace); keep the first line.
+    std::string first = msg.substr(0, msg.find('\n'));
+    snprintf(err, errlen, "ERR %s", first.c_str());
+}
+
+bool parse_device(const char *device, c10::Device *out, char *err, size_t errlen) {
+    if (strncmp(device, "CPU", 3) == 0) {
+        *out = c10::Device(c10::kCPU);
+        return true;
+    }
+    if (strncmp(device, "GPU", 3) == 0) {
+        if (!torch::cuda::is_available()) {
+            snprintf(err, errlen, "ERR device %s requested but this Torch backend has no CUDA support (CPU-only "
+                     "libtorch) or no GPU is visible", device);
+            return false;
+        }
+        int idx = device[3] == ':' ? atoi(device + 4) : 0;
+        *out = c10::Device(c10::kCUDA, (c10::DeviceIndex)idx);
+        return true;
+    }
+    snprintf(err, errlen, "ERR Invalid DEVICE");
+    return false;
+}
+
+// libtorch's intra-op pool size is per thread for OpenMP builds: set it on each worker thread once.
+void ensure_threads() {
+    static thread_local bool done = false;
+    if (!done) {
+        if (g_host.intra_op_threads > 0)
+            at::set_num_threads(g_host.intra_op_threads);
+        done = true;
+    }
+}
+
+at::Tensor to_torch(const lb_tensor &t, const c10::Device &dev) {
+    if (t.dtype < 0 || t.dtype >= (int)(sizeof kTypes / sizeof kTypes[0]) || !kTypes[t.dtype].supported)
+        throw std::runtime_error("tensor type not supported by the Torch backend");
+    std::vector<int64_t> shape(t.shape, t.shape + t.ndims);
+    auto opts = torch::TensorOptions().dtype(kTypes[t.dtype].type);
+    at::Tensor x = torch::from_blob(t.data, shape, opts);
+    return dev.is_cpu() ? x : x.to(dev);
+}
+
+void from_torch(const at::Tensor &src, lb_tensor *out) {
+    at::Tensor t = src.is_mkldnn() ? src.to_dense() : src;
+    t = t.to(c10::kCPU).contiguous();
+    int code = -1;
+    for (const auto &k : kTypes)
+        if (k.supported && k.type == t.scalar_type())
+            code = k.code;
+    if (code < 0)
+        throw std::runtime_error(std::string("output type ") + c10::toString(t.scalar_type()) +
+                                 " has no tensor type");
+    if (t.dim() > LB_MAX_DIMS)
+        throw std::runtime_error("output has too many dimensions");
+    out->dtype = code;
+    out->ndims = (int)t.dim();
+    for (int i = 0; i < out->ndims; i++)
+        out->shape[i] = t.size(i);
+    out->nbytes = t.numel() * t.element_size();
+    out->data = g_host.alloc(out->nbytes > 0 ? out->nbytes : 1);
+    if (out->nbytes > 0)
+        memcpy(out->data, t.data_ptr(), out->nbytes);
+}
+
+// Flatten a result (tensor, tuple or list of tensors) into out[0..nout); frees partial outputs on error.
+void collect_outputs(const c10::IValue &res, lb_tensor *out, int nout) {
+    std::vector<at::Tensor> ts;
+    if (res.isTensor()) {
+        ts.push_back(res.toTensor());
+    } else if (res.isTuple()) {
+        for (const auto &e : res.toTupleRef().elements()) {
+            if (!e.isTensor())
+                throw std::runtime_error("result holds something other than tensors");
+            ts.push_back(e.toTensor());
+        }
+    } else if (res.isTensorList()) {
+        for (const at::Tensor &e : res.toTensorVector())
+            ts.push_back(e);
+    } else {
+        throw std::runtime_error("result is not a tensor, a tuple or a list of tensors");
+    }
+    if ((int)ts.size() != nout) {
+        std::ostringstream m;
+        m << "the result has " << ts.size() << " tensors but " << nout << " outputs were given";
+        throw std::runtime_error(m.str());
+    }
+    int done = 0;
+    try {
+        for (; done < nout; done++)
+            from_torch(ts[done], &out[done]);
+    } catch (...) {
+        for (int i = 0; i < done; i++)
+            g_host.free(out[i].data);
+        throw;
+    }
+}
+
+struct TorchModel {
+    torch::jit::Module module;
+    c10::Device device{c10::kCPU};
+};
+
+struct TorchScript {
+    std::shared_ptr<torch::jit::CompilationUnit> cu;
+    c10::Device device{c10::kCPU};
+};
+
+int count_outputs(const c10::FunctionSchema &schema) {
+    if (schema.returns().size() != 1)
+        return (int)schema.returns().size();
+    const auto &t = schema.returns()[0].type();
+    if (t->kind() == c10::TypeKind::TupleType)
+        return (int)t->containedTypes().size();
+    if (t->kind() == c10::TypeKind::TensorType)
+        return 1;
+    return -1;
+}
+
+extern "C" {
+
+static int tb_init(const lb_host *host, char *err, size_t errlen) {
+    g_host = *host;
+    try {
+        if (host->inter_op_threads > 0)
+            at::set_num_interop_threads(host->inter_op_threads);
+        if (host->intra_op_threads > 0)
+            at::set_num_threads(host->intra_op_threads);
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+        return 1;
+    }
+    return 0;
+}
+
+static void *tb_model_load(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs,
+                           char *err, size_t errlen) {
+    ensure_threads();
+    c10::Device dev(c10::kCPU);
+    if (!parse_device(device, &dev, err, errlen))
+        return nullptr;
+    try {
+        std::string bytes((const char *)blob, len);
+        std::istringstream in(bytes);
+        auto m = std::make_unique<TorchModel>();
+        m->device = dev;
+        torch::jit::Module mod = torch::jit::load(in, dev);
+        mod.eval();
+        if (dev.is_cpu()) {
+            // freeze + oneDNN; a module that cannot be frozen (e.g. one without a forward) runs as loaded.
+            try {
+                mod = torch::jit::optimize_for_inference(mod);
+            } catch (const std::exception &) {
+            }
+        }
+        m->module = mod;
+        auto method = m->module.find_method("forward");
+        if (!method) {
+            snprintf(err, errlen, "ERR the model has no forward method");
+            return nullptr;
+        }
+        const auto &schema = method->function().getSchema();
+        *ninputs = (int)schema.arguments().size() - 1; // self
+        *noutputs = count_outputs(schema);
+        return m.release();
+    } catch (const c10::Error &e) {
+        set_err(err, errlen, e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+    }
+    return nullptr;
+}
+
+static void tb_model_free(void *model) {
+    delete static_cast<TorchModel *>(model);
+}
+
+static int tb_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
+                        size_t errlen) {
+    ensure_threads();
+    auto *m = static_cast<TorchModel *>(model);
+    try {
+        torch::NoGradGuard no_grad;
+        c10::InferenceMode guard;
+        std::vector<c10::IValue> inputs;
+        inputs.reserve(nin);
+        for (int i = 0; i < nin; i++)
+            inputs.emplace_back(to_torch(in[i], m->device));
+        c10::IValue res = m->module.forward(inputs);
+        collect_outputs(res, out, nout);
+        return 0;
+    } catch (const c10::Error &e) {
+        set_err(err, errlen, e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+    }
+    return 1;
+}
+
+static void *tb_script_compile(const char *device, const char *source, char *err, size_t errlen) {
+    c10::Device dev(c10::kCPU);
+    if (!parse_device(device, &dev, err, errlen))
+        return nullptr;
+    try {
+        auto s = std::make_unique<TorchScript>();
+        s->device = dev;
+        s->cu = torch::jit::compile(source);
+        return s.release();
+    } catch (const c10::Error &e) {
+        set_err(err, errlen, e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+    }
+    return nullptr;
+}
+
+static void tb_script_free(void *script) {
+    delete static_cast<TorchScript *>(script);
+}
+
+bool is_entry_signature(const c10::FunctionSchema &schema) {
+    const auto &a = schema.arguments();
+    if (a.size() != 3)
+        return false;
+    auto list_of = [](const c10::TypePtr &t, c10::TypeKind k) {
+        return t->kind() == c10::TypeKind::ListType && t->containedTypes()[0]->kind() == k;
+    };
+    return list_of(a[0].type(), c10::TypeKind::TensorType) && list_of(a[1].type(), c10::TypeKind::StringType) &&
+           list_of(a[2].type(), c10::TypeKind::StringType);
+}
+
+static int tb_script_check_function(void *script, const char *fn, int entry_point, char *err, size_t errlen) {
+    auto *s = static_cast<TorchScript *>(script);
+    try {
+        if (!s->cu->find_function(fn)) {
+            snprintf(err, errlen, "ERR Function %s does not exist in the given script.", fn);
+            return 1;
+        }
+        if (!entry_point)
+            return 0;
+        const auto &schema = s->cu->get_function(fn).getSchema();
+        if (schema.arguments().size() != 3) {
+            snprintf(err, errlen, "ERR Wrong number of inputs in function %s. Expected 3 but was %zu", fn,
+                     schema.arguments().size());
+            return 1;
+        }
+        if (!is_entry_signature(schema)) {
+            snprintf(err, errlen,
+                     "ERR Wrong inputs type in function %s. Expected signature similar to: def %s(tensors: "
+                     "List[Tensor], keys: List[str], args: List[str])",
+                     fn, fn);
+            return 1;
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+        return 1;
+    }
+}
+
+static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int nin, int variadic_from,
+                         const char *const *keys, int nkeys, const char *const *args, int nargs, lb_tensor *out,
+                         int nout, char *err, size_t errlen) {
+    ensure_threads();
+    auto *s = static_cast<TorchScript *>(script);
+    try {
+        torch::NoGradGuard no_grad;
+        auto *f = s->cu->find_function(fn);
+        if (!f) {
+            snprintf(err, errlen, "ERR Function %s does not exist in the given script.", fn);
+            return 1;
+        }
+        std::vector<c10::IValue> stack;
+        if (is_entry_signature(f->getSchema())) {
+            std::vector<at::Tensor> ts;
+            for (int i = 0; i < nin; i++)
+                ts.push_back(to_torch(in[i], s->device));
+            c10::List<std::string> k, a;
+            for (int i = 0; i < nkeys; i++)
+                k.push_back(keys[i]);
+            for (int i = 0; i < nargs; i++)
+                a.push_back(args[i]);
+            stack.emplace_back(ts);
+            stack.emplace_back(k);
+            stack.emplace_back(a);
+        } else {
+            int fixed = variadic_from >= 0 ? variadic_from : nin;
+            for (int i = 0; i < fixed; i++)
+                stack.emplace_back(to_torch(in[i], s->device));
+            if (variadic_from >= 0) {
+                std::vector<at::Tensor> ts;
+                for (int i = variadic_from; i < nin; i++)
+                    ts.push_back(to_torch(in[i], s->device));
+                stack.emplace_back(ts);
+            }
+        }
+        c10::IValue res = (*f)(stack);
+        collect_outputs(res, out, nout);
+        return 0;
+    } catch (const c10::Error &e) {
+        set_err(err, errlen, e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        set_err(err, errlen, e.what());
+    }
+    return 1;
+}
+
+} // extern "C"
+
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) const lb_ops locus_backend_ops = {
+    LB_API_VERSION,     "TORCH",        TORCH_VERSION, tb_init,
+    tb_model_load,      tb_model_free,  tb_model_run,  tb_script_compile,
+    tb_script_free,     tb_script_check_function,      tb_script_run,
+};

@@ -1,0 +1,529 @@
+/* AI.MODELSTORE/SET/GET/DEL, AI.SCRIPTSTORE/SET/GET/DEL, AI.INFO and AI.CONFIG: parse, build the model or
+ * script (model/), store it, reply. Syntax, replies and error strings follow RedisAI 1.2. */
+#include "model_cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../config.h"
+#include "../model/model_type.h"
+#include "common.h"
+
+#define STACK_ARGS 64
+
+static void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
+                                const char *empty_msg) {
+    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
+    int kt = RedisModule_KeyType(key);
+    void *v = NULL;
+    if (kt == REDISMODULE_KEYTYPE_EMPTY)
+        RedisModule_ReplyWithError(ctx, empty_msg);
+    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != type)
+        RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
+    else
+        v = RedisModule_ModuleTypeGetValue(key);
+    RedisModule_CloseKey(key);
+    return v;
+}
+
+model *get_model_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
+    return get_typed_or_reply(ctx, name, ModelType, "ERR model key is empty");
+}
+
+script *get_script_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
+    return get_typed_or_reply(ctx, name, ScriptType, "ERR script key is empty");
+}
+
+static bool nonneg(arg_view a, long long *out) {
+    int64_t v;
+    if (!arg_to_int64(a, &v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parse AI.MODELSTORE (counted INPUTS/OUTPUTS) or the deprecated AI.MODELSET (names up to the next keyword).
+ * Fills spec (names point into argv) and *blob_pos. NULL or the error reply text. */
+static const char *parse_modelstore(int argc, const arg_view *v, bool deprecated, model_spec *spec, char devbuf[16],
+                                    int *blob_pos, const char **names, size_t *lens) {
+    int bk = backend_by_name(v[2].ptr, v[2].len);
+    if (bk < 0)
+        return "ERR unsupported backend";
+    spec->backend = (backend_id)bk;
+    if (!device_normalize(v[3].ptr, v[3].len, devbuf))
+        return "ERR Invalid DEVICE";
+    spec->device = devbuf;
+    int i = 4;
+    if (i < argc && arg_is(v[i], "TAG")) {
+        if (i + 1 >= argc)
+            return "ERR Insufficient arguments, missing model BLOB";
+        spec->tag = v[i + 1].ptr;
+        spec->taglen = v[i + 1].len;
+        i += 2;
+    }
+    if (i < argc && arg_is(v[i], "BATCHSIZE")) {
+        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->batchsize))
+            return "ERR Invalid argument for BATCHSIZE";
+        i += 2;
+    }
+    if (i < argc && arg_is(v[i], "MINBATCHSIZE")) {
+        if (spec->batchsize == 0)
+            return "ERR MINBATCHSIZE specified without BATCHSIZE";
+        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->minbatchsize))
+            return "ERR Invalid argument for MINBATCHSIZE";
+        i += 2;
+    }
+    if (i < argc && arg_is(v[i], "MINBATCHTIMEOUT")) {
+        if (spec->batchsize == 0)
+            return "ERR MINBATCHTIMEOUT specified without BATCHSIZE";
+        if (spec->minbatchsize == 0)
+            return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE";
+        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->minbatchtimeout))
+            return "ERR Invalid argument for MINBATCHTIMEOUT";
+        i += 2;
+    }
+    if (spec->minbatchsize > spec->batchsize && spec->batchsize > 0)
+        return "ERR MINBATCHSIZE is larger than BATCHSIZE";
+    int nnames = 0;
+    for (int which = 0; which < 2; which++) {
+        const char *kw = which == 0 ? "INPUTS" : "OUTPUTS";
+        if (i >= argc || !arg_is(v[i], kw))
+            continue;
+        i++;
+        int first = nnames, count = 0;
+        if (!deprecated) {
+            int64_t n;
+            if (i >= argc || !arg_to_int64(v[i], &n) || n <= 0)
+                return which == 0 ? "ERR Invalid argument for input_count" : "ERR Invalid argument for output_count";
+            i++;
+            if (n > argc - i - 1)
+                return which == 0 ? "ERR number of names given as INPUTS during MODELSTORE and given as arguments "
+                                    "does not match"
+                                  : "ERR number of names given as OUTPUTS during MODELSTORE and given as arguments "
+                                    "does not match";
+            count = (int)n;
+        } else {
+            while (i + count < argc && !arg_is(v[i + count], "BLOB") && !(which == 0 && arg_is(v[i + count], "OUTPUTS")))
+                count++;
+        }
+        for (int k = 0; k < count; k++) {
+            names[nnames] = v[i + k].ptr;
+            lens[nnames++] = v[i + k].len;
+        }
+        i += count;
+        if (which == 0) {
+            spec->ninput_names = count;
+            spec->input_names = names + first;
+            spec->input_lens = lens + first;
+        } else {
+            spec->noutput_names = count;
+            spec->output_names = names + first;
+            spec->output_lens = lens + first;
+        }
+    }
+    if (i >= argc || !arg_is(v[i], "BLOB") || i + 1 >= argc) {
+        if (i < argc && !arg_is(v[i], "BLOB"))
+            return "ERR Invalid argument, expected BLOB";
+        return "ERR Insufficient arguments, missing model BLOB";
+    }
+    *blob_pos = i + 1;
+    return NULL;
+}
+
+static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
+    if (argc < 6)
+        return RedisModule_ReplyWithError(
+            ctx, deprecated ? "ERR wrong number of arguments for 'AI.MODELSET' command"
+                            : "ERR wrong number of arguments for 'AI.MODELSTORE' command");
+    arg_view stack[STACK_ARGS];
+    arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
+    const char **names = RedisModule_Alloc((size_t)argc * sizeof *names);
+    size_t *lens = RedisModule_Alloc((size_t)argc * sizeof *lens);
+    model_spec spec;
+    memset(&spec, 0, sizeof spec);
+    char dev[16];
+    int blob_pos = 0;
+    RedisModuleKey *key = NULL;
+    const char *perr = parse_modelstore(argc, v, deprecated, &spec, dev, &blob_pos, names, lens);
+    if (perr != NULL) {
+        RedisModule_ReplyWithError(ctx, perr);
+        goto done;
+    }
+    if (open_key_for_write_or_reply(ctx, argv[1], ModelType, &key) != REDISMODULE_OK)
+        goto done;
+    size_t total = 0;
+    for (int i = blob_pos; i < argc; i++)
+        total += v[i].len;
+    char *blob = RedisModule_Alloc(total > 0 ? total : 1);
+    size_t off = 0;
+    for (int i = blob_pos; i < argc; i++) {
+        memcpy(blob + off, v[i].ptr, v[i].len);
+        off += v[i].len;
+    }
+    /* the strings are copied by model_create; tag too */
+    char err[1024];
+    model *m = model_create(&spec, blob, total, err, sizeof err);
+    if (m == NULL) {
+        RedisModule_ReplyWithError(ctx, err);
+        goto done;
+    }
+    RedisModule_ModuleTypeSetValue(key, ModelType, m);
+    RedisModule_ReplicateVerbatim(ctx);
+    RedisModule_ReplyWithSimpleString(ctx, "OK");
+done:
+    if (key != NULL)
+        RedisModule_CloseKey(key);
+    RedisModule_Free(names);
+    RedisModule_Free(lens);
+    args_views_free(v, stack);
+    return REDISMODULE_OK;
+}
+
+/* AI.MODELSTORE key backend device [TAG tag] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
+ *               [INPUTS n name..] [OUTPUTS n name..] BLOB model [chunk ..] */
+int cmd_modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    return modelstore(ctx, argv, argc, false);
+}
+
+/* AI.MODELSET key backend device [TAG tag] [BATCHSIZE ..] [INPUTS name..] [OUTPUTS name..] BLOB model */
+int cmd_modelset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    return modelstore(ctx, argv, argc, true);
+}
+
+static size_t chunk_size(void) {
+    return g_config.model_chunk_size > 0 ? (size_t)g_config.model_chunk_size : 511u * 1024 * 1024;
+}
+
+static void reply_blob(RedisModuleCtx *ctx, const model *m) {
+    size_t cs = chunk_size();
+    if (m->bloblen <= cs) {
+        RedisModule_ReplyWithStringBuffer(ctx, m->blob, m->bloblen);
+        return;
+    }
+    size_t n = (m->bloblen + cs - 1) / cs;
+    RedisModule_ReplyWithArray(ctx, (long)n);
+    for (size_t i = 0; i < n; i++) {
+        size_t off = i * cs;
+        RedisModule_ReplyWithStringBuffer(ctx, m->blob + off, m->bloblen - off < cs ? m->bloblen - off : cs);
+    }
+}
+
+static void reply_names(RedisModuleCtx *ctx, int n, char **names) {
+    RedisModule_ReplyWithArray(ctx, n);
+    for (int i = 0; i < n; i++)
+        RedisModule_ReplyWithCString(ctx, names[i]);
+}
+
+/* Parse [META] [BLOB|SOURCE]; bit 1 = meta, bit 2 = payload. Both when none given. */
+static int parse_get_fmt(int argc, const arg_view *v, const char *payload_kw, unsigned *fmt) {
+    *fmt = 0;
+    for (int i = 2; i < argc; i++) {
+        if (arg_is(v[i], "META"))
+            *fmt |= 1;
+        else if (arg_is(v[i], payload_kw))
+            *fmt |= 2;
+        else
+            return -1;
+    }
+    if (*fmt == 0)
+        *fmt = 3;
+    return 0;
+}
+
+/* AI.MODELGET key [META] [BLOB] */
+int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc < 2 || argc > 4)
+        return RedisModule_WrongArity(ctx);
+    arg_view v[4];
+    args_views(argv, argc, v, 4);
+    unsigned fmt;
+    if (parse_get_fmt(argc, v, "BLOB", &fmt) != 0)
+        return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or BLOB)");
+    model *m = get_model_or_reply(ctx, argv[1]);
+    if (m == NULL)
+        return REDISMODULE_OK;
+    if (fmt == 2) {
+        reply_blob(ctx, m);
+        return REDISMODULE_OK;
+    }
+    RedisModule_ReplyWithArray(ctx, fmt & 2 ? 18 : 16);
+    RedisModule_ReplyWithCString(ctx, "backend");
+    RedisModule_ReplyWithCString(ctx, backend_name(m->backend));
+    RedisModule_ReplyWithCString(ctx, "device");
+    RedisModule_ReplyWithCString(ctx, m->device);
+    RedisModule_ReplyWithCString(ctx, "tag");
+    RedisModule_ReplyWithStringBuffer(ctx, m->tag, m->taglen);
+    RedisModule_ReplyWithCString(ctx, "batchsize");
+    RedisModule_ReplyWithLongLong(ctx, m->batchsize);
+    RedisModule_ReplyWithCString(ctx, "minbatchsize");
+    RedisModule_ReplyWithLongLong(ctx, m->minbatchsize);
+    RedisModule_ReplyWithCString(ctx, "inputs");
+    reply_names(ctx, m->ninput_names, m->input_names);
+    RedisModule_ReplyWithCString(ctx, "outputs");
+    reply_names(ctx, m->noutput_names, m->output_names);
+    RedisModule_ReplyWithCString(ctx, "minbatchtimeout");
+    RedisModule_ReplyWithLongLong(ctx, m->minbatchtimeout);
+    if (fmt & 2) {
+        RedisModule_ReplyWithCString(ctx, "blob");
+        reply_blob(ctx, m);
+    }
+    return REDISMODULE_OK;
+}
+
+static int delete_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type, const char *empty) {
+    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+    int kt = RedisModule_KeyType(key);
+    if (kt == REDISMODULE_KEYTYPE_EMPTY) {
+        RedisModule_CloseKey(key);
+        return RedisModule_ReplyWithError(ctx, empty);
+    }
+    if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != type) {
+        RedisModule_CloseKey(key);
+        return RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
+    }
+    RedisModule_DeleteKey(key);
+    RedisModule_CloseKey(key);
+    RedisModule_ReplicateVerbatim(ctx);
+    return RedisModule_ReplyWithSimpleString(ctx, "OK");
+}
+
+/* AI.MODELDEL key */
+int cmd_modeldel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc != 2)
+        return RedisModule_WrongArity(ctx);
+    return delete_typed(ctx, argv[1], ModelType, "ERR model key is empty");
+}
+
+/* AI.SCRIPTDEL key */
+int cmd_scriptdel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc != 2)
+        return RedisModule_WrongArity(ctx);
+    return delete_typed(ctx, argv[1], ScriptType, "ERR script key is empty");
+}
+
+static char *dup_view(arg_view a) {
+    char *s = RedisModule_Alloc(a.len + 1);
+    memcpy(s, a.ptr, a.len);
+    s[a.len] = '\0';
+    return s;
+}
+
+static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
+    if (argc < (deprecated ? 5 : 6))
+        return RedisModule_ReplyWithError(
+            ctx, deprecated ? "ERR wrong number of arguments for 'AI.SCRIPTSET' command"
+                            : "ERR wrong number of arguments for 'AI.SCRIPTSTORE' command");
+    arg_view stack[STACK_ARGS];
+    arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
+    char dev[16];
+    const char *tag = NULL;
+    size_t taglen = 0;
+    int64_t nentry = 0;
+    char **entries = NULL;
+    RedisModuleKey *key = NULL;
+    const char *perr = NULL;
+    int i = 3;
+    if (!device_normalize(v[2].ptr, v[2].len, dev)) {
+        perr = "ERR Invalid DEVICE";
+        goto fail;
+    }
+    if (i < argc && arg_is(v[i], "TAG") && i + 1 < argc) {
+        tag = v[i + 1].ptr;
+        taglen = v[i + 1].len;
+        i += 2;
+    }
+    if (!deprecated) {
+        if (i >= argc || !arg_is(v[i], "ENTRY_POINTS")) {
+            perr = "ERR Insufficient arguments, missing script entry points";
+            goto fail;
+        }
+        i++;
+        if (i >= argc || !arg_to_int64(v[i], &nentry) || nentry <= 0) {
+            perr = "ERR Non numeric entry points number provided to AI.SCRIPTSTORE command";
+            goto fail;
+        }
+        i++;
+        if (nentry > argc - i - 1) {
+            perr = "ERR Insufficient arguments, missing script entry points";
+            goto fail;
+        }
+        entries = RedisModule_Calloc((size_t)nentry, sizeof *entries);
+        for (int k = 0; k < nentry; k++)
+            entries[k] = dup_view(v[i + k]);
+        i += (int)nentry;
+    }
+    if (i >= argc || !arg_is(v[i], "SOURCE")) {
+        perr = deprecated ? "ERR Insufficient arguments, missing script SOURCE"
+                          : "ERR Insufficient arguments, missing script entry points";
+        goto fail;
+    }
+    if (i + 2 != argc) {
+        perr = i + 1 >= argc ? "ERR Insufficient arguments, missing script SOURCE" : "ERR too many arguments after SOURCE";
+        goto fail;
+    }
+    if (open_key_for_write_or_reply(ctx, argv[1], ScriptType, &key) != REDISMODULE_OK)
+        goto out;
+    char err[1024];
+    script *s = script_create(dev, tag, taglen, dup_view(v[i + 1]), (int)nentry, (const char *const *)entries, err,
+                              sizeof err);
+    if (s == NULL) {
+        RedisModule_ReplyWithError(ctx, err);
+        goto out;
+    }
+    RedisModule_ModuleTypeSetValue(key, ScriptType, s);
+    RedisModule_ReplicateVerbatim(ctx);
+    RedisModule_ReplyWithSimpleString(ctx, "OK");
+    goto out;
+fail:
+    RedisModule_ReplyWithError(ctx, perr);
+out:
+    if (key != NULL)
+        RedisModule_CloseKey(key);
+    for (int k = 0; entries != NULL && k < nentry; k++)
+        RedisModule_Free(entries[k]);
+    RedisModule_Free(entries);
+    args_views_free(v, stack);
+    return REDISMODULE_OK;
+}
+
+/* AI.SCRIPTSTORE key device [TAG tag] ENTRY_POINTS n fn.. SOURCE src */
+int cmd_scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    return scriptstore(ctx, argv, argc, false);
+}
+
+/* AI.SCRIPTSET key device [TAG tag] SOURCE src */
+int cmd_scriptset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    return scriptstore(ctx, argv, argc, true);
+}
+
+/* AI.SCRIPTGET key [META] [SOURCE] */
+int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc < 2 || argc > 4)
+        return RedisModule_WrongArity(ctx);
+    arg_view v[4];
+    args_views(argv, argc, v, 4);
+    unsigned fmt;
+    if (parse_get_fmt(argc, v, "SOURCE", &fmt) != 0)
+        return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or SOURCE)");
+    script *s = get_script_or_reply(ctx, argv[1]);
+    if (s == NULL)
+        return REDISMODULE_OK;
+    if (fmt == 2)
+        return RedisModule_ReplyWithCString(ctx, s->source);
+    RedisModule_ReplyWithArray(ctx, fmt & 2 ? 8 : 6);
+    RedisModule_ReplyWithCString(ctx, "device");
+    RedisModule_ReplyWithCString(ctx, s->device);
+    RedisModule_ReplyWithCString(ctx, "tag");
+    RedisModule_ReplyWithStringBuffer(ctx, s->tag, s->taglen);
+    if (fmt & 2) {
+        RedisModule_ReplyWithCString(ctx, "source");
+        RedisModule_ReplyWithCString(ctx, s->source);
+    }
+    RedisModule_ReplyWithCString(ctx, "Entry Points");
+    reply_names(ctx, s->nentry, s->entry_points);
+    return REDISMODULE_OK;
+}
+
+static void reply_stats(RedisModuleCtx *ctx, RedisModuleString *key, const char *type, const char *backend,
+                        const char *device, const char *tag, size_t taglen, run_stats *st, bool is_script) {
+    RedisModule_ReplyWithArray(ctx, 18);
+    RedisModule_ReplyWithCString(ctx, "key");
+    RedisModule_ReplyWithString(ctx, key);
+    RedisModule_ReplyWithCString(ctx, "type");
+    RedisModule_ReplyWithCString(ctx, type);
+    RedisModule_ReplyWithCString(ctx, "backend");
+    RedisModule_ReplyWithCString(ctx, backend);
+    RedisModule_ReplyWithCString(ctx, "device");
+    RedisModule_ReplyWithCString(ctx, device);
+    RedisModule_ReplyWithCString(ctx, "tag");
+    RedisModule_ReplyWithStringBuffer(ctx, tag, taglen);
+    RedisModule_ReplyWithCString(ctx, "duration");
+    RedisModule_ReplyWithLongLong(ctx, __atomic_load_n(&st->duration_us, __ATOMIC_RELAXED));
+    RedisModule_ReplyWithCString(ctx, "samples");
+    RedisModule_ReplyWithLongLong(ctx, is_script ? -1 : __atomic_load_n(&st->samples, __ATOMIC_RELAXED));
+    RedisModule_ReplyWithCString(ctx, "calls");
+    RedisModule_ReplyWithLongLong(ctx, __atomic_load_n(&st->calls, __ATOMIC_RELAXED));
+    RedisModule_ReplyWithCString(ctx, "errors");
+    RedisModule_ReplyWithLongLong(ctx, __atomic_load_n(&st->errors, __ATOMIC_RELAXED));
+}
+
+/* AI.INFO key [RESETSTAT] */
+int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc != 2 && argc != 3)
+        return RedisModule_WrongArity(ctx);
+    bool reset = false;
+    if (argc == 3) {
+        arg_view a;
+        a.ptr = RedisModule_StringPtrLen(argv[2], &a.len);
+        if (!arg_is(a, "RESETSTAT"))
+            return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected RESETSTAT)");
+        reset = true;
+    }
+    RedisModuleKey *key = RedisModule_OpenKey(ctx, argv[1], REDISMODULE_READ);
+    int kt = RedisModule_KeyType(key);
+    RedisModuleType *t = kt == REDISMODULE_KEYTYPE_MODULE ? RedisModule_ModuleTypeGetType(key) : NULL;
+    void *val = t != NULL ? RedisModule_ModuleTypeGetValue(key) : NULL;
+    RedisModule_CloseKey(key);
+    if (t != ModelType && t != ScriptType)
+        return RedisModule_ReplyWithError(ctx, "ERR cannot find run info for key");
+    run_stats *st = t == ModelType ? &((model *)val)->stats : &((script *)val)->stats;
+    if (reset) {
+        run_stats_reset(st);
+        return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    }
+    if (t == ModelType) {
+        model *m = val;
+        reply_stats(ctx, argv[1], "MODEL", backend_name(m->backend), m->device, m->tag, m->taglen, st, false);
+    } else {
+        script *s = val;
+        reply_stats(ctx, argv[1], "SCRIPT", "TORCH", s->device, s->tag, s->taglen, st, true);
+    }
+    return REDISMODULE_OK;
+}
+
+/* AI.CONFIG BACKENDSPATH dir | LOADBACKEND backend path | MODEL_CHUNK_SIZE bytes
+ *         | GET BACKENDSPATH | GET MODEL_CHUNK_SIZE */
+int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc < 2)
+        return RedisModule_WrongArity(ctx);
+    arg_view v[4];
+    if (argc > 4)
+        return RedisModule_WrongArity(ctx);
+    args_views(argv, argc, v, 4);
+    if (arg_is(v[1], "GET") && argc == 3) {
+        if (arg_is(v[2], "BACKENDSPATH")) {
+            char dir[1024];
+            backend_default_dir(dir, sizeof dir);
+            return RedisModule_ReplyWithCString(ctx, dir);
+        }
+        if (arg_is(v[2], "MODEL_CHUNK_SIZE"))
+            return RedisModule_ReplyWithLongLong(ctx, g_config.model_chunk_size);
+        return RedisModule_ReplyWithNull(ctx);
+    }
+    if ((arg_is(v[1], "BACKENDSPATH") || arg_is(v[1], "MODEL_CHUNK_SIZE")) && argc == 3) {
+        char err[256];
+        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "ERR %s", err);
+            return RedisModule_ReplyWithError(ctx, msg);
+        }
+        return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    }
+    if (arg_is(v[1], "LOADBACKEND") && argc == 4) {
+        int id = backend_by_name(v[2].ptr, v[2].len);
+        if (id < 0)
+            return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
+        char path[1200], err[1400];
+        if (v[3].len > 0 && v[3].ptr[0] == '/') {
+            snprintf(path, sizeof path, "%.*s", (int)v[3].len, v[3].ptr);
+        } else {
+            char dir[1024];
+            backend_default_dir(dir, sizeof dir);
+            snprintf(path, sizeof path, "%s/%.*s", dir, (int)v[3].len, v[3].ptr);
+        }
+        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
+            return RedisModule_ReplyWithError(ctx, err);
+        return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    }
+    return RedisModule_ReplyWithError(ctx, "ERR unsupported subcommand");
+}

@@ -1,0 +1,30 @@
+/* Model, script, DAG, INFO and CONFIG command handlers of locus_ai (RedisAI 1.2 protocol). */
+#ifndef LOCUS_MODULE_MODEL_CMDS_H
+#define LOCUS_MODULE_MODEL_CMDS_H
+
+#include "../redismodule_api.h"
+
+int cmd_modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_modelset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_modeldel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptdel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+
+int cmd_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_dagexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+
+/* The model / script stored at `name`, borrowed; NULL with the reply sent ("ERR model key is empty",
+ * WRONGTYPE). */
+struct model *get_model_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
+struct script *get_script_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
+
+#endif

@@ -1,0 +1,159 @@
+/* Model and script objects (see model.h). */
+#include "model.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+void run_stats_add(run_stats *s, long long duration_us, long long samples, bool error) {
+    __atomic_add_fetch(&s->duration_us, duration_us, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->samples, samples, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+    if (error)
+        __atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
+}
+
+void run_stats_reset(run_stats *s) {
+    __atomic_store_n(&s->duration_us, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->samples, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->errors, 0, __ATOMIC_RELAXED);
+}
+
+bool device_normalize(const char *dev, size_t len, char out[16]) {
+    if (len < 3 || len > 9)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)toupper((unsigned char)dev[i]);
+    out[len] = '\0';
+    if (strncmp(out, "CPU", 3) != 0 && strncmp(out, "GPU", 3) != 0)
+        return false;
+    if (len == 3)
+        return true;
+    if (out[3] != ':' || len == 4)
+        return false;
+    for (size_t i = 4; i < len; i++)
+        if (!isdigit((unsigned char)out[i]))
+            return false;
+    return true;
+}
+
+static char *dup_bytes(const char *p, size_t n) {
+    char *d = RedisModule_Alloc(n + 1);
+    if (n > 0)
+        memcpy(d, p, n);
+    d[n] = '\0';
+    return d;
+}
+
+static char **dup_names(int n, const char **names, const size_t *lens) {
+    if (n == 0)
+        return NULL;
+    char **out = RedisModule_Alloc((size_t)n * sizeof *out);
+    for (int i = 0; i < n; i++)
+        out[i] = dup_bytes(names[i], lens != NULL ? lens[i] : strlen(names[i]));
+    return out;
+}
+
+static void free_names(int n, char **names) {
+    for (int i = 0; i < n; i++)
+        RedisModule_Free(names[i]);
+    RedisModule_Free(names);
+}
+
+model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *err, size_t errlen) {
+    const lb_ops *ops = backend_get(spec->backend, err, errlen);
+    if (ops == NULL) {
+        RedisModule_Free(blob);
+        return NULL;
+    }
+    int nin = -1, nout = -1;
+    void *h = ops->model_load(spec->device, blob, bloblen, &nin, &nout, err, errlen);
+    if (h == NULL) {
+        RedisModule_Free(blob);
+        return NULL;
+    }
+    model *m = RedisModule_Calloc(1, sizeof *m);
+    m->refcount = 1;
+    m->backend = spec->backend;
+    m->ops = ops;
+    m->handle = h;
+    snprintf(m->device, sizeof m->device, "%s", spec->device);
+    m->tag = dup_bytes(spec->tag != NULL ? spec->tag : "", spec->tag != NULL ? spec->taglen : 0);
+    m->taglen = spec->tag != NULL ? spec->taglen : 0;
+    m->batchsize = spec->batchsize;
+    m->minbatchsize = spec->minbatchsize;
+    m->minbatchtimeout = spec->minbatchtimeout;
+    m->ninput_names = spec->ninput_names;
+    m->noutput_names = spec->noutput_names;
+    m->input_names = dup_names(spec->ninput_names, spec->input_names, spec->input_lens);
+    m->output_names = dup_names(spec->noutput_names, spec->output_names, spec->output_lens);
+    m->ninputs = spec->ninput_names > 0 ? spec->ninput_names : nin;
+    m->noutputs = spec->noutput_names > 0 ? spec->noutput_names : nout;
+    m->blob = blob;
+    m->bloblen = bloblen;
+    return m;
+}
+
+model *model_retain(model *m) {
+    __atomic_add_fetch(&m->refcount, 1, __ATOMIC_RELAXED);
+    return m;
+}
+
+void model_release(model *m) {
+    if (m == NULL || __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    m->ops->model_free(m->handle);
+    free_names(m->ninput_names, m->input_names);
+    free_names(m->noutput_names, m->output_names);
+    RedisModule_Free(m->tag);
+    RedisModule_Free(m->blob);
+    RedisModule_Free(m);
+}
+
+script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
+                      const char *const *entry_points, char *err, size_t errlen) {
+    const lb_ops *ops = backend_get(BACKEND_TORCH, err, errlen);
+    if (ops == NULL) {
+        RedisModule_Free(source);
+        return NULL;
+    }
+    void *h = ops->script_compile(device, source, err, errlen);
+    if (h == NULL) {
+        RedisModule_Free(source);
+        return NULL;
+    }
+    for (int i = 0; i < nentry; i++) {
+        if (ops->script_check_function(h, entry_points[i], 1, err, errlen) != 0) {
+            ops->script_free(h);
+            RedisModule_Free(source);
+            return NULL;
+        }
+    }
+    script *s = RedisModule_Calloc(1, sizeof *s);
+    s->refcount = 1;
+    s->ops = ops;
+    s->handle = h;
+    snprintf(s->device, sizeof s->device, "%s", device);
+    s->tag = dup_bytes(tag != NULL ? tag : "", tag != NULL ? taglen : 0);
+    s->taglen = tag != NULL ? taglen : 0;
+    s->source = source;
+    s->nentry = nentry;
+    s->entry_points = dup_names(nentry, (const char **)entry_points, NULL);
+    return s;
+}
+
+script *script_retain(script *s) {
+    __atomic_add_fetch(&s->refcount, 1, __ATOMIC_RELAXED);
+    return s;
+}
+
+void script_release(script *s) {
+    if (s == NULL || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    s->ops->script_free(s->handle);
+    free_names(s->nentry, s->entry_points);
+    RedisModule_Free(s->tag);
+    RedisModule_Free(s->source);
+    RedisModule_Free(s);
+}

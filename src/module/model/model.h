@@ -1,0 +1,84 @@
+/* Models and scripts as stored under keys: the backend handle plus everything needed to describe, persist
+ * and re-create them (the original blob or source), and their run statistics (AI.INFO).
+ *
+ * Both are reference-counted: a key holds one reference and every queued or running execution holds one,
+ * so AI.MODELDEL or an overwrite during a run is safe. The last release frees the backend handle; it may
+ * happen on any thread (nothing in it touches Redis strings). */
+#ifndef LOCUS_MODULE_MODEL_H
+#define LOCUS_MODULE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../backends/loader.h"
+#include "../redismodule_api.h"
+
+/* Execution statistics, updated with atomic adds from worker threads. */
+typedef struct run_stats {
+    long long duration_us, samples, calls, errors;
+} run_stats;
+
+void run_stats_add(run_stats *s, long long duration_us, long long samples, bool error);
+void run_stats_reset(run_stats *s);
+
+typedef struct model {
+    int refcount; /* atomic */
+    backend_id backend;
+    const lb_ops *ops;
+    void *handle;             /* the backend's model */
+    char device[16];          /* upper case: CPU, GPU, GPU:1 */
+    char *tag;                /* binary-safe, taglen bytes */
+    size_t taglen;
+    long long batchsize, minbatchsize, minbatchtimeout;
+    int ninputs, noutputs;    /* from INPUTS/OUTPUTS when given, else from the model's signature (-1: unknown) */
+    int ninput_names, noutput_names;
+    char **input_names, **output_names;
+    char *blob;               /* the serialized model as stored */
+    size_t bloblen;
+    run_stats stats;
+} model;
+
+/* Everything a model is made from (parsed command or RDB record). Strings are borrowed. */
+typedef struct model_spec {
+    backend_id backend;
+    const char *device;
+    const char *tag;
+    size_t taglen;
+    long long batchsize, minbatchsize, minbatchtimeout;
+    int ninput_names, noutput_names;
+    const char **input_names, **output_names; /* NUL-terminated */
+    size_t *input_lens, *output_lens;
+} model_spec;
+
+/* Build a model: loads the backend if needed and hands the blob to it. Takes ownership of `blob` (from
+ * RedisModule_Alloc) whatever the outcome. NULL with an "ERR ..." message in err on failure. */
+model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *err, size_t errlen);
+model *model_retain(model *m);
+void model_release(model *m);
+
+typedef struct script {
+    int refcount;
+    const lb_ops *ops;
+    void *handle;
+    char device[16];
+    char *tag;
+    size_t taglen;
+    char *source;             /* NUL-terminated */
+    int nentry;
+    char **entry_points;      /* empty for scripts stored with the deprecated AI.SCRIPTSET */
+    run_stats stats;
+} script;
+
+/* Compile a script; entry points (may be 0) are checked for the entry-point signature. Takes ownership of
+ * source (RedisModule_Alloc, NUL-terminated). */
+script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
+                      const char *const *entry_points, char *err, size_t errlen);
+script *script_retain(script *s);
+void script_release(script *s);
+
+/* Validate and normalize a DEVICE argument (CPU, GPU, CPU:n, GPU:n with up to 5 digits; case-insensitive)
+ * into out (16 bytes). False when invalid. */
+bool device_normalize(const char *dev, size_t len, char out[16]);
+
+#endif
