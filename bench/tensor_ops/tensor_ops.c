@@ -9,7 +9,9 @@
  *   tensor_ops [--sizes 1024,65536,1048576,4194304] [--clients 1,4] [--seconds 1.0] [--rounds 3]
  *              [--csv FILE] [--module PATH]
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +63,33 @@ static double percentile(double *v, size_t n, double p) {
 }
 
 /* One client's loop; writes "ops p50 p99" to fd. Keys are per client so clients never contend on a key. */
+static int cpu_count(cpu_set_t *set) {
+    CPU_ZERO(set);
+    sched_getaffinity(0, sizeof *set, set);
+    return CPU_COUNT(set);
+}
+
+/* Pin `pid` (0 = this process) to the n-th allowed CPU (n taken modulo the count). */
+static void pin_to_nth(pid_t pid, int n) {
+    cpu_set_t all, one;
+    int count = cpu_count(&all);
+    if (count < 2)
+        return;
+    int want = n % count, seen = 0;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &all) && seen++ == want) {
+            CPU_SET(c, &one);
+            break;
+        }
+    sched_setaffinity(pid, sizeof one, &one);
+}
+
+static bool g_pin = true;
+
 static void client_loop(int port, op_kind op, size_t size, double seconds, int id, int start_fd, int out_fd) {
+    if (g_pin)
+        pin_to_nth(0, 1); /* every client on the second CPU; the server has the first */
     redisContext *c = redisConnect("127.0.0.1", port);
     if (c == NULL || c->err) {
         fprintf(stderr, "client %d: connect failed\n", id);
@@ -193,7 +221,8 @@ static void usage(FILE *f) {
                "  --seconds  length of each timed phase (default 1.0)\n"
                "  --rounds   plain/tensor alternations; the median is reported (default 3)\n"
                "  --csv      also write the table as CSV\n"
-               "  --module   locus_ai.so (default: $LOCUS_MODULE_PATH or the build tree's)\n");
+               "  --module   locus_ai.so (default: $LOCUS_MODULE_PATH or the build tree's)\n"
+               "  --no-pin   do not pin the server to the first CPU and the clients to the second\n");
 }
 
 int main(int argc, char **argv) {
@@ -206,6 +235,10 @@ int main(int argc, char **argv) {
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(a, "--no-pin") == 0) {
+            g_pin = false;
+            continue;
         }
         if (v == NULL) {
             fprintf(stderr, "tensor_ops: %s needs a value\n", a);
@@ -239,6 +272,9 @@ int main(int argc, char **argv) {
     lt_server_opts o = {.module = cfg.module, .no_valgrind = true};
     if (lt_server_start(&s, &o) != 0)
         return 1;
+    if (g_pin)
+        pin_to_nth(s.pid, 0);
+    printf("# placement: %s\n", g_pin ? "server on CPU slot 0, clients on slot 1" : "not pinned");
     FILE *csv = cfg.csv ? fopen(cfg.csv, "w") : NULL;
     if (csv)
         fprintf(csv, "op,size,clients,plain_ops_s,tensor_ops_s,plain_gb_s,tensor_gb_s,plain_p50_us,tensor_p50_us,"

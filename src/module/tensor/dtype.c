@@ -17,8 +17,10 @@ static const dtype_info dtypes[DTYPE_COUNT] = {
 };
 
 const dtype_info *dtype_by_name(const char *name, size_t len) {
+    /* Hot on every AI.TENSORSET: the length and first letter rule out most entries before strncasecmp. */
+    char first = len ? (char)(name[0] & ~0x20) : 0;
     for (int i = 0; i < DTYPE_COUNT; i++) {
-        if (strlen(dtypes[i].name) == len && strncasecmp(dtypes[i].name, name, len) == 0)
+        if (dtypes[i].name[0] == first && strlen(dtypes[i].name) == len && strncasecmp(dtypes[i].name, name, len) == 0)
             return &dtypes[i];
     }
     return NULL;
