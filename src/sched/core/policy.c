@@ -219,7 +219,10 @@ void sched_release(sched_cluster *c, sched_job *job)
 {
     for (int i = 0; i < job->n_alloc; i++) {
         sched_server *sv = &c->servers[job->alloc[i].server];
-        for (int r = 0; r < R_NET; r++) sv->used[r] -= job->alloc[i].res[r];
+        for (int r = 0; r < R_NET; r++) {
+            sv->used[r] -= job->alloc[i].res[r];
+            if (fabs(sv->used[r]) < 1e-9) sv->used[r] = 0; /* +opt's fractional shares leave float dust */
+        }
     }
     job->n_alloc = 0;
     job->alloc_gpus = 0;
