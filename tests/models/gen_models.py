@@ -55,6 +55,12 @@ def sum_all(tensors: List[Tensor], keys: List[str], args: List[str]):
         acc = acc + tensors[i]
     return acc
 
+def slow(tensors: List[Tensor], keys: List[str], args: List[str]):
+    x = tensors[0]
+    for i in range(int(args[0])):
+        x = x + 1.0
+    return x
+
 def bar(a, b):
     return a + b
 

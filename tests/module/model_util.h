@@ -1,0 +1,67 @@
+/* Helpers shared by the model tests: the generated test models (LOCUS_TEST_MODELS, made by
+ * tests/models/gen_models.py at build time) and float comparisons against libtorch's own results. */
+#ifndef LOCUS_TEST_MODEL_UTIL_H
+#define LOCUS_TEST_MODEL_UTIL_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+/* The bytes of a generated file (malloc'd, caller frees); aborts when missing. */
+static inline char *tm_read(const char *name, size_t *len) {
+    const char *dir = getenv("LOCUS_TEST_MODELS");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir != NULL ? dir : "test_models", name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "missing test model file %s (set LOCUS_TEST_MODELS)\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        exit(1);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* True when the n floats agree within an absolute+relative tolerance (optimize_for_inference reorders
+ * arithmetic, so bit equality with python's eager result is not expected). */
+static inline int tm_close(const float *a, const float *b, size_t n, float tol) {
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(a[i] - b[i]) > tol * (1.0f + fabsf(b[i]))) {
+            fprintf(stderr, "element %zu: %g vs expected %g\n", i, a[i], b[i]);
+            return 0;
+        }
+    return 1;
+}
+
+/* AI.TENSORGET key BLOB compared with a generated .bin file of floats. */
+static inline int tm_check_output(redisContext *c, const char *key, const char *expected_file, float tol) {
+    size_t n;
+    char *want = tm_read(expected_file, &n);
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET %s BLOB", key);
+    int ok = r->type == REDIS_REPLY_STRING && r->len == n && tm_close((float *)r->str, (float *)want, n / 4, tol);
+    if (r->type == REDIS_REPLY_ERROR)
+        fprintf(stderr, "TENSORGET %s: %s\n", key, r->str);
+    freeReplyObject(r);
+    free(want);
+    return ok;
+}
+
+/* Expect a status reply equal to `status`; prints the error otherwise. */
+static inline int tm_status(redisReply *r, const char *status) {
+    int ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, status) == 0;
+    if (!ok)
+        fprintf(stderr, "expected %s, got type %d: %s\n", status, r->type, r->str != NULL ? r->str : "");
+    freeReplyObject(r);
+    return ok;
+}
+
+#endif

@@ -1,0 +1,410 @@
+/* Models, scripts and DAGs against a real redis-server with locus_ai.so and the Torch backend: store, get,
+ * execute and delete, with results compared to what libtorch computed when the test models were made;
+ * AI.INFO; TIMEOUT; and a table of malformed commands that must each get an error while the server stays
+ * up. */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model_util.h"
+#include "server.h"
+
+static char *linear, *twoinout, *script_src;
+static size_t linear_len, twoinout_len, script_len;
+
+static void store_models(redisContext *c) {
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU TAG v1 BLOB %b", linear, linear_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE two TORCH cpu BLOB %b", twoinout, twoinout_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE scr CPU TAG s1 ENTRY_POINTS 3 pre_process post_process sum_all "
+                               "SOURCE %b", script_src, script_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSET old CPU SOURCE %b", script_src, script_len), "OK"));
+}
+
+static void set_blob(redisContext *c, const char *key, const char *dims, const char *file) {
+    size_t n;
+    char *b = tm_read(file, &n);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "AI.TENSORSET %s FLOAT %s BLOB %%b", key, dims);
+    CHECK(tm_status(lt_cmdf(c, cmd, b, n), "OK"));
+    free(b);
+}
+
+static void test_models(redisContext *c) {
+    set_blob(c, "x", "2 4", "linear_in.bin");
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y"), "OK"));
+    CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-4f));
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET y META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4 && strcmp(r->element[1]->str, "FLOAT") == 0 &&
+          r->element[3]->elements == 2 && r->element[3]->element[0]->integer == 2 &&
+          r->element[3]->element[1]->integer == 3);
+    freeReplyObject(r);
+    /* deprecated form */
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELRUN lin INPUTS x OUTPUTS y2"), "OK"));
+    CHECK(tm_check_output(c, "y2", "linear_out.bin", 1e-4f));
+    /* with TIMEOUT that is not reached */
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y3 TIMEOUT 60000"), "OK"));
+    CHECK(tm_check_output(c, "y3", "linear_out.bin", 1e-4f));
+
+    set_blob(c, "a", "2 3", "twoinout_a.bin");
+    set_blob(c, "b", "2 3", "twoinout_b.bin");
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE two INPUTS 2 a b OUTPUTS 2 o1 o2"), "OK"));
+    CHECK(tm_check_output(c, "o1", "twoinout_out1.bin", 1e-5f));
+    CHECK(tm_check_output(c, "o2", "twoinout_out2.bin", 1e-4f));
+
+    /* MODELGET: META + BLOB by default, the blob byte-identical */
+    r = lt_cmdf(c, "AI.MODELGET lin");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 18) {
+        CHECK(strcmp(r->element[1]->str, "TORCH") == 0 && strcmp(r->element[3]->str, "CPU") == 0 &&
+              strcmp(r->element[5]->str, "v1") == 0 && r->element[7]->integer == 0 && r->element[15]->integer == 0);
+        CHECK(r->element[17]->len == linear_len && memcmp(r->element[17]->str, linear, linear_len) == 0);
+    }
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.MODELGET two BLOB");
+    CHECK(r->type == REDIS_REPLY_STRING && r->len == twoinout_len && memcmp(r->str, twoinout, r->len) == 0);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.MODELGET two META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 16);
+    freeReplyObject(r);
+
+    /* AI.INFO counts the runs above: 3 calls of lin with 2 samples each */
+    r = lt_cmdf(c, "AI.INFO lin");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 18) {
+        CHECK(strcmp(r->element[3]->str, "MODEL") == 0);
+        CHECK(r->element[11]->integer > 0);   /* duration */
+        CHECK(r->element[13]->integer == 6);  /* samples */
+        CHECK(r->element[15]->integer == 3);  /* calls */
+        CHECK(r->element[17]->integer == 0);  /* errors */
+    }
+    freeReplyObject(r);
+    CHECK(tm_status(lt_cmdf(c, "AI.INFO lin RESETSTAT"), "OK"));
+    r = lt_cmdf(c, "AI.INFO lin");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[15]->integer == 0);
+    freeReplyObject(r);
+
+    /* a wrong-shaped input is a run error, counted */
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET bad FLOAT 2 5"));
+    r = lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 bad OUTPUTS 1 y");
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.INFO lin");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[17]->integer == 1);
+    freeReplyObject(r);
+    CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-4f)); /* a failed run leaves outputs alone */
+
+    /* delete */
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE tmp TORCH CPU BLOB %b", linear, linear_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELDEL tmp"), "OK"));
+    r = lt_cmdf(c, "EXISTS tmp");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+}
+
+static void test_scripts(redisContext *c) {
+    set_blob(c, "s_in", "2 3", "script_in.bin");
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 s_in ARGS 1 2.0 OUTPUTS 1 s_pre"), "OK"));
+    CHECK(tm_check_output(c, "s_pre", "script_pre_out.bin", 1e-5f));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr post_process KEYS 1 s_in INPUTS 1 s_in OUTPUTS 2 s_idx s_sm"),
+                    "OK"));
+    CHECK(tm_check_output(c, "s_sm", "script_post_sm.bin", 1e-5f));
+    size_t n;
+    char *idx = tm_read("script_post_idx.bin", &n);
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET s_idx META BLOB");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "INT64") == 0 &&
+          r->element[5]->len == n && memcmp(r->element[5]->str, idx, n) == 0);
+    freeReplyObject(r);
+    free(idx);
+    /* a list of any length */
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr sum_all INPUTS 3 s_in s_in s_in OUTPUTS 1 s_sum"), "OK"));
+    r = lt_cmdf(c, "AI.TENSORGET s_sum VALUES");
+    redisReply *in = lt_cmdf(c, "AI.TENSORGET s_in VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && in->type == REDIS_REPLY_ARRAY);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 6)
+        for (int i = 0; i < 6; i++)
+            CHECK(fabs(atof(r->element[i]->str) - 3 * atof(in->element[i]->str)) < 1e-4);
+    freeReplyObject(r);
+    freeReplyObject(in);
+
+    /* deprecated SCRIPTRUN with positional and variadic ($) inputs */
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET p FLOAT 2 VALUES 1 2"));
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET q FLOAT 2 VALUES 10 20"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTRUN old bar INPUTS p q OUTPUTS pq"), "OK"));
+    r = lt_cmdf(c, "AI.TENSORGET pq VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && atof(r->element[0]->str) == 11 &&
+          atof(r->element[1]->str) == 22);
+    freeReplyObject(r);
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTRUN old bar_variadic INPUTS p $ q q OUTPUTS pqq"), "OK"));
+    r = lt_cmdf(c, "AI.TENSORGET pqq VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && atof(r->element[0]->str) == 21 &&
+          atof(r->element[1]->str) == 42);
+    freeReplyObject(r);
+
+    /* SCRIPTGET */
+    r = lt_cmdf(c, "AI.SCRIPTGET scr");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 8);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 8) {
+        CHECK(strcmp(r->element[1]->str, "CPU") == 0 && strcmp(r->element[3]->str, "s1") == 0);
+        CHECK(r->element[5]->len == script_len && memcmp(r->element[5]->str, script_src, script_len) == 0);
+        CHECK(r->element[7]->elements == 3 && strcmp(r->element[7]->element[0]->str, "pre_process") == 0);
+    }
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.SCRIPTGET scr SOURCE");
+    CHECK(r->type == REDIS_REPLY_STRING && r->len == script_len);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.INFO scr");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[3]->str, "SCRIPT") == 0 &&
+          r->element[13]->integer == -1 && r->element[15]->integer == 3);
+    freeReplyObject(r);
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSET tmp CPU SOURCE %b", script_src, script_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTDEL tmp"), "OK"));
+}
+
+static void test_dag(redisContext *c) {
+    /* LOAD from the keyspace, a model and a script inside, PERSIST one result, TENSORGET another */
+    redisReply *r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 x PERSIST 1 d_y |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 d_y "
+                               "|> AI.SCRIPTEXECUTE scr post_process INPUTS 1 d_y OUTPUTS 2 d_idx d_sm "
+                               "|> AI.TENSORGET d_idx VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+        CHECK(r->element[0]->type == REDIS_REPLY_STATUS && r->element[1]->type == REDIS_REPLY_STATUS);
+        CHECK(r->element[2]->type == REDIS_REPLY_ARRAY && r->element[2]->elements == 2);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "DAG: %s\n", r->str);
+    }
+    freeReplyObject(r);
+    CHECK(tm_check_output(c, "d_y", "linear_out.bin", 1e-4f));
+    r = lt_cmdf(c, "EXISTS d_idx d_sm");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0); /* not persisted */
+    freeReplyObject(r);
+
+    /* tensors made inside the DAG, read-only DAG */
+    r = lt_cmdf(c, "AI.DAGEXECUTE_RO |> AI.TENSORSET t1 FLOAT 2 VALUES 1 2 |> AI.TENSORSET t2 FLOAT 2 VALUES 3 4 "
+                   "|> AI.SCRIPTEXECUTE scr sum_all INPUTS 2 t1 t2 OUTPUTS 1 t3 |> AI.TENSORGET t3 VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 4)
+        CHECK(r->element[3]->elements == 2 && atof(r->element[3]->element[0]->str) == 4 &&
+              atof(r->element[3]->element[1]->str) == 6);
+    freeReplyObject(r);
+    /* a name written twice: later ops see the latest version */
+    r = lt_cmdf(c, "AI.DAGEXECUTE |> AI.TENSORSET v FLOAT 1 VALUES 1 |> AI.TENSORSET v FLOAT 1 VALUES 5 "
+                   "|> AI.TENSORGET v VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3 && atof(r->element[2]->element[0]->str) == 5);
+    freeReplyObject(r);
+    /* an error inside a DAG fails the DAG and persists nothing */
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 bad PERSIST 1 never |> AI.MODELEXECUTE lin INPUTS 1 bad OUTPUTS 1 never");
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "EXISTS never");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+}
+
+/* A run that waited in the queue longer than its TIMEOUT is answered TIMEDOUT. One worker thread: a slow
+ * script occupies it while the second client's run waits. */
+static void test_timeout(lt_server *s) {
+    redisContext *slow = lt_connect(s), *c = lt_connect(s);
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET z FLOAT 1000 1000"));
+    redisAppendCommand(slow, "AI.SCRIPTEXECUTE scr slow INPUTS 1 z ARGS 1 4000 OUTPUTS 1 zz");
+    int done = 0;
+    while (!done)
+        redisBufferWrite(slow, &done);
+    usleep(100000);
+    redisReply *r = lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 yt TIMEOUT 1");
+    CHECK(r->type == REDIS_REPLY_STATUS && strcmp(r->str, "TIMEDOUT") == 0);
+    if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "TIMEDOUT") != 0)
+        fprintf(stderr, "timeout reply: type %d %s\n", r->type, r->str ? r->str : "");
+    freeReplyObject(r);
+    void *rep = NULL;
+    CHECK(redisGetReply(slow, &rep) == REDIS_OK && rep != NULL && ((redisReply *)rep)->type == REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    r = lt_cmdf(c, "EXISTS yt");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+    redisFree(slow);
+    redisFree(c);
+}
+
+static const char *const bad_cmds[] = {
+    /* MODELSTORE */
+    "AI.MODELSTORE m TORCH CPU",
+    "AI.MODELSTORE m PORCH CPU BLOB abc",
+    "AI.MODELSTORE m TF CPU BLOB abc",
+    "AI.MODELSTORE m TFLITE CPU BLOB abc",
+    "AI.MODELSTORE m ONNX CPU BLOB abc",
+    "AI.MODELSTORE m TORCH bad_device BLOB abc",
+    "AI.MODELSTORE m TORCH CPU:1.8 BLOB abc",
+    "AI.MODELSTORE m TORCH CPU:123456 BLOB abc",
+    "AI.MODELSTORE m TORCH GPU BLOB abc",
+    "AI.MODELSTORE m TORCH CPU BLOB notamodel",
+    "AI.MODELSTORE m TORCH CPU BATCHSIZE bad BLOB abc",
+    "AI.MODELSTORE m TORCH CPU MINBATCHSIZE 2 BLOB abc",
+    "AI.MODELSTORE m TORCH CPU BATCHSIZE 2 MINBATCHSIZE bad BLOB abc",
+    "AI.MODELSTORE m TORCH CPU BATCHSIZE 2 MINBATCHTIMEOUT 1000 BLOB abc",
+    "AI.MODELSTORE m TORCH CPU BATCHSIZE 2 MINBATCHSIZE 2 MINBATCHTIMEOUT bad BLOB abc",
+    "AI.MODELSTORE m TORCH CPU INPUTS 2 a BLOB abc",
+    "AI.MODELSTORE m TORCH CPU TAG t NOTBLOB abc",
+    "AI.MODELSTORE strkey TORCH CPU BLOB abc",
+    "AI.MODELSET m TORCH CPU INPUTS a OUTPUTS b",
+    /* MODELGET / DEL */
+    "AI.MODELGET", "AI.MODELGET nokey", "AI.MODELGET strkey", "AI.MODELGET lin BLAH", "AI.MODELGET x",
+    "AI.MODELDEL nokey", "AI.MODELDEL strkey", "AI.MODELDEL x",
+    /* MODELEXECUTE */
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS",
+    "AI.MODELEXECUTE nokey INPUTS 1 x OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin TIMEOUT 1000 INPUTS 1 x OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS nan x OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 0 x OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 2 x x OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 1 x NOT_OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS nan y",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 0 y",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 2 y z",
+    "AI.MODELEXECUTE two INPUTS 2 a b OUTPUTS 2 y",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y bad_arg",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y TIMEOUT",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y TIMEOUT -43",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y TIMEOUT 1000 bad_arg",
+    "AI.MODELEXECUTE lin INPUTS 1 nokey OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 1 strkey OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 1 a OUTPUTS 1 y",
+    "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 strkey",
+    "AI.MODELEXECUTE scr INPUTS 1 x OUTPUTS 1 y",
+    "AI.MODELEXECUTE two INPUTS 1 a OUTPUTS 2 y z",
+    "AI.MODELRUN lin INPUTS x",
+    "AI.MODELRUN lin INPUTS x x OUTPUTS y",
+    /* SCRIPTSTORE */
+    "AI.SCRIPTSTORE s CPU SOURCE x",
+    "AI.SCRIPTSTORE s",
+    "AI.SCRIPTSTORE s CPU",
+    "AI.SCRIPTSTORE s CPU NO_ENTRY_POINTS 1 f SOURCE x",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS ENTRY_POINTS f SOURCE x",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS 5 f SOURCE x",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS 1 f SOURCE",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS 1 f SOURCE %SRC_BAR",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS 1 nothere SOURCE %SRC",
+    "AI.SCRIPTSTORE s CPU ENTRY_POINTS 1 f SOURCE %BAD",
+    "AI.SCRIPTSTORE s GPU ENTRY_POINTS 1 pre_process SOURCE %SRC",
+    "AI.SCRIPTSTORE s bad_device ENTRY_POINTS 1 pre_process SOURCE %SRC",
+    "AI.SCRIPTSET s CPU SOURCE %BAD",
+    "AI.SCRIPTSTORE strkey CPU ENTRY_POINTS 1 pre_process SOURCE %SRC",
+    /* SCRIPTGET / DEL */
+    "AI.SCRIPTGET nokey", "AI.SCRIPTGET strkey", "AI.SCRIPTGET lin", "AI.SCRIPTDEL nokey", "AI.SCRIPTDEL lin",
+    /* SCRIPTEXECUTE */
+    "AI.SCRIPTEXECUTE nokey pre_process INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE strkey pre_process INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr nothere INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr pre_process KEYS 1",
+    "AI.SCRIPTEXECUTE scr pre_process KEYS nan k",
+    "AI.SCRIPTEXECUTE scr pre_process KEYS 2 k",
+    "AI.SCRIPTEXECUTE scr pre_process OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x ARGS",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS OUTPUTS",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x OUTPUTS 1 y TIMEOUT TIMEOUT",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x OUTPUTS 1 y TIMEOUT",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 nokey OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr post_process INPUTS 1 x OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x ARGS 1 notafloat OUTPUTS 1 y",
+    "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 x BOGUS 1 y",
+    "AI.SCRIPTRUN old bar INPUTS p OUTPUTS y",
+    "AI.SCRIPTRUN old bar INPUTS p q",
+    "AI.SCRIPTRUN old bar_variadic INPUTS p $ q $ q OUTPUTS y",
+    /* DAG */
+    "AI.DAGEXECUTE",
+    "AI.DAGEXECUTE LOAD 1 x",
+    "AI.DAGEXECUTE LOAD 1 nokey |> AI.TENSORGET nokey",
+    "AI.DAGEXECUTE LOAD nan x |> AI.TENSORGET x",
+    "AI.DAGEXECUTE LOAD 3 x |> AI.TENSORGET x",
+    "AI.DAGEXECUTE |> AI.TENSORGET x",
+    "AI.DAGEXECUTE LOAD 1 x |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y TIMEOUT 100",
+    "AI.DAGEXECUTE LOAD 1 x |> SET foo bar",
+    "AI.DAGEXECUTE LOAD 1 x |> |> AI.TENSORGET x",
+    "AI.DAGEXECUTE LOAD 1 x PERSIST 1 nothere |> AI.TENSORGET x",
+    "AI.DAGEXECUTE_RO LOAD 1 x PERSIST 1 y |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y",
+    "AI.DAGEXECUTE BOGUS |> AI.TENSORGET x",
+    "AI.DAGEXECUTE |> AI.TENSORSET t FLOAT 2 VALUES 1",
+    "AI.DAGEXECUTE |> AI.TENSORSET t BADTYPE 2",
+    "AI.DAGEXECUTE TIMEOUT 0 |> AI.TENSORSET t FLOAT 2",
+    /* INFO / CONFIG */
+    "AI.INFO", "AI.INFO nokey", "AI.INFO x", "AI.INFO lin BOGUS",
+    "AI.CONFIG", "AI.CONFIG BOGUS", "AI.CONFIG LOADBACKEND TF locus_tensorflow.so",
+    "AI.CONFIG LOADBACKEND BOGUS x.so", "AI.CONFIG MODEL_CHUNK_SIZE -5",
+    NULL,
+};
+
+/* Each command split on spaces; %SRC is the good script, %SRC_BAR one whose f has the old signature. */
+static void test_errors(redisContext *c) {
+    freeReplyObject(lt_cmdf(c, "SET strkey hello"));
+    redisReply *before = lt_cmdf(c, "DEBUG DIGEST");
+    const char *old_sig = "def f(a, b):\n    return a + b\n";
+    for (int i = 0; bad_cmds[i] != NULL; i++) {
+        char *copy = strdup(bad_cmds[i]);
+        const char *argv[64];
+        size_t lens[64];
+        int argc = 0;
+        for (char *tok = strtok(copy, " "); tok != NULL && argc < 64; tok = strtok(NULL, " ")) {
+            if (strcmp(tok, "%SRC") == 0) {
+                argv[argc] = script_src;
+                lens[argc++] = script_len;
+            } else if (strcmp(tok, "%SRC_BAR") == 0) {
+                argv[argc] = old_sig;
+                lens[argc++] = strlen(old_sig);
+            } else if (strcmp(tok, "%BAD") == 0) {
+                argv[argc] = "def f(:\n  this is not python";
+                lens[argc] = strlen(argv[argc]);
+                argc++;
+            } else {
+                argv[argc] = tok;
+                lens[argc++] = strlen(tok);
+            }
+        }
+        redisReply *r = lt_cmd(c, argc, argv, lens);
+        if (r->type != REDIS_REPLY_ERROR)
+            fprintf(stderr, "no error for: %s (type %d %s)\n", bad_cmds[i], r->type, r->str ? r->str : "");
+        CHECK(r->type == REDIS_REPLY_ERROR);
+        freeReplyObject(r);
+        free(copy);
+        redisReply *p = lt_cmdf(c, "PING");
+        REQUIRE(p->type == REDIS_REPLY_STATUS);
+        freeReplyObject(p);
+    }
+    /* nothing stored was changed by the failed commands */
+    redisReply *after = lt_cmdf(c, "DEBUG DIGEST");
+    CHECK(before->type == REDIS_REPLY_STATUS && after->type == REDIS_REPLY_STATUS &&
+          strcmp(before->str, after->str) == 0);
+    freeReplyObject(before);
+    freeReplyObject(after);
+    /* MULTI: runs cannot block inside a transaction */
+    freeReplyObject(lt_cmdf(c, "MULTI"));
+    freeReplyObject(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y"));
+    redisReply *r = lt_cmdf(c, "EXEC");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+}
+
+int main(void) {
+    linear = tm_read("linear.pt", &linear_len);
+    twoinout = tm_read("twoinout.pt", &twoinout_len);
+    script_src = tm_read("script.py", &script_len);
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM 1 INTER_OP_PARALLELISM 1",
+                        .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    store_models(c);
+    test_models(c);
+    test_scripts(c);
+    test_dag(c);
+    test_timeout(&s);
+    test_errors(c);
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+    free(linear);
+    free(twoinout);
+    free(script_src);
+    return lt_report("module_model_cmds");
+}
