@@ -1,0 +1,233 @@
+// bench/inference: ResNet-50 at batch 1 on CPU through locus_ai against the same forward pass done
+// in-process with libtorch, with the same thread count.
+//
+//   database:   AI.TENSORSET (put) + AI.MODELEXECUTE + AI.TENSORGET BLOB (unpack) over a Unix socket to a
+//               redis-server with locus_ai.so loaded (THREADS_PER_QUEUE 1, INTRA_OP_PARALLELISM T)
+//   in-process: torch::jit::load + eval + optimize_for_inference, forward() on the same input
+//
+// Blocks of iterations alternate between the two (OpenMP threads spin a while after work, so the two are
+// never interleaved one by one); medians and p99 are reported with their ratio (target <= 1.05).
+// Then throughput with C concurrent clients (own connection each) against the model stored with
+// BATCHSIZE C and without batching. Uses hiredis directly (liblocus has no model calls yet).
+//
+// usage: inference [--iters N] [--threads T] [--clients C] [--model resnet50.pt] [--csv out.csv]
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern "C" {
+#include "server.h"
+}
+
+using clk = std::chrono::steady_clock;
+
+static double ms_since(clk::time_point t0) {
+    return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+}
+
+static double pct(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    size_t i = std::min(v.size() - 1, (size_t)(p * (v.size() - 1) + 0.5));
+    return v[i];
+}
+
+static std::string slurp(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+        fprintf(stderr, "cannot read %s (build the locus_test_resnet50 target)\n", path.c_str());
+        exit(1);
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+static redisReply *cmd_argv(redisContext *c, std::vector<std::pair<const char *, size_t>> args) {
+    std::vector<const char *> a;
+    std::vector<size_t> l;
+    for (auto &p : args) {
+        a.push_back(p.first);
+        l.push_back(p.second);
+    }
+    redisReply *r = (redisReply *)redisCommandArgv(c, (int)a.size(), a.data(), l.data());
+    if (r == NULL) {
+        fprintf(stderr, "connection lost: %s\n", c->errstr);
+        exit(1);
+    }
+    return r;
+}
+
+static std::pair<const char *, size_t> S(const char *s) {
+    return {s, strlen(s)};
+}
+
+// put + run + unpack one image; out must hold 1000 floats
+static void db_infer(redisContext *c, const char *model, const char *in, const char *out, const float *img,
+                     float *res) {
+    redisReply *r = cmd_argv(c, {S("AI.TENSORSET"), S(in), S("FLOAT"), S("1"), S("3"), S("224"), S("224"), S("BLOB"),
+                                 {(const char *)img, 3 * 224 * 224 * 4}});
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "TENSORSET: %s\n", r->str);
+        exit(1);
+    }
+    freeReplyObject(r);
+    r = cmd_argv(c, {S("AI.MODELEXECUTE"), S(model), S("INPUTS"), S("1"), S(in), S("OUTPUTS"), S("1"), S(out)});
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "MODELEXECUTE: %s\n", r->str);
+        exit(1);
+    }
+    freeReplyObject(r);
+    r = cmd_argv(c, {S("AI.TENSORGET"), S(out), S("BLOB")});
+    if (r->type != REDIS_REPLY_STRING || r->len != 4000) {
+        fprintf(stderr, "TENSORGET: unexpected reply\n");
+        exit(1);
+    }
+    memcpy(res, r->str, 4000);
+    freeReplyObject(r);
+}
+
+int main(int argc, char **argv) {
+    int iters = 30, threads = 2, clients = 4;
+    std::string model_path = std::string(LOCUS_TEST_MODELS) + "/resnet50.pt", csv;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string k = argv[i];
+        if (k == "--iters") iters = atoi(argv[i + 1]);
+        else if (k == "--threads") threads = atoi(argv[i + 1]);
+        else if (k == "--clients") clients = atoi(argv[i + 1]);
+        else if (k == "--model") model_path = argv[i + 1];
+        else if (k == "--csv") csv = argv[i + 1];
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    }
+    std::string blob = slurp(model_path);
+    std::vector<float> img(3 * 224 * 224);
+    for (size_t i = 0; i < img.size(); i++)
+        img[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
+
+    // in-process reference
+    at::set_num_threads(threads);
+    std::istringstream is(blob);
+    torch::jit::Module mod = torch::jit::load(is);
+    mod.eval();
+    mod = torch::jit::optimize_for_inference(mod);
+    at::Tensor x = torch::from_blob(img.data(), {1, 3, 224, 224});
+    std::vector<float> ref(1000), got(1000);
+    auto inproc = [&]() {
+        torch::NoGradGuard ng;
+        c10::InferenceMode im;
+        at::Tensor y = mod.forward({x}).toTensor().contiguous();
+        memcpy(ref.data(), y.data_ptr(), 4000);
+    };
+
+    // the database, over a Unix socket
+    char sock[300], margs[200];
+    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
+    lt_server s;
+    lt_server_opts o = {};
+    o.module = LOCUS_DEFAULT_MODULE;
+    o.module_args = margs;
+    o.no_valgrind = true;
+    std::string tmp = "/tmp/locus_bench_inference_" + std::to_string(getpid()) + ".sock";
+    snprintf(sock, sizeof sock, "%s", tmp.c_str());
+    o.extra[0] = "--unixsocket";
+    o.extra[1] = sock;
+    if (lt_server_start(&s, &o) != 0)
+        return 1;
+    redisContext *c = redisConnectUnix(sock);
+    if (c == NULL || c->err) {
+        fprintf(stderr, "cannot connect to %s\n", sock);
+        return 1;
+    }
+    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"), S("resnet"), S("TORCH"), S("CPU"), S("BLOB"),
+                                 {blob.data(), blob.size()}});
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "MODELSTORE: %s\n", r->str);
+        return 1;
+    }
+    freeReplyObject(r);
+
+    for (int i = 0; i < 3; i++) {
+        inproc();
+        db_infer(c, "resnet", "img", "out", img.data(), got.data());
+    }
+    float maxdiff = 0;
+    for (int i = 0; i < 1000; i++)
+        maxdiff = std::max(maxdiff, std::fabs(ref[i] - got[i]));
+
+    std::vector<double> t_in, t_db;
+    const int block = 5;
+    for (int done = 0; done < iters; done += block) {
+        int n = std::min(block, iters - done);
+        for (int i = 0; i < n; i++) {
+            auto t0 = clk::now();
+            inproc();
+            t_in.push_back(ms_since(t0));
+        }
+        for (int i = 0; i < n; i++) {
+            auto t0 = clk::now();
+            db_infer(c, "resnet", "img", "out", img.data(), got.data());
+            t_db.push_back(ms_since(t0));
+        }
+    }
+    double m_in = pct(t_in, 0.5), m_db = pct(t_db, 0.5);
+    printf("resnet50 batch 1, %d threads, %d iterations (max |db - in-process| = %.2g)\n", threads, iters, maxdiff);
+    printf("  in-process libtorch      p50 %8.2f ms  p99 %8.2f ms\n", m_in, pct(t_in, 0.99));
+    printf("  locus_ai put+run+unpack  p50 %8.2f ms  p99 %8.2f ms\n", m_db, pct(t_db, 0.99));
+    printf("  ratio (p50) %.3f  (target <= 1.05)\n", m_db / m_in);
+
+    // throughput: C clients, batching vs none
+    double tput[2];
+    for (int batching = 0; batching < 2; batching++) {
+        const char *name = batching ? "resnet_b" : "resnet";
+        if (batching) {
+            std::string bs = std::to_string(clients);
+            r = cmd_argv(c, {S("AI.MODELSTORE"), S(name), S("TORCH"), S("CPU"), S("BATCHSIZE"), S(bs.c_str()),
+                             S("BLOB"), {blob.data(), blob.size()}});
+            freeReplyObject(r);
+        }
+        int per = std::max(4, iters / 2);
+        std::vector<std::thread> th;
+        auto t0 = clk::now();
+        for (int k = 0; k < clients; k++)
+            th.emplace_back([&, k]() {
+                redisContext *cc = redisConnectUnix(sock);
+                std::vector<float> res(1000);
+                std::string in = "img" + std::to_string(k), out = "out" + std::to_string(k);
+                for (int i = 0; i < per + 1; i++)
+                    db_infer(cc, name, in.c_str(), out.c_str(), img.data(), res.data());
+                redisFree(cc);
+            });
+        for (auto &t : th)
+            t.join();
+        tput[batching] = clients * (per + 1) / (ms_since(t0) / 1000.0);
+        r = cmd_argv(c, {S("AI.INFO"), S(name)});
+        long long calls = r->type == REDIS_REPLY_ARRAY && r->elements == 18 ? r->element[15]->integer : -1;
+        long long samples = r->type == REDIS_REPLY_ARRAY && r->elements == 18 ? r->element[13]->integer : -1;
+        freeReplyObject(r);
+        printf("  %d clients, %-12s %7.2f images/s  (AI.INFO: %lld samples in %lld executions)\n", clients,
+               batching ? "BATCHSIZE 4:" : "no batching:", tput[batching], samples, calls);
+    }
+    printf("  batching speed-up %.2fx\n", tput[1] / tput[0]);
+    if (!csv.empty()) {
+        FILE *f = fopen(csv.c_str(), "w");
+        if (f) {
+            fprintf(f, "threads,iters,inproc_p50_ms,db_p50_ms,ratio,clients,tput_nobatch,tput_batch\n");
+            fprintf(f, "%d,%d,%.3f,%.3f,%.4f,%d,%.3f,%.3f\n", threads, iters, m_in, m_db, m_db / m_in, clients,
+                    tput[0], tput[1]);
+            fclose(f);
+        }
+    }
+    redisFree(c);
+    lt_server_stop(&s, false);
+    unlink(sock);
+    return 0;
+}
