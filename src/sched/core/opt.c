@@ -148,7 +148,7 @@ static int solve_placement(sched_round_ctx *ctx, const int *list, int n, const d
     glp_smcp parm;
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
+    parm.presolve = GLP_OFF; /* the LP is always feasible; presolve only costs time here */
     int rc = glp_simplex(lp, &parm);
     int st = rc == 0 ? glp_get_status(lp) : 0;
     if (rc != 0 || (st != GLP_OPT && st != GLP_FEAS)) {
