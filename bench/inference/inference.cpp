@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 extern "C" {
 #include "server.h"
 }
@@ -167,11 +169,13 @@ int main(int argc, char **argv) {
     const int block = 5;
     for (int done = 0; done < iters; done += block) {
         int n = std::min(block, iters - done);
+        usleep(300000);
         for (int i = 0; i < n; i++) {
             auto t0 = clk::now();
             inproc();
             t_in.push_back(ms_since(t0));
         }
+        usleep(300000); /* let the other side's OpenMP threads stop spinning */
         for (int i = 0; i < n; i++) {
             auto t0 = clk::now();
             db_infer(c, "resnet", "img", "out", img.data(), got.data());
