@@ -341,18 +341,24 @@ int lc_conn_read_into(lc_conn *cn, lc_sink *k, redisReply **reply) {
         size_t take = have < left ? have : left;
         s->pos += take;
         left -= take;
-        while (left > 0) {
-            size_t chunk = left < sizeof s->buf ? left : sizeof s->buf;
-            if (recv_exact(s->fd, s->buf, chunk) != 0)
-                goto io_error;
-            left -= chunk;
+        if (left > 0) { /* the staging buffer is used up; drain the rest of the blob through it */
+            s->pos = s->len = 0;
+            while (left > 0) {
+                size_t chunk = left < sizeof s->buf ? left : sizeof s->buf;
+                if (recv_exact(s->fd, s->buf, chunk) != 0)
+                    goto io_error;
+                left -= chunk;
+            }
         }
-        s->pos = s->len = 0;
     }
     /* trailing CRLF */
     while (s->len - s->pos < 2) {
         if (s->pos == s->len)
             s->pos = s->len = 0;
+        else if (s->len == sizeof s->buf) { /* one byte of CRLF at the very end: keep it at the front */
+            s->buf[0] = s->buf[s->pos];
+            s->pos = 0, s->len = 1;
+        }
         if (fill(s) != 0)
             goto io_error;
     }
