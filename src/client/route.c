@@ -403,6 +403,7 @@ locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n) {
                     freeReplyObject(cmds[k].reply);
                     cmds[k].reply = NULL;
                     bad = 2; /* keep reading this node's replies to stay in step, redo them after */
+                    node[k] = -2;
                     continue;
                 }
             } else if (bad == 2 && r->nodes[i].conn.ctx) {
