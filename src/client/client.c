@@ -64,6 +64,7 @@ LOCUS_API void locus_client_destroy(locus_client *c) {
     if (!c)
         return;
     lc_route_destroy(c->route);
+    free(c->scratch);
     free(c);
 }
 
@@ -113,8 +114,17 @@ static locus_status check_dims(const size_t *dims, size_t ndims) {
     return LOCUS_OK;
 }
 
+void *lc_scratch(locus_client *c, size_t n) {
+    if (n > c->scratch_cap) {
+        free(c->scratch);
+        c->scratch = malloc(n);
+        c->scratch_cap = c->scratch ? n : 0;
+    }
+    return c->scratch;
+}
+
 locus_status lc_to_rowmajor(const void *data, const size_t *dims, size_t ndims, size_t elsize,
-                            locus_layout layout, void **tmp, const void **rowmajor) {
+                            locus_layout layout, void *buf, void **tmp, const void **rowmajor) {
     *tmp = NULL;
     size_t nbytes = lc_dims_count(dims, ndims) * elsize;
     switch (layout) {
@@ -127,13 +137,14 @@ locus_status lc_to_rowmajor(const void *data, const size_t *dims, size_t ndims, 
             *rowmajor = data;
             return LOCUS_OK;
         }
-        if (!(*tmp = malloc(nbytes ? nbytes : 1)))
+        void *dst = buf;
+        if (!dst && !(dst = *tmp = malloc(nbytes ? nbytes : 1)))
             return lc_fail(LOCUS_ERR_BADALLOC, "out of memory (%zu bytes) converting a tensor layout", nbytes);
         if (layout == LOCUS_LAYOUT_NESTED)
-            lc_nested_gather(*tmp, data, dims, ndims, elsize);
+            lc_nested_gather(dst, data, dims, ndims, elsize);
         else
-            lc_f2c(*tmp, data, dims, ndims, elsize);
-        *rowmajor = *tmp;
+            lc_f2c(dst, data, dims, ndims, elsize);
+        *rowmajor = dst;
         return LOCUS_OK;
     default:
         return lc_fail(LOCUS_ERR_PARAMETER, "unsupported memory layout %d", (int)layout);
@@ -194,7 +205,8 @@ locus_status lc_put_tensor_key(locus_client *c, const char *key, const void *dat
         return lc_fail(LOCUS_ERR_PARAMETER, "put_tensor '%s': at most 10 dims", key);
     void *tmp;
     const void *rm;
-    if ((st = lc_to_rowmajor(data, dims, ndims, dt->size, layout, &tmp, &rm)) != LOCUS_OK)
+    void *buf = layout == LOCUS_LAYOUT_CONTIGUOUS ? NULL : lc_scratch(c, lc_dims_count(dims, ndims) * dt->size);
+    if ((st = lc_to_rowmajor(data, dims, ndims, dt->size, layout, buf, &tmp, &rm)) != LOCUS_OK)
         return st;
     lc_cmd cmd;
     char dimsbuf[10][24];
@@ -316,7 +328,7 @@ locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, 
     size_t nbytes = lc_dims_count(dims, ndims) * dt->size;
     void *tmp = NULL;
     if (layout != LOCUS_LAYOUT_CONTIGUOUS && !(layout == LOCUS_LAYOUT_NESTED && ndims == 1)) {
-        if (!(tmp = malloc(nbytes)))
+        if (!(tmp = lc_scratch(c, nbytes)))
             return lc_fail(LOCUS_ERR_BADALLOC, "unpack_tensor '%s': out of memory", key);
     }
     lc_sink sink = {.buf = tmp ? tmp : data, .nbytes = nbytes, .type = type, .dims = dims, .ndims = ndims};
@@ -334,7 +346,6 @@ locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, 
             st = lc_from_rowmajor(data, tmp, dims, ndims, dt->size, layout);
         }
     }
-    free(tmp);
     return st == LOCUS_OK ? lc_ok() : st;
 }
 

@@ -158,7 +158,7 @@ LOCUS_API locus_status locus_dataset_add_tensor(locus_dataset *d, const char *na
     size_t nbytes = lc_dims_count(dims, ndims) * dt->size;
     void *tmp;
     const void *rm;
-    locus_status st = lc_to_rowmajor(data, dims, ndims, dt->size, layout, &tmp, &rm);
+    locus_status st = lc_to_rowmajor(data, dims, ndims, dt->size, layout, NULL, &tmp, &rm);
     if (st != LOCUS_OK)
         return st;
     if (!tmp) {

@@ -167,13 +167,19 @@ struct locus_client {
     int nkeyin;
     char source[256]; /* current read prefix */
     bool use_prefix[4];
+    void *scratch; /* grow-only buffer for layout conversions: a fresh 1 MiB malloc is an mmap with a page
+                      fault per 4 KiB on every call */
+    size_t scratch_cap;
 };
+/* The client's scratch buffer of at least n bytes, or NULL when out of memory. */
+void *lc_scratch(locus_client *c, size_t n);
 /* Key with the write (out=1) or read (out=0) prefix of kind. Returns 0 or -1 when it does not fit. */
 int lc_build_key(const locus_client *c, locus_kind kind, int out, const char *name, char *buf, size_t len);
 
 /* Convert caller layouts to and from row-major: returns a row-major pointer (src itself or tmp). */
+/* buf (may be NULL) is used when it has room for the data; otherwise *tmp is malloc'ed (caller frees). */
 locus_status lc_to_rowmajor(const void *data, const size_t *dims, size_t ndims, size_t elsize,
-                            locus_layout layout, void **tmp, const void **rowmajor);
+                            locus_layout layout, void *buf, void **tmp, const void **rowmajor);
 locus_status lc_from_rowmajor(void *dst, const void *rowmajor, const size_t *dims, size_t ndims,
                               size_t elsize, locus_layout layout);
 

@@ -22,8 +22,8 @@ size_t lc_dims_count(const size_t *dims, size_t ndims) {
             size_t r1 = r0 + TILE < rows ? r0 + TILE : rows;                                                \
             for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                                    \
                 size_t c1 = c0 + TILE < cols ? c0 + TILE : cols;                                            \
-                for (size_t r = r0; r < r1; r++)                                                            \
-                    for (size_t c = c0; c < c1; c++)                                                        \
+                for (size_t c = c0; c < c1; c++)                                                            \
+                    for (size_t r = r0; r < r1; r++)                                                        \
                         dst[c * rows + r] = src[r * cols + c];                                              \
             }                                                                                               \
         }                                                                                                   \

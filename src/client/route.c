@@ -290,7 +290,7 @@ io:
 }
 
 locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink) {
-    double start = now_s(), deadline = start + r->cfg.cmd_timeout_s;
+    double start = 0, deadline = 0; /* clock read at the first failure only: the fast path stays cheap */
     int redirects = 0, ask = -1, tries = 0;
     char err[512] = "";
     cmd->reply = NULL;
@@ -340,6 +340,8 @@ locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink) {
             cmd->reply = NULL;
         }
         /* transient: wait and retry while SR_CMD_TIMEOUT allows */
+        if (start == 0)
+            start = now_s(), deadline = start + r->cfg.cmd_timeout_s;
         if (now_s() + r->cfg.cmd_interval_ms / 1000.0 > deadline)
             return lc_fail(LOCUS_ERR_TIMEOUT, "%s %.*s failed after %d attempts in %.1f s (SR_CMD_TIMEOUT=%d s): %s",
                            cmd->argv[0], cmd->key_arg >= 0 ? (int)cmd->lens[cmd->key_arg] : 0,
