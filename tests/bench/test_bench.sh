@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 iters=5
-port=$(free_ports 1)
+port=$(free_ports 2)
 common=(--launcher=local --iterations=$iters --tensor_bytes=[1024,4096] "--languages=$LANGS" --results-dir "$out/results")
 case $TEST in
 throughput_colocated)
@@ -95,6 +95,9 @@ if [ "$TEST" = throughput_colocated ]; then
     check "$TEST: database logs kept per session" bash -c "ls '$run'/*/database-*.log >/dev/null 2>&1"
 else
     check "$TEST: database logs in the run" bash -c "ls '$run'/database-*/shard-0/redis.log >/dev/null 2>&1"
+    for p in $port $((port + 1)); do
+        check "$TEST: nothing listens on $p after the run" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null"
+    done
     for st in "$run"/database-*/locus-db.json; do
         check "$TEST: database $(basename "$(dirname "$st")") stopped" grep -q '"status": "stopped"' "$st"
     done
