@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-valgrind asan demo install clean format
+.PHONY: all deps build test test-valgrind asan bench demo install clean format
 
 all: build
 
@@ -30,6 +30,11 @@ asan:
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# The README's main job: `locus bench throughput_colocated` with small local flags.
+bench: deps build
+	./scripts/main-job
+
+# A short redis-cli demo of the tensor store.
 demo: deps build
 	./scripts/demo
 

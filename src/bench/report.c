@@ -171,9 +171,24 @@ static int cmp_session(const void *a, const void *b) {
     return strcmp(((const session *)a)->name, ((const session *)b)->name);
 }
 
+static int cmp_long(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* A function name as a file name: "client()" -> "client". */
+static void file_safe(const char *in, char *out, size_t cap) {
+    size_t o = 0;
+    for (; *in && o + 1 < cap; in++)
+        if ((*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') || (*in >= '0' && *in <= '9') || *in == '_' ||
+            *in == '-')
+            out[o++] = *in;
+    out[o] = '\0';
+}
+
 static void run_gnuplot(const char *script_path) {
     char cmd[1400];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>>'%s.log'", script_path, script_path);
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>'%s.log'", script_path, script_path);
     if (system(cmd) != 0)
         fprintf(stderr, "locus bench report: gnuplot failed on %s (see %s.log)\n", script_path, script_path);
 }
@@ -194,68 +209,76 @@ static void make_plots(const char *run_dir, session *ss, int n) {
             if (!seen && nf < MAX_FNS)
                 fns[nf++] = ss[i].fn[k].function;
         }
+    /* Distinct tensor sizes and client counts, ascending: the series and the x categories. */
+    long sizes[64], clients[64];
+    int ns = 0, nc = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen_s = false, seen_c = false;
+        for (int k = 0; k < ns; k++)
+            seen_s |= sizes[k] == ss[i].tensor_bytes;
+        for (int k = 0; k < nc; k++)
+            seen_c |= clients[k] == ss[i].clients;
+        if (!seen_s && ns < 64)
+            sizes[ns++] = ss[i].tensor_bytes;
+        if (!seen_c && nc < 64)
+            clients[nc++] = ss[i].clients;
+    }
+    qsort(sizes, (size_t)ns, sizeof sizes[0], cmp_long);
+    qsort(clients, (size_t)nc, sizeof clients[0], cmp_long);
     for (int j = 0; j < nf; j++) {
-        char data[1300], gp[1300];
-        snprintf(data, sizeof data, "%s/latency_%s.dat", plots, fns[j]);
-        snprintf(gp, sizeof gp, "%s/latency_%s.gp", plots, fns[j]);
+        char name[64], data[1300], gp[1300];
+        file_safe(fns[j], name, sizeof name);
+        snprintf(data, sizeof data, "%s/latency_%s.dat", plots, name);
+        snprintf(gp, sizeof gp, "%s/latency_%s.gp", plots, name);
         FILE *d = fopen(data, "w");
         if (!d)
             continue;
-        long sizes[64];
-        int ns = 0;
-        for (int i = 0; i < n; i++) {
-            bool seen = false;
-            for (int k = 0; k < ns; k++)
-                seen |= sizes[k] == ss[i].tensor_bytes;
-            if (!seen && ns < 64)
-                sizes[ns++] = ss[i].tensor_bytes;
-        }
+        /* columns: client-count category, min, p50, p99, max, mean (ms), client count */
         for (int k = 0; k < ns; k++) {
             fprintf(d, "# tensor_bytes %ld\n", sizes[k]);
-            for (int i = 0; i < n; i++) {
-                if (ss[i].tensor_bytes != sizes[k])
-                    continue;
-                for (int f = 0; f < ss[i].nfn; f++)
-                    if (!strcmp(ss[i].fn[f].function, fns[j]))
-                        fprintf(d, "%ld %g %g %g %g %g\n", ss[i].clients, ss[i].fn[f].min * 1e3, ss[i].fn[f].p50 * 1e3,
-                                ss[i].fn[f].p99 * 1e3, ss[i].fn[f].max * 1e3, ss[i].fn[f].mean * 1e3);
-            }
+            for (int c = 0; c < nc; c++)
+                for (int i = 0; i < n; i++) {
+                    if (ss[i].tensor_bytes != sizes[k] || ss[i].clients != clients[c])
+                        continue;
+                    for (int f = 0; f < ss[i].nfn; f++)
+                        if (!strcmp(ss[i].fn[f].function, fns[j]))
+                            fprintf(d, "%d %g %g %g %g %g %ld\n", c, ss[i].fn[f].min * 1e3, ss[i].fn[f].p50 * 1e3,
+                                    ss[i].fn[f].p99 * 1e3, ss[i].fn[f].max * 1e3, ss[i].fn[f].mean * 1e3, clients[c]);
+                }
             fprintf(d, "\n\n");
         }
         fclose(d);
         FILE *g = fopen(gp, "w");
         if (!g)
             continue;
-        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/latency_%s.png'\n", plots, fns[j]);
-        fprintf(g, "set title '%s latency by client count (box: min-p50-p99, whiskers to max)'\n", fns[j]);
+        double w = 0.8 / ns;
+        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/latency_%s.png'\n", plots, name);
+        fprintf(g, "set title '%s latency by client count (box: p50 to p99, whiskers: min to max)'\n", fns[j]);
         fprintf(g, "set xlabel 'clients'\nset ylabel 'milliseconds'\nset logscale y\nset key outside right\n");
-        fprintf(g, "set boxwidth 0.3 relative\nset offsets 0.5, 0.5, 0, 0\nplot ");
+        fprintf(g, "set boxwidth %g absolute\nset xrange [-0.5:%d.5]\nset style fill solid 0.4\nset xtics (", w * 0.9,
+                nc - 1);
+        for (int c = 0; c < nc; c++)
+            fprintf(g, "%s'%ld' %d", c ? ", " : "", clients[c], c);
+        fprintf(g, ")\nplot ");
         for (int k = 0; k < ns; k++)
-            fprintf(g, "%s'%s' index %d using 1:3:2:5:4 with candlesticks whiskerbars title '%ld B'", k ? ", " : "",
-                    data, k, sizes[k]);
+            fprintf(g, "%s'%s' index %d using ($1%+g):3:2:5:4 with candlesticks title '%ld B' whiskerbars",
+                    k ? ", " : "", data, k, w * (k - (ns - 1) / 2.0), sizes[k]);
         fprintf(g, "\n");
         fclose(g);
         run_gnuplot(gp);
     }
-    /* Aggregate throughput against tensor size, one line per client count. */
+    /* Aggregate throughput against tensor size, one line per client count, points in size order. */
     char data[1300], gp[1300];
     snprintf(data, sizeof data, "%s/throughput.dat", plots);
     snprintf(gp, sizeof gp, "%s/throughput.gp", plots);
     FILE *d = fopen(data, "w");
-    long counts[64];
-    int nc = 0;
-    for (int i = 0; i < n; i++) {
-        bool seen = false;
-        for (int k = 0; k < nc; k++)
-            seen |= counts[k] == ss[i].clients;
-        if (!seen && nc < 64)
-            counts[nc++] = ss[i].clients;
-    }
+    long *counts = clients;
     for (int k = 0; d && k < nc; k++) {
         fprintf(d, "# clients %ld\n", counts[k]);
-        for (int i = 0; i < n; i++)
-            if (ss[i].clients == counts[k] && ss[i].gbps > 0)
-                fprintf(d, "%ld %g\n", ss[i].tensor_bytes, ss[i].gbps);
+        for (int b = 0; b < ns; b++)
+            for (int i = 0; i < n; i++)
+                if (ss[i].clients == counts[k] && ss[i].tensor_bytes == sizes[b] && ss[i].gbps > 0)
+                    fprintf(d, "%ld %g\n", ss[i].tensor_bytes, ss[i].gbps);
         fprintf(d, "\n\n");
     }
     if (d)
@@ -264,7 +287,7 @@ static void make_plots(const char *run_dir, session *ss, int n) {
     if (g) {
         fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/throughput.png'\n", plots);
         fprintf(g, "set title 'aggregate throughput'\nset xlabel 'tensor bytes'\nset ylabel 'GB/s'\n");
-        fprintf(g, "set logscale x 2\nset key left top\nset grid\nplot ");
+        fprintf(g, "set logscale x 2\nset format x \"%%.0b %%BB\"\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\nset key left top\nset grid\nplot ");
         for (int k = 0; k < nc; k++)
             fprintf(g, "%s'%s' index %d using 1:2 with linespoints title '%ld clients'", k ? ", " : "", data, k,
                     counts[k]);

@@ -90,6 +90,8 @@ for png in "$run"/plots/*.png; do
     check "$(basename "$png") is a non-empty PNG" bash -c "[ -s '$png' ] && head -c 8 '$png' | od -An -tx1 | grep -q '89 50 4e 47'"
 done
 check "$TEST: throughput plot" [ -s "$run/plots/throughput.png" ]
+check "$TEST: gnuplot ran without errors" bash -c "! grep -q 'gnuplot failed' '$out/stderr.txt' '$out/stdout.txt'"
+check "$TEST: one latency plot per function" bash -c "for f in $fns; do [ -s '$run'/plots/latency_\$f.png ] || exit 1; done"
 check "$TEST: summary table printed" grep -q 'GB/s' "$out/stdout.txt"
 if [ "$TEST" = throughput_colocated ]; then
     check "$TEST: database logs kept per session" bash -c "ls '$run'/*/database-*.log >/dev/null 2>&1"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `locus bench` refuses what cannot run here before starting anything, with the reason; --help and the
+# batch scripts. Nothing may be started: no results directory appears for a refused run.
+#   test_bench_cli.sh LOCUS
+set -uo pipefail
+LOCUS=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../launch/common.sh"
+out=$(mktemp -d /tmp/locus-benchcli-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+refused() { # refused "what" "expected message part" args...
+    local what=$1 msg=$2
+    shift 2
+    "$LOCUS" bench "$@" --results-dir "$out/results" >"$out/o" 2>"$out/e"
+    local rc=$?
+    check "$what: exit status 2 (got $rc)" [ $rc -eq 2 ]
+    check "$what: message names the problem" grep -qF -- "$msg" "$out/e"
+    check "$what: nothing started" [ ! -e "$out/results" ]
+}
+refused "4 nodes, local launcher" "needs 4 nodes" throughput_colocated --launcher=local --nodes=[4]
+refused "client nodes, local" "needs 2 nodes" throughput_standard --launcher=local --client_nodes=[2] --db_nodes=[1] \
+    --run_db_as_batch=False --net_ifname=lo
+refused "database as a batch job, local" "--run_db_as_batch=True needs the slurm or pbs launcher" \
+    throughput_standard --launcher=local --client_nodes=[1] --db_nodes=[1] --net_ifname=lo
+refused "missing interface" "--net_ifname=nosuch0: no such interface" throughput_standard --launcher=local \
+    --client_nodes=[1] --db_nodes=[1] --run_db_as_batch=False --net_ifname=nosuch0
+refused "bad list element" "--tensor_bytes: 'x'" aggregation --tensor_bytes=[1,x]
+refused "unknown flag" "unknown flag '--bogus'" aggregation --bogus
+refused "unknown language" "--languages: 'rust'" throughput_colocated --launcher=local --nodes=[1] --languages=[rust]
+refused "unknown test" "unknown test 'nosuch'" nosuch
+refused "inference" "not available yet" inference_standard
+refused "bad batch kind" "--print-batch-script takes slurm or pbs" throughput_colocated --print-batch-script lsf
+
+"$LOCUS" bench --help >"$out/o" 2>&1
+check "bench --help exits 0 and lists the tests" bash -c "grep -q throughput_colocated '$out/o' && grep -q aggregation '$out/o'"
+"$LOCUS" bench aggregation --help >"$out/o" 2>&1
+check "aggregation --help lists its flags" bash -c "grep -q -- --client_threads '$out/o' && grep -q -- --tensors_per_dataset '$out/o'"
+
+"$LOCUS" bench throughput_standard --client_nodes=[2,4] --db_nodes=[1,3] --print-batch-script slurm >"$out/s" 2>"$out/e"
+check "slurm script: exit 0" [ $? -eq 0 ]
+check "slurm script: nodes for the largest combination (4 + 3)" grep -qx '#SBATCH --nodes=7' "$out/s"
+check "slurm script: runs the same flags under slurm" grep -q "^exec locus bench throughput_standard --launcher=slurm '--client_nodes=\[2,4\]' '--db_nodes=\[1,3\]'" "$out/s"
+check "slurm script: nothing started" [ ! -e "$out/results" ]
+"$LOCUS" bench aggregation --client_nodes=[2] --db_nodes=[1] --wall_time=01:00:00 --print-batch-script pbs >"$out/s"
+check "pbs script: select and walltime" bash -c "grep -qx '#PBS -l select=3' '$out/s' && grep -qx '#PBS -l walltime=01:00:00' '$out/s'"
+check "pbs script: launcher pbs" grep -q "^exec locus bench aggregation --launcher=pbs" "$out/s"
+report bench_cli
