@@ -25,10 +25,10 @@ static const subcommand subcommands[] = {
     {"run", locus_run_main, "run an application with a co-located database on every node"},
 #endif
 #ifdef LOCUS_HAVE_BENCH
-    {"bench", locus_bench_main, "the scaling tests: throughput, inference, aggregation"},
+    {"bench", locus_bench_main, "the scaling tests: throughput (standard, co-located) and aggregation"},
 #endif
 #ifdef LOCUS_HAVE_SCHED
-    {"sched", locus_sched_main, "the GPU cluster scheduler: simulate, serve, worker"},
+    {"sched", locus_sched_main, "the GPU cluster scheduler: a Synergy-style trace-driven simulator"},
 #endif
     {"version", cmd_version, "print the version"},
 };
