@@ -4,6 +4,7 @@
 # AUTH required, and nothing left running after stop (which is safe to repeat).
 set -uo pipefail
 LOCUS=$1
+ENV_CLIENT=${2:-} # tests/launch/env_client (liblocus); without it the liblocus checks are not run
 here=$(dirname "$0")
 . "$here/common.sh"
 base=$(mktemp -d /tmp/locus-dbtest-XXXXXX)
@@ -55,6 +56,12 @@ for n in 1 2 3; do
         redis-cli -h "$h" -p "$p" GET key:alpha 2>&1 | grep -q NOAUTH || exit 1
     )
     check "$n: a client uses the env settings; no password is refused" [ $? -eq 0 ]
+    if [ -n "$ENV_CLIENT" ]; then
+        (. "$base/env$n.sh" && "$ENV_CLIENT" rw)
+        check "$n: liblocus reads and writes with only the env settings" [ $? -eq 0 ]
+        (. "$base/env$n.sh" && "$ENV_CLIENT" noauth 2>"$base/noauth$n.log")
+        check "$n: liblocus without the password is refused" [ $? -eq 0 ]
+    fi
 
     pids=$(json_field "$state" '" ".join(str(s["pid"]) for s in d["shards"])')
     "$LOCUS" db stop --dir "$dir" 2>/dev/null
