@@ -108,6 +108,10 @@ gp = f"""set terminal pngcairo size 800,500
 set output '{out}/throughput_vs_redis.png'
 set datafile separator ','
 set logscale x 2
+set logscale y
+set format x '%.0b %BB'
+set offsets graph 0.05, graph 0.05, 0, 0
+set grid
 set key top left
 set xlabel 'value / tensor bytes'
 set ylabel 'aggregate GB/s'
