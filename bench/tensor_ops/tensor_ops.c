@@ -6,7 +6,7 @@
  * alternate for several rounds so that drift on a shared machine hits both; the reported figure is the
  * median round. Output: a table (ops/s, GB/s, p50/p99 latency, ratio tensor/plain) and optionally CSV.
  *
- *   tensor_ops [--sizes 1024,65536,1048576,4194304] [--clients 1,4] [--seconds 1.0] [--rounds 3]
+ *   tensor_ops [--sizes 1024,65536,1048576,4194304] [--clients 1,4] [--seconds 1.0] [--rounds 5]
  *              [--csv FILE] [--module PATH]
  */
 #define _GNU_SOURCE
@@ -219,7 +219,7 @@ static void usage(FILE *f) {
                "  --sizes    value sizes in bytes (default 1024,65536,1048576,4194304)\n"
                "  --clients  client process counts (default 1,4)\n"
                "  --seconds  length of each timed phase (default 1.0)\n"
-               "  --rounds   plain/tensor alternations; the median is reported (default 3)\n"
+               "  --rounds   plain/tensor alternations; the median is reported (default 5)\n"
                "  --csv      also write the table as CSV\n"
                "  --module   locus_ai.so (default: $LOCUS_MODULE_PATH or the build tree's)\n"
                "  --no-pin   do not pin the server to the first CPU and the clients to the second\n");
@@ -227,7 +227,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
     bench_config cfg = {.sizes = {1024, 65536, 1048576, 4194304}, .nsizes = 4, .clients = {1, 4}, .nclients = 2,
-                        .seconds = 1.0, .rounds = 3, .module = getenv("LOCUS_MODULE_PATH")};
+                        .seconds = 1.0, .rounds = 5, .module = getenv("LOCUS_MODULE_PATH")};
     if (cfg.module == NULL)
         cfg.module = LOCUS_DEFAULT_MODULE;
     for (int i = 1; i < argc; i++) {
@@ -290,8 +290,14 @@ int main(int argc, char **argv) {
                 double ratios[16];
                 int R = cfg.rounds > 16 ? 16 : cfg.rounds;
                 for (int r = 0; r < R; r++) {
-                    pr[r] = run_phase(s.port, plain_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
-                    tr[r] = run_phase(s.port, tensor_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
+                    /* which side goes first alternates, so that an order effect cancels in the median */
+                    if (r % 2 == 0) {
+                        pr[r] = run_phase(s.port, plain_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
+                        tr[r] = run_phase(s.port, tensor_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
+                    } else {
+                        tr[r] = run_phase(s.port, tensor_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
+                        pr[r] = run_phase(s.port, plain_op, cfg.sizes[si], cfg.clients[ci], cfg.seconds);
+                    }
                     ratios[r] = tr[r].ops_per_s / pr[r].ops_per_s;
                 }
                 /* Report the round with the median ratio, so the table's figures belong together. */
