@@ -45,7 +45,7 @@ static void random_elems(const type_case *tc, void *buf, size_t n) {
                 memcpy(p, &v, 8);
             }
         } else {
-            uint64_t span = (uint64_t)(tc->max - tc->min);
+            uint64_t span = (uint64_t)tc->max - (uint64_t)tc->min; /* unsigned: INT64 spans 2^64 - 1 */
             int64_t v = span == UINT64_MAX ? (int64_t)next_rand() : tc->min + (int64_t)(next_rand() % (span + 1));
             switch (tc->size) {
             case 1: { int8_t x = (int8_t)v; memcpy(p, &x, 1); break; }

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -24,12 +25,15 @@ int lt_failures = 0, lt_checks = 0;
 static lt_server *live[MAX_SERVERS];
 static bool hooks_installed;
 
+static int sanitizer_verdict(const lt_server *s);
+
 static void kill_all(void) {
     for (int i = 0; i < MAX_SERVERS; i++) {
         if (live[i] && live[i]->pid > 0) {
             kill(live[i]->pid, SIGKILL);
             waitpid(live[i]->pid, NULL, 0);
-            if (live[i]->own_dir)
+            /* a server that died of a sanitizer report explains the failure: print it, keep its folder */
+            if (live[i]->own_dir && sanitizer_verdict(live[i]) == 0)
                 lt_rmtree(live[i]->dir);
             live[i]->pid = 0;
         }
@@ -155,6 +159,18 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
+#ifdef LT_ASAN_RUNTIME
+        /* A sanitizer build of the module needs the ASan runtime loaded first into the stock server.
+         * Reports go to files that lt_server_stop() reads; leaks are left to the valgrind runs. */
+        if (!s->valgrind) {
+            char opts[600];
+            setenv("LD_PRELOAD", LT_ASAN_RUNTIME, 1);
+            snprintf(opts, sizeof opts, "detect_leaks=0:log_path=%s/asan-%d", s->dir, s->port);
+            setenv("ASAN_OPTIONS", opts, 1);
+            snprintf(opts, sizeof opts, "print_stacktrace=1:log_path=%s/asan-%d", s->dir, s->port);
+            setenv("UBSAN_OPTIONS", opts, 1);
+        }
+#endif
         execvp(args[0], (char *const *)args);
         fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
         _exit(127);
@@ -261,6 +277,33 @@ static int valgrind_verdict(const lt_server *s) {
     return rc;
 }
 
+/* Sanitizer verdict (sanitizer builds): any ASan or UBSan report the server wrote fails the run. */
+static int sanitizer_verdict(const lt_server *s) {
+    int rc = 0;
+#ifdef LT_ASAN_RUNTIME
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "asan-%d.", s->port);
+    DIR *d = opendir(s->dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        fprintf(stderr, "sanitizer report from the server (%s), first lines:\n", path);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "head -n 25 '%s' 1>&2", path);
+        if (system(cmd) != 0)
+            fprintf(stderr, "(cannot read %s)\n", path);
+        rc = -1;
+    }
+    if (d)
+        closedir(d);
+#else
+    (void)s;
+#endif
+    return rc;
+}
+
 int lt_server_stop(lt_server *s, bool keep_dir) {
     int rc = 0;
     if (s->pid > 0) {
@@ -277,6 +320,8 @@ int lt_server_stop(lt_server *s, bool keep_dir) {
         }
         if (s->valgrind)
             rc = valgrind_verdict(s);
+        if (sanitizer_verdict(s) != 0)
+            rc = -1;
         s->pid = 0;
     }
     for (int i = 0; i < MAX_SERVERS; i++)
