@@ -137,7 +137,7 @@ typedef struct locus_options {
     int cmd_timeout_s;       /* SR_CMD_TIMEOUT (seconds, default 100): total time to retry a command */
     int cmd_interval_ms;     /* SR_CMD_INTERVAL (ms, default 1000): wait between command retries */
     int socket_timeout_ms;   /* SR_SOCKET_TIMEOUT (ms, default 250): one connect attempt */
-    int model_timeout_ms;    /* SR_MODEL_TIMEOUT (ms, default 60000): for model runs (later issue) */
+    int model_timeout_ms;    /* SR_MODEL_TIMEOUT (ms, default 60000): longest wait for a model or script run */
     const char *keyout;      /* write prefix; else SSKEYOUT */
     const char *keyin;       /* readable prefixes, comma list; else SSKEYIN */
 } locus_options;
@@ -286,6 +286,75 @@ LOCUS_API locus_status locus_get_dataset_list_range(locus_client *c, const char 
                                                     locus_dataset ***out, size_t *n);
 /* Destroy each dataset and the array. NULL is ignored. */
 LOCUS_API void locus_free_datasets(locus_dataset **ds, size_t n);
+
+/* ---- models and scripts ----
+ *
+ * Models (serialised TorchScript, or another backend's format) and scripts (TorchScript source) live in the
+ * database and run next to the data. Their names get the SSKEYOUT/SSKEYIN prefix only when
+ * locus_use_prefix(c, LOCUS_KIND_MODEL, true) says so (off by default, as SmartRedis). Run inputs are read
+ * with the tensor read prefix, outputs written with the tensor write prefix.
+ *
+ * In a Redis Cluster every shard holds a copy, at key "{tag}.name" where the tag hashes to a slot of that
+ * shard. A run goes to the shard that holds its first input; when every input and output lives on that shard
+ * it runs there directly, otherwise the inputs are copied to temporary keys on it and the outputs moved back
+ * afterwards. Name tensors with locus_colocation_tag's tag to skip those copies. */
+
+/* Options of locus_set_model; initialise with locus_model_options_init. */
+typedef struct locus_model_options {
+    const char *backend;       /* "TORCH" when NULL; "TF", "TFLITE", "ONNX" where the database has them */
+    const char *device;        /* "CPU" when NULL; "GPU", "GPU:n" */
+    int batch_size;            /* 0: no batching; else concatenate queued runs up to this many samples */
+    int min_batch_size;        /* 0: none; wait for this many samples (needs batch_size) */
+    int min_batch_timeout_ms;  /* 0: none; the longest wait for min_batch_size */
+    const char *tag;           /* free text kept with the model (AI.MODELGET META), NULL = "" */
+    const char *const *inputs; /* input names (TF only), n_inputs of them */
+    size_t n_inputs;
+    const char *const *outputs; /* output names (TF only) */
+    size_t n_outputs;
+} locus_model_options;
+
+/* Fill *o with the defaults (TORCH on CPU, no batching). */
+LOCUS_API void locus_model_options_init(locus_model_options *o);
+
+/* Store a model from memory (len bytes, not kept); o may be NULL for the defaults. Blobs larger than the
+ * database's MODEL_CHUNK_SIZE are sent in chunks. The database checks that the blob loads; a bad one gives
+ * LOCUS_ERR_DATABASE and the message the database gave. */
+LOCUS_API locus_status locus_set_model(locus_client *c, const char *name, const void *blob, size_t len,
+                                       const locus_model_options *o);
+/* Store a model read from a file. */
+LOCUS_API locus_status locus_set_model_from_file(locus_client *c, const char *name, const char *path,
+                                                 const locus_model_options *o);
+/* Fetch a model's blob: *blob (freed by the caller with locus_free) holds *len bytes. */
+LOCUS_API locus_status locus_get_model(locus_client *c, const char *name, void **blob, size_t *len);
+LOCUS_API locus_status locus_model_exists(locus_client *c, const char *name, bool *exists);
+LOCUS_API locus_status locus_poll_model(locus_client *c, const char *name, int poll_ms, int num_tries,
+                                        bool *exists);
+/* Delete a model (every copy in a cluster). LOCUS_ERR_KEY when there is none. */
+LOCUS_API locus_status locus_delete_model(locus_client *c, const char *name);
+/* Run a model: inputs are tensor names read, outputs tensor names written (n_outputs may be 0). Waits up to
+ * SR_MODEL_TIMEOUT (or SR_CMD_TIMEOUT when longer) for the reply. */
+LOCUS_API locus_status locus_run_model(locus_client *c, const char *name, const char *const *inputs,
+                                       size_t n_inputs, const char *const *outputs, size_t n_outputs);
+
+/* Store a script (TorchScript source, NUL-terminated) for device "CPU", "GPU" or "GPU:n" (NULL = CPU). */
+LOCUS_API locus_status locus_set_script(locus_client *c, const char *name, const char *device,
+                                        const char *source);
+LOCUS_API locus_status locus_set_script_from_file(locus_client *c, const char *name, const char *device,
+                                                  const char *path);
+/* Fetch a script's source: *source, NUL-terminated, is freed by the caller with locus_free. */
+LOCUS_API locus_status locus_get_script(locus_client *c, const char *name, char **source);
+LOCUS_API locus_status locus_script_exists(locus_client *c, const char *name, bool *exists);
+LOCUS_API locus_status locus_delete_script(locus_client *c, const char *name);
+/* Run one function of a script on tensors (as locus_run_model). */
+LOCUS_API locus_status locus_run_script(locus_client *c, const char *name, const char *function,
+                                        const char *const *inputs, size_t n_inputs, const char *const *outputs,
+                                        size_t n_outputs);
+
+/* The hash tag to put in tensor names ("{tag}.x") so they live on the shard that holds tensor `near` (read
+ * prefix applied), or on the first shard when near is NULL: model and script runs on such tensors need no
+ * copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where
+ * every name is fine. */
+LOCUS_API locus_status locus_colocation_tag(locus_client *c, const char *near, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -192,8 +192,6 @@ static void tensorset_cmd(lc_cmd *cmd, const char *key, const lc_dtype_info *dt,
 }
 
 locus_status lc_put_tensor_key(locus_client *c, const char *key, const void *data, const size_t *dims,
-                               size_t ndims, locus_dtype type, locus_layout layout);
-locus_status lc_put_tensor_key(locus_client *c, const char *key, const void *data, const size_t *dims,
                                size_t ndims, locus_dtype type, locus_layout layout) {
     const lc_dtype_info *dt = lc_dtype_by_type(type);
     if (!dt)
@@ -230,8 +228,6 @@ LOCUS_API locus_status locus_put_tensor(locus_client *c, const char *name, const
 }
 
 /* Parse an AI.TENSORGET META BLOB reply. */
-int lc_parse_tensor_reply(const redisReply *r, const lc_dtype_info **dt, size_t *dims, size_t *ndims,
-                          const char **blob, size_t *nbytes);
 int lc_parse_tensor_reply(const redisReply *r, const lc_dtype_info **dt, size_t *dims, size_t *ndims,
                           const char **blob, size_t *nbytes) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 || r->element[1]->type != REDIS_REPLY_STRING ||
@@ -313,8 +309,6 @@ LOCUS_API locus_status locus_get_tensor(locus_client *c, const char *name, locus
 }
 
 locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, const size_t *dims,
-                                  size_t ndims, locus_dtype type, locus_layout layout);
-locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, const size_t *dims,
                                   size_t ndims, locus_dtype type, locus_layout layout) {
     const lc_dtype_info *dt = lc_dtype_by_type(type);
     if (!dt)
@@ -359,8 +353,6 @@ LOCUS_API locus_status locus_unpack_tensor(locus_client *c, const char *name, vo
 
 /* Run a one-key command; *reply_out (may be NULL) receives the reply when it is not an error. */
 locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
-                       const char *a3, redisReply **reply_out);
-locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
                        const char *a3, redisReply **reply_out) {
     lc_cmd cmd;
     lc_cmd_init(&cmd, 1);
@@ -387,7 +379,6 @@ locus_status lc_simple(locus_client *c, const char *what, const char *a0, const 
 
 /* Copy a raw key to another (overwriting): COPY when both hash to one slot, else DUMP + RESTORE REPLACE.
  * With del_src the source is removed afterwards (rename). */
-locus_status lc_copy_key(locus_client *c, const char *src, const char *dst, int del_src, const char *what);
 locus_status lc_copy_key(locus_client *c, const char *src, const char *dst, int del_src, const char *what) {
     redisReply *r = NULL;
     locus_status st;

@@ -81,17 +81,26 @@ static int write_all(int fd, struct iovec *iov, int n) {
 
 static const char ASKING_CMD[] = "*1\r\n$6\r\nASKING\r\n";
 
+/* Extra arguments up to this size are copied next to the header; larger ones are sent from the caller's
+ * memory (a model blob of hundreds of MB is not copied). */
+#define XARG_INLINE 512
+
 int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n) {
     if (!cn->ctx)
         return -1;
     size_t hbytes = 0;
-    for (int i = 0; i < n; i++)
-        hbytes += lc_resp_header(NULL, 0, cmds[i].argc, cmds[i].argv, cmds[i].lens, cmds[i].has_blob,
-                                 cmds[i].bloblen) + 1;
+    int maxiov = 0;
+    for (int i = 0; i < n; i++) {
+        const lc_cmd *c = &cmds[i];
+        hbytes += lc_resp_header_x(NULL, 0, c->argc, c->argv, c->lens, c->xargc, c->has_blob, c->bloblen) + 1;
+        for (int j = 0; j < c->xargc; j++)
+            hbytes += LC_BULK_HEADER_MAX + 2 + (c->xlens[j] <= XARG_INLINE ? c->xlens[j] : 0);
+        maxiov += 4 + 2 * c->xargc;
+    }
     char stackbuf[4096];
     char *hb = hbytes <= sizeof stackbuf ? stackbuf : malloc(hbytes);
     struct iovec stackiov[64];
-    int niov = 0, maxiov = 4 * n;
+    int niov = 0;
     struct iovec *iov = maxiov <= 64 ? stackiov : malloc(sizeof *iov * (size_t)maxiov);
     if (!hb || !iov) {
         if (hb != stackbuf)
@@ -106,9 +115,23 @@ int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n) {
         lc_cmd *c = &cmds[i];
         if (c->asking)
             iov[niov++] = (struct iovec){(void *)ASKING_CMD, sizeof ASKING_CMD - 1};
-        size_t h = lc_resp_header(p, hbytes - (size_t)(p - hb), c->argc, c->argv, c->lens, c->has_blob, c->bloblen);
-        iov[niov++] = (struct iovec){p, h};
-        p += h;
+        char *piece = p; /* header bytes not yet in an iovec */
+        p += lc_resp_header_x(p, hbytes - (size_t)(p - hb), c->argc, c->argv, c->lens, c->xargc, c->has_blob,
+                              c->bloblen);
+        for (int j = 0; j < c->xargc; j++) {
+            size_t len = c->xlens[j];
+            p += lc_resp_bulk_header(p, len);
+            if (len <= XARG_INLINE) {
+                memcpy(p, c->xargv[j], len);
+                p += len;
+            } else {
+                iov[niov++] = (struct iovec){piece, (size_t)(p - piece)};
+                iov[niov++] = (struct iovec){(void *)c->xargv[j], len};
+                piece = p;
+            }
+            *p++ = '\r', *p++ = '\n';
+        }
+        iov[niov++] = (struct iovec){piece, (size_t)(p - piece)};
         if (c->has_blob) {
             if (c->bloblen)
                 iov[niov++] = (struct iovec){(void *)c->blob, c->bloblen};

@@ -23,11 +23,6 @@
 #define ACK_FIELD ".COMPLETE"
 #define NAMES_FIELD ".tensor_names"
 
-locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
-                       const char *a3, redisReply **reply_out);
-int lc_parse_tensor_reply(const redisReply *r, const lc_dtype_info **dt, size_t *dims, size_t *ndims,
-                          const char **blob, size_t *nbytes);
-locus_status lc_copy_key(locus_client *c, const char *src, const char *dst, int del_src, const char *what);
 
 typedef struct ds_tensor {
     char *name;

@@ -10,6 +10,7 @@
  *   route.c    standalone/cluster routing: slot map, MOVED/ASK, retries, reconnects, per-node pipelines
  *   client.c   the public client, prefixes, tensors
  *   dataset.c  dataset objects, metadata encoding, datasets and lists in the database
+ *   model.c    models and scripts: a copy per shard, runs next to their inputs
  * Each layer only calls the ones above it in this list. */
 #ifndef LOCUS_CLIENT_INTERNAL_H
 #define LOCUS_CLIENT_INTERNAL_H
@@ -82,6 +83,13 @@ void *lc_nested_build(void *tables, void *data, const size_t *dims, size_t ndims
  * header length, or the length needed when it exceeds cap (nothing useful written then). */
 size_t lc_resp_header(char *buf, size_t cap, int argc, const char *const *argv, const size_t *lens,
                       int has_blob, size_t bloblen);
+/* As lc_resp_header for a command with `extra` more arguments after argv (counted in the header, written
+ * by the caller with lc_resp_bulk_header); no blob then. */
+size_t lc_resp_header_x(char *buf, size_t cap, int argc, const char *const *argv, const size_t *lens, int extra,
+                        int has_blob, size_t bloblen);
+/* "$len\r\n" into buf (at least LC_BULK_HEADER_MAX bytes); returns its length. */
+#define LC_BULK_HEADER_MAX 24
+size_t lc_resp_bulk_header(char *buf, size_t len);
 
 /* dtype table */
 typedef struct lc_dtype_info {
@@ -104,6 +112,11 @@ typedef struct lc_cmd {
     int argc;
     const char *argv[16];
     size_t lens[16];
+    /* Variadic commands: xargc more arguments after argv, sent from the caller's memory (borrowed, large
+     * ones without a copy). A command has either these or a blob. */
+    int xargc;
+    const char *const *xargv;
+    const size_t *xlens;
     const void *blob;
     size_t bloblen;
     int has_blob;
@@ -151,6 +164,16 @@ locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink);
 /* Run n commands, pipelined per node, in order per node. Every cmds[i].reply is set on LOCUS_OK. */
 locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n);
 
+/* Cluster placement of models and scripts (a copy per shard, at "{tag}.name"). A tag is a short string whose
+ * slot a given shard serves; standalone databases have one shard and the empty tag. */
+#define LC_TAG_MAX 8
+/* One tag per shard serving slots, at most max; returns the count (0 when the map cannot be read). */
+int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max);
+/* The tag of the shard serving key's slot ("" standalone). 0, or -1 when no shard serves it. */
+int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag);
+/* True when one shard serves both keys (always standalone). */
+int lc_route_same_node(lc_route *r, const char *a, size_t alen, const char *b, size_t blen);
+
 /* helpers for building commands */
 void lc_cmd_init(lc_cmd *c, int key_arg);
 void lc_cmd_arg(lc_cmd *c, const char *s, size_t len);
@@ -170,11 +193,28 @@ struct locus_client {
     void *scratch; /* grow-only buffer for layout conversions: a fresh 1 MiB malloc is an mmap with a page
                       fault per 4 KiB on every call */
     size_t scratch_cap;
+    size_t model_chunk; /* model blob chunk size the database uses (AI.CONFIG GET MODEL_CHUNK_SIZE), 0 = not
+                           asked yet */
+    unsigned tmp_counter; /* names of temporary keys for cluster model runs */
 };
 /* The client's scratch buffer of at least n bytes, or NULL when out of memory. */
 void *lc_scratch(locus_client *c, size_t n);
 /* Key with the write (out=1) or read (out=0) prefix of kind. Returns 0 or -1 when it does not fit. */
 int lc_build_key(const locus_client *c, locus_kind kind, int out, const char *name, char *buf, size_t len);
+
+/* Raw keys (prefixes already applied). lc_simple runs a one-key command (a2, a3 optional); *reply_out (may
+ * be NULL) gets a reply that is not an error. lc_copy_key copies src to dst, overwriting, across slots too;
+ * del_src makes it a rename. */
+locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
+                       const char *a3, redisReply **reply_out);
+locus_status lc_copy_key(locus_client *c, const char *src, const char *dst, int del_src, const char *what);
+locus_status lc_put_tensor_key(locus_client *c, const char *key, const void *data, const size_t *dims,
+                               size_t ndims, locus_dtype type, locus_layout layout);
+locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, const size_t *dims,
+                                  size_t ndims, locus_dtype type, locus_layout layout);
+/* Parse an AI.TENSORGET META BLOB reply: 0, or -1 when it is not one. */
+int lc_parse_tensor_reply(const redisReply *r, const lc_dtype_info **dt, size_t *dims, size_t *ndims,
+                          const char **blob, size_t *nbytes);
 
 /* Convert caller layouts to and from row-major: returns a row-major pointer (src itself or tmp). */
 /* buf (may be NULL) is used when it has room for the data; otherwise *tmp is malloc'ed (caller frees). */

@@ -52,7 +52,20 @@ static size_t len_u(size_t v) {
 
 size_t lc_resp_header(char *buf, size_t cap, int argc, const char *const *argv, const size_t *lens,
                       int has_blob, size_t bloblen) {
-    size_t total = (size_t)argc + (has_blob ? 1 : 0);
+    return lc_resp_header_x(buf, cap, argc, argv, lens, 0, has_blob, bloblen);
+}
+
+size_t lc_resp_bulk_header(char *buf, size_t len) {
+    char *p = buf;
+    *p++ = '$';
+    p += put_u(p, len);
+    *p++ = '\r', *p++ = '\n';
+    return (size_t)(p - buf);
+}
+
+size_t lc_resp_header_x(char *buf, size_t cap, int argc, const char *const *argv, const size_t *lens, int extra,
+                        int has_blob, size_t bloblen) {
+    size_t total = (size_t)argc + (size_t)extra + (has_blob ? 1 : 0);
     size_t need = 3 + len_u(total);
     for (int i = 0; i < argc; i++)
         need += 3 + len_u(lens[i]) + lens[i] + 2;

@@ -74,7 +74,11 @@ static int node_connect(lc_route *r, int i, char *err, size_t errlen) {
     int rc = lc_conn_open(&n->conn, &n->addr, r->cfg.socket_timeout_ms, r->cfg.password, err, errlen);
     if (rc == 0) {
         /* Commands may legitimately take long (big tensors, busy server): I/O waits up to SR_CMD_TIMEOUT. */
-        struct timeval tv = {r->cfg.cmd_timeout_s, 0};
+        /* Model runs may take up to SR_MODEL_TIMEOUT: the longer of the two bounds every wait. */
+        long ms = (long)r->cfg.cmd_timeout_s * 1000L;
+        if (r->cfg.model_timeout_ms > ms)
+            ms = r->cfg.model_timeout_ms;
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
         redisSetTimeout(n->conn.ctx, tv);
     }
     return rc;
@@ -433,6 +437,67 @@ locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n) {
     return st;
 }
 
+/* Node serving a slot, refreshing the map once when nobody does; -1 when still unknown. */
+static int slot_node(lc_route *r, int slot) {
+    if (r->slots[slot] == NO_NODE)
+        refresh_map(r);
+    return r->slots[slot] == NO_NODE ? -1 : r->slots[slot];
+}
+
+/* The shortest tag (base 36 counter) whose slot node `node` serves. */
+static void tag_for_node(lc_route *r, int node, char *tag) {
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    for (unsigned k = 0;; k++) {
+        char t[8];
+        int n = 0;
+        unsigned v = k;
+        do
+            t[n++] = digits[v % 36];
+        while ((v /= 36) != 0 && n < 7);
+        t[n] = '\0';
+        if (r->slots[lc_key_slot(t, (size_t)n)] == node || k > 2000000) {
+            memcpy(tag, t, (size_t)n + 1);
+            return;
+        }
+    }
+}
+
+int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
+    if (!r->cluster) {
+        tags[0][0] = '\0';
+        return 1;
+    }
+    if (slot_node(r, 0) < 0 && refresh_map(r) != 0)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < r->nnodes && n < max; i++) {
+        int serves = 0;
+        for (int s = 0; s < 16384 && !serves; s++)
+            serves = r->slots[s] == i;
+        if (serves)
+            tag_for_node(r, i, tags[n++]);
+    }
+    return n;
+}
+
+int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag) {
+    tag[0] = '\0';
+    if (!r->cluster)
+        return 0;
+    int node = slot_node(r, lc_key_slot(key, len));
+    if (node < 0)
+        return -1;
+    tag_for_node(r, node, tag);
+    return 0;
+}
+
+int lc_route_same_node(lc_route *r, const char *a, size_t alen, const char *b, size_t blen) {
+    if (!r->cluster)
+        return 1;
+    int na = slot_node(r, lc_key_slot(a, alen)), nb = slot_node(r, lc_key_slot(b, blen));
+    return na >= 0 && na == nb;
+}
+
 void lc_cmd_init(lc_cmd *c, int key_arg) {
     memset(c, 0, sizeof *c);
     c->key_arg = key_arg;
@@ -452,7 +517,7 @@ locus_status lc_reply_error(const redisReply *r, const char *what, const char *k
     if (!r)
         return lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': no reply", what, key);
     if (r->type == REDIS_REPLY_ERROR) {
-        if (strstr(r->str, "tensor key is empty") || strstr(r->str, "no such key"))
+        if (strstr(r->str, "key is empty") || strstr(r->str, "no such key"))
             return lc_fail(LOCUS_ERR_KEY, "%s '%s': the key does not exist (%s)", what, key, r->str);
         return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': %s", what, key, r->str);
     }

@@ -1,0 +1,400 @@
+/* liblocus models and scripts against real servers with the Torch backend: a standalone server (TCP and a
+ * Unix socket) and a 3-shard Redis Cluster. Results are compared with what libtorch computed when the test
+ * models were made (tests/models/gen_models.py). In the cluster: a copy of each model on every shard, runs on
+ * tensors placed with locus_colocation_tag make no copies (DUMP/COPY counts unchanged on every node), runs on
+ * tensors spread over shards give the same results and leave no temporary keys. */
+#include "cluster.h"
+#include "common.h"
+#include "model_util.h"
+
+#include <unistd.h>
+
+static lt_server srv;
+static lt_cluster cl;
+
+static locus_client *client(void) {
+    locus_client *c = NULL;
+    OK(locus_client_create_from_env(NULL, &c));
+    REQUIRE(c != NULL);
+    return c;
+}
+
+/* Put a float tensor read from a generated .bin file with the given dims. */
+static void put_bin(locus_client *c, const char *name, const char *file, size_t d0, size_t d1) {
+    size_t n;
+    char *buf = tm_read(file, &n);
+    REQUIRE(n == d0 * d1 * 4);
+    size_t dims[2] = {d0, d1};
+    OK(locus_put_tensor(c, name, buf, dims, 2, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS));
+    free(buf);
+}
+
+/* Fetch a float tensor and compare it with a generated .bin file. */
+static int same_as(locus_client *c, const char *name, const char *file) {
+    size_t n;
+    char *want = tm_read(file, &n);
+    locus_tensor *t = NULL;
+    locus_status st = locus_get_tensor(c, name, LOCUS_LAYOUT_CONTIGUOUS, &t);
+    int ok = st == LOCUS_OK && t->type == LOCUS_DTYPE_FLOAT && t->nbytes == n &&
+             tm_close(t->data, (const float *)want, n / 4, 1e-5f);
+    if (st != LOCUS_OK)
+        fprintf(stderr, "get %s: %s\n", name, locus_last_error());
+    locus_free(t);
+    free(want);
+    return ok;
+}
+
+static char *model_path(const char *file) {
+    static char path[1024];
+    const char *dir = getenv("LOCUS_TEST_MODELS");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "test_models", file);
+    return path;
+}
+
+/* ---- standalone ---- */
+
+static void test_models_standalone(locus_client *c) {
+    size_t len;
+    char *lin = tm_read("linear.pt", &len);
+    OK(locus_set_model_from_file(c, "lin", model_path("linear.pt"), NULL));
+    bool ex = false;
+    OK(locus_model_exists(c, "lin", &ex));
+    CHECK(ex);
+    void *blob = NULL;
+    size_t blen = 0;
+    OK(locus_get_model(c, "lin", &blob, &blen));
+    CHECK(blob && blen == len && memcmp(blob, lin, len) == 0);
+    locus_free(blob);
+
+    put_bin(c, "x", "linear_in.bin", 2, 4);
+    const char *in[] = {"x"}, *out[] = {"y"};
+    OK(locus_run_model(c, "lin", in, 1, out, 1));
+    CHECK(same_as(c, "y", "linear_out.bin"));
+
+    /* two inputs, two outputs, stored from memory with a tag */
+    size_t tlen;
+    char *two = tm_read("twoinout.pt", &tlen);
+    locus_model_options o;
+    locus_model_options_init(&o);
+    o.tag = "v2";
+    OK(locus_set_model(c, "two", two, tlen, &o));
+    free(two);
+    put_bin(c, "a", "twoinout_a.bin", 2, 3);
+    put_bin(c, "b", "twoinout_b.bin", 2, 3);
+    const char *in2[] = {"a", "b"}, *out2[] = {"sum", "prod"};
+    OK(locus_run_model(c, "two", in2, 2, out2, 2));
+    CHECK(same_as(c, "sum", "twoinout_out1.bin"));
+    CHECK(same_as(c, "prod", "twoinout_out2.bin"));
+
+    /* batching options reach the database */
+    o.batch_size = 4, o.min_batch_size = 2, o.min_batch_timeout_ms = 50;
+    OK(locus_set_model(c, "lin_batched", lin, len, &o));
+    redisContext *raw = lt_connect(&srv);
+    redisReply *r = lt_cmdf(raw, "AI.MODELGET lin_batched META");
+    int found = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const char *k = r->element[i]->str;
+        long long v = r->element[i + 1]->integer;
+        if (strcmp(k, "batchsize") == 0)
+            found += v == 4;
+        else if (strcmp(k, "minbatchsize") == 0)
+            found += v == 2;
+        else if (strcmp(k, "minbatchtimeout") == 0)
+            found += v == 50;
+        else if (strcmp(k, "tag") == 0)
+            found += strcmp(r->element[i + 1]->str, "v2") == 0;
+    }
+    CHECK(found == 4);
+    freeReplyObject(r);
+    const char *inb[] = {"x"}, *outb[] = {"yb"};
+    OK(locus_run_model(c, "lin_batched", inb, 1, outb, 1));
+    CHECK(same_as(c, "yb", "linear_out.bin"));
+
+    /* models larger than the database's chunk size go in chunks and come back whole */
+    freeReplyObject(lt_cmdf(raw, "AI.CONFIG MODEL_CHUNK_SIZE 1024"));
+    locus_client *c2 = client(); /* asks the chunk size afresh */
+    OK(locus_set_model(c2, "lin_chunked", lin, len, NULL));
+    OK(locus_get_model(c2, "lin_chunked", &blob, &blen));
+    CHECK(blob && blen == len && memcmp(blob, lin, len) == 0);
+    locus_free(blob);
+    r = lt_cmdf(raw, "AI.MODELGET lin_chunked BLOB");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == (len + 1023) / 1024);
+    freeReplyObject(r);
+    const char *outc[] = {"yc"};
+    OK(locus_run_model(c2, "lin_chunked", in, 1, outc, 1));
+    CHECK(same_as(c2, "yc", "linear_out.bin"));
+    locus_client_destroy(c2);
+    freeReplyObject(lt_cmdf(raw, "AI.CONFIG MODEL_CHUNK_SIZE %lld", 511LL * 1024 * 1024));
+
+    /* errors: named, nothing stored, nothing lost */
+    CHECK(locus_set_model(c, "bad", "not a model", 11, NULL) == LOCUS_ERR_DATABASE);
+    CHECK(strstr(locus_last_error(), "bad") != NULL);
+    OK(locus_model_exists(c, "bad", &ex));
+    CHECK(!ex);
+    locus_model_options_init(&o);
+    o.backend = "TF";
+    CHECK(locus_set_model(c, "tf", lin, len, &o) == LOCUS_ERR_DATABASE);
+    printf("unknown backend: %s\n", locus_last_error());
+    locus_model_options_init(&o);
+    o.min_batch_size = 2;
+    CHECK(locus_set_model(c, "mb", lin, len, &o) == LOCUS_ERR_PARAMETER);
+    CHECK(locus_set_model_from_file(c, "nofile", "/nonexistent/model.pt", NULL) == LOCUS_ERR_PARAMETER);
+    CHECK(strstr(locus_last_error(), "/nonexistent/model.pt") != NULL);
+    CHECK(locus_run_model(c, "missing", in, 1, out, 1) == LOCUS_ERR_KEY);
+    const char *nin[] = {"no-such-tensor"};
+    locus_status st = locus_run_model(c, "lin", nin, 1, out, 1);
+    CHECK(st == LOCUS_ERR_KEY || st == LOCUS_ERR_DATABASE);
+    CHECK(locus_run_model(c, "two", in, 1, out, 1) == LOCUS_ERR_DATABASE); /* wrong input count */
+    CHECK(same_as(c, "y", "linear_out.bin"));                           /* earlier output intact */
+
+    OK(locus_delete_model(c, "lin_batched"));
+    OK(locus_model_exists(c, "lin_batched", &ex));
+    CHECK(!ex);
+    CHECK(locus_delete_model(c, "lin_batched") == LOCUS_ERR_KEY);
+    CHECK(locus_get_model(c, "lin_batched", &blob, &blen) == LOCUS_ERR_KEY);
+
+    /* poll: a stored model is found at once, a missing one after the tries run out */
+    OK(locus_poll_model(c, "lin", 10, 3, &ex));
+    CHECK(ex);
+    OK(locus_poll_model(c, "never", 10, 3, &ex));
+    CHECK(!ex);
+
+    /* model names with the SSKEYOUT prefix when asked */
+    setenv("SSKEYOUT", "ens1", 1);
+    setenv("SSKEYIN", "ens1", 1);
+    locus_client *p = client();
+    OK(locus_use_prefix(p, LOCUS_KIND_MODEL, true));
+    OK(locus_set_model(p, "plin", lin, len, NULL));
+    r = lt_cmdf(raw, "EXISTS ens1.plin");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    freeReplyObject(r);
+    put_bin(p, "px", "linear_in.bin", 2, 4);
+    const char *pin[] = {"px"}, *pout[] = {"py"};
+    OK(locus_run_model(p, "plin", pin, 1, pout, 1));
+    CHECK(same_as(p, "py", "linear_out.bin"));
+    r = lt_cmdf(raw, "EXISTS ens1.py");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    freeReplyObject(r);
+    locus_client_destroy(p);
+    unsetenv("SSKEYOUT");
+    unsetenv("SSKEYIN");
+    redisFree(raw);
+    free(lin);
+}
+
+static void test_scripts(locus_client *c, const char *x_name) {
+    size_t slen;
+    char *src = tm_read("script.py", &slen);
+    OK(locus_set_script_from_file(c, "s", NULL, model_path("script.py")));
+    char *back = NULL;
+    OK(locus_get_script(c, "s", &back));
+    CHECK(back && strlen(back) == slen && memcmp(back, src, slen) == 0);
+    locus_free(back);
+    bool ex = false;
+    OK(locus_script_exists(c, "s", &ex));
+    CHECK(ex);
+
+    put_bin(c, x_name, "script_in.bin", 2, 3);
+    const char *in[] = {x_name}, *out[] = {"sm_idx", "sm_soft"};
+    OK(locus_run_script(c, "s", "post_process", in, 1, out, 2));
+    int64_t idx[2] = {-1, -1};
+    size_t d[1] = {2};
+    OK(locus_unpack_tensor(c, "sm_idx", idx, d, 1, LOCUS_DTYPE_INT64, LOCUS_LAYOUT_CONTIGUOUS));
+    size_t n;
+    char *want = tm_read("script_post_idx.bin", &n);
+    CHECK(n == sizeof idx && memcmp(idx, want, n) == 0);
+    free(want);
+    CHECK(same_as(c, "sm_soft", "script_post_sm.bin"));
+
+    /* three inputs summed by sum_all, compared with the sum done here */
+    float a[4] = {1, 2, 3, 4}, b[4] = {10, 20, 30, 40}, e[4] = {100, 200, 300, 400}, s[4];
+    size_t dd[1] = {4};
+    OK(locus_put_tensor(c, "ta", a, dd, 1, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS));
+    OK(locus_put_tensor(c, "tb", b, dd, 1, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS));
+    OK(locus_put_tensor(c, "tc", e, dd, 1, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS));
+    const char *in3[] = {"ta", "tb", "tc"}, *out3[] = {"tsum"};
+    OK(locus_run_script(c, "s", "sum_all", in3, 3, out3, 1));
+    OK(locus_unpack_tensor(c, "tsum", s, dd, 1, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS));
+    for (int i = 0; i < 4; i++)
+        CHECK(s[i] == a[i] + b[i] + e[i]);
+
+    /* errors */
+    CHECK(locus_set_script(c, "broken", NULL, "def f(:\n  return") == LOCUS_ERR_DATABASE);
+    OK(locus_script_exists(c, "broken", &ex));
+    CHECK(!ex);
+    CHECK(locus_run_script(c, "s", "no_such_function", in, 1, out, 2) == LOCUS_ERR_DATABASE);
+    CHECK(locus_run_script(c, "none", "post_process", in, 1, out, 2) == LOCUS_ERR_KEY);
+    CHECK(locus_run_script(c, "s", "", in, 1, out, 2) == LOCUS_ERR_PARAMETER);
+
+    OK(locus_delete_script(c, "s"));
+    OK(locus_script_exists(c, "s", &ex));
+    CHECK(!ex);
+    CHECK(locus_delete_script(c, "s") == LOCUS_ERR_KEY);
+    free(src);
+}
+
+/* ---- cluster ---- */
+
+/* Keys matching pattern summed over every node, and per node into per[] (may be NULL). */
+static long long count_keys(const char *pattern, long long *per) {
+    long long total = 0;
+    for (int i = 0; i < cl.n; i++) {
+        redisContext *raw = lt_connect(&cl.node[i]);
+        redisReply *r = lt_cmdf(raw, "KEYS %s", pattern);
+        long long k = r->type == REDIS_REPLY_ARRAY ? (long long)r->elements : -1;
+        freeReplyObject(r);
+        redisFree(raw);
+        if (per)
+            per[i] = k;
+        total += k;
+    }
+    return total;
+}
+
+/* Calls of a command (INFO commandstats) summed over every node. */
+static long long calls(const char *cmd) {
+    long long total = 0;
+    char field[64];
+    snprintf(field, sizeof field, "cmdstat_%s:calls=", cmd);
+    for (int i = 0; i < cl.n; i++) {
+        redisContext *raw = lt_connect(&cl.node[i]);
+        redisReply *r = lt_cmdf(raw, "INFO commandstats");
+        const char *p = r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ? strstr(r->str, field)
+                                                                                         : NULL;
+        if (p)
+            total += atoll(p + strlen(field));
+        freeReplyObject(r);
+        redisFree(raw);
+    }
+    return total;
+}
+
+static int owner_of(const char *key) {
+    redisContext *raw = lt_connect(&cl.node[0]);
+    redisReply *r = lt_cmdf(raw, "CLUSTER KEYSLOT %s", key);
+    int owner = lt_cluster_slot_owner(&cl, (int)r->integer);
+    freeReplyObject(r);
+    redisFree(raw);
+    return owner;
+}
+
+static void test_models_cluster(locus_client *c) {
+    size_t len;
+    char *lin = tm_read("linear.pt", &len);
+    OK(locus_set_model(c, "clin", lin, len, NULL));
+    long long per[LT_CLUSTER_MAX];
+    CHECK(count_keys("*clin", per) == cl.n);
+    for (int i = 0; i < cl.n; i++)
+        CHECK(per[i] == 1); /* one copy on every shard */
+    void *blob = NULL;
+    size_t blen = 0;
+    OK(locus_get_model(c, "clin", &blob, &blen));
+    CHECK(blob && blen == len && memcmp(blob, lin, len) == 0);
+    locus_free(blob);
+
+    /* tensors named with the colocation tag of each shard: no copies */
+    for (int s = 0; s < cl.n; s++) {
+        char near[32], tag[16], xin[64], yout[64];
+        /* a name on shard s */
+        for (int k = 0;; k++) {
+            snprintf(near, sizeof near, "near%d", k);
+            if (owner_of(near) == s)
+                break;
+        }
+        OK(locus_colocation_tag(c, near, tag, sizeof tag));
+        CHECK(tag[0] == '{');
+        snprintf(xin, sizeof xin, "%s.x", tag);
+        snprintf(yout, sizeof yout, "%s.y", tag);
+        CHECK(owner_of(xin) == s);
+        put_bin(c, xin, "linear_in.bin", 2, 4);
+        long long dumps = calls("dump"), copies = calls("copy"), restores = calls("restore");
+        const char *in[] = {xin}, *out[] = {yout};
+        OK(locus_run_model(c, "clin", in, 1, out, 1));
+        CHECK(calls("dump") == dumps && calls("copy") == copies && calls("restore") == restores);
+        CHECK(same_as(c, yout, "linear_out.bin"));
+    }
+
+    /* inputs and outputs spread over shards: same results, temporaries gone */
+    size_t tlen;
+    char *two = tm_read("twoinout.pt", &tlen);
+    OK(locus_set_model(c, "ctwo", two, tlen, NULL));
+    free(two);
+    char an[16] = "", bn[16] = "";
+    for (int k = 0; !an[0] || !bn[0]; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "ab%d", k);
+        if (!an[0] && owner_of(name) == 0)
+            snprintf(an, sizeof an, "%s", name);
+        else if (!bn[0] && owner_of(name) == 1)
+            snprintf(bn, sizeof bn, "%s", name);
+    }
+    put_bin(c, an, "twoinout_a.bin", 2, 3);
+    put_bin(c, bn, "twoinout_b.bin", 2, 3);
+    long long moves = calls("dump") + calls("copy");
+    const char *in2[] = {an, bn}, *out2[] = {"sum_far", "prod_far"};
+    OK(locus_run_model(c, "ctwo", in2, 2, out2, 2));
+    CHECK(calls("dump") + calls("copy") > moves); /* this one did need copies */
+    CHECK(same_as(c, "sum_far", "twoinout_out1.bin"));
+    CHECK(same_as(c, "prod_far", "twoinout_out2.bin"));
+    CHECK(count_keys("*locus.tmp*", NULL) == 0);
+    CHECK(same_as(c, an, "twoinout_a.bin")); /* inputs untouched */
+
+    /* a failing run leaves no temporaries either */
+    const char *bad_in[] = {an}, *bad_out[] = {"o1"};
+    CHECK(locus_run_model(c, "ctwo", bad_in, 1, bad_out, 1) == LOCUS_ERR_DATABASE);
+    CHECK(count_keys("*locus.tmp*", NULL) == 0);
+
+    OK(locus_delete_model(c, "clin"));
+    CHECK(count_keys("*clin", NULL) == 0);
+    bool ex = true;
+    OK(locus_model_exists(c, "clin", &ex));
+    CHECK(!ex);
+    OK(locus_delete_model(c, "ctwo"));
+    free(lin);
+}
+
+int main(void) {
+    unsetenv("SSKEYIN");
+    unsetenv("SSKEYOUT");
+    unsetenv("SR_DB_TYPE");
+    setenv("SR_CMD_INTERVAL", "50", 1);
+    setenv("SR_CMD_TIMEOUT", "20", 1);
+
+    char sock_path[128], unix_ssdb[160], ssdb[64];
+    snprintf(sock_path, sizeof sock_path, "/tmp/locus-models-%d.sock", (int)getpid());
+    lt_server_opts o = {0};
+    o.extra[0] = "--unixsocket";
+    o.extra[1] = sock_path;
+    o.extra[2] = "--unixsocketperm";
+    o.extra[3] = "700";
+    REQUIRE(lt_server_start(&srv, &o) == 0);
+    snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", srv.port);
+    snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", sock_path);
+
+    setenv("SSDB", ssdb, 1);
+    locus_client *c = client();
+    test_models_standalone(c);
+    test_scripts(c, "sx");
+    locus_client_destroy(c);
+
+    setenv("SSDB", unix_ssdb, 1); /* the same over the Unix socket */
+    c = client();
+    const char *in[] = {"x"}, *out[] = {"y_unix"};
+    OK(locus_run_model(c, "lin", in, 1, out, 1));
+    CHECK(same_as(c, "y_unix", "linear_out.bin"));
+    test_scripts(c, "sx_unix");
+    locus_client_destroy(c);
+    CHECK(lt_server_stop(&srv, false) == 0);
+
+    REQUIRE(lt_cluster_start(&cl, 3) == 0);
+    setenv("SSDB", cl.ssdb, 1);
+    c = client();
+    CHECK(locus_client_is_cluster(c));
+    test_models_cluster(c);
+    test_scripts(c, "spread_x"); /* scripts: a copy per shard, inputs wherever they land */
+    CHECK(count_keys("*locus.tmp*", NULL) == 0);
+    locus_client_destroy(c);
+    lt_cluster_stop(&cl);
+    unlink(sock_path);
+    return lt_report("client_models");
+}
