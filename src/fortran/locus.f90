@@ -61,7 +61,35 @@ module locus
      procedure :: delete_list => client_delete_list
      procedure :: copy_list => client_copy_list
      procedure :: rename_list => client_rename_list
+     procedure :: set_model => client_set_model
+     procedure :: set_model_from_file => client_set_model_from_file
+     procedure :: get_model => client_get_model
+     procedure :: model_exists => client_model_exists
+     procedure :: delete_model => client_delete_model
+     procedure :: run_model => client_run_model
+     procedure :: set_script => client_set_script
+     procedure :: set_script_from_file => client_set_script_from_file
+     procedure :: get_script => client_get_script
+     procedure :: script_exists => client_script_exists
+     procedure :: delete_script => client_delete_script
+     procedure :: run_script => client_run_script
   end type locus_client
+
+  !> locus_model_options of locus.h (same layout).
+  type, bind(c) :: c_model_options
+     type(c_ptr) :: backend = c_null_ptr, device = c_null_ptr
+     integer(c_int) :: batch_size = 0, min_batch_size = 0, min_batch_timeout_ms = 0
+     type(c_ptr) :: tag = c_null_ptr, inputs = c_null_ptr
+     integer(c_size_t) :: n_inputs = 0
+     type(c_ptr) :: outputs = c_null_ptr
+     integer(c_size_t) :: n_outputs = 0
+  end type c_model_options
+
+  !> Names as NUL-terminated C strings and the array of pointers to them (alive as long as this is).
+  type :: c_names
+     character(kind=c_char), allocatable :: buf(:)
+     type(c_ptr), allocatable :: ptrs(:)
+  end type c_names
 
   !> A named group of tensors and metadata, put and fetched as one.
   type, public :: locus_dataset
@@ -352,6 +380,90 @@ module locus
        import :: c_ptr, c_char, c_int, c_bool
        type(c_ptr), value :: c
        character(kind=c_char) :: a(*), b(*)
+       integer(c_int) :: r
+     end function
+     function c_set_model(c, name, blob, len, o) bind(c, name="locus_set_model") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t, c_model_options
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), blob(*)
+       integer(c_size_t), value :: len
+       type(c_model_options) :: o
+       integer(c_int) :: r
+     end function
+     function c_set_model_from_file(c, name, path, o) bind(c, name="locus_set_model_from_file") result(r)
+       import :: c_ptr, c_char, c_int, c_model_options
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), path(*)
+       type(c_model_options) :: o
+       integer(c_int) :: r
+     end function
+     function c_get_model(c, name, blob, len) bind(c, name="locus_get_model") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       type(c_ptr) :: blob
+       integer(c_size_t) :: len
+       integer(c_int) :: r
+     end function
+     function c_model_exists(c, name, ex) bind(c, name="locus_model_exists") result(r)
+       import :: c_ptr, c_char, c_int, c_bool
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       logical(c_bool) :: ex
+       integer(c_int) :: r
+     end function
+     function c_delete_model(c, name) bind(c, name="locus_delete_model") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       integer(c_int) :: r
+     end function
+     function c_run_model(c, name, inputs, n_in, outputs, n_out) bind(c, name="locus_run_model") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       type(c_ptr) :: inputs(*), outputs(*)
+       integer(c_size_t), value :: n_in, n_out
+       integer(c_int) :: r
+     end function
+     function c_set_script(c, name, device, source) bind(c, name="locus_set_script") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), device(*), source(*)
+       integer(c_int) :: r
+     end function
+     function c_set_script_from_file(c, name, device, path) bind(c, name="locus_set_script_from_file") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), device(*), path(*)
+       integer(c_int) :: r
+     end function
+     function c_get_script(c, name, source) bind(c, name="locus_get_script") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       type(c_ptr) :: source
+       integer(c_int) :: r
+     end function
+     function c_script_exists(c, name, ex) bind(c, name="locus_script_exists") result(r)
+       import :: c_ptr, c_char, c_int, c_bool
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       logical(c_bool) :: ex
+       integer(c_int) :: r
+     end function
+     function c_delete_script(c, name) bind(c, name="locus_delete_script") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       integer(c_int) :: r
+     end function
+     function c_run_script(c, name, fn, inputs, n_in, outputs, n_out) bind(c, name="locus_run_script") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), fn(*)
+       type(c_ptr) :: inputs(*), outputs(*)
+       integer(c_size_t), value :: n_in, n_out
        integer(c_int) :: r
      end function
   end interface
@@ -1095,6 +1207,204 @@ contains
     character(len=*), intent(in) :: list
     type(locus_dataset), allocatable, intent(out) :: datasets(:)
     st = client_get_dataset_list_range(self, list, 0, -1, datasets)
+  end function
+
+  ! ---- models and scripts ----
+
+  subroutine pack_names(names, out)
+    character(len=*), intent(in) :: names(:)
+    type(c_names), target, intent(out) :: out
+    integer :: k, j, n, off
+    allocate(out%buf(sum(len_trim(names)) + size(names) + 1))
+    allocate(out%ptrs(max(1, size(names))))
+    out%ptrs = c_null_ptr
+    off = 1
+    do k = 1, size(names)
+       n = len_trim(names(k))
+       do j = 1, n
+          out%buf(off + j - 1) = names(k)(j:j)
+       end do
+       out%buf(off + n) = c_null_char
+       out%ptrs(k) = c_loc(out%buf(off))
+       off = off + n + 1
+    end do
+  end subroutine
+
+  !> The bytes at p (n of them) as a string; p is freed.
+  function take_bytes(p, n) result(s)
+    type(c_ptr), intent(in) :: p
+    integer(c_size_t), intent(in) :: n
+    character(len=:), allocatable :: s
+    character(kind=c_char), pointer :: chars(:)
+    integer(c_size_t) :: i
+    allocate(character(len=n) :: s)
+    if (n > 0) then
+       call c_f_pointer(p, chars, [n])
+       do i = 1, n
+          s(i:i) = chars(i)
+       end do
+    end if
+    call c_free(p)
+  end function
+
+  !> Store a model given as the bytes of a string. backend: "TORCH" (also TF, TFLITE, ONNX where the database
+  !> has them); device: "CPU", "GPU", "GPU:n". batch_size, min_batch_size, min_batch_timeout (ms), tag, and
+  !> the input/output names (TF only) are optional.
+  integer function client_set_model(self, name, model, backend, device, batch_size, min_batch_size, &
+       min_batch_timeout, tag, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, model, backend, device
+    integer, intent(in), optional :: batch_size, min_batch_size, min_batch_timeout
+    character(len=*), intent(in), optional :: tag
+    character(len=*), intent(in), optional :: inputs(:), outputs(:)
+    type(c_model_options) :: o
+    character(kind=c_char, len=:), allocatable, target :: cb, cd, ct
+    type(c_names), target :: ni, no
+    call model_options(o, backend, device, cb, cd, ct, ni, no, batch_size, min_batch_size, min_batch_timeout, &
+         tag, inputs, outputs)
+    st = c_set_model(self%ptr, cstr(name), model, int(len(model), c_size_t), o)
+  end function
+
+  !> As set_model, with the model read from a file.
+  integer function client_set_model_from_file(self, name, model_file, backend, device, batch_size, &
+       min_batch_size, min_batch_timeout, tag, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, model_file, backend, device
+    integer, intent(in), optional :: batch_size, min_batch_size, min_batch_timeout
+    character(len=*), intent(in), optional :: tag
+    character(len=*), intent(in), optional :: inputs(:), outputs(:)
+    type(c_model_options) :: o
+    character(kind=c_char, len=:), allocatable, target :: cb, cd, ct
+    type(c_names), target :: ni, no
+    call model_options(o, backend, device, cb, cd, ct, ni, no, batch_size, min_batch_size, min_batch_timeout, &
+         tag, inputs, outputs)
+    st = c_set_model_from_file(self%ptr, cstr(name), cstr(model_file), o)
+  end function
+
+  subroutine model_options(o, backend, device, cb, cd, ct, ni, no, batch_size, min_batch_size, &
+       min_batch_timeout, tag, inputs, outputs)
+    type(c_model_options), intent(out) :: o
+    character(len=*), intent(in) :: backend, device
+    character(kind=c_char, len=:), allocatable, target, intent(inout) :: cb, cd, ct
+    type(c_names), target, intent(inout) :: ni, no
+    integer, intent(in), optional :: batch_size, min_batch_size, min_batch_timeout
+    character(len=*), intent(in), optional :: tag
+    character(len=*), intent(in), optional :: inputs(:), outputs(:)
+    cb = cstr(backend)
+    cd = cstr(device)
+    o%backend = c_loc(cb)
+    o%device = c_loc(cd)
+    if (present(batch_size)) o%batch_size = batch_size
+    if (present(min_batch_size)) o%min_batch_size = min_batch_size
+    if (present(min_batch_timeout)) o%min_batch_timeout_ms = min_batch_timeout
+    if (present(tag)) then
+       ct = cstr(tag)
+       o%tag = c_loc(ct)
+    end if
+    if (present(inputs)) then
+       call pack_names(inputs, ni)
+       o%inputs = c_loc(ni%ptrs)
+       o%n_inputs = size(inputs)
+    end if
+    if (present(outputs)) then
+       call pack_names(outputs, no)
+       o%outputs = c_loc(no%ptrs)
+       o%n_outputs = size(outputs)
+    end if
+  end subroutine
+
+  !> The model's bytes as a string.
+  integer function client_get_model(self, name, model) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    character(len=:), allocatable, intent(out) :: model
+    type(c_ptr) :: p
+    integer(c_size_t) :: n
+    st = c_get_model(self%ptr, cstr(name), p, n)
+    if (st == LOCUS_OK) then
+       model = take_bytes(p, n)
+    else
+       model = ''
+    end if
+  end function
+
+  integer function client_model_exists(self, name, exists) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    logical, intent(out) :: exists
+    logical(c_bool) :: ex
+    st = c_model_exists(self%ptr, cstr(name), ex)
+    exists = ex
+  end function
+
+  integer function client_delete_model(self, name) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    st = c_delete_model(self%ptr, cstr(name))
+  end function
+
+  !> Run a model on tensors: inputs read, outputs written (names, trailing blanks ignored).
+  integer function client_run_model(self, name, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, inputs(:), outputs(:)
+    type(c_names), target :: ni, no
+    call pack_names(inputs, ni)
+    call pack_names(outputs, no)
+    st = c_run_model(self%ptr, cstr(name), ni%ptrs, int(size(inputs), c_size_t), no%ptrs, &
+         int(size(outputs), c_size_t))
+  end function
+
+  !> Store a TorchScript script given as source text for device "CPU", "GPU" or "GPU:n".
+  integer function client_set_script(self, name, device, script) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, device, script
+    st = c_set_script(self%ptr, cstr(name), cstr(device), script // c_null_char)
+  end function
+
+  integer function client_set_script_from_file(self, name, device, script_file) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, device, script_file
+    st = c_set_script_from_file(self%ptr, cstr(name), cstr(device), cstr(script_file))
+  end function
+
+  !> The script's source.
+  integer function client_get_script(self, name, script) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    character(len=:), allocatable, intent(out) :: script
+    type(c_ptr) :: p
+    st = c_get_script(self%ptr, cstr(name), p)
+    if (st == LOCUS_OK) then
+       script = take_bytes(p, c_strlen(p))
+    else
+       script = ''
+    end if
+  end function
+
+  integer function client_script_exists(self, name, exists) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    logical, intent(out) :: exists
+    logical(c_bool) :: ex
+    st = c_script_exists(self%ptr, cstr(name), ex)
+    exists = ex
+  end function
+
+  integer function client_delete_script(self, name) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    st = c_delete_script(self%ptr, cstr(name))
+  end function
+
+  !> Run one function of a script on tensors.
+  integer function client_run_script(self, name, func, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, func, inputs(:), outputs(:)
+    type(c_names), target :: ni, no
+    call pack_names(inputs, ni)
+    call pack_names(outputs, no)
+    st = c_run_script(self%ptr, cstr(name), cstr(func), ni%ptrs, int(size(inputs), c_size_t), no%ptrs, &
+         int(size(outputs), c_size_t))
   end function
 
 end module locus
