@@ -123,17 +123,39 @@ static locus_status shard_tags(locus_client *c, char (*tags)[LC_TAG_MAX], int *n
     return LOCUS_OK;
 }
 
-/* Run one command per shard (pipelined); the first error reply becomes the status. */
-static locus_status on_every_shard(locus_client *c, lc_cmd *cmds, int n, const char *what, const char *name) {
-    locus_status st = lc_exec_many(c->route, cmds, n);
-    for (int i = 0; i < n; i++) {
-        if (st == LOCUS_OK && cmds[i].reply && cmds[i].reply->type == REDIS_REPLY_ERROR)
+/* "verb {tag}.name args.." on every shard (pipelined); the first error reply becomes the status. */
+static locus_status on_every_copy(locus_client *c, const char *verb, const char *what, const char *name,
+                                  const arglist *a) {
+    if (a->oom)
+        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
+    char tags[MAX_SHARDS][LC_TAG_MAX];
+    int n;
+    locus_status st = shard_tags(c, tags, &n);
+    if (st != LOCUS_OK)
+        return st;
+    char(*keys)[1100] = malloc(sizeof *keys * (size_t)n);
+    lc_cmd *cmds = keys ? malloc(sizeof *cmds * (size_t)n) : NULL;
+    if (!cmds) {
+        free(keys);
+        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
+    }
+    for (int i = 0; i < n && st == LOCUS_OK; i++) {
+        if (model_key(c, 1, tags[i], name, keys[i], sizeof keys[i]) != 0)
+            st = too_long(name);
+        else
+            xcmd(&cmds[i], verb, keys[i], a);
+    }
+    if (st == LOCUS_OK)
+        st = lc_exec_many(c->route, cmds, n);
+    for (int i = 0; i < n && st == LOCUS_OK; i++)
+        if (cmds[i].reply && cmds[i].reply->type == REDIS_REPLY_ERROR)
             st = lc_reply_error(cmds[i].reply, what, name);
+    for (int i = 0; i < n; i++)
         if (cmds[i].reply)
             freeReplyObject(cmds[i].reply);
-        cmds[i].reply = NULL;
-    }
-    return st;
+    free(cmds);
+    free(keys);
+    return st == LOCUS_OK ? lc_ok() : st;
 }
 
 /* ---- files ---- */
@@ -243,25 +265,9 @@ LOCUS_API locus_status locus_set_model(locus_client *c, const char *name, const 
     for (size_t off = 0; off < len; off += cs)
         al_add(&a, (const char *)blob + off, len - off < cs ? len - off : cs);
 
-    char tags[MAX_SHARDS][LC_TAG_MAX];
-    int n = 0;
-    locus_status st = a.oom ? lc_fail(LOCUS_ERR_BADALLOC, "out of memory") : shard_tags(c, tags, &n);
-    char(*keys)[1100] = st == LOCUS_OK ? malloc(sizeof *keys * (size_t)n) : NULL;
-    lc_cmd *cmds = keys ? malloc(sizeof *cmds * (size_t)n) : NULL;
-    if (st == LOCUS_OK && !cmds)
-        st = lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
-    for (int i = 0; st == LOCUS_OK && i < n; i++) {
-        if (model_key(c, 1, tags[i], name, keys[i], sizeof keys[i]) != 0)
-            st = too_long(name);
-        else
-            xcmd(&cmds[i], "AI.MODELSTORE", keys[i], &a);
-    }
-    if (st == LOCUS_OK)
-        st = on_every_shard(c, cmds, n, "set_model", name);
-    free(cmds);
-    free(keys);
+    locus_status st = on_every_copy(c, "AI.MODELSTORE", "set_model", name, &a);
     al_free(&a);
-    return st == LOCUS_OK ? lc_ok() : st;
+    return st;
 }
 
 LOCUS_API locus_status locus_set_model_from_file(locus_client *c, const char *name, const char *path,
@@ -379,31 +385,8 @@ LOCUS_API locus_status locus_poll_model(locus_client *c, const char *name, int p
 
 /* AI.MODELDEL / AI.SCRIPTDEL on every copy. */
 static locus_status delete_copies(locus_client *c, const char *verb, const char *what, const char *name) {
-    char tags[MAX_SHARDS][LC_TAG_MAX];
-    int n;
-    locus_status st = shard_tags(c, tags, &n);
-    if (st != LOCUS_OK)
-        return st;
-    char(*keys)[1100] = malloc(sizeof *keys * (size_t)n);
-    lc_cmd *cmds = keys ? malloc(sizeof *cmds * (size_t)n) : NULL;
-    if (!cmds) {
-        free(keys);
-        return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
-    }
-    for (int i = 0; st == LOCUS_OK && i < n; i++) {
-        if (model_key(c, 1, tags[i], name, keys[i], sizeof keys[i]) != 0) {
-            st = too_long(name);
-            break;
-        }
-        lc_cmd_init(&cmds[i], 1);
-        lc_cmd_str(&cmds[i], verb);
-        lc_cmd_str(&cmds[i], keys[i]);
-    }
-    if (st == LOCUS_OK)
-        st = on_every_shard(c, cmds, n, what, name);
-    free(cmds);
-    free(keys);
-    return st == LOCUS_OK ? lc_ok() : st;
+    arglist none = {0};
+    return on_every_copy(c, verb, what, name, &none);
 }
 
 LOCUS_API locus_status locus_delete_model(locus_client *c, const char *name) {
@@ -560,25 +543,10 @@ LOCUS_API locus_status locus_set_script(locus_client *c, const char *name, const
     al_str(&a, device ? device : "CPU");
     al_str(&a, "SOURCE");
     al_str(&a, source);
-    char tags[MAX_SHARDS][LC_TAG_MAX];
-    int n = 0;
-    locus_status st = a.oom ? lc_fail(LOCUS_ERR_BADALLOC, "out of memory") : shard_tags(c, tags, &n);
-    char(*keys)[1100] = st == LOCUS_OK ? malloc(sizeof *keys * (size_t)n) : NULL;
-    lc_cmd *cmds = keys ? malloc(sizeof *cmds * (size_t)n) : NULL;
-    if (st == LOCUS_OK && !cmds)
-        st = lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
-    for (int i = 0; st == LOCUS_OK && i < n; i++) {
-        if (model_key(c, 1, tags[i], name, keys[i], sizeof keys[i]) != 0)
-            st = too_long(name);
-        else
-            xcmd(&cmds[i], "AI.SCRIPTSET", keys[i], &a); /* SCRIPTSTORE would need ENTRY_POINTS */
-    }
-    if (st == LOCUS_OK)
-        st = on_every_shard(c, cmds, n, "set_script", name);
-    free(cmds);
-    free(keys);
+    /* AI.SCRIPTSET: AI.SCRIPTSTORE would need ENTRY_POINTS, and every function is callable this way */
+    locus_status st = on_every_copy(c, "AI.SCRIPTSET", "set_script", name, &a);
     al_free(&a);
-    return st == LOCUS_OK ? lc_ok() : st;
+    return st;
 }
 
 LOCUS_API locus_status locus_set_script_from_file(locus_client *c, const char *name, const char *device,
