@@ -28,7 +28,7 @@ test-valgrind: build
 asan:
 	cmake -S . -B build-asan -DLOCUS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE valgrind
 
 # The README's main job: `locus bench throughput_colocated` with small local flags.
 bench: deps build

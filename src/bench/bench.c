@@ -518,15 +518,14 @@ static int run_test(const test_def *t, int argc, char **argv) {
     }
     build_combos(&p);
     if (extra_vals[0]) {
-        if (strcmp(extra_vals[0], "slurm") && strcmp(extra_vals[0], "pbs")) {
-            fprintf(stderr, "%s: --print-batch-script takes slurm or pbs\n", prog);
-            return 2;
-        }
         print_batch_script(&p, extra_vals[0], argc, argv);
+        free(p.c);
         return 0;
     }
-    if (check_plan(&p) != 0)
+    if (check_plan(&p) != 0) {
+        free(p.c);
         return 2;
+    }
 
     char locus_exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", locus_exe, sizeof locus_exe - 1);
@@ -541,6 +540,7 @@ static int run_test(const test_def *t, int argc, char **argv) {
     snprintf(run_dir + strlen(run_dir), sizeof run_dir - strlen(run_dir), "/run-%s", stamp);
     if (mkdir(run_dir, 0755) != 0) {
         fprintf(stderr, "%s: cannot create %s: %s\n", prog, run_dir, strerror(errno));
+        free(p.c);
         return 1;
     }
     write_run_cfg(&p, run_dir, argc - 1, argv + 1);

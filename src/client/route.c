@@ -232,14 +232,17 @@ locus_status lc_route_create(const lc_config *cfg, lc_route **out) {
         r->cluster = cfg->db_type == 2;
     }
     if (r->cluster) {
-        if (n->addr.kind == LC_ADDR_UNIX) {
+        /* the message is made before r (which holds the address) is freed */
+        locus_status st = LOCUS_OK;
+        if (n->addr.kind == LC_ADDR_UNIX)
+            st = lc_fail(LOCUS_ERR_PARAMETER, "%s: a clustered database is reached over TCP, not a Unix socket",
+                         r->address);
+        else if (refresh_map(r) != 0)
+            st = lc_fail(LOCUS_ERR_DATABASE, "%s: CLUSTER SLOTS failed (is it a clustered database? is a password "
+                         "needed?)", r->address);
+        if (st != LOCUS_OK) {
             lc_route_destroy(r);
-            return lc_fail(LOCUS_ERR_PARAMETER, "%s: a clustered database is reached over TCP, not a Unix socket",
-                           r->address);
-        }
-        if (refresh_map(r) != 0) {
-            lc_route_destroy(r);
-            return lc_fail(LOCUS_ERR_DATABASE, "%s: CLUSTER SLOTS failed; is it a clustered database?", r->address);
+            return st;
         }
     } else {
         /* a standalone client talks to the chosen node only */

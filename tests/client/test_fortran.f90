@@ -152,6 +152,11 @@ program test_fortran
   call check(c%delete_dataset('fds2') == LOCUS_OK, 'delete dataset')
   call d%destroy()
   call c%destroy()
+  ! main-program allocatables outlive MAIN__ otherwise (LeakSanitizer); iv was deallocated by the failed call
+  if (allocated(items)) deallocate(items)
+  if (allocated(dv)) deallocate(dv)
+  if (allocated(iv)) deallocate(iv)
+  if (allocated(str)) deallocate(str)
   print '(a,i0,a,i0,a)', 'client_fortran: ', checks - failures, ' passed, ', failures, ' failed'
   if (failures > 0) stop 1
 

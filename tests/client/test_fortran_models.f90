@@ -74,6 +74,7 @@ program test_fortran_models
   call check(c%script_exists('fscript', ex) == LOCUS_OK .and. .not. ex, 'script gone')
 
   call c%destroy()
+  deallocate(blob, back, src)
   print '(a,i0,a,i0,a)', 'client_fortran_models: ', checks - failures, ' passed, ', failures, ' failed'
   if (failures > 0) stop 1
 
