@@ -160,7 +160,7 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
         dup2(devnull, 0);
         dup2(devnull, 1);
 #ifdef LT_ASAN_RUNTIME
-        /* A sanitizer build of the module needs the ASan runtime loaded first into the stock server.
+        /* A sanitizer build of the module needs the ASan runtime (and what CMake lists with it) loaded first.
          * Reports go to files that lt_server_stop() reads; leaks are left to the valgrind runs. */
         if (!s->valgrind) {
             char opts[600];
