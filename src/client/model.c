@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CHECK_ARG(cond)                                                                                      \
@@ -287,14 +286,23 @@ LOCUS_API locus_status locus_set_model_from_file(locus_client *c, const char *na
     return st;
 }
 
-/* The key of the copy on the first shard, for reads. */
-static locus_status first_copy(locus_client *c, const char *name, char *key, size_t len) {
+/* The tag of the first shard ("" standalone). */
+static locus_status first_tag(locus_client *c, char *tag) {
     char tags[MAX_SHARDS][LC_TAG_MAX];
     int n;
     locus_status st = shard_tags(c, tags, &n);
+    if (st == LOCUS_OK)
+        memcpy(tag, tags[0], LC_TAG_MAX);
+    return st;
+}
+
+/* The key of the copy on the first shard, for reads. */
+static locus_status first_copy(locus_client *c, const char *name, char *key, size_t len) {
+    char tag[LC_TAG_MAX];
+    locus_status st = first_tag(c, tag);
     if (st != LOCUS_OK)
         return st;
-    return model_key(c, 0, tags[0], name, key, len) == 0 ? LOCUS_OK : too_long(name);
+    return model_key(c, 0, tag, name, key, len) == 0 ? LOCUS_OK : too_long(name);
 }
 
 /* AI.MODELGET / AI.SCRIPTGET of the first copy; the payload is one bulk string or an array of chunks. */
@@ -352,35 +360,22 @@ LOCUS_API locus_status locus_get_model(locus_client *c, const char *name, void *
     return lc_ok();
 }
 
-static locus_status exists_copy(locus_client *c, const char *name, bool *exists) {
+/* Whether the first shard's copy exists, polled up to num_tries times (locus_poll_key on its key). */
+static locus_status poll_copy(locus_client *c, const char *name, int poll_ms, int num_tries, bool *exists) {
     char key[1100];
     locus_status st = first_copy(c, name, key, sizeof key);
-    redisReply *r;
-    if (st != LOCUS_OK || (st = lc_simple(c, "exists", "EXISTS", key, NULL, NULL, &r)) != LOCUS_OK)
-        return st;
-    *exists = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
-    freeReplyObject(r);
-    return lc_ok();
+    return st == LOCUS_OK ? locus_poll_key(c, key, poll_ms, num_tries, exists) : st;
 }
 
 LOCUS_API locus_status locus_model_exists(locus_client *c, const char *name, bool *exists) {
     CHECK_ARG(c && name && exists);
-    return exists_copy(c, name, exists);
+    return poll_copy(c, name, 0, 1, exists);
 }
 
 LOCUS_API locus_status locus_poll_model(locus_client *c, const char *name, int poll_ms, int num_tries,
                                         bool *exists) {
     CHECK_ARG(c && name && exists && poll_ms >= 0 && num_tries > 0);
-    for (int i = 0; i < num_tries; i++) {
-        locus_status st = exists_copy(c, name, exists);
-        if (st != LOCUS_OK || *exists)
-            return st;
-        if (i + 1 < num_tries) {
-            struct timespec ts = {poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    return lc_ok();
+    return poll_copy(c, name, poll_ms, num_tries, exists);
 }
 
 /* AI.MODELDEL / AI.SCRIPTDEL on every copy. */
@@ -432,12 +427,9 @@ static locus_status run_prepare(locus_client *c, const char *what, const char *n
     if (anchor && lc_route_key_tag(c->route, anchor, strlen(anchor), tag) != 0)
         return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': no shard serves the slot of '%s'", what, name, anchor);
     if (!anchor) {
-        char tags[MAX_SHARDS][LC_TAG_MAX];
-        int n;
-        locus_status st = shard_tags(c, tags, &n);
+        locus_status st = first_tag(c, tag);
         if (st != LOCUS_OK)
             return st;
-        memcpy(tag, tags[0], sizeof tag);
     }
     if (model_key(c, 0, tag, name, k->model, sizeof k->model) != 0)
         return too_long(name);
@@ -575,7 +567,7 @@ LOCUS_API locus_status locus_get_script(locus_client *c, const char *name, char 
 
 LOCUS_API locus_status locus_script_exists(locus_client *c, const char *name, bool *exists) {
     CHECK_ARG(c && name && exists);
-    return exists_copy(c, name, exists);
+    return poll_copy(c, name, 0, 1, exists);
 }
 
 LOCUS_API locus_status locus_delete_script(locus_client *c, const char *name) {
@@ -600,12 +592,9 @@ LOCUS_API locus_status locus_colocation_tag(locus_client *c, const char *near, c
         if (lc_route_key_tag(c->route, key, strlen(key), tag) != 0)
             return lc_fail(LOCUS_ERR_DATABASE, "colocation_tag: no shard serves the slot of '%s'", key);
     } else {
-        char tags[MAX_SHARDS][LC_TAG_MAX];
-        int n;
-        locus_status st = shard_tags(c, tags, &n);
+        locus_status st = first_tag(c, tag);
         if (st != LOCUS_OK)
             return st;
-        memcpy(tag, tags[0], sizeof tag);
     }
     if (tag[0])
         snprintf(buf, len, "{%s}", tag);

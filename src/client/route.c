@@ -162,13 +162,17 @@ static int refresh_map(lc_route *r) {
     return -1;
 }
 
-static int pick_node(lc_route *r, const lc_cmd *c) {
-    if (!r->cluster || c->key_arg < 0)
-        return 0;
-    int slot = lc_key_slot(c->argv[c->key_arg], c->lens[c->key_arg]);
+/* Node serving a slot, refreshing the map once when nobody does; -1 when still unknown. */
+static int slot_node(lc_route *r, int slot) {
     if (r->slots[slot] == NO_NODE)
         refresh_map(r);
     return r->slots[slot] == NO_NODE ? -1 : r->slots[slot];
+}
+
+static int pick_node(lc_route *r, const lc_cmd *c) {
+    if (!r->cluster || c->key_arg < 0)
+        return 0;
+    return slot_node(r, lc_key_slot(c->argv[c->key_arg], c->lens[c->key_arg]));
 }
 
 static int is_transient(const redisReply *rep) {
@@ -325,8 +329,9 @@ locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink) {
             if ((moved || asked) && r->cluster) {
                 lc_addr a;
                 int slot;
-                if (parse_redirect(rep->str, &r->nodes[i], &a, &slot) == 0 && slot >= 0 && slot < 16384 &&
-                    ++redirects <= 32) {
+                if (parse_redirect(rep->str, &r->nodes[i], &a, &slot) != 0 || slot < 0 || slot >= 16384)
+                    return LOCUS_OK; /* not a redirect we understand: the caller reports the error reply */
+                if (++redirects <= 32) {
                     int j = node_index(r, &a);
                     freeReplyObject(rep);
                     cmd->reply = NULL;
@@ -338,10 +343,11 @@ locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink) {
                         ask = j;
                     continue;
                 }
-                return LOCUS_OK; /* a redirect loop: the caller reports the error reply */
-            }
-            if (!is_transient(rep))
+                /* the nodes send the slot back and forth while a hand-over settles: wait as for TRYAGAIN */
+                redirects = 0;
+            } else if (!is_transient(rep)) {
                 return LOCUS_OK;
+            }
             snprintf(err, sizeof err, "%s: %s", r->nodes[i].name, rep->str);
             freeReplyObject(rep);
             cmd->reply = NULL;
@@ -440,13 +446,6 @@ locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n) {
     return st;
 }
 
-/* Node serving a slot, refreshing the map once when nobody does; -1 when still unknown. */
-static int slot_node(lc_route *r, int slot) {
-    if (r->slots[slot] == NO_NODE)
-        refresh_map(r);
-    return r->slots[slot] == NO_NODE ? -1 : r->slots[slot];
-}
-
 /* The shortest tag (base 36 counter) whose slot node `node` serves. */
 static void tag_for_node(lc_route *r, int node, char *tag) {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -470,16 +469,18 @@ int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
         tags[0][0] = '\0';
         return 1;
     }
-    if (slot_node(r, 0) < 0 && refresh_map(r) != 0)
+    slot_node(r, 0); /* reads the map when it is empty */
+    unsigned char *serves = calloc((size_t)r->nnodes + 1, 1);
+    if (!serves)
         return 0;
+    for (int s = 0; s < 16384; s++)
+        if (r->slots[s] != NO_NODE)
+            serves[r->slots[s]] = 1;
     int n = 0;
-    for (int i = 0; i < r->nnodes && n < max; i++) {
-        int serves = 0;
-        for (int s = 0; s < 16384 && !serves; s++)
-            serves = r->slots[s] == i;
-        if (serves)
+    for (int i = 0; i < r->nnodes && n < max; i++)
+        if (serves[i])
             tag_for_node(r, i, tags[n++]);
-    }
+    free(serves);
     return n;
 }
 

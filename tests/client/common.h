@@ -22,6 +22,14 @@
         }                                                                                                    \
     } while (0)
 
+/* A client configured from the environment (SSDB, SR_*, SSKEY*); the test stops when there is none. */
+static inline locus_client *client(void) {
+    locus_client *c = NULL;
+    OK(locus_client_create_from_env(NULL, &c));
+    REQUIRE(c != NULL);
+    return c;
+}
+
 static inline double lt_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -10,13 +10,6 @@
 
 static lt_cluster cl;
 
-static locus_client *client(void) {
-    locus_client *c = NULL;
-    OK(locus_client_create_from_env(NULL, &c));
-    REQUIRE(c != NULL);
-    return c;
-}
-
 static void test_tensors(locus_client *c) {
     /* 60 keys: every type on all shards (checked by asking the cluster where they landed) */
     int shards_used[LT_CLUSTER_MAX] = {0};

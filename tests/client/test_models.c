@@ -12,13 +12,6 @@
 static lt_server srv;
 static lt_cluster cl;
 
-static locus_client *client(void) {
-    locus_client *c = NULL;
-    OK(locus_client_create_from_env(NULL, &c));
-    REQUIRE(c != NULL);
-    return c;
-}
-
 /* Put a float tensor read from a generated .bin file with the given dims. */
 static void put_bin(locus_client *c, const char *name, const char *file, size_t d0, size_t d1) {
     size_t n;

@@ -9,13 +9,6 @@
 static lt_server srv;
 static char ssdb[64], sock_path[128], unix_ssdb[160];
 
-static locus_client *client(void) {
-    locus_client *c = NULL;
-    OK(locus_client_create_from_env(NULL, &c));
-    REQUIRE(c != NULL);
-    return c;
-}
-
 static void test_types_and_layouts(locus_client *c) {
     size_t dims[3] = {3, 4, 5};
     size_t n = 60;

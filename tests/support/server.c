@@ -159,12 +159,12 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(devnull, 1);
-#ifdef LT_ASAN_RUNTIME
+#ifdef LT_SERVER_PRELOAD
         /* A sanitizer build of the module needs the ASan runtime (and what CMake lists with it) loaded first.
          * Reports go to files that lt_server_stop() reads; leaks are left to the valgrind runs. */
         if (!s->valgrind) {
             char opts[600];
-            setenv("LD_PRELOAD", LT_ASAN_RUNTIME, 1);
+            setenv("LD_PRELOAD", LT_SERVER_PRELOAD, 1);
             snprintf(opts, sizeof opts, "detect_leaks=0:log_path=%s/asan-%d", s->dir, s->port);
             setenv("ASAN_OPTIONS", opts, 1);
             snprintf(opts, sizeof opts, "print_stacktrace=1:log_path=%s/asan-%d", s->dir, s->port);
@@ -280,7 +280,7 @@ static int valgrind_verdict(const lt_server *s) {
 /* Sanitizer verdict (sanitizer builds): any ASan or UBSan report the server wrote fails the run. */
 static int sanitizer_verdict(const lt_server *s) {
     int rc = 0;
-#ifdef LT_ASAN_RUNTIME
+#ifdef LT_SERVER_PRELOAD
     char prefix[64];
     snprintf(prefix, sizeof prefix, "asan-%d.", s->port);
     DIR *d = opendir(s->dir);
