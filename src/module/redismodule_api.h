@@ -22,6 +22,8 @@
 #define REDISMODULE_READ (1 << 0)
 #define REDISMODULE_WRITE (1 << 1)
 
+#define REDISMODULE_NO_EXPIRE -1
+
 #define REDISMODULE_KEYTYPE_EMPTY 0
 #define REDISMODULE_KEYTYPE_STRING 1
 #define REDISMODULE_KEYTYPE_MODULE 6
@@ -132,6 +134,10 @@ typedef struct RedisModuleTypeMethods {
     X(RedisModuleType *, ModuleTypeGetType, (RedisModuleKey * key), REQ)                                    \
     X(void *, ModuleTypeGetValue, (RedisModuleKey * key), REQ)                                              \
     X(int, ModuleTypeSetValue, (RedisModuleKey * key, RedisModuleType * mt, void *value), REQ)              \
+    X(int, ModuleTypeReplaceValue, (RedisModuleKey * key, RedisModuleType * mt, void *value, void **old),    \
+      OPT)                                                                                                  \
+    X(long long, GetExpire, (RedisModuleKey * key), REQ)                                                    \
+    X(int, SetExpire, (RedisModuleKey * key, long long expire_ms), REQ)                                     \
     X(void, SaveUnsigned, (RedisModuleIO * io, uint64_t value), REQ)                                        \
     X(uint64_t, LoadUnsigned, (RedisModuleIO * io), REQ)                                                    \
     X(void, SaveSigned, (RedisModuleIO * io, int64_t value), REQ)                                           \

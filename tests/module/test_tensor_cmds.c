@@ -276,6 +276,35 @@ static void test_key_commands(redisContext *c) {
     CHECK(int_reply(c, "EXISTS k2 k3 big2") == 0);
 }
 
+/* Overwriting a tensor behaves like SET over a key: the new value, type and shape replace the old, a TTL
+ * goes, and a client WATCHing the key sees it change. */
+static void test_overwrite(const lt_server *s, redisContext *c) {
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET ow FLOAT 2 VALUES 1 2"));
+    CHECK(int_reply(c, "EXPIRE ow 1000") == 1);
+    CHECK(int_reply(c, "TTL ow") > 0);
+    redisReply *r = lt_cmdf(c, "AI.TENSORSET ow INT8 3 VALUES 7 8 9");
+    CHECK(r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0);
+    freeReplyObject(r);
+    CHECK(int_reply(c, "TTL ow") == -1);
+    r = lt_cmdf(c, "AI.TENSORGET ow META VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "INT8") == 0 &&
+          r->element[3]->elements == 1 && r->element[3]->element[0]->integer == 3 &&
+          r->element[5]->elements == 3 && r->element[5]->element[2]->integer == 9);
+    freeReplyObject(r);
+
+    redisContext *w = lt_connect(s);
+    freeReplyObject(lt_cmdf(w, "WATCH ow"));
+    freeReplyObject(lt_cmdf(c, "AI.TENSORSET ow INT8 1 VALUES 1"));
+    freeReplyObject(lt_cmdf(w, "MULTI"));
+    freeReplyObject(lt_cmdf(w, "SET marker 1"));
+    r = lt_cmdf(w, "EXEC");
+    CHECK(r->type == REDIS_REPLY_NIL); /* the transaction was aborted by the overwrite */
+    freeReplyObject(r);
+    CHECK(int_reply(c, "EXISTS marker") == 0);
+    redisFree(w);
+    CHECK(int_reply(c, "DEL ow") == 1);
+}
+
 /* ---- malformed commands ---- */
 
 typedef struct {
@@ -407,6 +436,7 @@ int main(void) {
     test_round_trips(c);
     test_meta_and_zero_fill(c);
     test_key_commands(c);
+    test_overwrite(&s, c);
     test_malformed(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);

@@ -79,6 +79,12 @@ static void test_int_and_double_parsing(void) {
     CHECK(arg_to_int64(A("42"), &v) && v == 42);
     CHECK(arg_to_int64(A("-9223372036854775808"), &v) && v == INT64_MIN);
     CHECK(!arg_to_int64(A("9223372036854775808"), &v));
+    CHECK(arg_to_int64(A("9223372036854775807"), &v) && v == INT64_MAX);
+    CHECK(!arg_to_int64(A("-9223372036854775809"), &v));
+    CHECK(!arg_to_int64(A("18446744073709551617"), &v)); /* would wrap a 64-bit accumulator to 1 */
+    CHECK(!arg_to_int64(A("99999999999999999999999"), &v));
+    CHECK(arg_to_int64(A("-0"), &v) && v == 0);
+    CHECK(!arg_to_int64(A("1-2"), &v));
     CHECK(!arg_to_int64(A(""), &v));
     CHECK(!arg_to_int64(A("-"), &v));
     CHECK(!arg_to_int64(A("1 "), &v));

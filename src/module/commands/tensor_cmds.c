@@ -31,6 +31,21 @@ static tensor *build_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString **ar
     return t;
 }
 
+/* Store `t` at the open key, as a SET would: the old value goes, and so does any TTL. Over an existing tensor
+ * the value is swapped in place, which spares Redis deleting and re-adding the key (half the cost of the
+ * command for small tensors); an empty key gets a new one. */
+static void store_tensor(RedisModuleKey *key, tensor *t) {
+    void *old = NULL;
+    if (RedisModule_KeyType(key) == REDISMODULE_KEYTYPE_MODULE && RedisModule_ModuleTypeReplaceValue != NULL &&
+        RedisModule_ModuleTypeReplaceValue(key, TensorType, t, &old) == REDISMODULE_OK) {
+        tensor_release(old);
+        if (RedisModule_GetExpire(key) != REDISMODULE_NO_EXPIRE)
+            RedisModule_SetExpire(key, REDISMODULE_NO_EXPIRE);
+        return;
+    }
+    RedisModule_ModuleTypeSetValue(key, TensorType, t);
+}
+
 /* AI.TENSORSET key TYPE d1 .. dn [BLOB data | VALUES v1 .. vk] */
 int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (argc < 4)
@@ -53,7 +68,7 @@ int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     t = build_tensor_or_reply(ctx, argv, views, &a);
     if (t == NULL)
         goto done;
-    RedisModule_ModuleTypeSetValue(key, TensorType, t);
+    store_tensor(key, t);
     RedisModule_ReplicateVerbatim(ctx);
     RedisModule_ReplyWithSimpleString(ctx, "OK");
 done:

@@ -14,22 +14,20 @@ bool arg_is(arg_view a, const char *keyword) {
 }
 
 bool arg_to_int64(arg_view a, int64_t *out) {
-    char buf[32];
-    if (a.len == 0 || a.len >= sizeof buf || memchr(a.ptr, '\0', a.len) != NULL)
+    /* Digits only (an optional leading '-'), parsed in place: this runs for every dimension of every
+     * AI.TENSORSET, so no copy and no strtoll. */
+    bool neg = a.len > 0 && a.ptr[0] == '-';
+    size_t i = neg ? 1 : 0;
+    if (i == a.len)
         return false;
-    memcpy(buf, a.ptr, a.len);
-    buf[a.len] = '\0';
-    const char *p = buf[0] == '-' ? buf + 1 : buf;
-    if (*p == '\0')
-        return false;
-    for (; *p; p++)
-        if (*p < '0' || *p > '9')
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+    for (; i < a.len; i++) {
+        unsigned d = (unsigned)(unsigned char)a.ptr[i] - '0';
+        if (d > 9 || v > (limit - d) / 10)
             return false;
-    errno = 0;
-    long long v = strtoll(buf, NULL, 10);
-    if (errno == ERANGE)
-        return false;
-    *out = v;
+        v = v * 10 + d;
+    }
+    *out = neg ? -(int64_t)(v - 1) - 1 : (int64_t)v;
     return true;
 }
 
