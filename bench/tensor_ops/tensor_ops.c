@@ -87,9 +87,17 @@ static void pin_to_nth(pid_t pid, int n) {
 
 static bool g_pin = true;
 
-static void client_loop(int port, op_kind op, size_t size, double seconds, int id, int start_fd, int out_fd) {
+/* The server has CPU slot 0. Clients get a CPU each (slots 1..clients) when enough are allowed; otherwise they
+ * share slot 1, so that they never take the server's CPU. */
+static bool clients_own_cpus(int clients) {
+    cpu_set_t all;
+    return cpu_count(&all) >= clients + 1;
+}
+
+static void client_loop(int port, op_kind op, size_t size, double seconds, int id, int clients, int start_fd,
+                        int out_fd) {
     if (g_pin)
-        pin_to_nth(0, 1); /* every client on the second CPU; the server has the first */
+        pin_to_nth(0, clients_own_cpus(clients) ? 1 + id : 1);
     redisContext *c = redisConnect("127.0.0.1", port);
     if (c == NULL || c->err) {
         fprintf(stderr, "client %d: connect failed\n", id);
@@ -166,7 +174,7 @@ static phase_result run_phase(int port, op_kind op, size_t size, int clients, do
         if (pids[i] == 0) {
             close(start[1]);
             close(out[0]);
-            client_loop(port, op, size, seconds, i, start[0], out[1]);
+            client_loop(port, op, size, seconds, i, clients, start[0], out[1]);
         }
     }
     close(start[0]);
@@ -222,7 +230,7 @@ static void usage(FILE *f) {
                "  --rounds   plain/tensor alternations; the median is reported (default 5)\n"
                "  --csv      also write the table as CSV\n"
                "  --module   locus_ai.so (default: $LOCUS_MODULE_PATH or the build tree's)\n"
-               "  --no-pin   do not pin the server to the first CPU and the clients to the second\n");
+               "  --no-pin   do not pin the server to the first CPU and the clients to the others\n");
 }
 
 int main(int argc, char **argv) {
@@ -274,7 +282,13 @@ int main(int argc, char **argv) {
         return 1;
     if (g_pin)
         pin_to_nth(s.pid, 0);
-    printf("# placement: %s\n", g_pin ? "server on CPU slot 0, clients on slot 1" : "not pinned");
+    if (g_pin) {
+        cpu_set_t all;
+        printf("# placement (%d CPUs allowed): server on CPU slot 0; each client on its own CPU (slots 1..N) "
+               "where N+1 CPUs are allowed, else all clients on slot 1\n", cpu_count(&all));
+    } else {
+        printf("# placement: not pinned\n");
+    }
     FILE *csv = cfg.csv ? fopen(cfg.csv, "w") : NULL;
     if (csv)
         fprintf(csv, "op,size,clients,plain_ops_s,tensor_ops_s,plain_gb_s,tensor_gb_s,plain_p50_us,tensor_p50_us,"
