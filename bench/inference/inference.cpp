@@ -10,8 +10,13 @@
 // Then throughput with C concurrent clients (own connection each) against the model stored with
 // BATCHSIZE C and without batching. Uses hiredis directly (liblocus has no model calls yet).
 //
-// usage: inference [--iters N] [--threads T] [--clients C] [--model resnet50.pt] [--csv out.csv]
+// With --device GPU (a CUDA build of the Torch backend and of this program), the model is stored with DEVICE
+// GPU and the in-process side moves the input to the GPU and the output back, as the backend does.
+//
+// usage: inference [--iters N] [--threads T] [--clients C] [--device CPU|GPU] [--model resnet50.pt]
+//                  [--module locus_ai.so] [--csv out.csv]
 #include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -101,7 +106,8 @@ static void db_infer(redisContext *c, const char *model, const char *in, const c
 
 int main(int argc, char **argv) {
     int iters = 30, threads = 2, clients = 4;
-    std::string model_path = std::string(LOCUS_TEST_MODELS) + "/resnet50.pt", csv;
+    std::string model_path = std::string(LOCUS_TEST_MODELS) + "/resnet50.pt", csv, device = "CPU";
+    std::string module = LOCUS_DEFAULT_MODULE;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--iters") iters = atoi(argv[i + 1]);
@@ -109,8 +115,20 @@ int main(int argc, char **argv) {
         else if (k == "--clients") clients = atoi(argv[i + 1]);
         else if (k == "--model") model_path = argv[i + 1];
         else if (k == "--csv") csv = argv[i + 1];
+        else if (k == "--device") device = argv[i + 1];
+        else if (k == "--module") module = argv[i + 1];
         else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
     }
+    if (device != "CPU" && device != "GPU") {
+        fprintf(stderr, "--device must be CPU or GPU, not %s\n", device.c_str());
+        return 2;
+    }
+    const bool gpu = device == "GPU";
+    if (gpu && !torch::cuda::is_available()) {
+        fprintf(stderr, "--device GPU: this libtorch has no CUDA support or no GPU is visible\n");
+        return 2;
+    }
+    const c10::Device dev = gpu ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
     std::string blob = slurp(model_path);
     std::vector<float> img(3 * 224 * 224);
     for (size_t i = 0; i < img.size(); i++)
@@ -119,15 +137,16 @@ int main(int argc, char **argv) {
     // in-process reference
     at::set_num_threads(threads);
     std::istringstream is(blob);
-    torch::jit::Module mod = torch::jit::load(is);
+    torch::jit::Module mod = torch::jit::load(is, dev);
     mod.eval();
-    mod = torch::jit::optimize_for_inference(mod);
+    if (!gpu) // as the backend does: frozen and optimized on CPU only
+        mod = torch::jit::optimize_for_inference(mod);
     at::Tensor x = torch::from_blob(img.data(), {1, 3, 224, 224});
     std::vector<float> ref(1000), got(1000);
     auto inproc = [&]() {
         torch::NoGradGuard ng;
         c10::InferenceMode im;
-        at::Tensor y = mod.forward({x}).toTensor().contiguous();
+        at::Tensor y = mod.forward({gpu ? x.to(dev) : x}).toTensor().to(c10::kCPU).contiguous();
         memcpy(ref.data(), y.data_ptr(), 4000);
     };
 
@@ -136,7 +155,7 @@ int main(int argc, char **argv) {
     snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
     lt_server s;
     lt_server_opts o = {};
-    o.module = LOCUS_DEFAULT_MODULE;
+    o.module = module.c_str();
     o.module_args = margs;
     o.no_valgrind = true;
     std::string tmp = "/tmp/locus_bench_inference_" + std::to_string(getpid()) + ".sock";
@@ -150,7 +169,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot connect to %s\n", sock);
         return 1;
     }
-    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"), S("resnet"), S("TORCH"), S("CPU"), S("BLOB"),
+    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"), S("resnet"), S("TORCH"), S(device.c_str()), S("BLOB"),
                                  {blob.data(), blob.size()}});
     if (r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "MODELSTORE: %s\n", r->str);
@@ -184,7 +203,8 @@ int main(int argc, char **argv) {
         }
     }
     double m_in = pct(t_in, 0.5), m_db = pct(t_db, 0.5);
-    printf("resnet50 batch 1, %d threads, %d iterations (max |db - in-process| = %.2g)\n", threads, iters, maxdiff);
+    printf("resnet50 batch 1 on %s, %d threads, %d iterations (max |db - in-process| = %.2g)\n", device.c_str(), threads,
+           iters, maxdiff);
     printf("  in-process libtorch      p50 %8.2f ms  p99 %8.2f ms\n", m_in, pct(t_in, 0.99));
     printf("  locus_ai put+run+unpack  p50 %8.2f ms  p99 %8.2f ms\n", m_db, pct(t_db, 0.99));
     printf("  ratio (p50) %.3f  (target <= 1.05)\n", m_db / m_in);
@@ -195,7 +215,7 @@ int main(int argc, char **argv) {
         const char *name = batching ? "resnet_b" : "resnet";
         if (batching) {
             std::string bs = std::to_string(clients);
-            r = cmd_argv(c, {S("AI.MODELSTORE"), S(name), S("TORCH"), S("CPU"), S("BATCHSIZE"), S(bs.c_str()),
+            r = cmd_argv(c, {S("AI.MODELSTORE"), S(name), S("TORCH"), S(device.c_str()), S("BATCHSIZE"), S(bs.c_str()),
                              S("BLOB"), {blob.data(), blob.size()}});
             freeReplyObject(r);
         }

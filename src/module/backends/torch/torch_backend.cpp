@@ -57,7 +57,12 @@ bool parse_device(const char *device, c10::Device *out, char *err, size_t errlen
                      "libtorch) or no GPU is visible", device);
             return false;
         }
-        int idx = device[3] == ':' ? atoi(device + 4) : 0;
+        int idx = device[3] == ':' ? atoi(device + 4) : 0, count = (int)torch::cuda::device_count();
+        if (idx < 0 || idx >= count) {
+            snprintf(err, errlen, "ERR device %s requested but only %d GPU%s visible (GPU:0 .. GPU:%d)", device,
+                     count, count == 1 ? " is" : "s are", count - 1);
+            return false;
+        }
         *out = c10::Device(c10::kCUDA, (c10::DeviceIndex)idx);
         return true;
     }
