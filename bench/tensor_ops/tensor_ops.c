@@ -23,6 +23,7 @@
 #include "server.h"
 
 #define MAX_LIST 16
+#define MAX_ROUNDS 64
 
 typedef struct bench_config {
     size_t sizes[MAX_LIST];
@@ -227,7 +228,8 @@ static void usage(FILE *f) {
                "  --sizes    value sizes in bytes (default 1024,65536,1048576,4194304)\n"
                "  --clients  client process counts (default 1,4)\n"
                "  --seconds  length of each timed phase (default 1.0)\n"
-               "  --rounds   plain/tensor alternations; the median is reported (default 5)\n"
+               "  --rounds   plain/tensor alternations, 1 .. 64; the round with the median ratio is reported,\n"
+               "             with the lowest and highest ratio of all rounds (default 5)\n"
                "  --csv      also write the table as CSV\n"
                "  --module   locus_ai.so (default: $LOCUS_MODULE_PATH or the build tree's)\n"
                "  --no-pin   do not pin the server to the first CPU and the clients to the others\n");
@@ -264,7 +266,11 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--seconds") == 0) {
             cfg.seconds = atof(v);
         } else if (strcmp(a, "--rounds") == 0) {
-            cfg.rounds = atoi(v) > 0 ? atoi(v) : 1;
+            cfg.rounds = atoi(v);
+            if (cfg.rounds < 1 || cfg.rounds > MAX_ROUNDS) {
+                fprintf(stderr, "tensor_ops: --rounds must be 1 .. %d, not '%s'\n", MAX_ROUNDS, v);
+                return 2;
+            }
         } else if (strcmp(a, "--csv") == 0) {
             cfg.csv = v;
         } else if (strcmp(a, "--module") == 0) {
@@ -292,17 +298,17 @@ int main(int argc, char **argv) {
     FILE *csv = cfg.csv ? fopen(cfg.csv, "w") : NULL;
     if (csv)
         fprintf(csv, "op,size,clients,plain_ops_s,tensor_ops_s,plain_gb_s,tensor_gb_s,plain_p50_us,tensor_p50_us,"
-                     "plain_p99_us,tensor_p99_us,ratio\n");
-    printf("%-4s %9s %7s %12s %12s %9s %9s %10s %10s %7s\n", "op", "size", "clients", "plain op/s", "tensor op/s",
-           "plain GB/s", "tens GB/s", "p50 us p/t", "p99 us p/t", "ratio");
+                     "plain_p99_us,tensor_p99_us,ratio,ratio_lo,ratio_hi\n");
+    printf("%-4s %9s %7s %12s %12s %9s %9s %10s %10s %7s %13s\n", "op", "size", "clients", "plain op/s",
+           "tensor op/s", "plain GB/s", "tens GB/s", "p50 us p/t", "p99 us p/t", "ratio", "rounds lo-hi");
     double worst = 1e9;
     for (int si = 0; si < cfg.nsizes; si++) {
         for (int ci = 0; ci < cfg.nclients; ci++) {
             for (int get = 0; get <= 1; get++) {
                 op_kind plain_op = get ? OP_PLAIN_GET : OP_PLAIN_SET, tensor_op = get ? OP_TENSOR_GET : OP_TENSOR_SET;
-                phase_result pr[16], tr[16];
-                double ratios[16];
-                int R = cfg.rounds > 16 ? 16 : cfg.rounds;
+                phase_result pr[MAX_ROUNDS], tr[MAX_ROUNDS];
+                double ratios[MAX_ROUNDS];
+                int R = cfg.rounds;
                 for (int r = 0; r < R; r++) {
                     /* which side goes first alternates, so that an order effect cancels in the median */
                     if (r % 2 == 0) {
@@ -315,7 +321,7 @@ int main(int argc, char **argv) {
                     ratios[r] = tr[r].ops_per_s / pr[r].ops_per_s;
                 }
                 /* Report the round with the median ratio, so the table's figures belong together. */
-                double sorted[16];
+                double sorted[MAX_ROUNDS];
                 memcpy(sorted, ratios, sizeof(double) * R);
                 qsort(sorted, R, sizeof(double), cmp_double);
                 int m = 0;
@@ -323,15 +329,16 @@ int main(int argc, char **argv) {
                     if (ratios[r] == sorted[R / 2])
                         m = r;
                 double size_gb = (double)cfg.sizes[si] / 1e9;
-                printf("%-4s %9zu %7d %12.0f %12.0f %9.3f %9.3f %5.0f/%-5.0f %5.0f/%-5.0f %7.3f\n", get ? "get" : "set",
-                       cfg.sizes[si], cfg.clients[ci], pr[m].ops_per_s, tr[m].ops_per_s, pr[m].ops_per_s * size_gb,
-                       tr[m].ops_per_s * size_gb, pr[m].p50_us, tr[m].p50_us, pr[m].p99_us, tr[m].p99_us, ratios[m]);
+                printf("%-4s %9zu %7d %12.0f %12.0f %9.3f %9.3f %5.0f/%-5.0f %5.0f/%-5.0f %7.3f %6.3f-%-6.3f\n",
+                       get ? "get" : "set", cfg.sizes[si], cfg.clients[ci], pr[m].ops_per_s, tr[m].ops_per_s,
+                       pr[m].ops_per_s * size_gb, tr[m].ops_per_s * size_gb, pr[m].p50_us, tr[m].p50_us, pr[m].p99_us,
+                       tr[m].p99_us, ratios[m], sorted[0], sorted[R - 1]);
                 fflush(stdout);
                 if (csv)
-                    fprintf(csv, "%s,%zu,%d,%.0f,%.0f,%.4f,%.4f,%.1f,%.1f,%.1f,%.1f,%.4f\n", get ? "get" : "set",
-                            cfg.sizes[si], cfg.clients[ci], pr[m].ops_per_s, tr[m].ops_per_s, pr[m].ops_per_s * size_gb,
-                            tr[m].ops_per_s * size_gb, pr[m].p50_us, tr[m].p50_us, pr[m].p99_us, tr[m].p99_us,
-                            ratios[m]);
+                    fprintf(csv, "%s,%zu,%d,%.0f,%.0f,%.4f,%.4f,%.1f,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f\n",
+                            get ? "get" : "set", cfg.sizes[si], cfg.clients[ci], pr[m].ops_per_s, tr[m].ops_per_s,
+                            pr[m].ops_per_s * size_gb, tr[m].ops_per_s * size_gb, pr[m].p50_us, tr[m].p50_us,
+                            pr[m].p99_us, tr[m].p99_us, ratios[m], sorted[0], sorted[R - 1]);
                 if (ratios[m] < worst)
                     worst = ratios[m];
             }
