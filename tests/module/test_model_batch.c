@@ -50,6 +50,9 @@ int main(void) {
         freeReplyObject(stored);
         redisFree(c);
         lt_server_stop(&s, false);
+        free(model);
+        free(rows);
+        free(want);
         return 77; /* ctest: skipped */
     }
     CHECK(tm_status(stored, "OK"));
