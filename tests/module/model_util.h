@@ -64,4 +64,28 @@ static inline int tm_status(redisReply *r, const char *status) {
     return ok;
 }
 
+/* AI.TENSORSET key FLOAT dims BLOB <the floats of a generated .bin file>; 1 when it answered OK. */
+static inline int tm_set_blob(redisContext *c, const char *key, const char *dims, const char *file) {
+    size_t n;
+    char *b = tm_read(file, &n);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "AI.TENSORSET %s FLOAT %s BLOB %%b", key, dims);
+    int ok = tm_status(lt_cmdf(c, cmd, b, n), "OK");
+    free(b);
+    return ok;
+}
+
+/* The outputs of the test script's post_process: `idx_key` an INT64 tensor equal to script_post_idx.bin,
+ * `sm_key` the floats of script_post_sm.bin. */
+static inline int tm_check_post_process(redisContext *c, const char *idx_key, const char *sm_key) {
+    size_t n;
+    char *idx = tm_read("script_post_idx.bin", &n);
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET %s META BLOB", idx_key);
+    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "INT64") == 0 &&
+             r->element[5]->len == n && memcmp(r->element[5]->str, idx, n) == 0;
+    freeReplyObject(r);
+    free(idx);
+    return ok && tm_check_output(c, sm_key, "script_post_sm.bin", 1e-5f);
+}
+
 #endif

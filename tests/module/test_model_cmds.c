@@ -22,17 +22,8 @@ static void store_models(redisContext *c) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSET old CPU SOURCE %b", script_src, script_len), "OK"));
 }
 
-static void set_blob(redisContext *c, const char *key, const char *dims, const char *file) {
-    size_t n;
-    char *b = tm_read(file, &n);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "AI.TENSORSET %s FLOAT %s BLOB %%b", key, dims);
-    CHECK(tm_status(lt_cmdf(c, cmd, b, n), "OK"));
-    free(b);
-}
-
 static void test_models(redisContext *c) {
-    set_blob(c, "x", "2 4", "linear_in.bin");
+    CHECK(tm_set_blob(c, "x", "2 4", "linear_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y"), "OK"));
     CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-4f));
     redisReply *r = lt_cmdf(c, "AI.TENSORGET y META");
@@ -47,8 +38,8 @@ static void test_models(redisContext *c) {
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y3 TIMEOUT 60000"), "OK"));
     CHECK(tm_check_output(c, "y3", "linear_out.bin", 1e-4f));
 
-    set_blob(c, "a", "2 3", "twoinout_a.bin");
-    set_blob(c, "b", "2 3", "twoinout_b.bin");
+    CHECK(tm_set_blob(c, "a", "2 3", "twoinout_a.bin"));
+    CHECK(tm_set_blob(c, "b", "2 3", "twoinout_b.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE two INPUTS 2 a b OUTPUTS 2 o1 o2"), "OK"));
     CHECK(tm_check_output(c, "o1", "twoinout_out1.bin", 1e-5f));
     CHECK(tm_check_output(c, "o2", "twoinout_out2.bin", 1e-4f));
@@ -104,22 +95,15 @@ static void test_models(redisContext *c) {
 }
 
 static void test_scripts(redisContext *c) {
-    set_blob(c, "s_in", "2 3", "script_in.bin");
+    CHECK(tm_set_blob(c, "s_in", "2 3", "script_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 s_in ARGS 1 2.0 OUTPUTS 1 s_pre"), "OK"));
     CHECK(tm_check_output(c, "s_pre", "script_pre_out.bin", 1e-5f));
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr post_process KEYS 1 s_in INPUTS 1 s_in OUTPUTS 2 s_idx s_sm"),
                     "OK"));
-    CHECK(tm_check_output(c, "s_sm", "script_post_sm.bin", 1e-5f));
-    size_t n;
-    char *idx = tm_read("script_post_idx.bin", &n);
-    redisReply *r = lt_cmdf(c, "AI.TENSORGET s_idx META BLOB");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "INT64") == 0 &&
-          r->element[5]->len == n && memcmp(r->element[5]->str, idx, n) == 0);
-    freeReplyObject(r);
-    free(idx);
+    CHECK(tm_check_post_process(c, "s_idx", "s_sm"));
     /* a list of any length */
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr sum_all INPUTS 3 s_in s_in s_in OUTPUTS 1 s_sum"), "OK"));
-    r = lt_cmdf(c, "AI.TENSORGET s_sum VALUES");
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET s_sum VALUES");
     redisReply *in = lt_cmdf(c, "AI.TENSORGET s_in VALUES");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && in->type == REDIS_REPLY_ARRAY);
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 6)

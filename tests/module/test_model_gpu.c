@@ -21,15 +21,6 @@
 static char *linear, *twoinout, *script_src;
 static size_t linear_len, twoinout_len, script_len;
 
-static void set_blob(redisContext *c, const char *key, const char *dims, const char *file) {
-    size_t n;
-    char *b = tm_read(file, &n);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "AI.TENSORSET %s FLOAT %s BLOB %%b", key, dims);
-    CHECK(tm_status(lt_cmdf(c, cmd, b, n), "OK"));
-    free(b);
-}
-
 /* The device field of AI.MODELGET / AI.SCRIPTGET META, or "" */
 static void meta_device(redisContext *c, const char *cmd, const char *key, char *out, size_t outlen) {
     out[0] = '\0';
@@ -46,7 +37,7 @@ static void test_linear(redisContext *c) {
     char dev[32];
     meta_device(c, "AI.MODELGET", "lin_g", dev, sizeof dev);
     CHECK(strcmp(dev, "GPU") == 0);
-    set_blob(c, "x", "2 4", "linear_in.bin");
+    CHECK(tm_set_blob(c, "x", "2 4", "linear_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin_g INPUTS 1 x OUTPUTS 1 y"), "OK"));
     CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-4f));
 
@@ -68,8 +59,8 @@ static void test_linear(redisContext *c) {
 
     /* two inputs, two outputs */
     CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE two_g TORCH GPU BLOB %b", twoinout, twoinout_len), "OK"));
-    set_blob(c, "a", "2 3", "twoinout_a.bin");
-    set_blob(c, "b", "2 3", "twoinout_b.bin");
+    CHECK(tm_set_blob(c, "a", "2 3", "twoinout_a.bin"));
+    CHECK(tm_set_blob(c, "b", "2 3", "twoinout_b.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE two_g INPUTS 2 a b OUTPUTS 2 o1 o2"), "OK"));
     CHECK(tm_check_output(c, "o1", "twoinout_out1.bin", 1e-5f));
     CHECK(tm_check_output(c, "o2", "twoinout_out2.bin", 1e-4f));
@@ -100,18 +91,11 @@ static void test_script(redisContext *c) {
     char dev[32];
     meta_device(c, "AI.SCRIPTGET", "scr_g", dev, sizeof dev);
     CHECK(strcmp(dev, "GPU") == 0);
-    set_blob(c, "s_in", "2 3", "script_in.bin");
+    CHECK(tm_set_blob(c, "s_in", "2 3", "script_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr_g pre_process INPUTS 1 s_in ARGS 1 2.0 OUTPUTS 1 s_pre"), "OK"));
     CHECK(tm_check_output(c, "s_pre", "script_pre_out.bin", 1e-5f));
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE scr_g post_process INPUTS 1 s_in OUTPUTS 2 s_idx s_sm"), "OK"));
-    CHECK(tm_check_output(c, "s_sm", "script_post_sm.bin", 1e-5f));
-    size_t n;
-    char *idx = tm_read("script_post_idx.bin", &n);
-    redisReply *r = lt_cmdf(c, "AI.TENSORGET s_idx META BLOB");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "INT64") == 0 &&
-          r->element[5]->len == n && memcmp(r->element[5]->str, idx, n) == 0);
-    freeReplyObject(r);
-    free(idx);
+    CHECK(tm_check_post_process(c, "s_idx", "s_sm"));
 }
 
 /* A DAG on the GPU: model, then script, on tensors that live only inside the DAG; d_y = y - mean(y). */
