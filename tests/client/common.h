@@ -22,6 +22,18 @@
         }                                                                                                    \
     } while (0)
 
+/* Start `s` listening on a free loopback port and on the Unix socket `sock` (mode 700); `dir` reuses a data
+ * directory (a restart), NULL makes a new one. Returns lt_server_start's result. */
+static inline int start_server_with_socket(lt_server *s, const char *sock, const char *dir) {
+    lt_server_opts o = {0};
+    o.dir = dir;
+    o.extra[0] = "--unixsocket";
+    o.extra[1] = sock;
+    o.extra[2] = "--unixsocketperm";
+    o.extra[3] = "700";
+    return lt_server_start(s, &o);
+}
+
 /* A client configured from the environment (SSDB, SR_*, SSKEY*); the test stops when there is none. */
 static inline locus_client *client(void) {
     locus_client *c = NULL;

@@ -355,12 +355,7 @@ int main(void) {
 
     char sock_path[128], unix_ssdb[160], ssdb[64];
     snprintf(sock_path, sizeof sock_path, "/tmp/locus-models-%d.sock", (int)getpid());
-    lt_server_opts o = {0};
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock_path;
-    o.extra[2] = "--unixsocketperm";
-    o.extra[3] = "700";
-    REQUIRE(lt_server_start(&srv, &o) == 0);
+    REQUIRE(start_server_with_socket(&srv, sock_path, NULL) == 0);
     snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", srv.port);
     snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", sock_path);
 

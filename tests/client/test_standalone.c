@@ -466,13 +466,7 @@ static void *put_during_restart(void *p) {
 static void restart_server(void) {
     static char dir[256]; /* lt_server_start resets srv, dir included */
     snprintf(dir, sizeof dir, "%s", srv.dir);
-    lt_server_opts o = {0};
-    o.dir = dir;
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock_path;
-    o.extra[2] = "--unixsocketperm";
-    o.extra[3] = "700";
-    REQUIRE(lt_server_start(&srv, &o) == 0);
+    REQUIRE(start_server_with_socket(&srv, sock_path, dir) == 0);
 }
 
 static void test_resilience(void) {
@@ -532,12 +526,7 @@ static void test_resilience(void) {
 int main(void) {
     snprintf(sock_path, sizeof sock_path, "/tmp/locus-client-test-%d.sock", (int)getpid());
     snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", sock_path);
-    lt_server_opts o = {0};
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock_path;
-    o.extra[2] = "--unixsocketperm";
-    o.extra[3] = "700";
-    REQUIRE(lt_server_start(&srv, &o) == 0);
+    REQUIRE(start_server_with_socket(&srv, sock_path, NULL) == 0);
     snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", srv.port);
     unsetenv("SR_DB_TYPE");
     unsetenv("SSKEYIN");

@@ -10,6 +10,9 @@
 
 #include "server.h"
 
+/* Exit status of a test that cannot run here (no GPU, a CPU-only backend); ctest reports it as skipped. */
+#define TM_SKIP 77
+
 /* The bytes of a generated file (malloc'd, caller frees); aborts when missing. */
 static inline char *tm_read(const char *name, size_t *len) {
     const char *dir = getenv("LOCUS_TEST_MODELS");

@@ -13,7 +13,6 @@
 #include "model_util.h"
 #include "server.h"
 
-#define SKIP 77
 #define BIG_ROWS 65536 /* 1 MiB of input */
 #define CLIENTS 4
 #define RUNS 25
@@ -178,7 +177,7 @@ int main(void) {
         freeReplyObject(r);
         redisFree(c);
         lt_server_stop(&s, false);
-        return SKIP;
+        return TM_SKIP;
     }
     CHECK(r->type == REDIS_REPLY_STATUS);
     if (r->type == REDIS_REPLY_ERROR)
