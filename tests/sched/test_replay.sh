@@ -48,8 +48,8 @@ diff -r "$tmp/poisson-1" "$tmp/poisson-3" > /dev/null && fail "different seeds g
 # Recorded traces replay to the same per-job results.
 "$bin" simulate --quiet --num-jobs-default 50 --jobs_per_hour 6 --policies FIFO+fair --record_trace \
     --rec_trace "$tmp/rec" --out "$tmp/rec-run" > /dev/null
-[ -s "$tmp/rec6_fair" ] || fail "record_trace wrote nothing"
-"$bin" simulate --quiet --replay_trace "$tmp/rec6_fair" --policies FIFO+fair --out "$tmp/rep-run" > /dev/null
+[ -s "$tmp/rec6.0_fair" ] || fail "record_trace wrote nothing"
+"$bin" simulate --quiet --replay_trace "$tmp/rec6.0_fair" --policies FIFO+fair --out "$tmp/rep-run" > /dev/null
 cut -d, -f1-6 "$tmp/rec-run/FIFO+fair/jobs_6.csv" > "$tmp/a"
 cut -d, -f1-6 "$tmp/rep-run/FIFO+fair/jobs_all.csv" > "$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" || fail "replay of a recorded trace differs from the recorded run"

@@ -139,6 +139,24 @@ static int cmp_cand(const void *pa, const void *pb)
     return (a->idx > b->idx) - (a->idx < b->idx); /* stable, as Python's sort */
 }
 
+static int cmp_trace_arrival(const void *pa, const void *pb)
+{
+    const sched_trace_job *a = pa, *b = pb;
+    if (a->arrival != b->arrival) return a->arrival < b->arrival ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+int sched_trace_sort_by_arrival(sched_trace *t)
+{
+    bool sorted = true;
+    for (int i = 1; i < t->n && sorted; i++)
+        if (t->jobs[i].arrival < t->jobs[i - 1].arrival) sorted = false;
+    if (sorted) return 0;
+    qsort(t->jobs, (size_t)t->n, sizeof *t->jobs, cmp_trace_arrival);
+    for (int i = 0; i < t->n; i++) t->jobs[i].id = i;
+    return 1;
+}
+
 /* Checks one entry's shape; returns 0 or -1 with err set. */
 static int check_entry(const load_ctx *lc, size_t idx, const json_t *j)
 {
@@ -285,7 +303,7 @@ int sched_philly_load(sched_trace *t, const char *path, bool multigpu, bool expo
     }
     for (int c = 0; c < nc; c++)
         t->jobs[c] = (sched_trace_job){.id = c, .arrival = cands[c].arrival, .iters = cands[c].duration,
-                                       .gpus = cands[c].gpus};
+                                       .gpus = cands[c].gpus, .order = c};
     t->n = nc;
     rc = 0;
 out:

@@ -44,6 +44,8 @@ void sched_run_stats_compute(sched_run_stats *st, const sched_sim_result *res)
     st->end_h = res->end_time / 3600.0;
     st->rounds = res->n_rounds;
     st->failed = res->failed_placements;
+    st->unfinished = res->unfinished;
+    st->stop = res->stop;
     free(h);
 }
 
@@ -73,17 +75,19 @@ static FILE *open_out(const char *path, char *err, size_t errlen)
     return f;
 }
 
-static int close_out(FILE *f, const char *path, char *err, size_t errlen)
+/* Closes an output file and, on success, adds its path to the listing (NULL = none). */
+static int close_out(FILE *f, const char *path, FILE *listing, char *err, size_t errlen)
 {
     if (ferror(f) | fclose(f)) {
         snprintf(err, errlen, "%s: write failed", path);
         return -1;
     }
+    if (listing) fprintf(listing, "  %s\n", path);
     return 0;
 }
 
-int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim_result *res, char *err,
-                     size_t errlen)
+int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim_result *res, FILE *listing,
+                     char *err, size_t errlen)
 {
     char dir[4096], path[4200];
     snprintf(dir, sizeof dir, "%s/%s", out, st->policy);
@@ -108,7 +112,7 @@ int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim
         fprintf(f, "%d,%s,%d,%.3f,%.3f,%.3f,%.6f\n", r->id, r->model, r->gpus, r->arrival, r->finish, r->jct,
                 r->jct / 3600.0);
     }
-    if (close_out(f, path, err, errlen)) {
+    if (close_out(f, path, listing, err, errlen)) {
         free(sorted);
         return -1;
     }
@@ -130,7 +134,7 @@ int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim
     fprintf(f, "# jct_h fraction\n");
     for (long i = 0; i < res->n_jobs; i++) fprintf(f, "%.6f %.6f\n", h[i], (double)(i + 1) / res->n_jobs);
     free(h);
-    if (close_out(f, path, err, errlen)) return -1;
+    if (close_out(f, path, listing, err, errlen)) return -1;
 
     snprintf(path, sizeof path, "%s/rounds_%s.csv", dir, st->load);
     if (!(f = open_out(path, err, errlen))) return -1;
@@ -142,10 +146,11 @@ int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim
                 s->alloc[1], s->alloc[2], s->util[0], s->util[1], s->util[2], s->demand[0], s->demand[1],
                 s->demand[2], s->runnable, s->running);
     }
-    return close_out(f, path, err, errlen);
+    return close_out(f, path, listing, err, errlen);
 }
 
-int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FILE *tf, char *err, size_t errlen)
+int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FILE *tf, FILE *listing, char *err,
+                         size_t errlen)
 {
     char path[4200];
     if (mkdir_p(out, err, errlen)) return -1;
@@ -153,13 +158,14 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
     FILE *f = open_out(path, err, errlen);
     if (!f) return -1;
     fprintf(f, "policy,load,jobs_simulated,jobs_finished,jobs_measured,mean_jct_h,p99_jct_h,p999_jct_h,"
-               "makespan_h,rounds,failed_placements\n");
+               "makespan_h,rounds,failed_placements,unfinished,stop,end_h\n");
     for (int i = 0; i < n; i++) {
         const sched_run_stats *r = &runs[i];
-        fprintf(f, "%s,%s,%ld,%ld,%ld,%.6f,%.6f,%.6f,%.6f,%ld,%ld\n", r->policy, r->load, r->jobs_simulated,
-                r->jobs_finished, r->measured, r->mean_h, r->p99_h, r->p999_h, r->makespan_h, r->rounds, r->failed);
+        fprintf(f, "%s,%s,%ld,%ld,%ld,%.6f,%.6f,%.6f,%.6f,%ld,%ld,%ld,%s,%.6f\n", r->policy, r->load,
+                r->jobs_simulated, r->jobs_finished, r->measured, r->mean_h, r->p99_h, r->p999_h, r->makespan_h,
+                r->rounds, r->failed, r->unfinished, sched_stop_name(r->stop), r->end_h);
     }
-    if (close_out(f, path, err, errlen)) return -1;
+    if (close_out(f, path, listing, err, errlen)) return -1;
 
     /* load,mean per policy, in the order the policies first appear */
     for (int i = 0; i < n; i++) {
@@ -172,77 +178,160 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
         fprintf(f, "load,mean\n");
         for (int k = i; k < n; k++)
             if (strcmp(runs[k].policy, runs[i].policy) == 0) fprintf(f, "%s,%.6f\n", runs[k].load, runs[k].mean_h);
-        if (close_out(f, path, err, errlen)) return -1;
+        if (close_out(f, path, listing, err, errlen)) return -1;
     }
 
-    fprintf(tf, "%-18s %8s %8s %8s %9s %9s %9s %10s\n", "policy", "load", "jobs", "measured", "mean_h", "p99_h",
-            "p99.9_h", "makespan_h");
+    bool any_unfinished = false;
+    for (int i = 0; i < n; i++) any_unfinished |= runs[i].unfinished != 0;
+    fprintf(tf, "%-18s %8s %8s %8s %9s %9s %9s %10s%s\n", "policy", "load", "jobs", "measured", "mean_h", "p99_h",
+            "p99.9_h", "makespan_h", any_unfinished ? " unfinished" : "");
     for (int i = 0; i < n; i++) {
         const sched_run_stats *r = &runs[i];
-        fprintf(tf, "%-18s %8s %8ld %8ld %9.3f %9.3f %9.3f %10.2f\n", r->policy, r->load, r->jobs_simulated,
+        fprintf(tf, "%-18s %8s %8ld %8ld %9.3f %9.3f %9.3f %10.2f", r->policy, r->load, r->jobs_simulated,
                 r->measured, r->mean_h, r->p99_h, r->p999_h, r->makespan_h);
+        if (any_unfinished) fprintf(tf, " %10ld", r->unfinished);
+        fprintf(tf, "\n");
     }
     return 0;
 }
 
-/* gnuplot wants quotes in file names escaped; policy names are [A-Za-z+] so plain quoting is enough. */
-int sched_report_plots(const char *out, const char *plot_dir, const sched_run_stats *runs, int n, char *err,
-                       size_t errlen)
+const char *sched_stop_name(sched_stop_reason r)
+{
+    static const char *const names[] = {[SIM_STOP_DONE] = "done", [SIM_STOP_BOUND] = "bound",
+                                        [SIM_STOP_STUCK] = "stuck"};
+    return names[r];
+}
+
+
+/* Whether runs[i] is the first run with its load (by_load) or with its policy (!by_load). */
+static bool first_of(const sched_run_stats *runs, int i, bool by_load)
+{
+    for (int k = 0; k < i; k++)
+        if (strcmp(by_load ? runs[k].load : runs[k].policy, by_load ? runs[i].load : runs[i].policy) == 0)
+            return false;
+    return true;
+}
+
+/* Adds a PNG to the list of plots the script will draw. */
+static int want_png(char (*pngs)[4200], int *n, int max, const char *dir, const char *name)
+{
+    if (*n == max) return -1;
+    snprintf(pngs[*n], sizeof pngs[*n], "%s/%s", dir, name);
+    (*n)++;
+    return 0;
+}
+
+/* Plots that mean something for the runs: a JCT CDF per load (runs that measured jobs), average JCT against
+ * load (only with two or more loads), and per run a three-panel utilisation plot (GPU, CPU, memory: allocation,
+ * utilisation and demand side by side, legend outside). gnuplot's output goes to plots.log; a failure or an
+ * empty PNG is an error that names the file. Policy names are [A-Za-z+], loads numbers or "all", so plain
+ * quoting is enough in the script. */
+int sched_report_plots(const char *out, const char *plot_dir, const sched_run_stats *runs, int n, FILE *listing,
+                       char *err, size_t errlen)
 {
     if (mkdir_p(plot_dir, err, errlen)) return -1;
-    char script[4200];
+    enum { MAX_PNGS = 4096 };
+    char(*pngs)[4200] = malloc(MAX_PNGS * sizeof *pngs);
+    if (!pngs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int n_png = 0, rc = -1;
+    char script[4200], log[4200], name[256];
     snprintf(script, sizeof script, "%s/plots.gp", plot_dir);
+    snprintf(log, sizeof log, "%s/plots.log", plot_dir);
     FILE *f = open_out(script, err, errlen);
-    if (!f) return -1;
-    fprintf(f, "set terminal pngcairo size 900,600 noenhanced\nset datafile separator whitespace\nset key bottom right\n");
-    /* JCT CDF: one PNG per load, one line per policy */
-    for (int i = 0; i < n; i++) {
-        bool first = true;
-        for (int k = 0; k < i; k++)
-            if (strcmp(runs[k].load, runs[i].load) == 0) first = false;
-        if (!first) continue;
-        fprintf(f, "set output '%s/jct_cdf_%s.png'\nset title 'JCT CDF, load %s'\nset xlabel 'JCT (hours)'\n"
-                   "set ylabel 'fraction of jobs'\nset logscale x\nplot ",
-                plot_dir, runs[i].load, runs[i].load);
+    if (!f) goto done;
+    fprintf(f, "set terminal pngcairo size 1000,600 noenhanced\nset key outside right top\nset grid\n");
+
+    for (int i = 0; i < n; i++) { /* JCT CDF: one PNG per load, one line per policy that measured jobs */
+        if (!first_of(runs, i, true)) continue;
+        bool any = false;
+        for (int k = i; k < n; k++) any |= strcmp(runs[k].load, runs[i].load) == 0 && runs[k].measured > 0;
+        if (!any) continue;
+        snprintf(name, sizeof name, "jct_cdf_%s.png", runs[i].load);
+        if (want_png(pngs, &n_png, MAX_PNGS, plot_dir, name)) break;
+        fprintf(f, "set output '%s'\nset title 'JCT CDF, load %s'\nset xlabel 'JCT (hours)'\n"
+                   "set ylabel 'fraction of jobs'\nset logscale x\nset datafile separator whitespace\nplot ",
+                pngs[n_png - 1], runs[i].load);
         bool comma = false;
         for (int k = i; k < n; k++)
-            if (strcmp(runs[k].load, runs[i].load) == 0) {
-                fprintf(f, "%s'%s/%s/cdf_%s.dat' using 1:2 with lines title '%s'", comma ? ", " : "", out,
+            if (strcmp(runs[k].load, runs[i].load) == 0 && runs[k].measured > 0) {
+                fprintf(f, "%s'%s/%s/cdf_%s.dat' using 1:2 with lines lw 2 title '%s'", comma ? ", " : "", out,
                         runs[k].policy, runs[k].load, runs[k].policy);
                 comma = true;
             }
         fprintf(f, "\nunset logscale x\n");
     }
-    /* average JCT against load, one line per policy */
-    fprintf(f, "set datafile separator ','\nset output '%s/avg_jct_vs_load.png'\nset title 'Average JCT'\n"
-               "set xlabel 'Load (jobs/hour)'\nset ylabel 'Avg. JCT (hours)'\nset key top left\nplot ", plot_dir);
-    bool comma = false;
+
+    int n_loads = 0;
+    for (int i = 0; i < n; i++) n_loads += first_of(runs, i, true) && !isnan(runs[i].load_value);
+    if (n_loads >= 2 && want_png(pngs, &n_png, MAX_PNGS, plot_dir, "avg_jct_vs_load.png") == 0) {
+        fprintf(f, "set output '%s'\nset title 'Average JCT against load'\nset xlabel 'load (jobs/hour)'\n"
+                   "set ylabel 'average JCT (hours)'\nset datafile separator ','\nplot ",
+                pngs[n_png - 1]);
+        bool comma = false;
+        for (int i = 0; i < n; i++) {
+            if (!first_of(runs, i, false)) continue;
+            fprintf(f, "%s'%s/%s/load_mean.csv' using 1:2 skip 1 with linespoints lw 2 title '%s'",
+                    comma ? ", " : "", out, runs[i].policy, runs[i].policy);
+            comma = true;
+        }
+        fprintf(f, "\n");
+    }
+
+    /* Utilisation over time: rounds_<load>.csv columns 2-4 allocation, 5-7 utilisation, 8-10 demand
+     * (GPU, CPU, memory), percent of the cluster. */
+    static const char *const res_names[3] = {"GPU", "CPU", "memory"};
     for (int i = 0; i < n; i++) {
-        bool first = true;
-        for (int k = 0; k < i; k++)
-            if (strcmp(runs[k].policy, runs[i].policy) == 0) first = false;
-        if (!first) continue;
-        fprintf(f, "%s'%s/%s/load_mean.csv' using 1:2 skip 1 with linespoints title '%s'", comma ? ", " : "", out,
-                runs[i].policy, runs[i].policy);
-        comma = true;
+        snprintf(name, sizeof name, "util_%s_%s.png", runs[i].policy, runs[i].load);
+        if (want_png(pngs, &n_png, MAX_PNGS, plot_dir, name)) break;
+        fprintf(f, "set terminal pngcairo size 1000,900 noenhanced\nset output '%s'\nset datafile separator ','\n"
+                   "set multiplot layout 3,1 title 'Cluster use, %s, load %s'\n",
+                pngs[n_png - 1], runs[i].policy, runs[i].load);
+        for (int r = 0; r < 3; r++) {
+            fprintf(f, "set title '%s'\nset ylabel 'percent of cluster'\nset xlabel '%s'\n", res_names[r],
+                    r == 2 ? "time (hours)" : "");
+            fprintf(f, "plot '%s/%s/rounds_%s.csv' using 1:%d skip 1 with lines lw 2 title 'allocated', '' using "
+                       "1:%d skip 1 with lines title 'utilised', '' using 1:%d skip 1 with lines dt 2 title "
+                       "'demand'\n",
+                    out, runs[i].policy, runs[i].load, 2 + r, 5 + r, 8 + r);
+        }
+        fprintf(f, "unset multiplot\nset terminal pngcairo size 1000,600 noenhanced\n");
     }
-    fprintf(f, "\n");
-    /* utilisation over time, one PNG per run */
-    for (int i = 0; i < n; i++)
-        fprintf(f, "set output '%s/util_%s_%s.png'\nset title 'Utilisation, %s, load %s'\nset xlabel 'time (hours)'\n"
-                   "set ylabel 'percent of cluster'\nset key top right\nplot '%s/%s/rounds_%s.csv' using 1:2 skip 1 "
-                   "with lines title 'GPU alloc', '' using 1:3 skip 1 with lines title 'CPU alloc', '' using 1:4 "
-                   "skip 1 with lines title 'mem alloc', '' using 1:6 skip 1 with lines title 'CPU util', '' using "
-                   "1:9 skip 1 with lines title 'CPU demand'\n",
-                plot_dir, runs[i].policy, runs[i].load, runs[i].policy, runs[i].load, out, runs[i].policy,
-                runs[i].load);
-    if (close_out(f, script, err, errlen)) return -1;
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", script);
-    int rc = system(cmd);
-    if (rc != 0) {
-        snprintf(err, errlen, "gnuplot failed on %s (exit %d); is gnuplot installed?", script, rc);
-        return -1;
+    if (close_out(f, script, NULL, err, errlen)) goto done;
+    if (n_png == MAX_PNGS) {
+        snprintf(err, errlen, "more than %d plots for one command; run fewer policies or loads", MAX_PNGS - 1);
+        goto done;
     }
-    return 0;
+
+    char cmd[8600];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' > '%s' 2>&1", script, log);
+    int st = system(cmd);
+    if (st != 0) {
+        char first[300] = "";
+        FILE *lf = fopen(log, "r");
+        if (lf) {
+            if (!fgets(first, sizeof first, lf)) first[0] = '\0';
+            fclose(lf);
+        }
+        first[strcspn(first, "\n")] = '\0';
+        snprintf(err, errlen, "gnuplot failed on %s (exit status %d%s%s; see %s)", script, st, first[0] ? ": " : "",
+                 first, log);
+        goto done;
+    }
+    struct stat sb;
+    if (stat(log, &sb) == 0 && sb.st_size > 0)
+        fprintf(stderr, "locus sched simulate: gnuplot printed warnings, see %s\n", log);
+    for (int i = 0; i < n_png; i++) {
+        if (stat(pngs[i], &sb) != 0 || sb.st_size == 0) {
+            snprintf(err, errlen, "gnuplot did not draw %s (see %s)", pngs[i], log);
+            goto done;
+        }
+        if (listing) fprintf(listing, "  %s\n", pngs[i]);
+    }
+    rc = 0;
+done:
+    free(pngs);
+    return rc;
 }

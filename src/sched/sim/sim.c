@@ -25,6 +25,7 @@ typedef struct sim {
     double *keys;
     int *order, *placed;
     long measured_done, measured_total;
+    double idle_since;          /* start of a stretch of rounds that placed nothing on an empty cluster, -1 */
     bool terminate, exhausted;
     int pending_arrivals;
     double now;
@@ -133,7 +134,8 @@ static int finish_job(sim *s, int pos)
     }
     r->jobs[r->n_jobs++] = (sched_job_result){j->id, j->prof->name, j->gpu_demand, j->arrival, j->finish,
                                               j->finish - j->arrival};
-    if (s->cfg->measure_lo >= 0 && ++s->measured_done == s->measured_total) s->terminate = true;
+    s->measured_done++;
+    if (s->cfg->measure_lo >= 0 && s->measured_done == s->measured_total) s->terminate = true;
     return 0;
 }
 
@@ -184,6 +186,19 @@ static int sample_round(sim *s, int n_placed)
     return 0;
 }
 
+static long measured_left(const sim *s)
+{
+    return s->res->measured_expected < 0 ? -1 : s->res->measured_expected - s->measured_done;
+}
+
+static void report_progress(const sim *s)
+{
+    sched_sim_progress p = {.now = s->now, .rounds = s->res->n_rounds, .arrived = s->res->jobs_simulated,
+                            .finished = s->res->jobs_finished, .measured_left = measured_left(s),
+                            .runnable = s->n_runnable};
+    s->cfg->progress(s->cfg->progress_arg, &p);
+}
+
 static int on_schedule(sim *s, const sched_event *e)
 {
     (void)e;
@@ -192,18 +207,32 @@ static int on_schedule(sim *s, const sched_event *e)
         .now = s->now, .round = s->cfg->round, .spec = &s->cfg->spec, .placed = s->placed,
         .keys = s->keys, .order = s->order, .err = s->err, .errlen = s->errlen,
     };
+    bool empty = sched_cluster_free_gpus(&s->cluster) == s->cluster.n_gpus;
     if (sched_round(&ctx)) return -1;
     s->res->failed_placements += ctx.n_failed;
     for (int i = 0; i < ctx.n_placed; i++)
         if (sched_heap_push(&s->heap, s->now + s->cfg->round, EV_LEASE_END, s->placed[i])) return -1;
-    bool stop_when_idle = s->cfg->kind == WL_REPLAY || s->cfg->kind == WL_STATIC;
-    if (stop_when_idle && s->n_runnable == 0)
+    /* The run ends when no job is left to run and none is still to arrive; an idle gap between arrivals
+     * (rounds with nothing runnable) does not end it. */
+    bool to_come = !s->exhausted || s->pending_arrivals > 0;
+    if (s->n_runnable == 0 && !to_come)
         s->terminate = true;
-    else if (s->exhausted && s->n_runnable == 0 && s->pending_arrivals == 0)
-        s->terminate = true; /* a finite generator whose jobs are all done: nothing left to measure */
     else if (sched_heap_push(&s->heap, s->now + s->cfg->round, EV_SCHEDULE, -1))
         return -1;
-    return sample_round(s, ctx.n_placed);
+    /* Jobs that no round places on an empty cluster, with nothing left to arrive, would keep the run going
+     * forever. Starvation priority (after 1000 h) can still reorder a greedy prefix, so wait past it. */
+    if (ctx.n_placed == 0 && s->n_runnable > 0 && empty && !to_come) {
+        if (s->idle_since < 0) s->idle_since = s->now;
+        if (s->now - s->idle_since > 1001.0 * 3600.0) {
+            s->res->stop = SIM_STOP_STUCK;
+            s->terminate = true;
+        }
+    } else {
+        s->idle_since = -1;
+    }
+    if (sample_round(s, ctx.n_placed)) return -1;
+    if (s->cfg->progress && s->res->n_rounds % SCHED_PROGRESS_ROUNDS == 0) report_progress(s);
+    return 0;
 }
 
 /* Event handlers indexed by kind. */
@@ -214,6 +243,26 @@ static int (*const handlers[])(sim *, const sched_event *) = {
     [EV_SCHEDULE] = on_schedule,
 };
 
+/* How many measured jobs the workload will produce: generated jobs have ids 0, 1, ...; a replay's are its
+ * trace's. -1 for an open-ended workload measuring every job (no end is known). */
+static long expected_measured(const sched_sim_cfg *cfg)
+{
+    long total = -1; /* jobs the workload produces */
+    if (cfg->kind == WL_REPLAY) {
+        long n = 0;
+        for (int i = 0; i < cfg->trace->n; i++) {
+            int id = cfg->trace->jobs[i].id;
+            if (cfg->measure_lo < 0 || (id >= cfg->measure_lo && id < cfg->measure_hi)) n++;
+        }
+        return n;
+    }
+    if (cfg->num_jobs > 0) total = cfg->num_jobs;
+    if (cfg->kind == WL_PHILLY && cfg->philly_arrival && (total < 0 || cfg->trace->n < total)) total = cfg->trace->n;
+    if (cfg->measure_lo < 0) return total;
+    long hi = total >= 0 && total < cfg->measure_hi ? total : cfg->measure_hi;
+    return hi > cfg->measure_lo ? hi - cfg->measure_lo : 0;
+}
+
 static int setup(sim *s)
 {
     const sched_sim_cfg *cfg = s->cfg;
@@ -223,6 +272,7 @@ static int setup(sim *s)
         .kind = cfg->kind, .rng = &s->rng, .cluster = &s->cluster, .trace = cfg->trace,
         .ratio = sched_profile_ratio(s->cluster.fair[R_CPU]), .jobs_per_hour = cfg->jobs_per_hour,
         .limit = cfg->num_jobs, .philly_arrival = cfg->philly_arrival, .single_gpu = cfg->single_gpu,
+        .prioritize = cfg->prioritize,
     };
     memcpy(s->wl.split, cfg->split, sizeof s->wl.split);
     if (cfg->kind == WL_PHILLY && cfg->trace->exponential) {
@@ -234,6 +284,8 @@ static int setup(sim *s)
         s->wl.philly_dur = s->philly_dur;
     }
     s->measured_total = cfg->measure_hi - cfg->measure_lo;
+    s->idle_since = -1;
+    s->res->measured_expected = expected_measured(cfg);
     if (cfg->kind == WL_REPLAY) {
         /* every job arrives as recorded; the first round is aligned to the first job's arrival */
         for (int i = 0; i < cfg->trace->n; i++) {
@@ -259,10 +311,16 @@ int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, s
     int rc = setup(&s);
     sched_event e;
     while (rc == 0 && !s.terminate && sched_heap_pop(&s.heap, &e) == 0) {
+        if (cfg->max_time > 0 && e.time > cfg->max_time) {
+            res->stop = SIM_STOP_BOUND;
+            break;
+        }
         s.now = e.time;
         rc = handlers[e.kind](&s, &e);
     }
     res->end_time = s.now;
+    res->unfinished = res->measured_expected < 0 ? s.n_jobs - res->jobs_finished
+                                                 : res->measured_expected - s.measured_done;
     sched_heap_free(&s.heap);
     sched_cluster_free(&s.cluster);
     free(s.jobs);

@@ -9,6 +9,8 @@
 
 #include "workload.h"
 
+struct sched_sim_progress;
+
 typedef struct sched_sim_cfg {
     sched_cluster_cfg cluster;
     sched_spec spec;
@@ -19,12 +21,33 @@ typedef struct sched_sim_cfg {
     uint64_t seed;
     const sched_trace *trace;   /* replay / Philly jobs (borrowed) */
     bool philly_arrival;
+    bool prioritize;            /* Philly: jobs 4000-4999 start with priority 1 (Synergy's --prioritize) */
     bool single_gpu;            /* synthetic jobs all take 1 GPU (the paper's single-GPU experiments) */
     bool static_start;          /* first schedule at t = 1 (static runs, replay with --static) */
     double round;               /* R in seconds */
     long measure_lo, measure_hi;/* measured ids [lo, hi); lo < 0 measures every job */
     FILE *record;               /* if set, every generated job is written in replay format */
+    double max_time;            /* simulated seconds; a run reaching it stops (SIM_STOP_BOUND); 0 = none */
+    /* Called every SCHED_PROGRESS_ROUNDS schedule rounds with the run's state (the caller may read a clock
+     * and print; the simulation never does). NULL = none. */
+    void (*progress)(void *arg, const struct sched_sim_progress *p);
+    void *progress_arg;
 } sched_sim_cfg;
+
+#define SCHED_PROGRESS_ROUNDS 64
+
+typedef struct sched_sim_progress {
+    double now;                 /* simulated seconds */
+    long rounds, arrived, finished;
+    long measured_left;         /* measured jobs not finished yet (of those the workload can produce) */
+    int runnable;               /* runnable queue length */
+} sched_sim_progress;
+
+typedef enum sched_stop_reason {
+    SIM_STOP_DONE,              /* every measured job finished, or no job left to run or to arrive */
+    SIM_STOP_BOUND,             /* max_time reached */
+    SIM_STOP_STUCK,             /* jobs left that no round could place on the empty cluster for > 1000 h */
+} sched_stop_reason;
 
 typedef struct sched_job_result {
     int id;
@@ -48,6 +71,9 @@ typedef struct sched_sim_result {
     long jobs_finished;         /* all finished jobs, measured or not */
     long failed_placements;     /* jobs a mechanism could not place although GPUs were free */
     double end_time;            /* simulated seconds at the end */
+    long measured_expected;     /* measured jobs the workload produces (-1: open-ended, unknown) */
+    long unfinished;            /* of those, how many did not finish (0 after a SIM_STOP_DONE run) */
+    sched_stop_reason stop;
 } sched_sim_result;
 
 /* Runs one simulation. On success returns 0 and fills res (caller frees with sched_sim_result_free);

@@ -91,6 +91,7 @@ int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out,
         } else {
             /* Philly jobs carry no model: assign one by the class split, like synthetic jobs */
             out->id = (int)wl->generated;
+            if (wl->prioritize && out->id >= 4000 && out->id < 5000) out->priority = 1;
             out->arrival = wl->philly_arrival ? tj->arrival : last_arrival + draw_gap(wl->rng, wl->jobs_per_hour);
             (void)sched_rng_randint(wl->rng, 0, 9);
             task = pick_task(wl);
@@ -104,7 +105,7 @@ int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out,
         out->gpu_demand = tj->gpus;
         out->cls = task < 0 ? 0 : task;
         sched_job_apply_profile(out, wl->cluster);
-        double secs = wl->philly_dur ? wl->philly_dur[wl->generated % t->n] : tj->iters;
+        double secs = wl->philly_dur ? wl->philly_dur[tj->order] : tj->iters;
         out->total_iters = wl->kind == WL_REPLAY ? (long)tj->iters : (long)(secs / out->iter_time);
         wl->task_total[out->cls]++;
         wl->generated++;

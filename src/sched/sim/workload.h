@@ -24,6 +24,7 @@ typedef struct sched_trace_job {
     double arrival;    /* seconds */
     double iters;      /* replay: iterations; Philly: duration in seconds at fair share */
     int gpus;
+    int order;         /* Philly: position among the kept jobs in file order (exp-mode durations follow it) */
 } sched_trace_job;
 
 typedef struct sched_trace {
@@ -47,6 +48,10 @@ int sched_philly_load(sched_trace *t, const char *path, bool multigpu, bool expo
  * in trace order before the run's other draws, as the reference does at parse time. Returns a malloc'ed
  * array of t->n seconds the caller frees, or NULL when out of memory. */
 double *sched_philly_draw_durations(const sched_trace *t, sched_rng *rng);
+/* Stable sort by arrival, ids renumbered 0.. in the new order (each job keeps its `order`). For exp-mode
+ * Philly traces with --philly_arrival, whose file order is not arrival order: the reference walks the file
+ * and lets its clock run backwards; we keep time monotonic. Returns 1 if the order changed, else 0. */
+int sched_trace_sort_by_arrival(sched_trace *t);
 void sched_trace_free(sched_trace *t);
 
 typedef struct sched_workload {
@@ -60,6 +65,7 @@ typedef struct sched_workload {
     int split[3];                   /* image, language, speech percent */
     long limit;                     /* synthetic: jobs to generate, 0 = unlimited */
     bool philly_arrival;
+    bool prioritize;                /* Philly: ids 4000-4999 start with priority 1 */
     bool single_gpu;                /* synthetic: draw the GPU demand as the reference does, then use 1 */
     long generated;
     int task_total[3];
