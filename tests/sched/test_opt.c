@@ -40,8 +40,7 @@ static double one_round(const char *policy, const char *const *models, int n, do
     sched_cluster c;
     setup_cluster(&c);
     sched_job jobs[8];
-    int runnable[8], placed[8], order[8];
-    double keys[8];
+    int placed[8];
     char err[256] = "";
     for (int i = 0; i < n; i++) {
         memset(&jobs[i], 0, sizeof jobs[i]);
@@ -52,14 +51,16 @@ static double one_round(const char *policy, const char *const *models, int n, do
         jobs[i].last_exec = -1;
         jobs[i].total_iters = 100000;
         sched_job_apply_profile(&jobs[i], &c);
-        runnable[i] = i;
     }
     sched_spec spec;
     CHECK(sched_spec_parse(&spec, policy, err, sizeof err) == 0);
-    sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .runnable = runnable, .n_runnable = n, .now = 0,
-                           .round = 300, .spec = &spec, .placed = placed, .keys = keys, .order = order,
-                           .err = err, .errlen = sizeof err};
+    sched_queue q;
+    sched_queue_init(&q, &spec, false);
+    for (int i = 0; i < n; i++) CHECK(sched_queue_add(&q, jobs, i) == 0);
+    sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .queue = &q, .now = 0, .round = 300, .spec = &spec,
+                           .placed = placed, .err = err, .errlen = sizeof err};
     int rc = sched_round(&ctx);
+    sched_queue_free(&q);
     if (rc) fprintf(stderr, "%s: %s\n", policy, err);
     CHECK(rc == 0);
     CHECK(ctx.n_placed == n);
@@ -135,14 +136,16 @@ static void off_grid(void)
     j.last_exec = -1;
     j.total_iters = 10;
     sched_job_apply_profile(&j, &c);
-    int runnable[1] = {0}, placed[1], order[1];
-    double keys[1];
+    int placed[1];
     sched_spec spec;
     CHECK(sched_spec_parse(&spec, "FIFO+opt", err, sizeof err) == 0);
-    sched_round_ctx ctx = {.cluster = &c, .jobs = &j, .runnable = runnable, .n_runnable = 1, .round = 300,
-                           .spec = &spec, .placed = placed, .keys = keys, .order = order, .err = err,
-                           .errlen = sizeof err};
+    sched_queue q;
+    sched_queue_init(&q, &spec, false);
+    CHECK(sched_queue_add(&q, &j, 0) == 0);
+    sched_round_ctx ctx = {.cluster = &c, .jobs = &j, .queue = &q, .round = 300, .spec = &spec,
+                           .placed = placed, .err = err, .errlen = sizeof err};
     CHECK(sched_round(&ctx) == -1);
+    sched_queue_free(&q);
     CHECK(strstr(err, "not a point of the profile grid") != NULL);
     sched_cluster_free(&c);
 }

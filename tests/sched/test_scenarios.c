@@ -236,14 +236,16 @@ static void test_placement(void)
             jobs[i].prof = sched_profile_find(3, "gnmt");
             sched_job_apply_profile(&jobs[i], &c);
         }
-        int runnable[2] = {0, 1}, order[2], placed[2];
-        double keys[2];
+        int placed[2];
         sched_spec sp;
         CHECK(sched_spec_parse(&sp, place ? "FIFO+place+fair" : "FIFO+fair", err, sizeof err) == 0);
-        sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .runnable = runnable, .n_runnable = 2, .now = 0,
-                               .round = 300, .spec = &sp, .placed = placed, .keys = keys, .order = order,
-                               .err = err, .errlen = sizeof err};
+        sched_queue q;
+        sched_queue_init(&q, &sp, false);
+        CHECK(sched_queue_add(&q, jobs, 0) == 0 && sched_queue_add(&q, jobs, 1) == 0);
+        sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .queue = &q, .now = 0, .round = 300, .spec = &sp,
+                               .placed = placed, .err = err, .errlen = sizeof err};
         CHECK(sched_round(&ctx) == 0);
+        sched_queue_free(&q);
         CHECK(ctx.n_placed == 2);
         if (!place) {
             /* first-fit: job0 on server 0; job1 takes server 0's other 3 GPUs and 1 on server 1 */

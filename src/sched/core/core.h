@@ -108,20 +108,72 @@ int sched_spec_parse(sched_spec *sp, const char *name, char *err, size_t errlen)
 /* Writes the valid names to a buffer for --help. */
 void sched_spec_list(char *buf, size_t len);
 
+/* Policy facts the queue needs (policy.c). The key is the policy's sort key of a job at time `now`
+ * (ascending; ties by arrival). */
+double sched_policy_key(const sched_spec *sp, const sched_cluster *c, const sched_job *j, double now);
+bool sched_policy_prio(const sched_spec *sp);       /* starved jobs (priority 1) sort first */
+bool sched_policy_clock_keys(const sched_spec *sp); /* keys move with the clock (FTF): re-sort all each round */
+
+/* ---- the runnable queue (queue.c) ------------------------------------------------------------------- */
+
+typedef struct sched_qent {
+    double key, arrival;
+    int prio, pos;
+    unsigned ver;               /* the entry is live while it equals the job's version */
+} sched_qent;
+
+typedef struct sched_starve_ent {
+    double base;                /* when the job arrived or its lease last ended */
+    int pos;
+} sched_starve_ent;
+
+/* Every runnable job in the policy's order across rounds, and the start-of-round bookkeeping (speed-ups reset,
+ * starvation priority). Either the whole queue is re-sorted each round (array mode) or a heap yields only
+ * the jobs a round looks at (heap mode); both give the same order (see queue.c). Owns its memory. */
+typedef struct sched_queue {
+    const sched_spec *spec;     /* borrowed */
+    bool heap_mode, use_prio, oom;
+    int n;                      /* runnable jobs */
+    double last_arrival;
+    unsigned *ver;              /* per job position */
+    unsigned char *queued;
+    int cap_jobs;
+    sched_qent *heap, *visit;   /* heap mode: the heap; the entries popped this round */
+    int h_n, h_cap, v_n, v_cap;
+    int *pending, *next_pending;/* heap mode: jobs to re-key at the next round */
+    int p_n, p_cap, np_n, np_cap;
+    sched_starve_ent *starve;   /* heap mode: in time order; consumed from st_head */
+    int st_head, st_n, st_cap;
+    int *arr;                   /* array mode: the order */
+    int a_n, a_cap, cursor;
+    double *keys;               /* round scratch, per job position */
+    int *tmp, *list;
+} sched_queue;
+
+/* array_mode forces the full re-sort every round (tests compare both modes). */
+void sched_queue_init(sched_queue *q, const sched_spec *spec, bool array_mode);
+void sched_queue_free(sched_queue *q); /* accepts a zeroed queue */
+/* A job arrived (jobs[pos], arrival set). Returns 0, -1 when out of memory. */
+int sched_queue_add(sched_queue *q, const sched_job *jobs, int pos);
+/* A job left the queue (finished). */
+void sched_queue_remove(sched_queue *q, int pos);
+/* A job's lease ended at `until` (its starvation clock restarts). Returns 0 or -1 (out of memory). */
+int sched_queue_ran(sched_queue *q, int pos, double until);
+/* Start of a round at `now`: orders the queue, resets speed-ups, applies starvation priority. 0 or -1 (OOM). */
+int sched_queue_begin(sched_queue *q, sched_job *jobs, const sched_cluster *c, double now);
+/* The next job of this round's order, or -1 at the end (or out of memory: q->oom). */
+int sched_queue_next(sched_queue *q);
+
 typedef struct sched_round_ctx {
     sched_cluster *cluster;
     sched_job *jobs;            /* all jobs, indexed by position */
-    int *runnable;              /* positions of runnable jobs; re-sorted in place each round */
-    int n_runnable;
+    sched_queue *queue;         /* the runnable jobs */
     double now;
     double round;               /* R, seconds */
     const sched_spec *spec;
-    int *placed;                /* out: positions placed this round (capacity >= n_runnable) */
+    int *placed;                /* out: positions placed this round (capacity >= queue->n) */
     int n_placed;
     int n_failed;               /* jobs a mechanism could not place though GPUs were free */
-    /* scratch owned by the caller, capacity >= n_runnable */
-    double *keys;
-    int *order;
     char *err;                  /* for +opt solver failures */
     size_t errlen;
 } sched_round_ctx;

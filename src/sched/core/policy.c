@@ -485,15 +485,16 @@ struct sched_policy {
     double (*key)(const sched_job *, const key_args *);
     bool use_priority;          /* starved jobs (priority 1) go first */
     bool greedy_prefix;         /* only the jobs whose GPUs fit the free count, in order, are considered */
+    bool clock_keys;            /* keys move with the clock, not only when the job changes */
 };
 
 static const sched_policy policies[] = {
-    {"FIFO", key_fifo, false, false},
-    {"SRTF", key_srtf, true, false},
-    {"LAS", key_las, true, true},
-    {"FTF", key_ftf, true, false},
-    {"DRF", key_drf, true, false},
-    {"TETRIS", key_tetris, true, false},
+    {"FIFO", key_fifo, false, false, false},
+    {"SRTF", key_srtf, true, false, false},
+    {"LAS", key_las, true, true, false},
+    {"FTF", key_ftf, true, false, true},
+    {"DRF", key_drf, true, false, false},
+    {"TETRIS", key_tetris, true, false, false},
 };
 
 static const find_fn placements[2] = {find_first_fit, find_placement};
@@ -541,92 +542,69 @@ void sched_spec_list(char *buf, size_t len)
         off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", policies[i].name);
 }
 
+double sched_policy_key(const sched_spec *sp, const sched_cluster *c, const sched_job *j, double now)
+{
+    key_args ka = {c, now, sp->mech->fair};
+    return sp->policy->key(j, &ka);
+}
+
+bool sched_policy_prio(const sched_spec *sp) { return sp->policy->use_priority; }
+
+bool sched_policy_clock_keys(const sched_spec *sp) { return sp->policy->clock_keys; }
+
 /* ---- the round -------------------------------------------------------------------------------------- */
-
-static _Thread_local const sched_round_ctx *sort_ctx;
-static _Thread_local bool sort_prio;
-
-static int cmp_order(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb; /* indices into ctx->runnable (= previous order) */
-    const sched_round_ctx *ctx = sort_ctx;
-    const sched_job *ja = &ctx->jobs[ctx->runnable[a]], *jb = &ctx->jobs[ctx->runnable[b]];
-    if (sort_prio && ja->priority != jb->priority) return ja->priority > jb->priority ? -1 : 1;
-    if (ctx->keys[a] != ctx->keys[b]) return ctx->keys[a] < ctx->keys[b] ? -1 : 1;
-    if (ja->arrival != jb->arrival) return ja->arrival < jb->arrival ? -1 : 1;
-    return (a > b) - (a < b); /* the reference's sort is stable: keep the previous order */
-}
-
-/* Stable merge sort that skips merging halves already in order: the runnable list changes little from one
- * round to the next (only the jobs that ran move), so this is close to linear where qsort is n log n. */
-static void merge_sort(int *a, int *tmp, int n)
-{
-    if (n < 2) return;
-    int mid = n / 2;
-    merge_sort(a, tmp, mid);
-    merge_sort(a + mid, tmp, n - mid);
-    if (cmp_order(&a[mid - 1], &a[mid]) <= 0) return;
-    int i = 0, j = mid, k = 0;
-    while (i < mid && j < n) tmp[k++] = cmp_order(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
-    while (i < mid) tmp[k++] = a[i++];
-    while (j < n) tmp[k++] = a[j++];
-    memcpy(a, tmp, (size_t)n * sizeof *a);
-}
 
 int sched_round(sched_round_ctx *ctx)
 {
     sched_cluster *c = ctx->cluster;
+    sched_queue *q = ctx->queue;
     const sched_policy *pol = ctx->spec->policy;
     const sched_mechanism *mech = ctx->spec->mech;
-    int n = ctx->n_runnable;
     ctx->n_placed = 0;
     ctx->n_failed = 0;
 
-    /* Keys use each job's speed-up as the previous round left it; only then is it reset. */
-    key_args ka = {c, ctx->now, mech->fair};
-    for (int i = 0; i < n; i++) {
-        ctx->keys[i] = pol->key(&ctx->jobs[ctx->runnable[i]], &ka);
-        ctx->order[i] = i;
-    }
-    sort_ctx = ctx;
-    sort_prio = pol->use_priority;
-    merge_sort(ctx->order, ctx->placed, n);
-    for (int i = 0; i < n; i++) ctx->placed[i] = ctx->runnable[ctx->order[i]];
-    memcpy(ctx->runnable, ctx->placed, (size_t)n * sizeof *ctx->runnable);
-
+    /* Keys use each job's speed-up as the previous round left it; only then is it reset (in the queue). */
+    if (sched_queue_begin(q, ctx->jobs, c, ctx->now)) goto oom;
     for (int s = 0; s < c->n_servers; s++) c->servers[s].n_sched = 0;
-    for (int i = 0; i < n; i++) {
-        sched_job *j = &ctx->jobs[ctx->runnable[i]];
-        j->speedup = j->speedup_orig;
-        double since = ctx->now - (j->last_exec < 0 ? j->arrival : j->last_exec);
-        if (since > 1000.0 * 3600.0) j->priority = 1;
+    int free_gpus = sched_cluster_free_gpus(c);
+    mech_args a = {ctx, NULL, placements[ctx->spec->place]};
+
+    /* Every job visited has all its GPUs to find (leases have ended), so a walk stops when none is free. */
+    if (!pol->greedy_prefix && !mech->whole_round) {
+        int pos;
+        while (free_gpus > 0 && (pos = sched_queue_next(q)) >= 0) {
+            sched_job *j = &ctx->jobs[pos];
+            int deficit = j->gpu_demand - j->alloc_gpus;
+            if (deficit <= 0 || free_gpus < deficit) continue;
+            a.job = j;
+            if (mech->place(&a))
+                free_gpus -= deficit;
+            else
+                ctx->n_failed++;
+        }
+        return q->oom ? (snprintf(ctx->err, ctx->errlen, "out of memory"), -1) : 0;
     }
 
-    /* The jobs this round walks: all of them, or (LAS) the greedy prefix whose GPU demand fits the free count,
-     * re-sorted by descending GPU demand under +tune. */
-    int *list = ctx->runnable, n_list = n;
-    int free_gpus = sched_cluster_free_gpus(c);
-    if (pol->greedy_prefix || mech->whole_round) {
-        int left = free_gpus;
-        n_list = 0;
-        for (int i = 0; i < n; i++) {
-            sched_job *j = &ctx->jobs[ctx->runnable[i]];
-            int deficit = j->gpu_demand - j->alloc_gpus;
-            if (deficit > 0 && left >= deficit) {
-                ctx->order[n_list++] = ctx->runnable[i];
-                left -= deficit;
-            }
+    /* LAS and +opt: the greedy prefix of jobs whose GPU demand fits the free count, re-sorted by descending GPU
+     * demand under +tune. */
+    int *list = q->list, n_list = 0, left = free_gpus, pos;
+    while (left > 0 && (pos = sched_queue_next(q)) >= 0) {
+        sched_job *j = &ctx->jobs[pos];
+        int deficit = j->gpu_demand - j->alloc_gpus;
+        if (deficit > 0 && left >= deficit) {
+            list[n_list++] = pos;
+            left -= deficit;
         }
-        list = ctx->order;
-        if (pol->greedy_prefix && mech->widest_first) {
-            for (int i = 1; i < n_list; i++) { /* stable insertion sort by -GPU demand */
-                int x = list[i], k = i - 1;
-                while (k >= 0 && ctx->jobs[list[k]].gpu_demand < ctx->jobs[x].gpu_demand) {
-                    list[k + 1] = list[k];
-                    k--;
-                }
-                list[k + 1] = x;
+    }
+    if (q->oom) goto oom;
+    if (pol->greedy_prefix && mech->widest_first) {
+        for (int i = 1; i < n_list; i++) { /* stable insertion sort by -GPU demand */
+            int x = list[i], k = i - 1;
+            while (k >= 0 && ctx->jobs[list[k]].gpu_demand < ctx->jobs[x].gpu_demand) {
+                list[k + 1] = list[k];
+                k--;
             }
+            list[k + 1] = x;
         }
     }
     if (mech->whole_round) {
@@ -634,8 +612,6 @@ int sched_round(sched_round_ctx *ctx)
         ctx->n_placed = n_list;
         return n_list ? sched_opt_round(ctx) : 0;
     }
-
-    mech_args a = {ctx, NULL, placements[ctx->spec->place]};
     for (int i = 0; i < n_list; i++) {
         sched_job *j = &ctx->jobs[list[i]];
         int deficit = j->gpu_demand - j->alloc_gpus;
@@ -647,4 +623,7 @@ int sched_round(sched_round_ctx *ctx)
             ctx->n_failed++;
     }
     return 0;
+oom:
+    snprintf(ctx->err, ctx->errlen, "out of memory");
+    return -1;
 }

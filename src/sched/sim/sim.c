@@ -19,11 +19,8 @@ typedef struct sim {
     sched_event_heap heap;
     sched_job *jobs;
     int n_jobs, cap_jobs;
-    int *runnable;
-    int n_runnable;
-    /* round scratch, capacity cap_jobs */
-    double *keys;
-    int *order, *placed;
+    sched_queue queue;          /* the runnable jobs in policy order */
+    int *placed;                /* round output, capacity cap_jobs */
     long measured_done, measured_total;
     double idle_since;          /* start of a stretch of rounds that placed nothing on an empty cluster, -1 */
     bool terminate, exhausted;
@@ -40,16 +37,10 @@ static int grow_jobs(sim *s)
     if (s->n_jobs < s->cap_jobs) return 0;
     int cap = s->cap_jobs ? 2 * s->cap_jobs : 1024;
     sched_job *j = realloc(s->jobs, (size_t)cap * sizeof *j);
-    int *r = realloc(s->runnable, (size_t)cap * sizeof *r);
     if (j) s->jobs = j;
-    if (r) s->runnable = r;
-    double *k = realloc(s->keys, (size_t)cap * sizeof *k);
-    if (k) s->keys = k;
-    int *o = realloc(s->order, (size_t)cap * sizeof *o);
-    if (o) s->order = o;
     int *p = realloc(s->placed, (size_t)cap * sizeof *p);
     if (p) s->placed = p;
-    if (!j || !r || !k || !o || !p) {
+    if (!j || !p) {
         snprintf(s->err, s->errlen, "out of memory");
         return -1;
     }
@@ -95,7 +86,10 @@ static int add_next_job(sim *s, double last_arrival)
 
 static int on_arrival(sim *s, const sched_event *e)
 {
-    s->runnable[s->n_runnable++] = e->job;
+    if (sched_queue_add(&s->queue, s->jobs, e->job)) {
+        snprintf(s->err, s->errlen, "out of memory");
+        return -1;
+    }
     s->res->jobs_simulated++;
     s->pending_arrivals--;
     if (s->cfg->kind != WL_REPLAY && !s->exhausted) return add_next_job(s, s->now);
@@ -114,12 +108,7 @@ static int finish_job(sim *s, int pos)
     sched_job *j = &s->jobs[pos];
     j->finished = true;
     j->finish = s->now;
-    for (int i = 0; i < s->n_runnable; i++)
-        if (s->runnable[i] == pos) {
-            memmove(&s->runnable[i], &s->runnable[i + 1], (size_t)(s->n_runnable - i - 1) * sizeof(int));
-            s->n_runnable--;
-            break;
-        }
+    sched_queue_remove(&s->queue, pos);
     s->res->jobs_finished++;
     if (!is_measured(s, j->id)) return 0;
     sched_sim_result *r = s->res;
@@ -144,6 +133,10 @@ static int on_lease_end(sim *s, const sched_event *e)
     sched_job *j = &s->jobs[e->job];
     j->last_exec = s->now;
     sched_release(&s->cluster, j);
+    if (sched_queue_ran(&s->queue, e->job, s->now)) {
+        snprintf(s->err, s->errlen, "out of memory");
+        return -1;
+    }
     if (j->executed >= j->total_iters) return finish_job(s, e->job);
     return 0;
 }
@@ -181,7 +174,7 @@ static int sample_round(sim *s, int n_placed)
         smp->util[k] = 100.0 * util[k] / c->total[k];
         smp->demand[k] = 100.0 * dem[k] / c->total[k];
     }
-    smp->runnable = s->n_runnable;
+    smp->runnable = s->queue.n;
     smp->running = n_placed;
     return 0;
 }
@@ -195,7 +188,7 @@ static void report_progress(const sim *s)
 {
     sched_sim_progress p = {.now = s->now, .rounds = s->res->n_rounds, .arrived = s->res->jobs_simulated,
                             .finished = s->res->jobs_finished, .measured_left = measured_left(s),
-                            .runnable = s->n_runnable};
+                            .runnable = s->queue.n};
     s->cfg->progress(s->cfg->progress_arg, &p);
 }
 
@@ -203,9 +196,8 @@ static int on_schedule(sim *s, const sched_event *e)
 {
     (void)e;
     sched_round_ctx ctx = {
-        .cluster = &s->cluster, .jobs = s->jobs, .runnable = s->runnable, .n_runnable = s->n_runnable,
-        .now = s->now, .round = s->cfg->round, .spec = &s->cfg->spec, .placed = s->placed,
-        .keys = s->keys, .order = s->order, .err = s->err, .errlen = s->errlen,
+        .cluster = &s->cluster, .jobs = s->jobs, .queue = &s->queue, .now = s->now, .round = s->cfg->round,
+        .spec = &s->cfg->spec, .placed = s->placed, .err = s->err, .errlen = s->errlen,
     };
     bool empty = sched_cluster_free_gpus(&s->cluster) == s->cluster.n_gpus;
     if (sched_round(&ctx)) return -1;
@@ -215,13 +207,13 @@ static int on_schedule(sim *s, const sched_event *e)
     /* The run ends when no job is left to run and none is still to arrive; an idle gap between arrivals
      * (rounds with nothing runnable) does not end it. */
     bool to_come = !s->exhausted || s->pending_arrivals > 0;
-    if (s->n_runnable == 0 && !to_come)
+    if (s->queue.n == 0 && !to_come)
         s->terminate = true;
     else if (sched_heap_push(&s->heap, s->now + s->cfg->round, EV_SCHEDULE, -1))
         return -1;
     /* Jobs that no round places on an empty cluster, with nothing left to arrive, would keep the run going
      * forever. Starvation priority (after 1000 h) can still reorder a greedy prefix, so wait past it. */
-    if (ctx.n_placed == 0 && s->n_runnable > 0 && empty && !to_come) {
+    if (ctx.n_placed == 0 && s->queue.n > 0 && empty && !to_come) {
         if (s->idle_since < 0) s->idle_since = s->now;
         if (s->now - s->idle_since > 1001.0 * 3600.0) {
             s->res->stop = SIM_STOP_STUCK;
@@ -267,6 +259,7 @@ static int setup(sim *s)
 {
     const sched_sim_cfg *cfg = s->cfg;
     if (sched_cluster_init(&s->cluster, &cfg->cluster, s->err, s->errlen)) return -1;
+    sched_queue_init(&s->queue, &cfg->spec, cfg->array_queue);
     sched_rng_seed(&s->rng, cfg->seed);
     s->wl = (sched_workload){
         .kind = cfg->kind, .rng = &s->rng, .cluster = &s->cluster, .trace = cfg->trace,
@@ -324,9 +317,7 @@ int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, s
     sched_heap_free(&s.heap);
     sched_cluster_free(&s.cluster);
     free(s.jobs);
-    free(s.runnable);
-    free(s.keys);
-    free(s.order);
+    sched_queue_free(&s.queue);
     free(s.placed);
     free(s.philly_dur);
     if (rc) sched_sim_result_free(res);

@@ -27,6 +27,7 @@ typedef struct sched_sim_cfg {
     double round;               /* R in seconds */
     long measure_lo, measure_hi;/* measured ids [lo, hi); lo < 0 measures every job */
     FILE *record;               /* if set, every generated job is written in replay format */
+    bool array_queue;           /* re-sort the whole queue every round (same results; tests compare) */
     double max_time;            /* simulated seconds; a run reaching it stops (SIM_STOP_BOUND); 0 = none */
     /* Called every SCHED_PROGRESS_ROUNDS schedule rounds with the run's state (the caller may read a clock
      * and print; the simulation never does). NULL = none. */
