@@ -198,7 +198,7 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
 const char *sched_stop_name(sched_stop_reason r)
 {
     static const char *const names[] = {[SIM_STOP_DONE] = "done", [SIM_STOP_BOUND] = "bound",
-                                        [SIM_STOP_STUCK] = "stuck"};
+                                        [SIM_STOP_STUCK] = "stuck", [SIM_STOP_OVERRUN] = "overrun"};
     return names[r];
 }
 
@@ -292,9 +292,11 @@ int sched_report_plots(const char *out, const char *plot_dir, const sched_run_st
         for (int r = 0; r < 3; r++) {
             fprintf(f, "set title '%s'\nset ylabel 'percent of cluster'\nset xlabel '%s'\n", res_names[r],
                     r == 2 ? "time (hours)" : "");
-            fprintf(f, "plot '%s/%s/rounds_%s.csv' using 1:%d skip 1 with lines lw 2 title 'allocated', '' using "
-                       "1:%d skip 1 with lines title 'utilised', '' using 1:%d skip 1 with lines dt 2 title "
-                       "'demand'\n",
+            /* allocation wide and pale under utilisation, demand dashed on top: lines that coincide stay
+             * visible */
+            fprintf(f, "plot '%s/%s/rounds_%s.csv' using 1:%d skip 1 with lines lw 5 lc rgb '#a6cee3' title "
+                       "'allocated', '' using 1:%d skip 1 with lines lw 1.5 lc rgb '#1f3a93' title 'utilised', '' "
+                       "using 1:%d skip 1 with lines lw 1.5 dt 2 lc rgb '#d62728' title 'demand'\n",
                     out, runs[i].policy, runs[i].load, 2 + r, 5 + r, 8 + r);
         }
         fprintf(f, "unset multiplot\nset terminal pngcairo size 1000,600 noenhanced\n");

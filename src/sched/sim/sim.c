@@ -21,7 +21,8 @@ typedef struct sim {
     int n_jobs, cap_jobs;
     sched_queue queue;          /* the runnable jobs in policy order */
     int *placed;                /* round output, capacity cap_jobs */
-    long measured_done, measured_total;
+    long measured_done, measured_total, measured_arrived;
+    double all_arrived;         /* when the last measured job arrived, -1 before */
     double idle_since;          /* start of a stretch of rounds that placed nothing on an empty cluster, -1 */
     bool terminate, exhausted;
     int pending_arrivals;
@@ -91,6 +92,8 @@ static int on_arrival(sim *s, const sched_event *e)
         return -1;
     }
     s->res->jobs_simulated++;
+    if (is_measured(s, s->jobs[e->job].id) && ++s->measured_arrived == s->res->measured_expected)
+        s->all_arrived = s->now;
     s->pending_arrivals--;
     if (s->cfg->kind != WL_REPLAY && !s->exhausted) return add_next_job(s, s->now);
     return 0;
@@ -278,6 +281,7 @@ static int setup(sim *s)
     }
     s->measured_total = cfg->measure_hi - cfg->measure_lo;
     s->idle_since = -1;
+    s->all_arrived = -1;
     s->res->measured_expected = expected_measured(cfg);
     if (cfg->kind == WL_REPLAY) {
         /* every job arrives as recorded; the first round is aligned to the first job's arrival */
@@ -306,6 +310,10 @@ int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, s
     while (rc == 0 && !s.terminate && sched_heap_pop(&s.heap, &e) == 0) {
         if (cfg->max_time > 0 && e.time > cfg->max_time) {
             res->stop = SIM_STOP_BOUND;
+            break;
+        }
+        if (cfg->max_overrun > 0 && s.all_arrived >= 0 && e.time > s.all_arrived + cfg->max_overrun) {
+            res->stop = SIM_STOP_OVERRUN;
             break;
         }
         s.now = e.time;

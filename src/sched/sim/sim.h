@@ -29,6 +29,8 @@ typedef struct sched_sim_cfg {
     FILE *record;               /* if set, every generated job is written in replay format */
     bool array_queue;           /* re-sort the whole queue every round (same results; tests compare) */
     double max_time;            /* simulated seconds; a run reaching it stops (SIM_STOP_BOUND); 0 = none */
+    double max_overrun;         /* seconds after the last measured job arrived; past it with measured jobs
+                                   unfinished the run stops (SIM_STOP_OVERRUN); 0 = none */
     /* Called every SCHED_PROGRESS_ROUNDS schedule rounds with the run's state (the caller may read a clock
      * and print; the simulation never does). NULL = none. */
     void (*progress)(void *arg, const struct sched_sim_progress *p);
@@ -48,6 +50,7 @@ typedef enum sched_stop_reason {
     SIM_STOP_DONE,              /* every measured job finished, or no job left to run or to arrive */
     SIM_STOP_BOUND,             /* max_time reached */
     SIM_STOP_STUCK,             /* jobs left that no round could place on the empty cluster for > 1000 h */
+    SIM_STOP_OVERRUN,           /* max_overrun passed since the last measured job arrived */
 } sched_stop_reason;
 
 typedef struct sched_job_result {

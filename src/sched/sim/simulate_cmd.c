@@ -17,14 +17,14 @@
 typedef struct sim_opts {
     const char *policies, *loads, *philly, *rec_trace, *replay, *config, *measure, *split, *out, *plot_dir;
     long seed, num_jobs;
-    double round, max_hours;
+    double round, max_hours, max_overrun;
     bool philly_arrival, no_exp, multigpu, single_gpu, is_static, record, plot, quiet, prioritize, help;
     bool noop; /* target of the Synergy flags that change nothing here */
 } sim_opts;
 
 /* O_NOOP: a flag of Synergy's runner.py with no effect here (accepted, documented in --help).
  * O_REFUSE: one of its flags with no meaning for a simulation: refused with the reason in its help text. */
-typedef enum { O_FLAG, O_LONG, O_DOUBLE, O_STR, O_NOOP, O_REFUSE } opt_kind;
+typedef enum { O_FLAG, O_LONG, O_DOUBLE, O_NONNEG, O_STR, O_NOOP, O_REFUSE } opt_kind;
 
 static const struct opt {
     const char *name, *alias;
@@ -68,6 +68,9 @@ static const struct opt {
     {"--plot_dir", NULL, O_STR, offsetof(sim_opts, plot_dir), "DIR", "where the PNGs go (default: --out)"},
     {"--max_sim_hours", NULL, O_DOUBLE, offsetof(sim_opts, max_hours), "H",
      "stop each run after H simulated hours with its partial results (the summary counts the unfinished jobs)"},
+    {"--max_overrun_hours", NULL, O_NONNEG, offsetof(sim_opts, max_overrun), "H",
+     "stop a run, exit 1, when measured jobs are still unfinished H simulated hours after the last of them "
+     "arrived (an overloaded policy that starves them would run forever; default 20000, 0 = never)"},
     {"--prioritize", NULL, O_FLAG, offsetof(sim_opts, prioritize), NULL,
      "Philly: jobs 4000-4999 start with priority 1 (as Synergy's --prioritize)"},
     {"--quiet", NULL, O_FLAG, offsetof(sim_opts, quiet), NULL, "no progress lines on stderr"},
@@ -165,8 +168,10 @@ static int parse_args(sim_opts *o, int argc, char **argv)
             *(long *)field = v;
         } else {
             double v = strtod(val, &end);
-            if (errno || end == val || *end || !(v > 0) || !isfinite(v)) {
-                fprintf(stderr, "locus sched simulate: %s: '%s' is not a positive number\n", op->name, val);
+            bool ok = op->kind == O_NONNEG ? v >= 0 : v > 0;
+            if (errno || end == val || *end || !ok || !isfinite(v)) {
+                fprintf(stderr, "locus sched simulate: %s: '%s' is not a %s number\n", op->name, val,
+                        op->kind == O_NONNEG ? "non-negative" : "positive");
                 return -1;
             }
             *(double *)field = v;
@@ -253,7 +258,7 @@ static void on_progress(void *arg, const sched_sim_progress *p)
 }
 
 /* What a run's end says beyond the table; returns the exit status it asks for (0 or 1). */
-static int report_stop(const sched_run_stats *st, double max_hours)
+static int report_stop(const sched_run_stats *st, double max_hours, double max_overrun)
 {
     switch (st->stop) {
     case SIM_STOP_BOUND:
@@ -265,6 +270,13 @@ static int report_stop(const sched_run_stats *st, double max_hours)
         fprintf(stderr, "locus sched simulate: %s at load %s: %ld job%s can never be placed: nothing ran on the "
                 "empty cluster for 1000 simulated hours and no job is left to arrive (stopped at %.1f h)\n",
                 st->policy, st->load, st->unfinished, st->unfinished == 1 ? "" : "s", st->end_h);
+        return 1;
+    case SIM_STOP_OVERRUN:
+        fprintf(stderr, "locus sched simulate: %s at load %s: %ld measured job%s still unfinished %g simulated "
+                "hours after the last of them arrived (the policy starves them: the cluster is overloaded); "
+                "stopped at %.1f h with partial results. --max_sim_hours H bounds a run on purpose, "
+                "--max_overrun_hours 0 runs on\n", st->policy, st->load, st->unfinished,
+                st->unfinished == 1 ? "" : "s", max_overrun, st->end_h);
         return 1;
     case SIM_STOP_DONE:
         break;
@@ -280,7 +292,7 @@ static int report_stop(const sched_run_stats *st, double max_hours)
 int sched_simulate_main(int argc, char **argv)
 {
     sim_opts o = {.policies = "FIFO+fair", .loads = "9", .rec_trace = "./record", .split = "20,70,10",
-                  .out = "./sched-out", .seed = 42, .round = 300};
+                  .out = "./sched-out", .seed = 42, .round = 300, .max_overrun = 20000};
     if (parse_args(&o, argc, argv)) return 2;
     if (o.help) {
         usage(stdout);
@@ -290,7 +302,8 @@ int sched_simulate_main(int argc, char **argv)
     int status = 1;
     sched_sim_cfg base = {.seed = (uint64_t)o.seed, .round = o.round, .num_jobs = o.num_jobs,
                           .philly_arrival = o.philly_arrival, .single_gpu = o.single_gpu,
-                          .prioritize = o.prioritize, .max_time = o.max_hours * 3600.0};
+                          .prioritize = o.prioritize, .max_time = o.max_hours * 3600.0,
+                          .max_overrun = o.max_overrun * 3600.0};
     if (o.philly_arrival && !o.philly) {
         fprintf(stderr, "locus sched simulate: --philly_arrival needs --cluster_job_log FILE (the arrivals are the "
                         "trace's; Synergy ignores the flag for synthetic jobs)\n");
@@ -486,7 +499,7 @@ int sched_simulate_main(int argc, char **argv)
                         st->jobs_simulated, st->rounds, st->end_h, wall, wall > 0 ? st->jobs_simulated / wall : 0,
                         pl.shown && tty ? "\033[K" : "");
             }
-            int rs = report_stop(st, o.max_hours);
+            int rs = report_stop(st, o.max_hours, o.max_overrun);
             if (rs > run_status) run_status = rs;
             if (st->measured == 0)
                 fprintf(stderr, "locus sched simulate: warning: %s at load %s measured no jobs\n", st->policy,

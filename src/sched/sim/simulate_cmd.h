@@ -32,7 +32,7 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
  * plots.log). Returns 0, or -1 when gnuplot failed or left a PNG empty (err names it). */
 int sched_report_plots(const char *out, const char *plot_dir, const sched_run_stats *runs, int n, FILE *listing,
                        char *err, size_t errlen);
-/* "done", "bound" or "stuck". */
+/* "done", "bound", "stuck" or "overrun". */
 const char *sched_stop_name(sched_stop_reason r);
 
 #endif
