@@ -102,4 +102,39 @@ for d in sweep replay-plot static-plot; do
 done
 [ -e replay-plot/avg_jct_vs_load.png ] && fail "a JCT-against-load plot for a run with one load"
 [ -s sweep/avg_jct_vs_load.png ] || fail "no JCT-against-load plot for a two-load sweep"
+
+# --- 5. bad inputs: refused at once, naming the file and line ------------------------------------------
+refuse() { # refuse PATTERN ARGS...: the command must fail and print PATTERN
+    pat=$1
+    shift
+    if timeout 20 "$bin" simulate --quiet "$@" --out bad > /dev/null 2> bad.err; then fail "accepted: $*"; fi
+    grep -q -- "$pat" bad.err || fail "$*: expected '$pat', got: $(cat bad.err)"
+}
+refuse "round must be at least" --round_duration 0.5 --num-jobs-default 10 --static
+refuse "round must be at least" --round_duration 1e-6 --num-jobs-default 10 --static
+printf '[CLUSTER]\nracks = 100000\nservers_per_rack = 100000\n' > huge.ini
+refuse "huge.ini: racks x servers_per_rack = 10000000000 servers" --config_file huge.ini \
+    --replay_trace "$data/traces/static_100job.csv"
+printf '[CLUSTER]\nservers_per_rack = 100000\ngpus_per_server = 100\n' > gpus.ini
+refuse "gpus.ini: 100000 servers x 100 GPUs" --config_file gpus.ini
+printf '[CLUSTER]\nracks = 1\nracks = 2\n' > dup.ini
+refuse "dup.ini:3: duplicate key 'racks'" --config_file dup.ini
+printf '[CLUSTER]\nracks = 1\n[SCHEDULER]\npolicy = BOGUS\nlease_time = 5\n' > sched.ini
+refuse "sched.ini:4: policy = 'BOGUS'" --config_file sched.ini
+printf '[CLUSTER]\nracks = 1\n[SCHEDULER]\npolicy = FIFO\nrounds = 5\n' > sched2.ini
+refuse "sched2.ini:5: unknown key 'rounds' in \[SCHEDULER\]" --config_file sched2.ini
+printf '[CLUSTER]\nracks = 1\n[OTHER]\nx = 1\n' > sect.ini
+refuse "sect.ini:4: unknown section \[OTHER\]" --config_file sect.ini
+printf '[CLUSTER]\nracks = 1\nservers\000_per_rack = 2\n' > nul.ini
+refuse "nul.ini:3: NUL byte" --config_file nul.ini
+printf '0,gnmt,1,100,1\n1,gnmt,1e300,100,1\n' > far.csv
+refuse "far.csv:2: arrival '1e300'" --replay_trace far.csv
+printf '0,gnmt,1,100,1\n1,gn\000mt,2,100,1\n' > nul.csv
+refuse "nul.csv:2: NUL byte" --replay_trace nul.csv
+refuse -- "--policies needs a value" --policies
+refuse -- "--policies needs a value" --policies --seed 3
+# Synergy's own configs load as they are
+for f in "$data"/configs/*.ini; do
+    "$bin" simulate --quiet --config_file "$f" --num-jobs-default 20 --out cfg > /dev/null || fail "$f refused"
+done
 echo "sched CLI checks passed"

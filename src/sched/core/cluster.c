@@ -32,39 +32,85 @@ static const struct cfg_key {
     {"net_per_server", offsetof(sched_cluster_cfg, net_per_server), 1},
 };
 
+#define N_CFG_KEYS (sizeof cfg_keys / sizeof cfg_keys[0])
+
 struct ini_state {
     sched_cluster_cfg *cfg;
-    char reason[160];
+    char reason[200];
     bool seen_cluster;
+    bool seen[N_CFG_KEYS + 2];  /* [CLUSTER] keys, then [SCHEDULER] policy and lease_time */
 };
+
+static int fail(struct ini_state *st, const char *fmt, const char *a, const char *b)
+{
+    if (!st->reason[0]) snprintf(st->reason, sizeof st->reason, fmt, a, b);
+    return 0;
+}
+
+/* [SCHEDULER] as Synergy's configs write it (policy = FIFO, lease_time = 5): checked, then ignored (the
+ * scheduler comes from --policies, the round from --round_duration). */
+static int scheduler_key(struct ini_state *st, const char *name, const char *value)
+{
+    bool *seen = &st->seen[N_CFG_KEYS + (strcasecmp(name, "lease_time") == 0)];
+    if (strcasecmp(name, "policy") != 0 && strcasecmp(name, "lease_time") != 0)
+        return fail(st, "unknown key '%s' in [SCHEDULER] (only policy and lease_time, which are ignored)%s", name,
+                    "");
+    if (*seen) return fail(st, "duplicate key '%s' in [SCHEDULER]%s", name, "");
+    *seen = true;
+    if (strcasecmp(name, "policy") == 0) {
+        sched_spec sp;
+        char e[160];
+        if (sched_spec_parse(&sp, value, e, sizeof e)) return fail(st, "policy = '%s': %s", value, e);
+        return 1;
+    }
+    char *end;
+    double v = strtod(value, &end);
+    while (*end == ' ' || *end == '\t') end++;
+    if (end == value || *end || !(v > 0)) return fail(st, "lease_time = '%s': expected a positive number%s", value, "");
+    return 1;
+}
 
 static int cluster_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct ini_state *st = user;
-    if (strcasecmp(section, "CLUSTER") != 0) {
-        if (section[0] == '\0') {
-            if (!st->reason[0]) snprintf(st->reason, sizeof st->reason, "key '%s' outside any section", name);
-            return 0;
-        }
-        return 1; /* [SCHEDULER] and other sections are ignored, as in the reference */
-    }
+    if (section[0] == '\0') return fail(st, "key '%s' outside any section%s", name, "");
+    if (strcasecmp(section, "SCHEDULER") == 0) return scheduler_key(st, name, value);
+    if (strcasecmp(section, "CLUSTER") != 0)
+        return fail(st, "unknown section [%s] (expected [CLUSTER] and optionally [SCHEDULER])%s", section, "");
     st->seen_cluster = true;
-    for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++) {
+    for (size_t i = 0; i < N_CFG_KEYS; i++) {
         if (strcasecmp(name, cfg_keys[i].name) != 0) continue;
+        if (st->seen[i]) return fail(st, "duplicate key '%s' in [CLUSTER]%s", name, "");
+        st->seen[i] = true;
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
         while (*end == ' ' || *end == '\t') end++;
-        if (errno || end == value || *end || v < cfg_keys[i].min || v > 1000000) {
+        if (errno || end == value || *end || v < cfg_keys[i].min || v > SCHED_MAX_CFG_VALUE) {
             if (!st->reason[0])
-                snprintf(st->reason, sizeof st->reason, "%s = '%s': expected an integer >= %d", name, value,
-                         cfg_keys[i].min);
+                snprintf(st->reason, sizeof st->reason, "%s = '%s': expected an integer in %d..%d", name, value,
+                         cfg_keys[i].min, SCHED_MAX_CFG_VALUE);
             return 0;
         }
         *(int *)((char *)st->cfg + cfg_keys[i].off) = (int)v;
         return 1;
     }
-    if (!st->reason[0]) snprintf(st->reason, sizeof st->reason, "unknown key '%s' in [CLUSTER]", name);
+    return fail(st, "unknown key '%s' in [CLUSTER]%s", name, "");
+}
+
+int sched_cluster_cfg_check(const sched_cluster_cfg *cfg, char *err, size_t errlen)
+{
+    long long servers = (long long)cfg->racks * cfg->servers_per_rack;
+    long long gpus = servers * cfg->gpus_per_server;
+    if (servers < 1 || servers > SCHED_MAX_SERVERS) {
+        snprintf(err, errlen, "racks x servers_per_rack = %lld servers: expected 1..%d", servers, SCHED_MAX_SERVERS);
+        return -1;
+    }
+    if (gpus > SCHED_MAX_GPUS) {
+        snprintf(err, errlen, "%lld servers x %d GPUs = %lld GPUs: at most %d", servers, cfg->gpus_per_server, gpus,
+                 SCHED_MAX_GPUS);
+        return -1;
+    }
     return 0;
 }
 
@@ -79,7 +125,18 @@ int sched_cluster_cfg_load(sched_cluster_cfg *cfg, const char *path, char *err, 
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    int line = ini_parse_file(f, cluster_ini_handler, &st);
+    /* inih stops at a NUL byte as at the end of a line; name the line instead */
+    int c, line = 1;
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n') line++;
+        if (c == '\0') {
+            fclose(f);
+            snprintf(err, errlen, "%s:%d: NUL byte in the config", path, line);
+            return -1;
+        }
+    }
+    rewind(f);
+    line = ini_parse_file(f, cluster_ini_handler, &st);
     fclose(f);
     if (line != 0) {
         snprintf(err, errlen, "%s:%d: %s", path, line, st.reason[0] ? st.reason : "syntax error");
@@ -89,6 +146,11 @@ int sched_cluster_cfg_load(sched_cluster_cfg *cfg, const char *path, char *err, 
         snprintf(err, errlen, "%s:1: no [CLUSTER] section with keys", path);
         return -1;
     }
+    char why[200];
+    if (sched_cluster_cfg_check(cfg, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return -1;
+    }
     return 0;
 }
 
@@ -96,11 +158,8 @@ int sched_cluster_init(sched_cluster *c, const sched_cluster_cfg *cfg, char *err
 {
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
+    if (sched_cluster_cfg_check(cfg, err, errlen)) return -1;
     long n = (long)cfg->racks * cfg->servers_per_rack;
-    if (n <= 0 || n > 100000 || (long)n * cfg->gpus_per_server > 1000000) {
-        snprintf(err, errlen, "cluster too large or empty (%ld servers)", n);
-        return -1;
-    }
     c->n_servers = (int)n;
     c->n_gpus = c->n_servers * cfg->gpus_per_server;
     c->servers = calloc((size_t)n, sizeof *c->servers);

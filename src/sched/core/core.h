@@ -15,6 +15,9 @@
 enum { R_GPU, R_CPU, R_MEM, R_SSPEED, R_NET, R_N };
 
 #define SCHED_MAX_SPAN 32 /* most servers one job may span (= most GPUs per job we accept) */
+#define SCHED_MAX_SERVERS 100000   /* racks x servers_per_rack */
+#define SCHED_MAX_GPUS 1000000     /* servers x gpus_per_server */
+#define SCHED_MAX_CFG_VALUE 1000000 /* any one [CLUSTER] value */
 
 /* ---- cluster ---------------------------------------------------------------------------------------- */
 
@@ -42,10 +45,13 @@ typedef struct sched_cluster {
 
 /* Default config: 1 rack x 16 servers x (8 GPUs, 24 CPUs, 500 GB, 500 MB/s, 40 Gbps) = 128 GPUs. */
 void sched_cluster_cfg_default(sched_cluster_cfg *cfg);
-/* Parses an INI file ([CLUSTER] keys, all integers; [SCHEDULER] ignored). Keys missing from the file take
- * the per-key defaults of the spec (8 GPUs, 24 CPUs, 500 GB, 300 MB/s, 40 Gbps, 1 rack, 1 server).
- * Returns 0, or -1 with "file:line: reason" in err. */
+/* Parses an INI file ([CLUSTER] keys, all integers; [SCHEDULER] with Synergy's policy and lease_time, checked
+ * and ignored). Keys missing from the file take the per-key defaults of the spec (8 GPUs, 24 CPUs, 500 GB,
+ * 300 MB/s, 40 Gbps, 1 rack, 4 servers). Duplicate keys, unknown keys or sections, NUL bytes and sizes over
+ * the limits above are errors. Returns 0, or -1 with "file:line: reason" (or "file: reason") in err. */
 int sched_cluster_cfg_load(sched_cluster_cfg *cfg, const char *path, char *err, size_t errlen);
+/* Checks the sizes against SCHED_MAX_SERVERS and SCHED_MAX_GPUS. Returns 0 or -1 with the reason in err. */
+int sched_cluster_cfg_check(const sched_cluster_cfg *cfg, char *err, size_t errlen);
 /* Builds the cluster; caller owns it and frees it with sched_cluster_free. Returns 0 or -1 (err set). */
 int sched_cluster_init(sched_cluster *c, const sched_cluster_cfg *cfg, char *err, size_t errlen);
 void sched_cluster_free(sched_cluster *c); /* accepts a zeroed cluster */
@@ -179,7 +185,8 @@ typedef struct sched_round_ctx {
 } sched_round_ctx;
 
 /* Orders the runnable jobs by the policy and places them with the mechanism: every placed job gets its
- * resources reserved on the servers and this round's progress credited. Returns 0, -1 on a solver error. */
+ * resources reserved on the servers and this round's progress credited. Returns 0, or -1 (err set) on a solver
+ * error or when out of memory. */
 int sched_round(sched_round_ctx *ctx);
 
 /* Releases a job's allocation (lease end). */

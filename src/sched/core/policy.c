@@ -554,6 +554,18 @@ bool sched_policy_clock_keys(const sched_spec *sp) { return sp->policy->clock_ke
 
 /* ---- the round -------------------------------------------------------------------------------------- */
 
+/* Hands a job whose GPUs fit the free count to the mechanism; counts a failure. */
+static void place_one(mech_args *a, sched_job *j, int *free_gpus)
+{
+    int deficit = j->gpu_demand - j->alloc_gpus;
+    if (deficit <= 0 || *free_gpus < deficit) return;
+    a->job = j;
+    if (a->ctx->spec->mech->place(a))
+        *free_gpus -= deficit;
+    else
+        a->ctx->n_failed++;
+}
+
 int sched_round(sched_round_ctx *ctx)
 {
     sched_cluster *c = ctx->cluster;
@@ -572,17 +584,9 @@ int sched_round(sched_round_ctx *ctx)
     /* Every job visited has all its GPUs to find (leases have ended), so a walk stops when none is free. */
     if (!pol->greedy_prefix && !mech->whole_round) {
         int pos;
-        while (free_gpus > 0 && (pos = sched_queue_next(q)) >= 0) {
-            sched_job *j = &ctx->jobs[pos];
-            int deficit = j->gpu_demand - j->alloc_gpus;
-            if (deficit <= 0 || free_gpus < deficit) continue;
-            a.job = j;
-            if (mech->place(&a))
-                free_gpus -= deficit;
-            else
-                ctx->n_failed++;
-        }
-        return q->oom ? (snprintf(ctx->err, ctx->errlen, "out of memory"), -1) : 0;
+        while (free_gpus > 0 && (pos = sched_queue_next(q)) >= 0) place_one(&a, &ctx->jobs[pos], &free_gpus);
+        if (q->oom) goto oom;
+        return 0;
     }
 
     /* LAS and +opt: the greedy prefix of jobs whose GPU demand fits the free count, re-sorted by descending GPU
@@ -612,16 +616,7 @@ int sched_round(sched_round_ctx *ctx)
         ctx->n_placed = n_list;
         return n_list ? sched_opt_round(ctx) : 0;
     }
-    for (int i = 0; i < n_list; i++) {
-        sched_job *j = &ctx->jobs[list[i]];
-        int deficit = j->gpu_demand - j->alloc_gpus;
-        if (deficit <= 0 || free_gpus < deficit) continue;
-        a.job = j;
-        if (mech->place(&a))
-            free_gpus -= deficit;
-        else
-            ctx->n_failed++;
-    }
+    for (int i = 0; i < n_list; i++) place_one(&a, &ctx->jobs[list[i]], &free_gpus);
     return 0;
 oom:
     snprintf(ctx->err, ctx->errlen, "out of memory");

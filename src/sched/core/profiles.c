@@ -13,6 +13,17 @@ int sched_profile_ratio(double cpus_per_gpu)
     return best;
 }
 
+double sched_profile_max_iter_time(int ratio)
+{
+    double m = 0;
+    for (int i = 0; i < sched_profile_count; i++) {
+        const sched_profile *p = &sched_profile_table[i];
+        double it = p->iter_time / p->placement_penalty;
+        if (p->ratio == ratio && it > m) m = it;
+    }
+    return m;
+}
+
 const sched_profile *sched_profile_find(int ratio, const char *name)
 {
     for (int i = 0; i < sched_profile_count; i++)

@@ -36,4 +36,8 @@ const sched_profile *sched_profile_find(int ratio, const char *name);
  * not above it (3 for anything below 3). */
 int sched_profile_ratio(double cpus_per_gpu);
 
+/* The longest fair-share iteration time (divided by the placement penalty) of the ratio's profiles: a round
+ * shorter than this credits some job no iteration at all, so it could never finish. */
+double sched_profile_max_iter_time(int ratio);
+
 #endif

@@ -149,7 +149,7 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         }
         if (eq)
             val = eq + 1;
-        else if (i + 1 < argc)
+        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
             val = argv[++i];
         else {
             fprintf(stderr, "locus sched simulate: %s needs a value (%s)\n", op->name, op->arg);
@@ -354,7 +354,18 @@ int sched_simulate_main(int argc, char **argv)
         return 2;
     }
 
-    int n_gpus = base.cluster.racks * base.cluster.servers_per_rack * base.cluster.gpus_per_server;
+    int n_gpus = base.cluster.racks * base.cluster.servers_per_rack * base.cluster.gpus_per_server; /* checked */
+    {
+        const sched_cluster_cfg *cc = &base.cluster;
+        double min_round = sched_profile_max_iter_time(sched_profile_ratio((double)cc->cpus_per_server /
+                                                                             cc->gpus_per_server));
+        if (o.round < min_round) {
+            fprintf(stderr, "locus sched simulate: --round_duration %g: a round must be at least %g s, the longest "
+                            "iteration of a profiled model, or that model's jobs make no progress\n", o.round,
+                    min_round);
+            return 2;
+        }
+    }
     sched_trace trace = {0};
     if (o.replay) {
         if (sched_trace_load(&trace, o.replay, n_gpus, err, sizeof err)) {

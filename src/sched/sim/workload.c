@@ -176,12 +176,18 @@ int sched_trace_load(sched_trace *t, const char *path, int max_gpus, char *err, 
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    char line[1024];
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t len;
     int lineno = 0, cap = 0, rc = -1;
-    while (fgets(line, sizeof line, f)) {
+    while ((len = getline(&line, &line_cap, f)) >= 0) {
         lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
+        if (len > 1024) {
             snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            goto out;
+        }
+        if (memchr(line, '\0', (size_t)len)) {
+            snprintf(err, errlen, "%s:%d: NUL byte in the line", path, lineno);
             goto out;
         }
         char *s = trim(line);
@@ -204,8 +210,9 @@ int sched_trace_load(sched_trace *t, const char *path, int max_gpus, char *err, 
             snprintf(err, errlen, "%s:%d: unknown model '%s'", path, lineno, field[1]);
             goto out;
         }
-        if (parse_double(field[2], &j.arrival) || j.arrival < 0) {
-            snprintf(err, errlen, "%s:%d: arrival '%s' is not a non-negative number", path, lineno, field[2]);
+        if (parse_double(field[2], &j.arrival) || j.arrival < 0 || j.arrival > SCHED_MAX_ARRIVAL_S) {
+            snprintf(err, errlen, "%s:%d: arrival '%s' is not a number of seconds in 0..%g", path, lineno, field[2],
+                     SCHED_MAX_ARRIVAL_S);
             goto out;
         }
         if (parse_long(field[3], &it) || it < 0) {
@@ -239,6 +246,7 @@ int sched_trace_load(sched_trace *t, const char *path, int max_gpus, char *err, 
     }
     rc = 0;
 out:
+    free(line);
     fclose(f);
     if (rc) sched_trace_free(t);
     return rc;

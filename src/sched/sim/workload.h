@@ -18,6 +18,8 @@ typedef enum sched_wl_kind {
     WL_PHILLY,   /* Philly cluster_job_log JSON */
 } sched_wl_kind;
 
+#define SCHED_MAX_ARRIVAL_S 1e9 /* a replayed arrival (about 31.7 years); the run steps through every round */
+
 typedef struct sched_trace_job {
     int id;
     char model[32];
