@@ -55,7 +55,7 @@ static double one_round(const char *policy, const char *const *models, int n, do
     sched_spec spec;
     CHECK(sched_spec_parse(&spec, policy, err, sizeof err) == 0);
     sched_queue q;
-    sched_queue_init(&q, &spec, false);
+    sched_queue_init(&q, &spec, 0, 0);
     for (int i = 0; i < n; i++) CHECK(sched_queue_add(&q, jobs, i) == 0);
     sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .queue = &q, .now = 0, .round = 300, .spec = &spec,
                            .placed = placed, .err = err, .errlen = sizeof err};
@@ -140,7 +140,7 @@ static void off_grid(void)
     sched_spec spec;
     CHECK(sched_spec_parse(&spec, "FIFO+opt", err, sizeof err) == 0);
     sched_queue q;
-    sched_queue_init(&q, &spec, false);
+    sched_queue_init(&q, &spec, 0, 0);
     CHECK(sched_queue_add(&q, &j, 0) == 0);
     sched_round_ctx ctx = {.cluster = &c, .jobs = &j, .queue = &q, .round = 300, .spec = &spec,
                            .placed = placed, .err = err, .errlen = sizeof err};

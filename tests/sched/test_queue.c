@@ -1,8 +1,8 @@
 /* The runnable queue's two modes give the same simulation, job by job: heap mode (a round looks only at the
  * jobs it can place) against array mode (the whole queue re-sorted every round, the reference's way). Covered:
  * every policy and mechanism on an overloaded small cluster where starvation priority kicks in (> 1000 h
- * waits), and a trace with equal arrival times, which switches heap mode to array mode in the middle of a
- * run. usage: test_sched_queue */
+ * waits) and the queue moves between modes, and a trace with equal arrival times, which ends heap mode in the
+ * middle of a run. usage: test_sched_queue */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +16,22 @@ static const char *const policies[] = {
     "FTF+tune", "DRF", "DRF+fair", "DRF+tune", "TETRIS", "TETRIS+fair", "TETRIS+tune", "LAS+place+tune",
     "SRTF+place+fair"};
 
-/* Runs cfg in both queue modes and compares every measured job's finish time and the run's end. */
-static void compare_modes(sched_sim_cfg cfg, const char *what, long *starved)
+/* Runs cfg with the queue always re-sorted (the reference's way) and with the queue moving between heap and
+ * array mode at small thresholds (15 and 5 jobs, so both modes and both switches happen often); compares
+ * every measured job's finish time, every round's sample and the run's end. */
+/* Returns how often the switching run's queue changed mode. */
+static long compare_modes(sched_sim_cfg cfg, const char *what, long *starved)
 {
     sched_sim_result r[2];
     char err[256];
     for (int m = 0; m < 2; m++) {
-        cfg.array_queue = m == 1;
+        cfg.queue_heap_above = m == 1 ? -1 : 15;
+        cfg.queue_heap_below = m == 1 ? 0 : 5;
         if (sched_simulate(&cfg, &r[m], err, sizeof err)) {
             fprintf(stderr, "%s %s: %s\n", what, cfg.spec.name, err);
             CHECK(0);
             if (m) sched_sim_result_free(&r[0]);
-            return;
+            return 0;
         }
     }
     bool same = r[0].n_jobs == r[1].n_jobs && r[0].n_rounds == r[1].n_rounds && r[0].end_time == r[1].end_time;
@@ -39,11 +43,14 @@ static void compare_modes(sched_sim_cfg cfg, const char *what, long *starved)
                        r[0].n_jobs, r[1].n_jobs);
     CHECK(same);
     CHECK(r[0].n_jobs > 0);
+    CHECK(r[1].queue_mode_changes == 0);
+    long changes = r[0].queue_mode_changes;
     /* jobs that waited over 1000 h: the starvation priority was exercised */
     for (long i = 0; i < r[0].n_jobs; i++)
         if (r[0].jobs[i].jct > 1000.0 * 3600) (*starved)++;
     sched_sim_result_free(&r[0]);
     sched_sim_result_free(&r[1]);
+    return changes;
 }
 
 int main(void)
@@ -53,12 +60,16 @@ int main(void)
     sched_sim_cfg cfg = {.kind = WL_POISSON, .jobs_per_hour = 6, .split = {20, 70, 10}, .num_jobs = 600,
                          .seed = 4, .round = 300, .measure_lo = -1, .measure_hi = -1};
     cfg.cluster = (sched_cluster_cfg){1, 2, 8, 24, 500, 500, 40};
-    long starved = 0;
+    long starved = 0, changes = 0;
     for (size_t p = 0; p < sizeof policies / sizeof policies[0]; p++) {
         CHECK(sched_spec_parse(&cfg.spec, policies[p], err, sizeof err) == 0);
-        compare_modes(cfg, "poisson", &starved);
+        long c = compare_modes(cfg, "poisson", &starved);
+        /* the queue grows past 15 jobs and drains below 5: to heap mode and back (FTF stays in array mode) */
+        CHECK(c >= 2 || strncmp(policies[p], "FTF", 3) == 0);
+        changes += c;
     }
-    printf("overloaded Poisson runs: %ld job results waited > 1000 h\n", starved);
+    printf("overloaded Poisson runs: %ld job results waited > 1000 h, %ld queue mode changes\n", starved,
+           changes);
     CHECK(starved > 0);
 
     /* A replay where pairs of jobs arrive together, the first pair only after some rounds (heap mode then
@@ -79,10 +90,12 @@ int main(void)
     sched_trace t;
     CHECK(sched_trace_load(&t, path, 8, err, sizeof err) == 0);
     rc.trace = &t;
+    changes = 0;
     for (size_t p = 0; p < sizeof policies / sizeof policies[0]; p++) {
         CHECK(sched_spec_parse(&rc.spec, policies[p], err, sizeof err) == 0);
-        compare_modes(rc, "equal-arrivals replay", &starved);
+        changes += compare_modes(rc, "equal-arrivals replay", &starved);
     }
+    CHECK(changes > 0); /* some runs were in heap mode when the first equal arrival came */
     sched_trace_free(&t);
     unlink(path);
     if (!check_failures) printf("queue modes agree on every run\n");

@@ -240,7 +240,7 @@ static void test_placement(void)
         sched_spec sp;
         CHECK(sched_spec_parse(&sp, place ? "FIFO+place+fair" : "FIFO+fair", err, sizeof err) == 0);
         sched_queue q;
-        sched_queue_init(&q, &sp, false);
+        sched_queue_init(&q, &sp, 0, 0);
         CHECK(sched_queue_add(&q, jobs, 0) == 0 && sched_queue_add(&q, jobs, 1) == 0);
         sched_round_ctx ctx = {.cluster = &c, .jobs = jobs, .queue = &q, .now = 0, .round = 300, .spec = &sp,
                                .placed = placed, .err = err, .errlen = sizeof err};

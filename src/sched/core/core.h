@@ -138,7 +138,10 @@ typedef struct sched_starve_ent {
  * the jobs a round looks at (heap mode); both give the same order (see queue.c). Owns its memory. */
 typedef struct sched_queue {
     const sched_spec *spec;     /* borrowed */
+    bool heap_ok;               /* heap mode allowed: keys change only with the job, arrivals all distinct */
     bool heap_mode, use_prio, oom;
+    int heap_above, heap_below; /* heap mode above this many runnable jobs, back to array mode below */
+    long mode_changes;          /* how often the queue moved between modes (tests check both happen) */
     int n;                      /* runnable jobs */
     double last_arrival;
     unsigned *ver;              /* per job position */
@@ -156,8 +159,13 @@ typedef struct sched_queue {
     int *tmp, *list;
 } sched_queue;
 
-/* array_mode forces the full re-sort every round (tests compare both modes). */
-void sched_queue_init(sched_queue *q, const sched_spec *spec, bool array_mode);
+/* A heap operation per job a round looks at costs more than the full re-sort of a short queue: heap mode is
+ * used above SCHED_QUEUE_HEAP_ABOVE runnable jobs, array mode again below SCHED_QUEUE_HEAP_BELOW. */
+#define SCHED_QUEUE_HEAP_ABOVE 1024
+#define SCHED_QUEUE_HEAP_BELOW 256
+/* heap_above/heap_below: 0 = the defaults above; heap_above < 0 = always array mode (tests compare modes and
+ * move between them often with small thresholds). */
+void sched_queue_init(sched_queue *q, const sched_spec *spec, int heap_above, int heap_below);
 void sched_queue_free(sched_queue *q); /* accepts a zeroed queue */
 /* A job arrived (jobs[pos], arrival set). Returns 0, -1 when out of memory. */
 int sched_queue_add(sched_queue *q, const sched_job *jobs, int pos);

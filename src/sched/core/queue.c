@@ -24,6 +24,7 @@
 
 #define STARVE_S (1000.0 * 3600.0)
 
+
 static int grow(void **p, int *cap, int need, size_t elem)
 {
     if (need <= *cap) return 0;
@@ -36,11 +37,14 @@ static int grow(void **p, int *cap, int need, size_t elem)
     return 0;
 }
 
-void sched_queue_init(sched_queue *q, const sched_spec *spec, bool array_mode)
+void sched_queue_init(sched_queue *q, const sched_spec *spec, int heap_above, int heap_below)
 {
     memset(q, 0, sizeof *q);
     q->spec = spec;
-    q->heap_mode = !array_mode && !sched_policy_clock_keys(spec);
+    q->heap_above = heap_above ? heap_above : SCHED_QUEUE_HEAP_ABOVE;
+    q->heap_below = heap_above ? heap_below : SCHED_QUEUE_HEAP_BELOW;
+    q->heap_ok = heap_above >= 0 && !sched_policy_clock_keys(spec);
+    q->heap_mode = false;
     q->use_prio = sched_policy_prio(spec);
     q->last_arrival = NAN;
 }
@@ -186,6 +190,7 @@ static int to_array_mode(sched_queue *q)
     free(seen);
     q->h_n = q->v_n = q->p_n = 0;
     q->heap_mode = false;
+    q->mode_changes++;
     return 0;
 }
 
@@ -195,7 +200,10 @@ int sched_queue_add(sched_queue *q, const sched_job *jobs, int pos)
 {
     const sched_job *j = &jobs[pos];
     if (reserve_jobs(q, pos + 1)) return -1;
-    if (q->heap_mode && j->arrival == q->last_arrival && to_array_mode(q)) return -1;
+    if (j->arrival == q->last_arrival) {
+        q->heap_ok = false;
+        if (q->heap_mode && to_array_mode(q)) return -1;
+    }
     q->last_arrival = j->arrival;
     q->queued[pos] = 1;
     q->n++;
@@ -314,8 +322,38 @@ static int begin_heap(sched_queue *q, sched_job *jobs, const sched_cluster *c, d
     return 0;
 }
 
+static int cmp_base(const void *pa, const void *pb)
+{
+    const sched_starve_ent *a = pa, *b = pb;
+    return (a->base > b->base) - (a->base < b->base);
+}
+
+/* Array mode -> heap mode (arrivals distinct so far, so no previous order is needed): every queued job is
+ * re-keyed at this round, and the starvation list starts from each job's last run or arrival. */
+static int to_heap_mode(sched_queue *q, const sched_job *jobs)
+{
+    q->h_n = q->v_n = q->p_n = 0;
+    q->st_head = q->st_n = 0;
+    for (int i = 0; i < q->a_n; i++) {
+        int pos = q->arr[i];
+        if (!q->queued[pos]) continue;
+        const sched_job *j = &jobs[pos];
+        if (add_pending(&q->pending, &q->p_n, &q->p_cap, pos) ||
+            grow((void **)&q->starve, &q->st_cap, q->st_n + 1, sizeof *q->starve))
+            return -1;
+        q->starve[q->st_n++] = (sched_starve_ent){j->last_exec < 0 ? j->arrival : j->last_exec, pos};
+    }
+    qsort(q->starve, (size_t)q->st_n, sizeof *q->starve, cmp_base);
+    q->a_n = 0;
+    q->heap_mode = true;
+    q->mode_changes++;
+    return 0;
+}
+
 int sched_queue_begin(sched_queue *q, sched_job *jobs, const sched_cluster *c, double now)
 {
+    if (!q->heap_mode && q->heap_ok && q->n > q->heap_above && to_heap_mode(q, jobs)) return -1;
+    if (q->heap_mode && q->n < q->heap_below && to_array_mode(q)) return -1;
     return q->heap_mode ? begin_heap(q, jobs, c, now) : begin_array(q, jobs, c, now);
 }
 

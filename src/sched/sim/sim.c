@@ -262,7 +262,7 @@ static int setup(sim *s)
 {
     const sched_sim_cfg *cfg = s->cfg;
     if (sched_cluster_init(&s->cluster, &cfg->cluster, s->err, s->errlen)) return -1;
-    sched_queue_init(&s->queue, &cfg->spec, cfg->array_queue);
+    sched_queue_init(&s->queue, &cfg->spec, cfg->queue_heap_above, cfg->queue_heap_below);
     sched_rng_seed(&s->rng, cfg->seed);
     s->wl = (sched_workload){
         .kind = cfg->kind, .rng = &s->rng, .cluster = &s->cluster, .trace = cfg->trace,
@@ -320,6 +320,7 @@ int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, s
         rc = handlers[e.kind](&s, &e);
     }
     res->end_time = s.now;
+    res->queue_mode_changes = s.queue.mode_changes;
     res->unfinished = res->measured_expected < 0 ? s.n_jobs - res->jobs_finished
                                                  : res->measured_expected - s.measured_done;
     sched_heap_free(&s.heap);

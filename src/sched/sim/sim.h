@@ -27,7 +27,7 @@ typedef struct sched_sim_cfg {
     double round;               /* R in seconds */
     long measure_lo, measure_hi;/* measured ids [lo, hi); lo < 0 measures every job */
     FILE *record;               /* if set, every generated job is written in replay format */
-    bool array_queue;           /* re-sort the whole queue every round (same results; tests compare) */
+    int queue_heap_above, queue_heap_below; /* sched_queue_init's thresholds (0 = defaults; tests) */
     double max_time;            /* simulated seconds; a run reaching it stops (SIM_STOP_BOUND); 0 = none */
     double max_overrun;         /* seconds after the last measured job arrived; past it with measured jobs
                                    unfinished the run stops (SIM_STOP_OVERRUN); 0 = none */
@@ -78,6 +78,7 @@ typedef struct sched_sim_result {
     long measured_expected;     /* measured jobs the workload produces (-1: open-ended, unknown) */
     long unfinished;            /* of those, how many did not finish (0 after a SIM_STOP_DONE run) */
     sched_stop_reason stop;
+    long queue_mode_changes;    /* the runnable queue's moves between heap and array mode */
 } sched_sim_result;
 
 /* Runs one simulation. On success returns 0 and fills res (caller frees with sched_sim_result_free);
