@@ -429,6 +429,63 @@ static void test_malformed(redisContext *c) {
     free(after);
 }
 
+/* AI.TENSORSET (and its DAG form) with `ndims` dims of 1; argv built here as the split helper takes 16 words. */
+static redisReply *set_ndims(redisContext *c, bool dag, int ndims) {
+    int n = 0, max = ndims + 16;
+    const char **argv = malloc((size_t)max * sizeof *argv);
+    size_t *lens = malloc((size_t)max * sizeof *lens);
+    if (dag) {
+        argv[n++] = "AI.DAGEXECUTE";
+        argv[n++] = "|>";
+    }
+    argv[n++] = "AI.TENSORSET";
+    argv[n++] = "many";
+    argv[n++] = "INT8";
+    for (int i = 0; i < ndims; i++) argv[n++] = "1";
+    if (dag) {
+        argv[n++] = "|>";
+        argv[n++] = "AI.TENSORGET";
+        argv[n++] = "many";
+        argv[n++] = "META";
+    }
+    for (int i = 0; i < n; i++) lens[i] = strlen(argv[i]);
+    redisReply *r = lt_cmd(c, n, argv, lens);
+    free(argv);
+    free(lens);
+    return r;
+}
+
+/* What a command may create is what the RDB loader accepts: a tensor with one dimension too many is refused
+ * (directly and in a DAG) instead of stored and then refused at the next start; the limit itself survives a
+ * reload. A DAG's TENSORSET follows proto-max-bulk-len as the plain command does. */
+static void test_limits(redisContext *c) {
+    redisReply *r = set_ndims(c, false, 4097);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "too many dimensions in tensor shape (at most 4096)"));
+    freeReplyObject(r);
+    r = set_ndims(c, true, 4097);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "too many dimensions"));
+    freeReplyObject(r);
+    r = set_ndims(c, false, 4096);
+    CHECK(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "DEBUG RELOAD"); /* save + load: the loader takes what TENSORSET took */
+    CHECK(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET many META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4 && r->element[3]->elements == 4096);
+    freeReplyObject(r);
+
+    freeReplyObject(lt_cmdf(c, "CONFIG SET proto-max-bulk-len 1048576"));
+    r = lt_cmdf(c, "AI.DAGEXECUTE |> AI.TENSORSET dagbig FLOAT 1000 1000 |> AI.TENSORGET dagbig META");
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "proto-max-bulk-len (1048576 bytes)"));
+    freeReplyObject(r);
+    freeReplyObject(lt_cmdf(c, "CONFIG SET proto-max-bulk-len 536870912"));
+    r = lt_cmdf(c, "AI.DAGEXECUTE |> AI.TENSORSET dagbig FLOAT 1000 1000 |> AI.TENSORGET dagbig META");
+    CHECK(r->type == REDIS_REPLY_ARRAY);
+    freeReplyObject(r);
+    freeReplyObject(lt_cmdf(c, "DEL many"));
+}
+
 int main(void) {
     lt_server s;
     REQUIRE(lt_server_start(&s, NULL) == 0);
@@ -438,6 +495,7 @@ int main(void) {
     test_key_commands(c);
     test_overwrite(&s, c);
     test_malformed(c);
+    test_limits(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     return lt_report("module_tensor_cmds");

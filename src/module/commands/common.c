@@ -50,9 +50,9 @@ tensor *get_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
 /* Redis refuses proto-max-bulk-len values below 1 MiB, so nothing smaller can exceed it. */
 #define MIN_LEGAL_BULK_LIMIT (1024 * 1024)
 
-int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes) {
+bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t msglen) {
     if (nbytes <= MIN_LEGAL_BULK_LIMIT)
-        return REDISMODULE_OK;
+        return false;
     long long limit = 512LL * 1024 * 1024; /* the default, used if the server does not answer */
     RedisModuleCallReply *r = RedisModule_Call(ctx, "CONFIG", "cc", "GET", "proto-max-bulk-len");
     if (r != NULL && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY &&
@@ -68,12 +68,16 @@ int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes) {
     }
     if (r != NULL)
         RedisModule_FreeCallReply(r);
-    if ((unsigned long long)nbytes > (unsigned long long)limit) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "ERR tensor of %zu bytes is larger than proto-max-bulk-len (%lld bytes)", nbytes,
-                 limit);
-        RedisModule_ReplyWithError(ctx, msg);
-        return REDISMODULE_ERR;
-    }
-    return REDISMODULE_OK;
+    if ((unsigned long long)nbytes <= (unsigned long long)limit)
+        return false;
+    snprintf(msg, msglen, "ERR tensor of %zu bytes is larger than proto-max-bulk-len (%lld bytes)", nbytes, limit);
+    return true;
+}
+
+int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes) {
+    char msg[160];
+    if (!bulk_limit_exceeded(ctx, nbytes, msg, sizeof msg))
+        return REDISMODULE_OK;
+    RedisModule_ReplyWithError(ctx, msg);
+    return REDISMODULE_ERR;
 }

@@ -23,5 +23,7 @@ tensor *get_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
 /* Refuse a payload that is larger than the server's proto-max-bulk-len (what the server would let a client
  * send as one value). Cheap for small sizes: the configuration is only read above the smallest legal limit. */
 int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes);
+/* The same check without a reply: true, with the error message in msg, when nbytes is over the limit. */
+bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t msglen);
 
 #endif

@@ -215,13 +215,19 @@ static bool is_scope_keyword(arg_view a) {
            arg_is(a, "TIMEOUT") || arg_is(a, "LIST_INPUTS");
 }
 
+/* A NUL-terminated copy of one argument; the caller frees it with RedisModule_Free. */
+static char *dup_view(arg_view v) {
+    char *s = RedisModule_Alloc(v.len + 1);
+    memcpy(s, v.ptr, v.len);
+    s[v.len] = '\0';
+    return s;
+}
+
+/* NULL-terminated copies of n arguments; the caller frees each and the array. */
 static char **dup_views(const arg_view *v, int n) {
     char **out = RedisModule_Calloc((size_t)n + 1, sizeof *out);
-    for (int i = 0; i < n; i++) {
-        out[i] = RedisModule_Alloc(v[i].len + 1);
-        memcpy(out[i], v[i].ptr, v[i].len);
-        out[i][v[i].len] = '\0';
-    }
+    for (int i = 0; i < n; i++)
+        out[i] = dup_view(v[i]);
     return out;
 }
 
@@ -233,7 +239,7 @@ static script *script_and_function(parse_ctx *p, RedisModuleString **argv, const
         fail(p, "ERR function name not specified", NULL);
         return NULL;
     }
-    *fn = dup_views(&v[2], 1)[0];
+    *fn = dup_view(v[2]);
     char err[ERRLEN];
     if (s->ops->script_check_function(s->handle, *fn, 0, err, sizeof err) != 0) {
         snprintf(p->err, sizeof p->err, "%s", err);
@@ -247,13 +253,11 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
     if (argc < 3)
         return fail(p, "ERR wrong number of arguments for 'AI.SCRIPTEXECUTE' command", NULL);
     char *fn = NULL;
-    char **fnv = NULL;
     script *s = script_and_function(p, argv, v, &fn);
     if (s == NULL) {
         RedisModule_Free(fn);
         return -1;
     }
-    (void)fnv;
     int i = 3, nkeys = 0, nin = 0, nargs = 0, nout = 0, first_keys = 0, first_in = 0, first_args = 0,
         first_out = 0;
     unsigned seen = 0;
@@ -460,9 +464,10 @@ static int parse_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc,
         RedisModule_Free(dims);
         return fail(p, "ERR data length does not match tensor shape and type", NULL);
     }
-    if (a.nbytes > (size_t)1 << 33) {
+    char too_big[160];
+    if (bulk_limit_exceeded(p->ctx, a.nbytes, too_big, sizeof too_big)) {
         RedisModule_Free(dims);
-        return fail(p, "ERR tensor too large", NULL);
+        return fail(p, "%s", too_big);
     }
     tensor *t = tensor_new(a.dtype, a.ndims, a.dims, a.len, a.nbytes, a.fmt == TENSOR_DATA_NONE);
     RedisModule_Free(dims);

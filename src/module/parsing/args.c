@@ -9,6 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../tensor/limits.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 bool arg_is(arg_view a, const char *keyword) {
     return strlen(keyword) == a.len && strncasecmp(a.ptr, keyword, a.len) == 0;
 }
@@ -77,6 +82,8 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
         int64_t d;
         if (!arg_to_int64(argv[pos], &d) || d <= 0)
             return "ERR invalid or negative value found in tensor shape";
+        if (out->ndims == TENSOR_MAX_DIMS)
+            return "ERR too many dimensions in tensor shape (at most " STRINGIFY(TENSOR_MAX_DIMS) ")";
         if (__builtin_mul_overflow(len, (size_t)d, &len))
             return "ERR tensor shape is too large: the number of elements overflows";
         out->dims[out->ndims++] = d;

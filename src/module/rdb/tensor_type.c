@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-RedisModuleType *TensorType = NULL;
+#include "../tensor/limits.h"
 
-/* Dims beyond this are treated as a corrupt file rather than trusted. */
-#define TENSOR_RDB_MAX_DIMS 4096
+RedisModuleType *TensorType = NULL;
 
 /* ---- version 10 ---- */
 
@@ -29,7 +28,7 @@ static void *load_v10(RedisModuleIO *io) {
     if (io_failed(io))
         return NULL;
     const dtype_info *dt = dtype_by_code(code);
-    if (dt == NULL || ndims > TENSOR_RDB_MAX_DIMS) {
+    if (dt == NULL || ndims > TENSOR_MAX_DIMS) {
         RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (dtype code %llu, %llu dims)",
                                (unsigned long long)code, (unsigned long long)ndims);
         return NULL;
