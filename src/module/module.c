@@ -55,6 +55,8 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
         return REDISMODULE_ERR;
     }
 
+    /* Decoders check RedisModule_IsIOError after their reads and return NULL on a bad payload. */
+    RedisModule_SetModuleOptions(ctx, REDISMODULE_OPTIONS_HANDLE_IO_ERRORS);
     if (tensor_type_register(ctx) != REDISMODULE_OK) {
         RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s data type", TENSOR_TYPE_NAME);
         return REDISMODULE_ERR;

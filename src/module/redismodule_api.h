@@ -42,6 +42,9 @@
 #define REDISMODULE_CTX_FLAGS_DENY_BLOCKING (1 << 21)
 
 #define REDISMODULE_AUX_BEFORE_RDB (1 << 0)
+/* SetModuleOptions: a short read or corrupt value in RDB/RESTORE data sets the IO error flag (IsIOError) and
+ * the load fails cleanly, instead of Redis panicking inside our decoder. */
+#define REDISMODULE_OPTIONS_HANDLE_IO_ERRORS (1 << 0)
 #define REDISMODULE_TYPE_METHOD_VERSION_USED 3
 
 #define REDISMODULE_ERRORMSG_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -146,7 +149,8 @@ typedef struct RedisModuleTypeMethods {
     X(char *, LoadStringBuffer, (RedisModuleIO * io, size_t *lenptr), REQ)                                  \
     X(void, SaveDouble, (RedisModuleIO * io, double value), REQ)                                            \
     X(double, LoadDouble, (RedisModuleIO * io), REQ)                                                        \
-    X(int, IsIOError, (RedisModuleIO * io), OPT)                                                            \
+    X(int, IsIOError, (RedisModuleIO * io), REQ)                                                            \
+    X(void, SetModuleOptions, (RedisModuleCtx * ctx, int options), REQ)                                     \
     X(void, LogIOError, (RedisModuleIO * io, const char *levelstr, const char *fmt, ...), REQ)              \
     X(void, EmitAOF, (RedisModuleIO * io, const char *cmdname, const char *fmt, ...), REQ)                  \
     X(void, DigestAddStringBuffer, (RedisModuleDigest * md, const char *ele, size_t len), REQ)              \

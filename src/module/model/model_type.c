@@ -12,7 +12,7 @@ RedisModuleType *ScriptType = NULL;
 #define MAX_NAMES 65536
 
 static bool io_failed(RedisModuleIO *io) {
-    return RedisModule_IsIOError != NULL && RedisModule_IsIOError(io);
+    return RedisModule_IsIOError(io);
 }
 
 static size_t chunk_size(void) {
@@ -77,7 +77,8 @@ static void *model_load_v10(RedisModuleIO *io) {
     size_t *inlens, *outlens;
     char **in = load_names(io, nin, &inlens);
     uint64_t nout = io_failed(io) ? 0 : RedisModule_LoadUnsigned(io);
-    if (nout > MAX_NAMES)
+    bool corrupt = nout > MAX_NAMES;
+    if (corrupt)
         nout = 0;
     char **out = load_names(io, nout, &outlens);
     uint64_t bloblen = RedisModule_LoadUnsigned(io);
@@ -85,22 +86,30 @@ static void *model_load_v10(RedisModuleIO *io) {
     char *blob = NULL;
     size_t got = 0;
     char devn[16];
-    bool ok = !io_failed(io) && dev != NULL && device_normalize(dev, devlen, devn) && backend < BACKEND_COUNT &&
+    bool ok = !corrupt && !io_failed(io) && dev != NULL && device_normalize(dev, devlen, devn) && backend < BACKEND_COUNT &&
               nchunks <= bloblen + 1;
     if (ok) {
-        blob = RedisModule_Alloc(bloblen > 0 ? bloblen : 1);
+        /* The blob grows with the chunks actually read: a length field is never trusted for an allocation, so
+         * a corrupt one (2^62) is a refused record, not an out-of-memory abort. */
         for (uint64_t i = 0; i < nchunks && ok; i++) {
             size_t n = 0;
             char *c = RedisModule_LoadStringBuffer(io, &n);
-            if (io_failed(io) || c == NULL || got + n > bloblen) {
+            if (io_failed(io) || c == NULL || n > bloblen - got) {
                 ok = false;
+            } else if (i == 0 && nchunks == 1) {
+                blob = c; /* the usual single chunk: keep Redis's buffer */
+                c = NULL;
+                got = n;
             } else {
+                blob = RedisModule_Realloc(blob, got + n > 0 ? got + n : 1);
                 memcpy(blob + got, c, n);
                 got += n;
             }
             RedisModule_Free(c);
         }
         ok = ok && got == bloblen;
+        if (ok && blob == NULL)
+            blob = RedisModule_Alloc(1);
     }
     if (!ok) {
         RedisModule_LogIOError(io, "warning", "AI__MODEL: corrupt record");

@@ -19,7 +19,7 @@ static void save_v10(RedisModuleIO *io, const tensor *t) {
 }
 
 static bool io_failed(RedisModuleIO *io) {
-    return RedisModule_IsIOError != NULL && RedisModule_IsIOError(io);
+    return RedisModule_IsIOError(io);
 }
 
 static void *load_v10(RedisModuleIO *io) {

@@ -1,0 +1,206 @@
+/* Corrupt RESTORE payloads against a real server: DUMPs of a tensor, a model and a script are truncated at
+ * every length (keeping the version and checksum trailer; checksum validation is switched off with DEBUG so
+ * the decoders see the damage), mutated at random (seeded), and rewritten field by field with huge lengths
+ * (a model blob of 2^62 bytes, 2^62 dims). Every RESTORE must get a reply; the server must stay up and the keys
+ * already stored must keep their values. usage: test_module_restore_fuzz [mutations per payload] */
+#include <hiredis/hiredis.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_util.h"
+#include "server.h"
+
+#define TRAILER 10 /* 2 bytes RDB version + 8 bytes CRC64 */
+
+typedef struct {
+    unsigned char *p;
+    size_t n;
+} buf;
+
+static buf dump(redisContext *c, const char *key) {
+    redisReply *r = lt_cmdf(c, "DUMP %s", key);
+    buf b = {0};
+    if (r->type == REDIS_REPLY_STRING) {
+        b.p = malloc(r->len);
+        memcpy(b.p, r->str, r->len);
+        b.n = r->len;
+    }
+    freeReplyObject(r);
+    return b;
+}
+
+static long restores, errors, oks;
+
+static void restore(redisContext *c, const unsigned char *p, size_t n) {
+    redisReply *r = lt_cmdf(c, "RESTORE fuzzed 0 %b REPLACE", p, n);
+    restores++;
+    if (r->type == REDIS_REPLY_ERROR)
+        errors++;
+    else
+        oks++;
+    freeReplyObject(r);
+}
+
+/* One RDB length at p[*pos] (the 6-, 14-, 32- and 64-bit forms; `special` for the encoded-string forms). */
+static int rdb_len(const buf *b, size_t *pos, uint64_t *v, int *special) {
+    if (*pos >= b->n) return -1;
+    unsigned char x = b->p[(*pos)++];
+    *special = -1;
+    switch (x >> 6) {
+    case 0: *v = x & 0x3f; return 0;
+    case 1:
+        if (*pos >= b->n) return -1;
+        *v = ((uint64_t)(x & 0x3f) << 8) | b->p[(*pos)++];
+        return 0;
+    case 2: {
+        int bytes = x == 0x80 ? 4 : x == 0x81 ? 8 : 0;
+        if (!bytes || *pos + bytes > b->n) return -1;
+        *v = 0;
+        for (int i = 0; i < bytes; i++) *v = (*v << 8) | b->p[(*pos)++];
+        return 0;
+    }
+    default: *special = x & 0x3f; *v = 0; return 0;
+    }
+}
+
+/* Offsets [start, end) of the value of each unsigned field of a module value payload, in order. */
+static int uint_fields(const buf *b, size_t *start, size_t *end, int max) {
+    size_t pos = 1; /* the object type byte */
+    uint64_t v;
+    int sp, n = 0;
+    if (rdb_len(b, &pos, &v, &sp)) return -1; /* module type id */
+    while (pos < b->n - TRAILER) {
+        uint64_t op;
+        if (rdb_len(b, &pos, &op, &sp)) return -1;
+        if (op == 0) break;                      /* EOF */
+        if (op == 2 || op == 1) {                /* UINT, SINT */
+            size_t s = pos;
+            if (rdb_len(b, &pos, &v, &sp)) return -1;
+            if (n < max) start[n] = s, end[n] = pos, n++;
+        } else if (op == 5) {                    /* STRING */
+            if (rdb_len(b, &pos, &v, &sp)) return -1;
+            if (sp == 0) pos += 1;
+            else if (sp == 1) pos += 2;
+            else if (sp == 2) pos += 4;
+            else if (sp == 3) {                  /* LZF: compressed length, length, data */
+                uint64_t clen, len;
+                if (rdb_len(b, &pos, &clen, &sp) || rdb_len(b, &pos, &len, &sp)) return -1;
+                pos += clen;
+            } else
+                pos += v;
+        } else if (op == 3 || op == 4) {         /* FLOAT, DOUBLE */
+            pos += op == 3 ? 4 : 8;
+        } else
+            return -1;
+    }
+    return n;
+}
+
+/* The payload with unsigned field k replaced by the 64-bit length form of v. */
+static void restore_with_field(redisContext *c, const buf *b, int k, uint64_t v) {
+    size_t st[64], en[64];
+    int n = uint_fields(b, st, en, 64);
+    CHECK(n > k);
+    if (n <= k) return;
+    unsigned char enc[9] = {0x81};
+    for (int i = 0; i < 8; i++) enc[1 + i] = (unsigned char)(v >> (56 - 8 * i));
+    size_t len = st[k] + sizeof enc + (b->n - en[k]);
+    unsigned char *p = malloc(len);
+    memcpy(p, b->p, st[k]);
+    memcpy(p + st[k], enc, sizeof enc);
+    memcpy(p + st[k] + sizeof enc, b->p + en[k], b->n - en[k]);
+    redisReply *r = lt_cmdf(c, "RESTORE fuzzed 0 %b REPLACE", p, len);
+    CHECK(r->type == REDIS_REPLY_ERROR); /* refused, not an out-of-memory abort */
+    freeReplyObject(r);
+    free(p);
+}
+
+static void fuzz(redisContext *c, const buf *b, int mutations, unsigned *seed, int trunc_step) {
+    unsigned char *p = malloc(b->n);
+    for (size_t len = 1; len + TRAILER <= b->n; len += (size_t)trunc_step) { /* truncations */
+        memcpy(p, b->p, len);
+        memcpy(p + len, b->p + b->n - TRAILER, TRAILER);
+        restore(c, p, len + TRAILER);
+    }
+    for (int m = 0; m < mutations; m++) { /* 1-4 random bytes of the body changed */
+        memcpy(p, b->p, b->n);
+        int k = 1 + rand_r(seed) % 4;
+        for (int i = 0; i < k; i++) p[1 + (size_t)rand_r(seed) % (b->n - TRAILER - 1)] = (unsigned char)rand_r(seed);
+        restore(c, p, b->n);
+    }
+    free(p);
+}
+
+static char *digest(redisContext *c, const char *key) {
+    redisReply *r = lt_cmdf(c, "DEBUG DIGEST-VALUE %s", key);
+    char *d = strdup(r->type == REDIS_REPLY_ARRAY && r->elements == 1 ? r->element[0]->str : "missing");
+    freeReplyObject(r);
+    return d;
+}
+
+int main(int argc, char **argv) {
+    int mutations = argc > 1 ? atoi(argv[1]) : 400;
+    size_t linear_len, script_len;
+    char *linear = tm_read("linear.pt", &linear_len), *script_src = tm_read("script.py", &script_len);
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1", .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    CHECK(tm_status(lt_cmdf(c, "CONFIG SET rdbcompression no"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "DEBUG SET-SKIP-CHECKSUM-VALIDATION 1"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET t FLOAT 2 3 VALUES 1 2 3 4 5 6"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU TAG v1 INPUTS 1 x OUTPUTS 1 y BLOB %b", linear,
+                            linear_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE scr CPU ENTRY_POINTS 1 pre_process SOURCE %b", script_src,
+                            script_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "SET sentinel keep-me"), "OK"));
+    const char *keys[] = {"t", "lin", "scr", "sentinel"};
+    char *before[4];
+    for (int i = 0; i < 4; i++) before[i] = digest(c, keys[i]);
+
+    buf bt = dump(c, "t"), bm = dump(c, "lin"), bs = dump(c, "scr");
+    REQUIRE(bt.n > TRAILER && bm.n > TRAILER && bs.n > TRAILER);
+    /* the payloads restore as they are */
+    restore(c, bt.p, bt.n);
+    restore(c, bm.p, bm.n);
+    restore(c, bs.p, bs.n);
+    CHECK(oks == 3);
+
+    unsigned seed = 12345;
+    fuzz(c, &bt, mutations, &seed, 1);
+    fuzz(c, &bs, mutations, &seed, 7);
+    fuzz(c, &bm, mutations, &seed, (int)(bm.n / 400) + 1);
+    /* huge lengths: model fields are backend, batchsize, minbatchsize, minbatchtimeout, #inputs, #outputs,
+     * blob length, chunks; tensor fields dtype code, #dims, dims */
+    restore_with_field(c, &bm, 6, (uint64_t)1 << 62); /* blob length */
+    restore_with_field(c, &bm, 7, (uint64_t)1 << 62); /* chunks */
+    restore_with_field(c, &bm, 4, (uint64_t)1 << 62); /* input names */
+    restore_with_field(c, &bt, 1, (uint64_t)1 << 62); /* dims */
+    restore_with_field(c, &bt, 2, (uint64_t)1 << 62); /* first dim */
+
+    redisReply *r = lt_cmdf(c, "PING");
+    CHECK(r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0);
+    freeReplyObject(r);
+    for (int i = 0; i < 4; i++) {
+        char *after = digest(c, keys[i]);
+        CHECK(strcmp(before[i], after) == 0 && strcmp(after, "missing") != 0);
+        free(after);
+        free(before[i]);
+    }
+    r = lt_cmdf(c, "AI.TENSORGET t VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6);
+    freeReplyObject(r);
+    fprintf(stderr, "  %ld RESTOREs of damaged payloads: %ld refused, %ld accepted; server up, keys intact\n",
+            restores, errors, oks);
+    CHECK(errors > restores / 2);
+    free(bt.p);
+    free(bm.p);
+    free(bs.p);
+    free(linear);
+    free(script_src);
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+    return lt_report("module_restore_fuzz");
+}
