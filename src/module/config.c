@@ -19,6 +19,7 @@ static const struct {
     {"INTRA_OP_PARALLELISM", OPT_INT, offsetof(module_config, intra_op_parallelism), 0, 1024},
     {"MODEL_CHUNK_SIZE", OPT_INT, offsetof(module_config, model_chunk_size), 1024, 1LL << 40},
     {"BACKENDSPATH", OPT_PATH, offsetof(module_config, backends_path), 0, 0},
+    {"BACKEND_PATHS_AT_RUNTIME", OPT_INT, offsetof(module_config, backend_paths_at_runtime), 0, 1},
 };
 
 void config_defaults(module_config *c) {

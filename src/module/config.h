@@ -13,6 +13,8 @@ typedef struct module_config {
     long long intra_op_parallelism;
     long long model_chunk_size;      /* bytes per chunk when replying or persisting model blobs */
     char backends_path[1024];        /* where backend shared objects are looked up */
+    long long backend_paths_at_runtime; /* 1: AI.CONFIG may set BACKENDSPATH and load any path (trusted clients
+                                         * only: a loaded library runs code as the server's user) */
 } module_config;
 
 extern module_config g_config;

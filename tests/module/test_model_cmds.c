@@ -409,6 +409,60 @@ static void test_no_leak(redisContext *c) {
     }
 }
 
+/* AI.CONFIG cannot make the server run code from a library a client chose: LOADBACKEND takes a file of the
+ * backends directory only, BACKENDSPATH is refused at run time, and a refused library's constructor never
+ * runs. With BACKEND_PATHS_AT_RUNTIME 1 (an explicit opt-in at load time) both are allowed. */
+static void test_backend_paths(redisContext *c) {
+    char dir[] = "/tmp/locus-backend-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    char src[300], so[300], marker[300], cmd[1000];
+    snprintf(src, sizeof src, "%s/evil.c", dir);
+    snprintf(so, sizeof so, "%s/evil.so", dir);
+    snprintf(marker, sizeof marker, "%s/constructor-ran", dir);
+    FILE *f = fopen(src, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "#include <stdio.h>\n__attribute__((constructor)) static void ran(void) {\n"
+               "    FILE *f = fopen(\"%s\", \"w\");\n    if (f) fclose(f);\n}\n", marker);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cc -shared -fPIC -o %s %s", so, src);
+    REQUIRE(system(cmd) == 0);
+
+    redisReply *r = lt_cmdf(c, "AI.CONFIG GET BACKENDSPATH");
+    REQUIRE(r->type == REDIS_REPLY_STRING);
+    char *dir_before = strdup(r->str);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.CONFIG LOADBACKEND TORCH %s", so);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "takes a file in the backends directory"));
+    freeReplyObject(r);
+    snprintf(cmd, sizeof cmd, "../../../../../../../../..%s", so);
+    r = lt_cmdf(c, "AI.CONFIG LOADBACKEND TORCH %s", cmd);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "takes a file in the backends directory"));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.CONFIG BACKENDSPATH %s", dir);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "refused at run time"));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.CONFIG GET BACKENDSPATH");
+    CHECK(r->type == REDIS_REPLY_STRING && strcmp(r->str, dir_before) == 0);
+    freeReplyObject(r);
+    CHECK(access(marker, F_OK) != 0); /* nothing of evil.so ran */
+    CHECK(tm_status(lt_cmdf(c, "AI.CONFIG LOADBACKEND TORCH locus_torch.so"), "OK"));
+
+    lt_server s;
+    lt_server_opts o = {.module_args = "BACKEND_PATHS_AT_RUNTIME 1", .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c2 = lt_connect(&s);
+    CHECK(tm_status(lt_cmdf(c2, "AI.CONFIG BACKENDSPATH %s", dir), "OK"));
+    r = lt_cmdf(c2, "AI.CONFIG LOADBACKEND TORCH %s", so);
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "is not a locus_ai backend"));
+    freeReplyObject(r);
+    CHECK(access(marker, F_OK) == 0); /* opted in: the path was loaded */
+    redisFree(c2);
+    CHECK(lt_server_stop(&s, false) == 0);
+    free(dir_before);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     twoinout = tm_read("twoinout.pt", &twoinout_len);
@@ -425,6 +479,7 @@ int main(void) {
     test_timeout(&s);
     test_errors(c);
     test_no_leak(c);
+    test_backend_paths(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     free(linear);

@@ -3,6 +3,8 @@
 #include "loader.h"
 
 #include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +56,39 @@ static void *host_alloc(size_t n) {
 }
 static void host_free(void *p) {
     RedisModule_Free(p);
+}
+
+int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, char *err,
+                         size_t errlen) {
+    char dir[1024];
+    backend_default_dir(dir, sizeof dir);
+    bool absolute = len > 0 && name[0] == '/';
+    if (absolute)
+        snprintf(out, outlen, "%.*s", (int)len, name);
+    else
+        snprintf(out, outlen, "%s/%.*s", dir, (int)len, name);
+    if (any)
+        return 0;
+    bool dotdot = false;
+    for (size_t i = 0; i + 1 < len && !dotdot; i++)
+        dotdot = name[i] == '.' && name[i + 1] == '.' && (i == 0 || name[i - 1] == '/') &&
+                 (i + 2 == len || name[i + 2] == '/');
+    if (len == 0 || absolute || dotdot || memchr(name, '\0', len) != NULL) {
+        snprintf(err, errlen, "ERR AI.CONFIG LOADBACKEND takes a file in the backends directory (%s), not '%.*s'; "
+                 "other paths need the module loaded with BACKEND_PATHS_AT_RUNTIME 1", dir, (int)len, name);
+        return -1;
+    }
+    char rdir[PATH_MAX], rfile[PATH_MAX];
+    if (realpath(dir, rdir) == NULL || realpath(out, rfile) == NULL) {
+        snprintf(err, errlen, "ERR backend file %s not found", out);
+        return -1;
+    }
+    size_t n = strlen(rdir);
+    if (strncmp(rfile, rdir, n) != 0 || rfile[n] != '/') {
+        snprintf(err, errlen, "ERR %s resolves to %s, outside the backends directory %s", out, rfile, rdir);
+        return -1;
+    }
+    return 0;
 }
 
 int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {

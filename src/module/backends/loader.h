@@ -5,6 +5,7 @@
 #ifndef LOCUS_MODULE_BACKEND_LOADER_H
 #define LOCUS_MODULE_BACKEND_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "backend.h"
@@ -24,6 +25,12 @@ const lb_ops *backend_get(backend_id id, char *err, size_t errlen);
  * one that is already loaded succeeds without doing anything. */
 int backend_load_path(backend_id id, const char *path, char *err, size_t errlen);
 
+/* The file AI.CONFIG LOADBACKEND may load for `name` (len bytes): a path relative to the backends directory
+ * without a ".." component, which must resolve (symbolic links followed) to a file inside that directory.
+ * With `any` (BACKEND_PATHS_AT_RUNTIME 1) absolute paths and ".." are allowed too. Returns 0 with the path in
+ * out, or -1 with an error reply in err. Nothing is opened: a refused path never runs a constructor. */
+int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, char *err,
+                         size_t errlen);
 /* Where backends are looked for when no path is given: BACKENDSPATH, else the folder of locus_ai.so plus
  * "/backends". Writes into buf. */
 void backend_default_dir(char *buf, size_t len);

@@ -500,6 +500,10 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             return RedisModule_ReplyWithLongLong(ctx, g_config.model_chunk_size);
         return RedisModule_ReplyWithNull(ctx);
     }
+    if (arg_is(v[1], "BACKENDSPATH") && argc == 3 && !g_config.backend_paths_at_runtime)
+        return RedisModule_ReplyWithError(ctx, "ERR AI.CONFIG BACKENDSPATH is refused at run time: a client could "
+                                               "make the server load any library. Set it when loading the module "
+                                               "(BACKENDSPATH dir), or load it with BACKEND_PATHS_AT_RUNTIME 1");
     if ((arg_is(v[1], "BACKENDSPATH") || arg_is(v[1], "MODEL_CHUNK_SIZE")) && argc == 3) {
         char err[256];
         if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL) {
@@ -514,13 +518,9 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         if (id < 0)
             return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
         char path[1200], err[1400];
-        if (v[3].len > 0 && v[3].ptr[0] == '/') {
-            snprintf(path, sizeof path, "%.*s", (int)v[3].len, v[3].ptr);
-        } else {
-            char dir[1024];
-            backend_default_dir(dir, sizeof dir);
-            snprintf(path, sizeof path, "%s/%.*s", dir, (int)v[3].len, v[3].ptr);
-        }
+        if (backend_resolve_path(v[3].ptr, v[3].len, g_config.backend_paths_at_runtime != 0, path, sizeof path, err,
+                                 sizeof err) != 0)
+            return RedisModule_ReplyWithError(ctx, err);
         if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
             return RedisModule_ReplyWithError(ctx, err);
         return RedisModule_ReplyWithSimpleString(ctx, "OK");
