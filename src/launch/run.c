@@ -1,6 +1,7 @@
 /* `locus run --colocated-db -- app args`: one database per node next to the application.
  *
- * Every rank runs this. Under a node-local lock (a file in $TMPDIR or /tmp, named after the job), the first
+ * Every rank runs this. Under a node-local lock (a file in a 0700 folder of this user under $TMPDIR,
+ * $XDG_RUNTIME_DIR or /tmp, named after the job; see private_run_dir), the first
  * local rank starts the database, pinned to --db-cpus CPUs of the cpuset this process was given, and waits
  * until it answers; the other ranks wait on the lock and find it ready. Each rank then holds a shared
  * flock on ranks.lock for as long as it lives and runs the application with SSDB set (pinned to the
@@ -24,6 +25,29 @@
 
 #include "launch.h"
 #include "opts.h"
+
+/* The node-local folder of a run: created 0700 by the first rank, accepted from another rank only when it
+ * is a real directory owned by this user that no one else can enter. A folder someone else made (e.g. mode
+ * 0777 by another user) would let them replace the socket with a listener and capture the password. */
+static int private_run_dir(const char *dir) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "locus run: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (lstat(dir, &st) != 0) {
+        fprintf(stderr, "locus run: cannot inspect %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0) {
+        fprintf(stderr, "locus run: %s exists but is %s (owner uid %u, mode %04o): refusing it, since another user "
+                        "could take the database's socket and password. Remove it, or set TMPDIR to a private "
+                        "folder\n", dir, !S_ISDIR(st.st_mode) ? "not a directory" : st.st_uid != geteuid() ?
+                        "not yours" : "open to other users", (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
+}
 
 static volatile pid_t app_pid;
 static void forward_signal(int sig) {
@@ -190,16 +214,19 @@ int locus_run_main(int argc, char **argv) {
         snprintf(keybuf, sizeof keybuf, "%s", key);
     else
         job_key(keybuf, sizeof keybuf);
-    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    /* $TMPDIR (often private to the job), else $XDG_RUNTIME_DIR (private to the user), else /tmp */
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = getenv("XDG_RUNTIME_DIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
     snprintf(dir, sizeof dir, "%s/locus-colo-%s", tmp, keybuf);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "locus run: cannot create %s: %s\n", dir, strerror(errno));
+    if (private_run_dir(dir) != 0)
         return 1;
-    }
     char lockpath[600], rankspath[600];
     snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
     snprintf(rankspath, sizeof rankspath, "%s/ranks.lock", dir);
-    int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (lock < 0 || flock(lock, LOCK_EX) != 0) {
         fprintf(stderr, "locus run: cannot lock %s: %s\n", lockpath, strerror(errno));
         return 1;
@@ -237,7 +264,7 @@ int locus_run_main(int argc, char **argv) {
         flock(lock, LOCK_UN);
         return 1;
     }
-    int ranks = open(rankspath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    int ranks = open(rankspath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (ranks < 0 || flock(ranks, LOCK_SH) != 0) {
         fprintf(stderr, "locus run: cannot lock %s: %s\n", rankspath, strerror(errno));
         return 1;

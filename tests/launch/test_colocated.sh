@@ -78,5 +78,30 @@ for _ in $(seq 300); do alive "$mpipid" || break; sleep 0.1; done
 check "hang: mpirun ended after SIGTERM" bash -c "! kill -0 $mpipid 2>/dev/null"
 mpipid=""
 check_gone sigterm "$out/hang"
+# 4. A node-local folder someone else made (open to all, or another user's) is refused before anything is
+#    started in it: its owner could replace the socket with a listener and capture the AUTH password.
+base=${TMPDIR:-${XDG_RUNTIME_DIR:-/tmp}}
+for how in open foreign; do
+    evil="$base/locus-colo-evil-$how-$$"
+    mkdir -m 0777 "$evil"
+    chmod 0777 "$evil"
+    if [ "$how" = foreign ]; then
+        chmod 0700 "$evil"
+        [ "$(id -u)" -eq 0 ] && chown nobody "$evil"
+    fi
+    "$LOCUS" run --colocated-db --key "evil-$how-$$" -- true > "$out/evil-$how.log" 2>&1
+    rc=$?
+    check "$how folder: refused" [ "$rc" -ne 0 ]
+    check "$how folder: the message says why" grep -q "refusing it, since another user" "$out/evil-$how.log"
+    check "$how folder: nothing started in it" [ ! -e "$evil/db.sock" ] && [ ! -e "$evil/state.json" ]
+    rm -rf "$evil"
+done
+# ...while a private folder left by an earlier run of this user is reused
+own="$base/locus-colo-own-$$"
+mkdir -m 0700 "$own"
+"$LOCUS" run --colocated-db --key "own-$$" -- true > "$out/own.log" 2>&1
+check "own private folder: accepted" [ $? -eq 0 ]
+rm -rf "$own"
+
 [ "$fail" -eq 0 ] || { echo "--- logs"; tail -n 20 "$out"/*.log; }
 report launch_colocated
