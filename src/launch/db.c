@@ -324,7 +324,7 @@ static int db_start(int argc, char **argv) {
         {"hosts", OPT_STR, &o.hosts, "H1,H2", "hosts for the shards (default: the allocation's, one shard each)", 0, 0},
         {"unix-socket", OPT_STR, &o.unix_socket, "PATH", "also listen on a Unix socket, mode 0700 (one shard only)", 0, 0},
         {"password", OPT_STR, &o.password, "auto|none|VALUE", "AUTH password (default auto: generated)", 0, 0},
-        {"redis-arg", OPT_STR_LIST, &redis_args, "'NAME VALUE'", "extra redis.conf line, may repeat", 0, 0},
+        {"redis-arg", OPT_STR_LIST, &redis_args, "'NAME VALUE'", DB_LIMITS_HELP, 0, 0},
         {"module", OPT_STR, &o.module, "PATH", "locus_ai.so to load (default: $LOCUS_MODULE_PATH or beside locus)", 0, 0},
         {"batch", OPT_FLAG, &batch, NULL, "slurm/pbs: submit the database as its own batch job", 0, 0},
         {"batch-args", OPT_STR, &o.batch_args, "ARGS", "extra #SBATCH/#PBS line for --batch", 0, 0},

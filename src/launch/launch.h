@@ -36,6 +36,16 @@ typedef struct db_state {
 } db_state;
 
 /* What `locus db start` was asked for. */
+/* The client limits locus db writes into each shard's redis.conf: a tensor of up to 1 GiB per command, a
+ * client's unread replies up to 4 GiB (2 GiB for a minute), a replica's backlog up to 4 GiB. */
+#define DB_LIMITS_CONF                                                                                       \
+    "proto-max-bulk-len 1gb\nclient-query-buffer-limit 2gb\n"                                               \
+    "client-output-buffer-limit normal 4gb 2gb 60\nclient-output-buffer-limit replica 4gb 1gb 60\n"
+#define DB_LIMITS_HELP                                                                                       \
+    "extra redis.conf line, may repeat; it overrides the defaults proto-max-bulk-len 1gb, "                   \
+    "client-query-buffer-limit 2gb, client-output-buffer-limit normal 4gb 2gb 60 and replica 4gb 1gb 60 "     \
+    "(e.g. --redis-arg 'proto-max-bulk-len 4gb')"
+
 typedef struct db_options {
     const char *dir;
     long shards, port, cpus, threads_per_queue, inter_op, intra_op;

@@ -80,11 +80,10 @@ int shard_write_conf(const db_options *o, db_state *s, int i, const char *module
     fprintf(f, "# written by locus db start\n");
     fprintf(f, "port %d\nbind %s\nprotected-mode %s\n", h->port, h->bind, s->password[0] ? "no" : "yes");
     fprintf(f, "dir %s\nlogfile %s\npidfile %s/redis.pid\ndaemonize no\n", h->dir, h->log, h->dir);
-    /* HPC defaults: no snapshots, no client limits that would cut big tensors, a big bulk length. */
+    /* HPC defaults: no snapshots; limits sized for tensors (DB_LIMITS_HELP says them), not unlimited, so one
+     * client cannot take the node's memory; --redis-arg lines come after and override them. */
     fprintf(f, "save \"\"\nappendonly no\nmaxclients 100000\ntcp-backlog 4096\ntimeout 0\n");
-    fprintf(f, "client-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit replica 0 0 0\n");
-    fprintf(f, "client-output-buffer-limit pubsub 0 0 0\n");
-    fprintf(f, "client-query-buffer-limit 4gb\nproto-max-bulk-len 4gb\n");
+    fprintf(f, "%s", DB_LIMITS_CONF);
     if (h->unix_socket[0])
         fprintf(f, "unixsocket %s\nunixsocketperm 700\n", h->unix_socket);
     if (s->password[0])

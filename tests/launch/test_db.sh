@@ -56,6 +56,17 @@ for n in 1 2 3; do
         redis-cli -h "$h" -p "$p" GET key:alpha 2>&1 | grep -q NOAUTH || exit 1
     )
     check "$n: a client uses the env settings; no password is refused" [ $? -eq 0 ]
+    # Client limits sized for tensors, not unlimited (one client could take the node's memory).
+    (
+        . "$base/env$n.sh"
+        first=${SSDB%%,*}
+        cli=(redis-cli --no-auth-warning -a "$LOCUS_DB_PASSWORD" -h "${first%:*}" -p "${first##*:}")
+        [ "$("${cli[@]}" CONFIG GET proto-max-bulk-len | tail -1)" = 1073741824 ] || exit 1
+        [ "$("${cli[@]}" CONFIG GET client-query-buffer-limit | tail -1)" = 2147483648 ] || exit 1
+        "${cli[@]}" CONFIG GET client-output-buffer-limit | tail -1 |
+            grep -Eq "normal 4294967296 2147483648 60 (replica|slave) 4294967296 1073741824 60" || exit 1
+    )
+    check "$n: tensor-sized client limits (1gb bulk, 2gb query, 4gb/2gb normal output)" [ $? -eq 0 ]
     if [ -n "$ENV_CLIENT" ]; then
         (. "$base/env$n.sh" && "$ENV_CLIENT" rw)
         check "$n: liblocus reads and writes with only the env settings" [ $? -eq 0 ]
@@ -88,4 +99,14 @@ sleeper=$!
 sleep 0.3
 out=$("$LOCUS" db start --dir "$base/busy" --port "$port" 2>&1); check "busy port named" grep -q "port $port on 127.0.0.1 is in use" <<<"$out"
 kill $sleeper 2>/dev/null
+# --redis-arg overrides a default limit.
+port=$(free_ports 1)
+if "$LOCUS" db start --dir "$base/dbarg" --port "$port" --password none --redis-arg 'proto-max-bulk-len 4gb' \
+    >/dev/null 2>"$base/arg.log"; then
+    check "--redis-arg overrides proto-max-bulk-len" \
+        [ "$(redis-cli -p "$port" CONFIG GET proto-max-bulk-len | tail -1)" = 4294967296 ]
+    "$LOCUS" db stop --dir "$base/dbarg" >/dev/null 2>&1
+else
+    check "start with --redis-arg: $(cat "$base/arg.log")" false
+fi
 report launch_db
