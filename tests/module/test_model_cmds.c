@@ -463,6 +463,39 @@ static void test_backend_paths(redisContext *c) {
     CHECK(system(cmd) == 0);
 }
 
+/* Scripts the compiler would recurse too deep on: refused with an error naming the limit (10,000 nested
+ * parentheses crashed the server), or compiled on the loader thread's large stack (a 200-deep nesting, a
+ * 5,000-term expression); the server answers afterwards. */
+static void test_deep_scripts(redisContext *c) {
+    size_t n = 10000, cap = 2 * n + 200;
+    char *src = malloc(cap);
+    for (int pass = 0; pass < 4; pass++) {
+        size_t depth = pass == 0 ? 10000 : pass == 1 ? 257 : 200, k = 0;
+        k += (size_t)snprintf(src + k, cap - k, "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
+                                                "    return ");
+        if (pass < 3) {
+            for (size_t i = 0; i < depth; i++) src[k++] = '(';
+            src[k++] = '1';
+            for (size_t i = 0; i < depth; i++) src[k++] = ')';
+        } else {
+            for (size_t i = 0; i < 5000 && k + 8 < cap; i++) k += (size_t)snprintf(src + k, cap - k, "%s1", i ? "+" : "");
+        }
+        src[k++] = '\n';
+        src[k] = '\0';
+        redisReply *r = lt_cmdf(c, "AI.SCRIPTSTORE deep CPU ENTRY_POINTS 1 f SOURCE %b", src, k);
+        if (pass < 2)
+            CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "at most 256 levels"));
+        else
+            CHECK(r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR);
+        freeReplyObject(r);
+        r = lt_cmdf(c, "PING");
+        CHECK(r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+    }
+    free(src);
+    freeReplyObject(lt_cmdf(c, "DEL deep"));
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     twoinout = tm_read("twoinout.pt", &twoinout_len);
@@ -480,6 +513,7 @@ int main(void) {
     test_errors(c);
     test_no_leak(c);
     test_backend_paths(c);
+    test_deep_scripts(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     free(linear);

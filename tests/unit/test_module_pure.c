@@ -207,6 +207,23 @@ static void test_tensor_and_codec(void) {
     CHECK(live_allocs == 0);
 }
 
+static void test_source_nesting(void) {
+    const char *cases[][2] = {
+        {"x = 1", "0"},
+        {"f((a[1]), {2: (3)})", "3"},
+        {"s = '((((' + \"[[[\"  # ((((((\nt = (1)", "1"},
+        {"d = \"\"\"\n((((\n\"\"\" + (x)", "1"},
+        {"e = 'it\\'s (' + ((y))", "2"},
+        {")))(", "1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = source_max_nesting(cases[i][0], strlen(cases[i][0]));
+        if (got != atoi(cases[i][1]))
+            fprintf(stderr, "  nesting of '%s': %d, expected %s\n", cases[i][0], got, cases[i][1]);
+        CHECK(got == atoi(cases[i][1]));
+    }
+}
+
 int main(void) {
     RedisModule_Alloc = t_alloc;
     RedisModule_Calloc = t_calloc;
@@ -222,6 +239,7 @@ int main(void) {
     test_tensorset_parsing();
     test_values();
     test_tensor_and_codec();
+    test_source_nesting();
     printf("unit_module_pure: %d passed, %d failed\n", checks - failures, failures);
     return failures != 0;
 }

@@ -1,6 +1,8 @@
 /* Model and script objects (see model.h). */
 #include "model.h"
 
+#include "../parsing/args.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +115,13 @@ void model_release(model *m) {
 
 script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
                       const char *const *entry_points, char *err, size_t errlen) {
+    int depth = source_max_nesting(source, strlen(source));
+    if (depth > SCRIPT_MAX_NESTING) {
+        snprintf(err, errlen, "ERR script nests brackets %d deep; at most %d levels are compiled", depth,
+                 SCRIPT_MAX_NESTING);
+        RedisModule_Free(source);
+        return NULL;
+    }
     const lb_ops *ops = backend_get(BACKEND_TORCH, err, errlen);
     if (ops == NULL) {
         RedisModule_Free(source);

@@ -14,6 +14,36 @@
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
+int source_max_nesting(const char *src, size_t len) {
+    int depth = 0, max = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+        if (c == '#') { /* comment: to the end of the line */
+            while (i < len && src[i] != '\n')
+                i++;
+        } else if (c == '\'' || c == '"') {
+            bool triple = i + 2 < len && src[i + 1] == c && src[i + 2] == c;
+            i += triple ? 3 : 1;
+            for (; i < len; i++) {
+                if (src[i] == '\\') {
+                    i++;
+                } else if (src[i] == c && (!triple || (i + 2 < len && src[i + 1] == c && src[i + 2] == c))) {
+                    i += triple ? 2 : 0;
+                    break;
+                } else if (src[i] == '\n' && !triple) {
+                    break;
+                }
+            }
+        } else if (c == '(' || c == '[' || c == '{') {
+            if (++depth > max)
+                max = depth;
+        } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
+}
+
 bool arg_is(arg_view a, const char *keyword) {
     return strlen(keyword) == a.len && strncasecmp(a.ptr, keyword, a.len) == 0;
 }

@@ -51,4 +51,10 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
 bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
                          size_t errlen);
 
+/* The deepest nesting of (), [] and {} in TorchScript (Python) source, outside string literals and
+ * comments. Scripts nested deeper than SCRIPT_MAX_NESTING are refused before the compiler sees them (it
+ * recurses per level; CPython itself stops at 200). */
+#define SCRIPT_MAX_NESTING 256
+int source_max_nesting(const char *src, size_t len);
+
 #endif

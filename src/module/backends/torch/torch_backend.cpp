@@ -20,7 +20,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <pthread.h>
 #include <vector>
 
 #include "../backend.h"
@@ -165,6 +165,30 @@ int count_outputs(const c10::FunctionSchema &schema) {
     return -1;
 }
 
+// Loading and compiling run on a short-lived thread with a large stack: the TorchScript parser and compiler
+// and the unpickler recurse once per nesting level of what they read, and Redis's main thread has 8 MiB at
+// most (a script of 10,000 nested parentheses overflowed it). The stack is reserved, not committed.
+constexpr size_t kLoaderStack = size_t(256) << 20;
+
+template <class F> static bool on_loader_thread(F &fn) {
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    pthread_attr_setstacksize(&attr, kLoaderStack);
+    pthread_t t;
+    int rc = pthread_create(
+        &t, &attr, [](void *p) -> void * {
+            (*static_cast<F *>(p))();
+            return nullptr;
+        },
+        &fn);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return false;
+    pthread_join(t, nullptr);
+    return true;
+}
+
 extern "C" {
 
 static int tb_init(const lb_host *host, char *err, size_t errlen) {
@@ -227,12 +251,9 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
 static void *tb_model_load(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs,
                            char *err, size_t errlen) {
     void *model = nullptr;
-    try {
-        std::thread loader([&] { model = model_load(device, blob, len, ninputs, noutputs, err, errlen); });
-        loader.join();
-    } catch (const std::exception &e) { // no thread could be started: load here
-        model = model_load(device, blob, len, ninputs, noutputs, err, errlen);
-    }
+    auto load = [&] { model = model_load(device, blob, len, ninputs, noutputs, err, errlen); };
+    if (!on_loader_thread(load)) // no thread could be started: load here
+        load();
     return model;
 }
 
@@ -266,17 +287,22 @@ static void *tb_script_compile(const char *device, const char *source, char *err
     c10::Device dev(c10::kCPU);
     if (!parse_device(device, &dev, err, errlen))
         return nullptr;
-    try {
-        auto s = std::make_unique<TorchScript>();
-        s->device = dev;
-        s->cu = torch::jit::compile(source);
-        return s.release();
-    } catch (const c10::Error &e) {
-        set_err(err, errlen, e.what_without_backtrace());
-    } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
-    }
-    return nullptr;
+    TorchScript *out = nullptr;
+    auto compile = [&] {
+        try {
+            auto s = std::make_unique<TorchScript>();
+            s->device = dev;
+            s->cu = torch::jit::compile(source);
+            out = s.release();
+        } catch (const c10::Error &e) {
+            set_err(err, errlen, e.what_without_backtrace());
+        } catch (const std::exception &e) {
+            set_err(err, errlen, e.what());
+        }
+    };
+    if (!on_loader_thread(compile))
+        compile();
+    return out;
 }
 
 static void tb_script_free(void *script) {
