@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model_util.h"
@@ -496,6 +497,61 @@ static void test_deep_scripts(redisContext *c) {
     freeReplyObject(lt_cmdf(c, "DEL deep"));
 }
 
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A script that never ends holds its worker for ever; runs queued behind busy workers still get their
+ * TIMEDOUT reply at their TIMEOUT (they got no reply at all before), and the server answers other clients. */
+static void test_wedged_workers(void) {
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2", .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    static const char loop[] = "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
+                               "    x = tensors[0]\n"
+                               "    while bool(x.sum() > -1.0):\n"
+                               "        x = x + 1.0\n"
+                               "    return x\n";
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE loop CPU ENTRY_POINTS 1 spin SOURCE %s", loop), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU BLOB %b", linear, linear_len), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x FLOAT 1 2 VALUES 1 2"), "OK"));
+    redisContext *spin[2];
+    for (int i = 0; i < 2; i++) { /* both workers spin */
+        spin[i] = lt_connect(&s);
+        redisAppendCommand(spin[i], "AI.SCRIPTEXECUTE loop spin INPUTS 1 x OUTPUTS 1 never%d", i);
+        int done = 0;
+        while (!done)
+            redisBufferWrite(spin[i], &done);
+    }
+    usleep(300000);
+    struct timeval tv = {10, 0};
+    redisSetTimeout(c, tv);
+    long long t0 = now_ms();
+    redisReply *r = redisCommand(c, "AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y TIMEOUT 500");
+    long long waited = now_ms() - t0;
+    CHECK(r != NULL && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "TIMEDOUT") == 0);
+    CHECK(waited >= 450 && waited < 5000);
+    fprintf(stderr, "  run behind two spinning workers: %s after %lld ms\n",
+            r != NULL && r->str ? r->str : "no reply", waited);
+    if (r)
+        freeReplyObject(r);
+    r = redisCommand(c, "AI.DAGEXECUTE LOAD 1 x TIMEOUT 300 |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y");
+    CHECK(r != NULL && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "TIMEDOUT") == 0);
+    if (r)
+        freeReplyObject(r);
+    r = redisCommand(c, "PING");
+    CHECK(r != NULL && r->type == REDIS_REPLY_STATUS);
+    if (r)
+        freeReplyObject(r);
+    for (int i = 0; i < 2; i++)
+        redisFree(spin[i]);
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     twoinout = tm_read("twoinout.pt", &twoinout_len);
@@ -516,6 +572,7 @@ int main(void) {
     test_deep_scripts(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
+    test_wedged_workers();
     free(linear);
     free(twoinout);
     free(script_src);

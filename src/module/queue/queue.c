@@ -19,6 +19,7 @@ typedef struct run_queue {
     long long length;
     int nthreads;
     pthread_t *threads;
+    pthread_t timekeeper;
 } run_queue;
 
 static run_queue *queues[MAX_QUEUES];
@@ -113,6 +114,54 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/* The timekeeper of a queue: answers TIMEDOUT the runs that waited past their TIMEOUT even when every worker
+ * is busy (a script that never ends holds its worker for ever; without this, the runs behind it got no
+ * reply at all). It never runs work: run_execute_batch drops runs past their TIMEOUT before doing any. */
+static void *timekeeper_main(void *arg) {
+    run_queue *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        long long now = run_now_ms(), wake = 0;
+        run_ctx *expired = NULL;
+        int n = 0;
+        for (run_ctx *r = q->head, *next; r != NULL; r = next) {
+            next = r->next;
+            if (r->timeout_ms <= 0)
+                continue;
+            if (now - r->enqueued_ms > r->timeout_ms) {
+                unlink_run(q, r);
+                r->next = expired;
+                expired = r;
+                n++;
+            } else if (wake == 0 || r->enqueued_ms + r->timeout_ms + 1 < wake) {
+                wake = r->enqueued_ms + r->timeout_ms + 1;
+            }
+        }
+        if (n > 0) {
+            pthread_mutex_unlock(&q->mu);
+            run_ctx *stack[16];
+            run_ctx **batch = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *batch);
+            int k = 0;
+            for (run_ctx *r = expired; r != NULL; r = r->next)
+                batch[k++] = r;
+            for (int i = 0; i < k; i++)
+                batch[i]->next = NULL;
+            run_execute_batch(batch, k);
+            if (batch != stack)
+                RedisModule_Free(batch);
+            pthread_mutex_lock(&q->mu);
+            continue;
+        }
+        if (wake == 0) {
+            pthread_cond_wait(&q->cv, &q->mu);
+        } else {
+            struct timespec ts = {.tv_sec = wake / 1000, .tv_nsec = (wake % 1000) * 1000000};
+            pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+        }
+    }
+    return NULL;
+}
+
 static run_queue *queue_get(const char *device, char *err, size_t errlen) {
     /* CPU:n are all the one CPU queue */
     char name[16];
@@ -148,6 +197,9 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
             break;
         }
     }
+    int e = pthread_create(&q->timekeeper, NULL, timekeeper_main, q);
+    if (e != 0) /* the workers still serve; only runs stuck behind busy workers would wait */
+        RedisModule_Log(NULL, "warning", "locus_ai: no timekeeper thread for %s: %s", name, strerror(e));
     queues[nqueues++] = q;
     return q;
 }

@@ -5,7 +5,8 @@
  * queued runs it is compatible with (same model, same input types and shapes past dim 0) up to BATCHSIZE
  * samples; with MINBATCHSIZE it is ready once that many samples are queued, or once it waited
  * MINBATCHTIMEOUT ms (QUEUE_DEFAULT_MINBATCH_WAIT_MS when none was given, so no run waits forever), or
- * when its own TIMEOUT has passed (it is then answered TIMEDOUT). */
+ * when its own TIMEOUT has passed (it is then answered TIMEDOUT). A timekeeper thread per queue answers
+ * TIMEDOUT the runs that waited past their TIMEOUT even while every worker is busy. */
 #ifndef LOCUS_MODULE_QUEUE_H
 #define LOCUS_MODULE_QUEUE_H
 
