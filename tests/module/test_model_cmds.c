@@ -552,6 +552,35 @@ static void test_wedged_workers(void) {
     CHECK(lt_server_stop(&s, false) == 0);
 }
 
+/* A script that changes its input in place changes its own copy only: the stored tensor and a COPY of it keep
+ * their values (memory, AOF and replicas can never disagree), the output has the change. */
+static void test_inputs_immutable(redisContext *c) {
+    static const char src[] = "def bump(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
+                              "    tensors[0].add_(100)\n"
+                              "    return tensors[0]\n";
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE bumper CPU ENTRY_POINTS 1 bump SOURCE %s", src), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET orig FLOAT 4 VALUES 1 2 3 4"), "OK"));
+    freeReplyObject(lt_cmdf(c, "COPY orig copied"));
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTEXECUTE bumper bump INPUTS 1 orig OUTPUTS 1 bumped"), "OK"));
+    redisReply *r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 orig PERSIST 1 bumped2 |> AI.SCRIPTEXECUTE bumper bump "
+                               "INPUTS 1 orig OUTPUTS 1 bumped2");
+    CHECK(r->type == REDIS_REPLY_ARRAY);
+    freeReplyObject(r);
+    const char *keys[] = {"orig", "copied", "bumped", "bumped2"};
+    const char *first[] = {"1", "1", "101", "101"};
+    for (int i = 0; i < 4; i++) {
+        r = lt_cmdf(c, "AI.TENSORGET %s VALUES", keys[i]);
+        bool ok = r->type == REDIS_REPLY_ARRAY && r->elements == 4 && r->element[0]->str != NULL &&
+                  strcmp(r->element[0]->str, first[i]) == 0;
+        if (!ok)
+            fprintf(stderr, "  %s: first value %s, expected %s\n", keys[i],
+                    r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->element[0]->str ? r->element[0]->str : "?",
+                    first[i]);
+        CHECK(ok);
+        freeReplyObject(r);
+    }
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     twoinout = tm_read("twoinout.pt", &twoinout_len);
@@ -570,6 +599,7 @@ int main(void) {
     test_no_leak(c);
     test_backend_paths(c);
     test_deep_scripts(c);
+    test_inputs_immutable(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     test_wedged_workers();

@@ -86,7 +86,9 @@ at::Tensor to_torch(const lb_tensor &t, const c10::Device &dev) {
     std::vector<int64_t> shape(t.shape, t.shape + t.ndims);
     auto opts = torch::TensorOptions().dtype(kTypes[t.dtype].type);
     at::Tensor x = torch::from_blob(t.data, shape, opts);
-    return dev.is_cpu() ? x : x.to(dev);
+    /* never the stored bytes themselves: a model or script that changes an input in place (add_) would change
+     * the key and every COPY of it in memory, while AOF replay and replicas keep the old value */
+    return dev.is_cpu() ? x.clone() : x.to(dev);
 }
 
 void from_torch(const at::Tensor &src, lb_tensor *out) {
