@@ -1,8 +1,12 @@
-/* Corrupt RESTORE payloads against a real server: DUMPs of a tensor, a model and a script are truncated at
- * every length (keeping the version and checksum trailer; checksum validation is switched off with DEBUG so
- * the decoders see the damage), mutated at random (seeded), and rewritten field by field with huge lengths
- * (a model blob of 2^62 bytes, 2^62 dims). Every RESTORE must get a reply; the server must stay up and the keys
- * already stored must keep their values. usage: test_module_restore_fuzz [mutations per payload] */
+/* A bounded end-to-end fuzz of a real server with the module and the Torch backend:
+ *  - random AI.* commands (seeded): a command name, then words drawn from the protocol's keywords, numbers
+ *    (negative, huge, NaN), type and device names, a few key names, random bytes, the test model and script;
+ *  - corrupt RESTORE payloads: DUMPs of a tensor, a model and a script truncated at every length (keeping the
+ *    version and checksum trailer; checksum validation is switched off with DEBUG so the decoders see the
+ *    damage), mutated at random, and rewritten field by field with huge lengths (a 2^62-byte model blob,
+ *    2^62 dims).
+ * Every command must get a reply, the server must stay up, and the keys stored before (which no fuzzed
+ * command names) must keep their values. usage: test_module_fuzz [random commands] [mutations per payload] */
 #include <hiredis/hiredis.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,8 +144,55 @@ static char *digest(redisContext *c, const char *key) {
     return d;
 }
 
+/* ---- random commands ---- */
+
+static const char *const cmd_names[] = {
+    "AI.TENSORSET", "AI.TENSORGET", "AI.MODELSTORE", "AI.MODELSET", "AI.MODELGET", "AI.MODELDEL",
+    "AI.MODELEXECUTE", "AI.MODELRUN", "AI.SCRIPTSTORE", "AI.SCRIPTSET", "AI.SCRIPTGET", "AI.SCRIPTDEL",
+    "AI.SCRIPTEXECUTE", "AI.SCRIPTRUN", "AI.DAGEXECUTE", "AI.DAGEXECUTE_RO", "AI.INFO", "AI.CONFIG"};
+static const char *const words[] = {
+    "FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "BOOL", "STRING", "BLOB", "VALUES",
+    "META", "INPUTS", "OUTPUTS", "KEYS", "ARGS", "TIMEOUT", "LOAD", "PERSIST", "ROUTING", "|>", "TAG", "BATCHSIZE",
+    "MINBATCHSIZE", "MINBATCHTIMEOUT", "ENTRY_POINTS", "SOURCE", "CPU", "GPU", "GPU:0", "cpu:1", "TORCH", "TF",
+    "ONNX", "TFLITE", "RESETSTAT", "GET", "MODEL_CHUNK_SIZE", "$", "0", "1", "2", "3", "4", "7", "-1", "1000",
+    "99999999999", "9223372036854775807", "-9223372036854775808", "1e300", "nan", "inf", "0.5", "",
+    "pre_process", "post_process", "sum_all", "nosuch", "fz0", "fz1", "fz2", "fz3", "fzm", "fzs"};
+
+static void random_commands(redisContext *c, int n, unsigned *seed, const char *model, size_t model_len,
+                            const char *script, size_t script_len) {
+    const char *argv[40];
+    size_t lens[40];
+    char bytes[40][24];
+    for (int k = 0; k < n; k++) {
+        int argc = 0;
+        argv[argc] = cmd_names[rand_r(seed) % (int)(sizeof cmd_names / sizeof cmd_names[0])];
+        lens[argc] = strlen(argv[argc]);
+        argc++;
+        int nwords = rand_r(seed) % 16;
+        for (int i = 0; i < nwords; i++) {
+            int pick = rand_r(seed) % 100;
+            if (pick < 3 && model_len) { /* the real model or script now and then */
+                argv[argc] = model, lens[argc] = model_len;
+            } else if (pick < 6) {
+                argv[argc] = script, lens[argc] = script_len;
+            } else if (pick < 14) { /* random bytes */
+                size_t len = (size_t)(rand_r(seed) % 24);
+                for (size_t b = 0; b < len; b++) bytes[argc][b] = (char)rand_r(seed);
+                argv[argc] = bytes[argc], lens[argc] = len;
+            } else {
+                argv[argc] = words[rand_r(seed) % (int)(sizeof words / sizeof words[0])];
+                lens[argc] = strlen(argv[argc]);
+            }
+            argc++;
+        }
+        redisReply *r = lt_cmd(c, argc, argv, lens); /* exits the test if the server went away */
+        freeReplyObject(r);
+    }
+}
+
 int main(int argc, char **argv) {
-    int mutations = argc > 1 ? atoi(argv[1]) : 400;
+    int ncommands = argc > 1 ? atoi(argv[1]) : 3000;
+    int mutations = argc > 2 ? atoi(argv[2]) : 400;
     size_t linear_len, script_len;
     char *linear = tm_read("linear.pt", &linear_len), *script_src = tm_read("script.py", &script_len);
     lt_server s;
@@ -169,6 +220,8 @@ int main(int argc, char **argv) {
     CHECK(oks == 3);
 
     unsigned seed = 12345;
+    random_commands(c, ncommands, &seed, linear, linear_len, script_src, script_len);
+    fprintf(stderr, "  %d random AI.* commands answered\n", ncommands);
     fuzz(c, &bt, mutations, &seed, 1);
     fuzz(c, &bs, mutations, &seed, 7);
     fuzz(c, &bm, mutations, &seed, (int)(bm.n / 400) + 1);
@@ -202,5 +255,5 @@ int main(int argc, char **argv) {
     free(script_src);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
-    return lt_report("module_restore_fuzz");
+    return lt_report("module_fuzz");
 }
