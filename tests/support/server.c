@@ -26,14 +26,23 @@ static lt_server *live[MAX_SERVERS];
 static bool hooks_installed;
 
 static int sanitizer_verdict(const lt_server *s);
+static void print_log_tail(const char *path);
 
 static void kill_all(void) {
     for (int i = 0; i < MAX_SERVERS; i++) {
         if (live[i] && live[i]->pid > 0) {
-            kill(live[i]->pid, SIGKILL);
-            waitpid(live[i]->pid, NULL, 0);
+            /* a server that is already gone crashed under the test: its log explains the failure */
+            bool died = waitpid(live[i]->pid, NULL, WNOHANG) == live[i]->pid;
+            if (died) {
+                fprintf(stderr, "redis-server on port %d died during the test; its log (kept in %s):\n",
+                        live[i]->port, live[i]->dir);
+                print_log_tail(live[i]->log);
+            } else {
+                kill(live[i]->pid, SIGKILL);
+                waitpid(live[i]->pid, NULL, 0);
+            }
             /* a server that died of a sanitizer report explains the failure: print it, keep its folder */
-            if (live[i]->own_dir && sanitizer_verdict(live[i]) == 0)
+            if (live[i]->own_dir && !died && sanitizer_verdict(live[i]) == 0)
                 lt_rmtree(live[i]->dir);
             live[i]->pid = 0;
         }
