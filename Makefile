@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-valgrind asan bench demo install clean format
+.PHONY: all deps build test test-valgrind asan fuzz bench demo install clean format
 
 all: build
 
@@ -31,6 +31,16 @@ asan:
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE "valgrind|slurm"
 
+# libFuzzer targets (tests/fuzz) in a clang tree of their own, each run FUZZ_SECONDS on a copy of its seed corpus;
+# a crash stops with the input saved under build-fuzz/findings/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	CC=clang cmake -S . -B build-fuzz -DLOCUS_FUZZ=ON -DLOCUS_WITH_TORCH=OFF -DLOCUS_WITH_FORTRAN=OFF \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	./tests/fuzz/run build-fuzz $(FUZZ_SECONDS)
+
 # The README's main job: `locus bench throughput_colocated` with small local flags.
 bench: deps build
 	./scripts/main-job
@@ -46,4 +56,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

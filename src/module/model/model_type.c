@@ -155,7 +155,7 @@ static void model_rdb_save(RedisModuleIO *io, void *value) {
     model_save_v10(io, value);
 }
 
-static void *model_rdb_load(RedisModuleIO *io, int encver) {
+void *model_rdb_load(RedisModuleIO *io, int encver) {
     for (size_t i = 0; i < sizeof model_decoders / sizeof model_decoders[0]; i++)
         if (model_decoders[i].encver == encver)
             return model_decoders[i].load(io);
@@ -296,7 +296,7 @@ static void *script_load_v10(RedisModuleIO *io) {
     return s;
 }
 
-static void *script_rdb_load(RedisModuleIO *io, int encver) {
+void *script_rdb_load(RedisModuleIO *io, int encver) {
     if (encver == SCRIPT_ENCVER_V10)
         return script_load_v10(io);
     RedisModule_LogIOError(io, "warning", "AI_SCRIPT: encoding version %d is unknown to this locus_ai%s", encver,

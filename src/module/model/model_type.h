@@ -20,5 +20,8 @@ extern RedisModuleType *ModelType;
 extern RedisModuleType *ScriptType;
 
 int model_types_register(RedisModuleCtx *ctx);
+/* The rdb_load callbacks (also fed by the fuzz targets): a new model or script, or NULL on a bad record. */
+void *model_rdb_load(RedisModuleIO *io, int encver);
+void *script_rdb_load(RedisModuleIO *io, int encver);
 
 #endif
