@@ -31,8 +31,14 @@ static void print_log_tail(const char *path);
 static void kill_all(void) {
     for (int i = 0; i < MAX_SERVERS; i++) {
         if (live[i] && live[i]->pid > 0) {
-            /* a server that is already gone crashed under the test: its log explains the failure */
-            bool died = waitpid(live[i]->pid, NULL, WNOHANG) == live[i]->pid;
+            /* a server that is gone (or going: a crash report takes a moment) crashed under the test; its log
+             * explains the failure. Only servers a failing test left behind get here. */
+            bool died = false;
+            for (int k = 0; k < 20 && !died; k++) {
+                died = waitpid(live[i]->pid, NULL, WNOHANG) == live[i]->pid;
+                if (!died)
+                    usleep(100000);
+            }
             if (died) {
                 fprintf(stderr, "redis-server on port %d died during the test; its log (kept in %s):\n",
                         live[i]->port, live[i]->dir);
