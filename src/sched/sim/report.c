@@ -212,6 +212,15 @@ static bool first_of(const sched_run_stats *runs, int i, bool by_load)
     return true;
 }
 
+/* ", load 9 jobs/h", or nothing for runs without a load axis (replay, static, Philly arrivals). */
+static void load_title(char *buf, size_t len, const sched_run_stats *r)
+{
+    if (isnan(r->load_value))
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, ", load %s jobs/h", r->load);
+}
+
 /* Adds a PNG to the list of plots the script will draw. */
 static int want_png(char (*pngs)[4200], int *n, int max, const char *dir, const char *name)
 {
@@ -251,9 +260,11 @@ int sched_report_plots(const char *out, const char *plot_dir, const sched_run_st
         if (!any) continue;
         snprintf(name, sizeof name, "jct_cdf_%s.png", runs[i].load);
         if (want_png(pngs, &n_png, MAX_PNGS, plot_dir, name)) break;
-        fprintf(f, "set output '%s'\nset title 'JCT CDF, load %s'\nset xlabel 'JCT (hours)'\n"
+        char what[64];
+        load_title(what, sizeof what, &runs[i]);
+        fprintf(f, "set output '%s'\nset title 'JCT CDF%s'\nset xlabel 'JCT (hours)'\n"
                    "set ylabel 'fraction of jobs'\nset logscale x\nset datafile separator whitespace\nplot ",
-                pngs[n_png - 1], runs[i].load);
+                pngs[n_png - 1], what);
         bool comma = false;
         for (int k = i; k < n; k++)
             if (strcmp(runs[k].load, runs[i].load) == 0 && runs[k].measured > 0) {
@@ -286,9 +297,11 @@ int sched_report_plots(const char *out, const char *plot_dir, const sched_run_st
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "util_%s_%s.png", runs[i].policy, runs[i].load);
         if (want_png(pngs, &n_png, MAX_PNGS, plot_dir, name)) break;
+        char what[64];
+        load_title(what, sizeof what, &runs[i]);
         fprintf(f, "set terminal pngcairo size 1000,900 noenhanced\nset output '%s'\nset datafile separator ','\n"
-                   "set multiplot layout 3,1 title 'Cluster use, %s, load %s'\n",
-                pngs[n_png - 1], runs[i].policy, runs[i].load);
+                   "set multiplot layout 3,1 title 'Cluster use, %s%s'\n",
+                pngs[n_png - 1], runs[i].policy, what);
         for (int r = 0; r < 3; r++) {
             fprintf(f, "set title '%s'\nset ylabel 'percent of cluster'\nset xlabel '%s'\n", res_names[r],
                     r == 2 ? "time (hours)" : "");
