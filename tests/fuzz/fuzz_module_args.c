@@ -1,11 +1,12 @@
 /* libFuzzer target: the module's pure argument parsers (AI.TENSORSET and AI.TENSORGET arguments, VALUES for
- * every type, load-time options, the script nesting scan). The input is split at newlines into arguments;
+ * every type, load-time options, the script nesting scan, the TorchScript archive check). The input is split at newlines into arguments;
  * the first byte picks the parser. A parser returns NULL or an error string, never crashes or overreads. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "model/archive.h"
 #include "parsing/args.h"
 #include "tensor/dtype.h"
 
@@ -14,7 +15,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
         return 0;
-    int which = data[0] % 5;
+    int which = data[0] % 6;
+    if (which == 5) { /* the TorchScript archive check on arbitrary bytes */
+        char e[512];
+        torchscript_archive_check(data + 1, size - 1, e, sizeof e);
+        return 0;
+    }
     const char *p = (const char *)data + 1, *end = (const char *)data + size;
     arg_view v[MAX_ARGS];
     int argc = 0;

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include "../parsing/args.h"
+#include "archive.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -64,6 +65,10 @@ static void free_names(int n, char **names) {
 }
 
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *err, size_t errlen) {
+    if (spec->backend == BACKEND_TORCH && torchscript_archive_check(blob, bloblen, err, errlen) != 0) {
+        RedisModule_Free(blob);
+        return NULL;
+    }
     const lb_ops *ops = backend_get(spec->backend, err, errlen);
     if (ops == NULL) {
         RedisModule_Free(blob);
