@@ -11,13 +11,20 @@ report() {
     echo "$1: $pass passed, $fail failed"
     [ "$fail" -eq 0 ]
 }
-# N consecutive free TCP ports on 127.0.0.1; prints the first.
+# N consecutive free TCP ports on 127.0.0.1; prints the first. Ports and their cluster bus ports (+10000) stay
+# below the kernel's ephemeral range (ip_local_port_range), where the outgoing connections of tests running
+# alongside could take one between this check and the server's bind.
 free_ports() {
     /usr/bin/python3 - "$1" <<'PY'
 import random, socket, sys
 n = int(sys.argv[1])
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    lo = 32768
+top = max(lo - 10000 - n, 12000)
 for _ in range(200):
-    base = random.randint(20000, 55000 - n)  # the cluster bus (port + 10000) must stay below 65536
+    base = random.randint(10000, top)  # and the cluster bus (port + 10000) below the ephemeral range
     socks = []
     try:
         for p in range(base, base + n):
