@@ -308,7 +308,8 @@ out:
 }
 
 static int db_start(int argc, char **argv) {
-    db_options o = {.shards = 1, .port = 6379, .threads_per_queue = 1, .launcher = "auto", .password = "auto"};
+    db_options o = {.shards = 1, .port = 6379, .threads_per_queue = 1, .launcher = "auto", .password = "auto",
+                    .persist = "none"};
     str_list redis_args = {0};
     bool batch = false, wait_in_job = false;
     const opt_spec specs[] = {
@@ -324,6 +325,10 @@ static int db_start(int argc, char **argv) {
         {"hosts", OPT_STR, &o.hosts, "H1,H2", "hosts for the shards (default: the allocation's, one shard each)", 0, 0},
         {"unix-socket", OPT_STR, &o.unix_socket, "PATH", "also listen on a Unix socket, mode 0700 (one shard only)", 0, 0},
         {"password", OPT_STR, &o.password, "auto|none|VALUE", "AUTH password (default auto: generated)", 0, 0},
+        {"persist", OPT_STR, &o.persist, "none|rdb|aof",
+         "none (default, as SmartSim's: the database is a staging area), rdb (snapshots: every 15 min after 1 "
+         "write, 5 min after 100, 1 min after 10000) or aof (every write logged, fsync each second); files in each "
+         "shard's folder, and a restarted shard reads them back", 0, 0},
         {"redis-arg", OPT_STR_LIST, &redis_args, "'NAME VALUE'", DB_LIMITS_HELP, 0, 0},
         {"module", OPT_STR, &o.module, "PATH", "locus_ai.so to load (default: $LOCUS_MODULE_PATH or beside locus)", 0, 0},
         {"batch", OPT_FLAG, &batch, NULL, "slurm/pbs: submit the database as its own batch job", 0, 0},
@@ -343,6 +348,10 @@ static int db_start(int argc, char **argv) {
     }
     if (o.dir == NULL) {
         fprintf(stderr, "locus db start: --dir is required\n");
+        return 2;
+    }
+    if (strcmp(o.persist, "none") != 0 && strcmp(o.persist, "rdb") != 0 && strcmp(o.persist, "aof") != 0) {
+        fprintf(stderr, "locus db start: --persist '%s': expected none, rdb or aof\n", o.persist);
         return 2;
     }
     o.batch = batch;

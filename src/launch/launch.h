@@ -50,6 +50,7 @@ typedef struct db_options {
     const char *dir;
     long shards, port, cpus, threads_per_queue, inter_op, intra_op;
     const char *ifname, *launcher, *hosts, *unix_socket, *password, *module;
+    const char *persist;   /* "none" (default, as SmartSim's), "rdb" or "aof" */
     const char *redis_args[64];
     int n_redis_args;
     bool batch, wait_in_job;

@@ -98,7 +98,7 @@ static void start_line(const db_options *o, const char *kind, const char *exe, c
         snprintf(out + used, n - used, " --intra-op %ld", o->intra_op);
     }
     const char *pairs[][2] = {{"--ifname", o->ifname}, {"--hosts", o->hosts}, {"--unix-socket", o->unix_socket},
-                              {"--password", o->password}};
+                              {"--password", o->password}, {"--persist", o->persist}};
     for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
         if (pairs[k][1] == NULL)
             continue;

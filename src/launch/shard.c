@@ -82,7 +82,14 @@ int shard_write_conf(const db_options *o, db_state *s, int i, const char *module
     fprintf(f, "dir %s\nlogfile %s\npidfile %s/redis.pid\ndaemonize no\n", h->dir, h->log, h->dir);
     /* HPC defaults: no snapshots; limits sized for tensors (DB_LIMITS_HELP says them), not unlimited, so one
      * client cannot take the node's memory; --redis-arg lines come after and override them. */
-    fprintf(f, "save \"\"\nappendonly no\nmaxclients 100000\ntcp-backlog 4096\ntimeout 0\n");
+    const char *persist = o->persist ? o->persist : "none";
+    if (strcmp(persist, "rdb") == 0)
+        fprintf(f, "save 900 1 300 100 60 10000\nappendonly no\n");
+    else if (strcmp(persist, "aof") == 0)
+        fprintf(f, "save \"\"\nappendonly yes\nappendfsync everysec\naof-use-rdb-preamble yes\n");
+    else
+        fprintf(f, "save \"\"\nappendonly no\n");
+    fprintf(f, "maxclients 100000\ntcp-backlog 4096\ntimeout 0\n");
     fprintf(f, "%s", DB_LIMITS_CONF);
     if (h->unix_socket[0])
         fprintf(f, "unixsocket %s\nunixsocketperm 700\n", h->unix_socket);

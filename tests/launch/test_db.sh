@@ -109,4 +109,33 @@ if "$LOCUS" db start --dir "$base/dbarg" --port "$port" --password none --redis-
 else
     check "start with --redis-arg: $(cat "$base/arg.log")" false
 fi
+# --persist aof: a shard killed with SIGKILL and started again from its own config has every write it
+# acknowledged (appendfsync everysec: writes older than a second are on disk); rdb writes snapshots; a bad
+# value is refused.
+port=$(free_ports 1)
+if "$LOCUS" db start --dir "$base/dbaof" --port "$port" --password none --persist aof >/dev/null 2>"$base/aof.log"; then
+    for i in $(seq 200); do redis-cli -p "$port" AI.TENSORSET "t$i" INT32 2 VALUES "$i" 7 >/dev/null; done
+    sleep 1.5
+    pid=$(json_field "$base/dbaof/locus-db.json" 'd["shards"][0]["pid"]')
+    kill -9 "$pid"
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    conf=$(json_field "$base/dbaof/locus-db.json" 'd["shards"][0]["conf"]')
+    redis-server "$conf" --daemonize yes >/dev/null
+    for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
+    check "--persist aof: 200 tensors back after kill -9" [ "$(redis-cli -p "$port" DBSIZE)" = 200 ]
+    check "--persist aof: values intact" [ "$(redis-cli -p "$port" AI.TENSORGET t137 VALUES | head -1)" = 137 ]
+    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1
+    "$LOCUS" db stop --dir "$base/dbaof" >/dev/null 2>&1
+else
+    check "start with --persist aof: $(cat "$base/aof.log")" false
+fi
+port=$(free_ports 1)
+if "$LOCUS" db start --dir "$base/dbrdb" --port "$port" --password none --persist rdb >/dev/null 2>"$base/rdb.log"; then
+    check "--persist rdb: snapshots configured" \
+        [ "$(redis-cli -p "$port" CONFIG GET save | tail -1)" = "900 1 300 100 60 10000" ]
+    "$LOCUS" db stop --dir "$base/dbrdb" >/dev/null 2>&1
+else
+    check "start with --persist rdb: $(cat "$base/rdb.log")" false
+fi
+out=$("$LOCUS" db start --dir "$base/bad" --persist always 2>&1); check "bad --persist named" grep -q "persist 'always'" <<<"$out"
 report launch_db
