@@ -14,11 +14,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# In the ASan tree the instrumented module needs the sanitizer runtime (and GnuTLS, see CMakeLists.txt)
+# preloaded into the servers, and only into them.
+srv=redis-server
+if [ -n "${LOCUS_SERVER_PRELOAD:-}" ]; then
+    srv="env LD_PRELOAD=$(printf %s "$LOCUS_SERVER_PRELOAD" | tr ' ' ':') ASAN_OPTIONS=detect_leaks=0 redis-server"
+fi
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 p=$(port)
 mkdir "$tmp/src"
-redis-server --port "$p" --bind 127.0.0.1 --dir "$tmp/src" --loadmodule "$mod" --logfile "$tmp/src/log" &
+$srv --port "$p" --bind 127.0.0.1 --dir "$tmp/src" --loadmodule "$mod" --logfile "$tmp/src/log" &
 pid=$!
 for _ in $(seq 100); do redis-cli -p "$p" PING > /dev/null 2>&1 && break; sleep 0.1; done
 cli() { redis-cli -p "$p" "$@"; }
@@ -41,7 +47,7 @@ for cut in 90 100 110 130 150 170 200 300 500 800 $((size / 3)) $((size / 2)) $(
     mkdir "$d"
     head -c "$cut" "$tmp/src/dump.rdb" > "$d/dump.rdb"
     set +e
-    timeout -s KILL 15 redis-server --port "$(port)" --bind 127.0.0.1 --dir "$d" --loadmodule "$mod" \
+    timeout -s KILL 15 $srv --port "$(port)" --bind 127.0.0.1 --dir "$d" --loadmodule "$mod" \
         --logfile "$d/log" > "$d/out" 2>&1
     rc=$?
     set -e
@@ -63,7 +69,7 @@ done
 
 # the whole file loads and every key is there
 p=$(port)
-redis-server --port "$p" --bind 127.0.0.1 --dir "$tmp/src" --loadmodule "$mod" --logfile "$tmp/src/log2" &
+$srv --port "$p" --bind 127.0.0.1 --dir "$tmp/src" --loadmodule "$mod" --logfile "$tmp/src/log2" &
 pid=$!
 for _ in $(seq 100); do redis-cli -p "$p" PING > /dev/null 2>&1 && break; sleep 0.1; done
 [ "$(cli DBSIZE)" = 4 ] || fail "the whole file did not load: $(tail -3 "$tmp/src/log2")"

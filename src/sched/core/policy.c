@@ -612,9 +612,11 @@ int sched_round(sched_round_ctx *ctx)
         }
     }
     if (mech->whole_round) {
+        if (n_list == 0)
+            return 0;
         memcpy(ctx->placed, list, (size_t)n_list * sizeof *list);
         ctx->n_placed = n_list;
-        return n_list ? sched_opt_round(ctx) : 0;
+        return sched_opt_round(ctx);
     }
     for (int i = 0; i < n_list; i++) place_one(&a, &ctx->jobs[list[i]], &free_gpus);
     return 0;

@@ -264,6 +264,9 @@ static int begin_array(sched_queue *q, sched_job *jobs, const sched_cluster *c, 
     for (int i = 0; i < q->a_n; i++) /* drop the jobs removed since the last round, keeping the order */
         if (q->queued[q->arr[i]]) q->arr[n++] = q->arr[i];
     q->a_n = n;
+    q->cursor = 0;
+    if (n == 0)
+        return 0;
     int *idx = q->list; /* list is free until the round walks */
     for (int i = 0; i < n; i++) {
         q->keys[i] = sched_policy_key(q->spec, c, &jobs[q->arr[i]], now);

@@ -98,7 +98,8 @@ int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    memcpy(sorted, res->jobs, (size_t)res->n_jobs * sizeof *sorted);
+    if (res->n_jobs > 0)
+        memcpy(sorted, res->jobs, (size_t)res->n_jobs * sizeof *sorted);
     qsort(sorted, (size_t)res->n_jobs, sizeof *sorted, cmp_result_id);
     snprintf(path, sizeof path, "%s/jobs_%s.csv", dir, st->load);
     FILE *f = open_out(path, err, errlen);
