@@ -485,6 +485,25 @@ static int db_env(int argc, char **argv) {
     db_state s;
     if (state_load(dir, &s) != 0)
         return 1;
+    /* Settings for a database that is not there would send clients to a dead address: refuse, naming it. */
+    if (strcmp(s.status, "running") != 0) {
+        fprintf(stderr, "locus db env: the database in %s is %s (locus db start --dir %s)\n", dir,
+                s.status[0] ? s.status : "not running", dir);
+        return 1;
+    }
+    int up = 0;
+    for (int i = 0; i < s.nshards; i++) {
+        redisContext *c = shard_connect(&s, i, 1000);
+        if (c) {
+            up++;
+            redisFree(c);
+        }
+    }
+    if (up == 0) {
+        fprintf(stderr, "locus db env: no shard of the database in %s answers (%s:%d first); see locus db status "
+                        "--dir %s\n", dir, s.shards[0].host, s.shards[0].port, dir);
+        return 1;
+    }
     db_print_env(&s, format, stdout);
     return 0;
 }

@@ -83,6 +83,9 @@ for n in 1 2 3; do
     "$LOCUS" db status --dir "$dir" >/dev/null
     check "$n: status exits 3 when shards are down" [ $? -eq 3 ]
     check "$n: second stop is safe" "$LOCUS" db stop --dir "$dir" 2>/dev/null
+    out=$("$LOCUS" db env --dir "$dir" 2>&1)
+    check "$n: env of a stopped database fails, naming it" [ $? -ne 0 ] && grep -q "is stopped" <<<"$out" &&
+        ! grep -q SSDB <<<"$out"
     check "$n: state says stopped" [ "$(json_field "$state" 'd["status"]')" = stopped ]
 done
 
