@@ -66,10 +66,14 @@ void db_print_env(const db_state *s, const char *format, FILE *f) {
         fprintf(f, "export SSDB=\"%s\"\nexport SR_DB_TYPE=%s\n", ssdb, type);
         if (s->password[0])
             fprintf(f, "export LOCUS_DB_PASSWORD=%s\n", s->password);
+        else /* a password left from another database would make clients send a wrong AUTH */
+            fprintf(f, "unset LOCUS_DB_PASSWORD\n");
     } else if (strcmp(format, "csh") == 0) {
         fprintf(f, "setenv SSDB \"%s\"\nsetenv SR_DB_TYPE %s\n", ssdb, type);
         if (s->password[0])
             fprintf(f, "setenv LOCUS_DB_PASSWORD %s\n", s->password);
+        else
+            fprintf(f, "unsetenv LOCUS_DB_PASSWORD\n");
     } else if (strcmp(format, "slurm") == 0) {
         fprintf(f, "#SBATCH --export=ALL,SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type,
                 s->password[0] ? ",LOCUS_DB_PASSWORD=" : "", s->password);

@@ -199,7 +199,9 @@ int locus_run_main(int argc, char **argv) {
         fprintf(stderr, "locus run: no application given (locus run --colocated-db -- app args)\n");
         return 2;
     }
-    if (!colocated) { /* nothing to start: just run the application */
+    if (!colocated) { /* nothing to start: just run the application, and say so */
+        fprintf(stderr, "locus run: no --colocated-db given: running %s without starting a database (SSDB is %s)\n",
+                app[0], getenv("SSDB") && *getenv("SSDB") ? getenv("SSDB") : "not set");
         execvp(app[0], app);
         fprintf(stderr, "locus run: cannot run %s: %s\n", app[0], strerror(errno));
         return 127;

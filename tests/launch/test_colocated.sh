@@ -96,6 +96,10 @@ for how in open foreign; do
     check "$how folder: nothing started in it" [ ! -e "$evil/db.sock" ] && [ ! -e "$evil/state.json" ]
     rm -rf "$evil"
 done
+# Without --colocated-db the application runs, and locus says that no database was started.
+"$LOCUS" run -- true > "$out/plain.log" 2>&1
+check "no --colocated-db: the application runs" [ $? -eq 0 ]
+check "no --colocated-db: says no database was started" grep -q "without starting a database" "$out/plain.log"
 # ...while a private folder left by an earlier run of this user is reused
 own="$base/locus-colo-own-$$"
 mkdir -m 0700 "$own"

@@ -108,6 +108,10 @@ if "$LOCUS" db start --dir "$base/dbarg" --port "$port" --password none --redis-
     >/dev/null 2>"$base/arg.log"; then
     check "--redis-arg overrides proto-max-bulk-len" \
         [ "$(redis-cli -p "$port" CONFIG GET proto-max-bulk-len | tail -1)" = 4294967296 ]
+    # no password: env unsets one left from another database
+    check "env of a database without a password unsets LOCUS_DB_PASSWORD" \
+        bash -c "export LOCUS_DB_PASSWORD=old; eval \"\$('$LOCUS' db env --dir '$base/dbarg')\"; [ -z \"\${LOCUS_DB_PASSWORD+x}\" ]"
+    check "csh env unsets it too" grep -qx "unsetenv LOCUS_DB_PASSWORD" <("$LOCUS" db env --dir "$base/dbarg" --format csh)
     "$LOCUS" db stop --dir "$base/dbarg" >/dev/null 2>&1
 else
     check "start with --redis-arg: $(cat "$base/arg.log")" false
