@@ -207,6 +207,21 @@ int db_launch(db_options *po, db_state *ps) {
     } else {
         nhosts = l->hosts(hosts, DB_MAX_SHARDS);
     }
+    if (strcmp(l->name, "local") == 0 && o.hosts) {
+        /* the local launcher starts every shard on this machine: other hosts cannot be honoured, and several
+         * names of this one would give two shards one port */
+        char self[256] = "";
+        gethostname(self, sizeof self - 1);
+        for (int i = 0; i < nhosts; i++)
+            if (strcmp(hosts[i], "localhost") != 0 && strcmp(hosts[i], "127.0.0.1") != 0 &&
+                strcmp(hosts[i], self) != 0) {
+                fprintf(stderr, "locus db start: --hosts %s: the local launcher starts every shard on this machine; "
+                                "use --launcher slurm or pbs to place shards on other hosts\n", hosts[i]);
+                rc = 2;
+                goto out;
+            }
+        nhosts = 1;
+    }
     if (nhosts == 0) {
         fprintf(stderr, "locus db start: launcher %s found no hosts (are we inside an allocation?)\n", l->name);
         rc = 1;

@@ -95,6 +95,18 @@ out=$("$LOCUS" db start --dir "$base/bad" --shards 0 2>&1); check "shards 0 refu
 out=$("$LOCUS" db start --dir "$base/bad" --launcher lsf 2>&1); check "unknown launcher named" grep -q "unknown launcher 'lsf'" <<<"$out"
 out=$("$LOCUS" db start --dir "$base/bad" --shards 2 --unix-socket /tmp/x.sock 2>&1); check "socket with a cluster refused" grep -q "one shard" <<<"$out"
 out=$("$LOCUS" db status --dir "$base/nothing" 2>&1); check "status of an empty dir" grep -q "no database state" <<<"$out"
+out=$("$LOCUS" db start --dir "$base/bad" --launcher local --hosts nodeA,nodeB 2>&1)
+check "other hosts with the local launcher refused" grep -q "the local launcher starts every shard on this machine" <<<"$out"
+# two names of this machine: two shards, two ports (they used to get one port)
+port=$(free_ports 2)
+if "$LOCUS" db start --dir "$base/dbhosts" --launcher local --hosts localhost,127.0.0.1 --shards 2 --port "$port" \
+    --password none >/dev/null 2>"$base/hosts.log"; then
+    check "local --hosts localhost,127.0.0.1: shards on two ports" \
+        [ "$(json_field "$base/dbhosts/locus-db.json" 'sorted(s["port"] for s in d["shards"])')" = "[$port, $((port + 1))]" ]
+    "$LOCUS" db stop --dir "$base/dbhosts" >/dev/null 2>&1
+else
+    check "start with local --hosts localhost,127.0.0.1: $(tail -2 "$base/hosts.log")" false
+fi
 # A port in use is named.
 port=$(free_ports 1)
 /usr/bin/python3 -c "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); time.sleep(5)" &
