@@ -124,6 +124,7 @@ int db_launch(db_options *po, db_state *ps) {
     bool batch = o.batch;
     db_state s = {0};
     int rc = 0;
+    bool prelaunch = true, made_dir = false; /* for the clean-up of a start that failed before any launch */
     if (o.unix_socket && o.shards > 1) {
         fprintf(stderr, "locus db start: --unix-socket works with one shard (a cluster is reached over TCP)\n");
         rc = 2;
@@ -150,6 +151,7 @@ int db_launch(db_options *po, db_state *ps) {
     }
 
     char dir[PATH_MAX];
+    made_dir = access(o.dir, F_OK) != 0;
     if (mkdir_private(o.dir) != 0 || realpath(o.dir, dir) == NULL) {
         rc = 1;
         goto out;
@@ -188,6 +190,7 @@ int db_launch(db_options *po, db_state *ps) {
             rc = 1;
             goto out;
         }
+        prelaunch = false; /* submitted: the job may be running */
         snprintf(s.status, sizeof s.status, "submitted");
         state_save(&s);
         if (wait_for_batch(&s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0) {
@@ -282,6 +285,7 @@ int db_launch(db_options *po, db_state *ps) {
         }
     }
     state_save(&s);
+    prelaunch = false; /* from here a failure keeps the folders: the shards' logs say why */
 
     for (int i = 0; i < s.nshards; i++) {
         char cpulist[1024] = "";
@@ -322,6 +326,22 @@ int db_launch(db_options *po, db_state *ps) {
         goto out;
     }
 out:
+    if (rc != 0 && prelaunch && s.dir[0]) {
+        /* nothing was started: leave no half-made folders behind */
+        for (int i = 0; i < DB_MAX_SHARDS; i++) {
+            char sd[700], f[800];
+            snprintf(sd, sizeof sd, "%s/shard-%d", s.dir, i);
+            snprintf(f, sizeof f, "%s/redis.conf", sd);
+            unlink(f);
+            rmdir(sd);
+        }
+        if (made_dir) {
+            char f[700];
+            snprintf(f, sizeof f, "%s/%s", s.dir, DB_STATE_FILE);
+            unlink(f);
+            rmdir(s.dir);
+        }
+    }
     *ps = s;
     return rc;
 }

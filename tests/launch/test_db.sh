@@ -113,6 +113,7 @@ port=$(free_ports 1)
 sleeper=$!
 sleep 0.3
 out=$("$LOCUS" db start --dir "$base/busy" --port "$port" 2>&1); check "busy port named" grep -q "port $port on 127.0.0.1 is in use" <<<"$out"
+check "a start that failed before launching leaves no folder behind" [ ! -e "$base/busy" ]
 kill $sleeper 2>/dev/null
 # --redis-arg overrides a default limit.
 port=$(free_ports 1)
