@@ -223,15 +223,31 @@ int locus_run_main(int argc, char **argv) {
     if (!tmp || !*tmp)
         tmp = "/tmp";
     snprintf(dir, sizeof dir, "%s/locus-colo-%s", tmp, keybuf);
-    if (private_run_dir(dir) != 0)
-        return 1;
     char lockpath[600], rankspath[600];
     snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
     snprintf(rankspath, sizeof rankspath, "%s/ranks.lock", dir);
-    int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        fprintf(stderr, "locus run: cannot lock %s: %s\n", lockpath, strerror(errno));
-        return 1;
+    /* The previous run with this key may be cleaning up: its watchdog holds the lock while it removes the
+     * folder. A lock won on a file that is gone by then belongs to a folder that no longer exists: start
+     * again with a fresh one. */
+    int lock = -1;
+    for (int attempt = 0; lock < 0; attempt++) {
+        if (private_run_dir(dir) != 0)
+            return 1;
+        lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+            fprintf(stderr, "locus run: cannot lock %s: %s\n", lockpath, strerror(errno));
+            return 1;
+        }
+        struct stat held, now;
+        if (fstat(lock, &held) == 0 && stat(lockpath, &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev)
+            break;
+        close(lock);
+        lock = -1;
+        if (attempt == 100) {
+            fprintf(stderr, "locus run: %s keeps disappearing (another run with key %s cleaning up?)\n", dir, keybuf);
+            return 1;
+        }
     }
 
     /* The database's description, the same for every rank. */

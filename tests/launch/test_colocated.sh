@@ -96,6 +96,12 @@ for how in open foreign; do
     check "$how folder: nothing started in it" [ ! -e "$evil/db.sock" ] && [ ! -e "$evil/state.json" ]
     rm -rf "$evil"
 done
+# Back-to-back runs with one key (as inside one batch job) never race with the previous run's clean-up.
+ok=0
+for i in $(seq 20); do
+    "$LOCUS" run --colocated-db --key "b2b-$$" -- true > "$out/b2b.log" 2>&1 && ok=$((ok + 1))
+done
+check "20 back-to-back runs with one key: $ok succeeded ($(tail -1 "$out/b2b.log"))" [ "$ok" -eq 20 ]
 # Without --colocated-db the application runs, and locus says that no database was started.
 "$LOCUS" run -- true > "$out/plain.log" 2>&1
 check "no --colocated-db: the application runs" [ $? -eq 0 ]
