@@ -180,6 +180,10 @@ void lc_cmd_arg(lc_cmd *c, const char *s, size_t len);
 void lc_cmd_str(lc_cmd *c, const char *s);
 /* Record a reply error as a locus failure (LOCUS_ERR_DATABASE, or LOCUS_ERR_KEY for missing tensors). */
 locus_status lc_reply_error(const redisReply *r, const char *what, const char *key);
+/* What a client without the database's password is told (NOAUTH), and where the password comes from. */
+#define LC_NOAUTH_HINT                                                                                       \
+    "the database needs a password (NOAUTH): set LOCUS_DB_PASSWORD (or REDISCLI_AUTH), e.g. eval \"$(locus db "  \
+    "env --dir DIR)\"; a database started with 'locus db start --password none' needs none"
 
 /* ---- client.c ---- */
 struct locus_client {

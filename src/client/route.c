@@ -230,6 +230,12 @@ locus_status lc_route_create(const lc_config *cfg, lc_route **out) {
             lc_route_destroy(r);
             return lc_fail(LOCUS_ERR_DATABASE, "cannot detect the database type: %s", err);
         }
+        if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOAUTH", 6) == 0) {
+            freeReplyObject(rep);
+            locus_status st = lc_fail(LOCUS_ERR_DATABASE, "%s: " LC_NOAUTH_HINT, n->name);
+            lc_route_destroy(r);
+            return st;
+        }
         r->cluster = rep->type != REDIS_REPLY_ERROR;
         freeReplyObject(rep);
     } else {
@@ -241,9 +247,16 @@ locus_status lc_route_create(const lc_config *cfg, lc_route **out) {
         if (n->addr.kind == LC_ADDR_UNIX)
             st = lc_fail(LOCUS_ERR_PARAMETER, "%s: a clustered database is reached over TCP, not a Unix socket",
                          r->address);
-        else if (refresh_map(r) != 0)
-            st = lc_fail(LOCUS_ERR_DATABASE, "%s: CLUSTER SLOTS failed (is it a clustered database? is a password "
-                         "needed?)", r->address);
+        else if (refresh_map(r) != 0) {
+            redisReply *ping = redisCommand(n->conn.ctx, "PING");
+            if (ping && ping->type == REDIS_REPLY_ERROR && strncmp(ping->str, "NOAUTH", 6) == 0)
+                st = lc_fail(LOCUS_ERR_DATABASE, "%s: " LC_NOAUTH_HINT, r->address);
+            else
+                st = lc_fail(LOCUS_ERR_DATABASE, "%s: CLUSTER SLOTS failed (is it a clustered database? is a "
+                             "password needed?)", r->address);
+            if (ping)
+                freeReplyObject(ping);
+        }
         if (st != LOCUS_OK) {
             lc_route_destroy(r);
             return st;
@@ -521,6 +534,8 @@ locus_status lc_reply_error(const redisReply *r, const char *what, const char *k
     if (!r)
         return lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': no reply", what, key);
     if (r->type == REDIS_REPLY_ERROR) {
+        if (strncmp(r->str, "NOAUTH", 6) == 0)
+            return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': " LC_NOAUTH_HINT, what, key);
         if (strstr(r->str, "key is empty") || strstr(r->str, "no such key"))
             return lc_fail(LOCUS_ERR_KEY, "%s '%s': the key does not exist (%s)", what, key, r->str);
         return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': %s", what, key, r->str);

@@ -72,6 +72,7 @@ for n in 1 2 3; do
         check "$n: liblocus reads and writes with only the env settings" [ $? -eq 0 ]
         (. "$base/env$n.sh" && "$ENV_CLIENT" noauth 2>"$base/noauth$n.log")
         check "$n: liblocus without the password is refused" [ $? -eq 0 ]
+        check "$n: the refusal says where the password comes from" grep -q "set LOCUS_DB_PASSWORD" "$base/noauth$n.log"
     fi
 
     pids=$(json_field "$state" '" ".join(str(s["pid"]) for s in d["shards"])')
