@@ -20,6 +20,12 @@ static const struct {
     {"MODEL_CHUNK_SIZE", OPT_INT, offsetof(module_config, model_chunk_size), 1024, 1LL << 40},
     {"BACKENDSPATH", OPT_PATH, offsetof(module_config, backends_path), 0, 0},
     {"BACKEND_PATHS_AT_RUNTIME", OPT_INT, offsetof(module_config, backend_paths_at_runtime), 0, 1},
+    {"TF", OPT_PATH, offsetof(module_config, tf_path), 0, 0},
+    {"TFLITE", OPT_PATH, offsetof(module_config, tflite_path), 0, 0},
+    {"TORCH", OPT_PATH, offsetof(module_config, torch_path), 0, 0},
+    {"ONNX", OPT_PATH, offsetof(module_config, onnx_path), 0, 0},
+    {"MODEL_EXECUTION_TIMEOUT", OPT_INT, offsetof(module_config, model_execution_timeout), 0, 1LL << 40},
+    {"BACKEND_MEMORY_LIMIT", OPT_INT, offsetof(module_config, backend_memory_limit), 0, 1LL << 40},
 };
 
 void config_defaults(module_config *c) {

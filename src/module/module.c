@@ -1,7 +1,9 @@
 /* locus_ai.so: entry point of the module. Registers the data types and the command table, and reads the
  * load-time options. Everything else lives in the folders beside this file. */
 #include <stdio.h>
+#include <string.h>
 
+#include "backends/loader.h"
 #include "commands/model_cmds.h"
 #include "commands/tensor_cmds.h"
 #include "config.h"
@@ -38,6 +40,42 @@ static const struct {
     {"AI.CONFIG", cmd_config, "write", 0, 0, 0},
 };
 
+/* RedisAI's load-time backend options: each named backend is loaded now (a missing or broken one is logged
+ * and the server still starts: its models answer "backend not available" later), and the options RedisAI
+ * defines that this module does not apply yet are accepted and said so in the log. */
+static void preload_backends(RedisModuleCtx *ctx) {
+    const struct {
+        const char *name;
+        const char *path;
+    } wanted[] = {{"TF", g_config.tf_path}, {"TFLITE", g_config.tflite_path}, {"TORCH", g_config.torch_path},
+                  {"ONNX", g_config.onnx_path}};
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        if (!wanted[i].path[0])
+            continue;
+        int id = backend_by_name(wanted[i].name, strlen(wanted[i].name));
+        char path[1200], err[1400];
+        if (wanted[i].path[0] == '/') {
+            snprintf(path, sizeof path, "%s", wanted[i].path);
+        } else {
+            char dir[1024];
+            backend_default_dir(dir, sizeof dir);
+            snprintf(path, sizeof path, "%s/%s", dir, wanted[i].path);
+        }
+        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
+            RedisModule_Log(ctx, "warning", "locus_ai: %s backend not loaded (%s); its models are refused until "
+                                            "it is", wanted[i].name, err);
+        else
+            RedisModule_Log(ctx, "notice", "locus_ai: %s backend loaded from %s", wanted[i].name, path);
+    }
+    if (g_config.model_execution_timeout > 0)
+        RedisModule_Log(ctx, "warning", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld accepted but not enforced yet (a "
+                                        "run cannot be interrupted); TIMEOUT on each run bounds its wait",
+                        g_config.model_execution_timeout);
+    if (g_config.backend_memory_limit > 0)
+        RedisModule_Log(ctx, "warning", "locus_ai: BACKEND_MEMORY_LIMIT %lld accepted but not applied",
+                        g_config.backend_memory_limit);
+}
+
 __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv,
                                                               int argc) {
     /* The version Redis shows in MODULE LIST: 0x00MMmmpp read as decimal MMmmpp. */
@@ -73,6 +111,7 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
             return REDISMODULE_ERR;
         }
     }
+    preload_backends(ctx);
     RedisModule_Log(ctx, "notice", "locus_ai %s loaded (threads per queue %lld)", LOCUS_VERSION_STRING,
                     g_config.threads_per_queue);
     return REDISMODULE_OK;

@@ -626,6 +626,31 @@ static void test_damaged_archives(redisContext *c) {
     free(copy);
 }
 
+/* RedisAI's load-time options, as SmartRedis's launcher passes them: the named backends are loaded when the
+ * module loads (an absent one is logged and the server still starts), MODEL_EXECUTION_TIMEOUT and
+ * BACKEND_MEMORY_LIMIT are accepted and logged. */
+static void test_redisai_load_options(void) {
+    lt_server s;
+    lt_server_opts o = {.module_args = "TORCH locus_torch.so TF redisai_tensorflow/redisai_tensorflow.so "
+                                       "MODEL_EXECUTION_TIMEOUT 5000 BACKEND_MEMORY_LIMIT 1024",
+                        .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "grep -q 'TORCH backend loaded from' '%s'", s.log);
+    CHECK(system(cmd) == 0); /* before any model was stored: the first store does not pay for it */
+    snprintf(cmd, sizeof cmd, "grep -q 'TF backend not loaded' '%s'", s.log);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "grep -q 'MODEL_EXECUTION_TIMEOUT 5000 accepted' '%s'", s.log);
+    CHECK(system(cmd) == 0);
+    redisContext *c = lt_connect(&s);
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE m TORCH CPU BLOB %b", linear, linear_len), "OK"));
+    redisReply *r = lt_cmdf(c, "AI.MODELSTORE t TF CPU INPUTS 1 a OUTPUTS 1 b BLOB x");
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "not available"));
+    freeReplyObject(r);
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     twoinout = tm_read("twoinout.pt", &twoinout_len);
@@ -649,6 +674,7 @@ int main(void) {
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     test_wedged_workers();
+    test_redisai_load_options();
     free(linear);
     free(twoinout);
     free(script_src);
