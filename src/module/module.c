@@ -54,13 +54,8 @@ static void preload_backends(RedisModuleCtx *ctx) {
             continue;
         int id = backend_by_name(wanted[i].name, strlen(wanted[i].name));
         char path[1200], err[1400];
-        if (wanted[i].path[0] == '/') {
-            snprintf(path, sizeof path, "%s", wanted[i].path);
-        } else {
-            char dir[1024];
-            backend_default_dir(dir, sizeof dir);
-            snprintf(path, sizeof path, "%s/%s", dir, wanted[i].path);
-        }
+        /* the operator chose it at load time: any path, relative ones inside the backends directory */
+        backend_resolve_path(wanted[i].path, strlen(wanted[i].path), true, path, sizeof path, err, sizeof err);
         if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
             RedisModule_Log(ctx, "warning", "locus_ai: %s backend not loaded (%s); its models are refused until "
                                             "it is", wanted[i].name, err);
