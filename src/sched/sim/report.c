@@ -150,6 +150,15 @@ int sched_report_run(const char *out, const sched_run_stats *st, const sched_sim
     return close_out(f, path, listing, err, errlen);
 }
 
+/* Whether runs[i] is the first run with its load (by_load) or with its policy (!by_load). */
+static bool first_of(const sched_run_stats *runs, int i, bool by_load)
+{
+    for (int k = 0; k < i; k++)
+        if (strcmp(by_load ? runs[k].load : runs[k].policy, by_load ? runs[i].load : runs[i].policy) == 0)
+            return false;
+    return true;
+}
+
 int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FILE *tf, FILE *listing, char *err,
                          size_t errlen)
 {
@@ -170,10 +179,7 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
 
     /* load,mean per policy, in the order the policies first appear */
     for (int i = 0; i < n; i++) {
-        bool first = true;
-        for (int k = 0; k < i; k++)
-            if (strcmp(runs[k].policy, runs[i].policy) == 0) first = false;
-        if (!first) continue;
+        if (!first_of(runs, i, false)) continue;
         snprintf(path, sizeof path, "%s/%s/load_mean.csv", out, runs[i].policy);
         if (!(f = open_out(path, err, errlen))) return -1;
         fprintf(f, "load,mean\n");
@@ -203,15 +209,6 @@ const char *sched_stop_name(sched_stop_reason r)
     return names[r];
 }
 
-
-/* Whether runs[i] is the first run with its load (by_load) or with its policy (!by_load). */
-static bool first_of(const sched_run_stats *runs, int i, bool by_load)
-{
-    for (int k = 0; k < i; k++)
-        if (strcmp(by_load ? runs[k].load : runs[k].policy, by_load ? runs[i].load : runs[i].policy) == 0)
-            return false;
-    return true;
-}
 
 /* ", load 9 jobs/h", or nothing for runs without a load axis (replay, static, Philly arrivals). */
 static void load_title(char *buf, size_t len, const sched_run_stats *r)
