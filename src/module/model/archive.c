@@ -68,8 +68,8 @@ static bool inflate_check(const unsigned char *p, uint64_t csize, uint64_t usize
         rc = inflate(&z, Z_NO_FLUSH);
         size_t produced = sizeof out - z.avail_out;
         total += produced;
-        if (total > usize || (rc != Z_OK && rc != Z_STREAM_END) || (produced == 0 && z.avail_in == 0 && in_left == 0 &&
-                                                                   rc != Z_STREAM_END))
+        /* no progress (input used up before the stream ended) is Z_BUF_ERROR: it ends the loop too */
+        if (total > usize || (rc != Z_OK && rc != Z_STREAM_END))
             break;
         got_crc = crc32(got_crc, out, (uInt)produced);
     }
