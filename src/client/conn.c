@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #ifndef IOV_MAX
 #define IOV_MAX 1024
 #endif
@@ -16,6 +17,38 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* hiredis 0.14 allocates an array reply's element table from its header, before any element arrives: a
+ * corrupt or hostile "*700000000" made the client allocate gigabytes. The reader's table is hiredis's own
+ * with createArray bounded; a refused count is remembered (per thread) for the error message. */
+static redisReplyObjectFunctions bounded_fns;
+static void *(*hiredis_create_array)(const redisReadTask *, int);
+static pthread_once_t bounded_once = PTHREAD_ONCE_INIT;
+static __thread long long refused_elements;
+
+static void *bounded_create_array(const redisReadTask *task, int elements) {
+    if (elements < 0 || elements > LC_MAX_REPLY_ELEMENTS) {
+        refused_elements = elements;
+        return NULL; /* hiredis fails the read */
+    }
+    return hiredis_create_array(task, elements);
+}
+
+static void bounded_init(void) {
+    redisReader *rd = redisReaderCreate();
+    if (!rd)
+        return;
+    bounded_fns = *rd->fn;
+    hiredis_create_array = bounded_fns.createArray;
+    bounded_fns.createArray = bounded_create_array;
+    redisReaderFree(rd);
+}
+
+void lc_conn_bound_replies(redisContext *ctx) {
+    pthread_once(&bounded_once, bounded_init);
+    if (ctx && ctx->reader && hiredis_create_array)
+        ctx->reader->fn = &bounded_fns;
+}
 
 int lc_conn_open(lc_conn *cn, const lc_addr *a, int socket_timeout_ms, const char *password, char *err,
                  size_t errlen) {
@@ -35,6 +68,7 @@ int lc_conn_open(lc_conn *cn, const lc_addr *a, int socket_timeout_ms, const cha
         cn->ctx = NULL;
         return fatal ? -2 : -1;
     }
+    lc_conn_bound_replies(cn->ctx);
     if (password && password[0]) {
         redisReply *r = redisCommand(cn->ctx, "AUTH %s", password);
         if (!r || r->type == REDIS_REPLY_ERROR) {
@@ -152,8 +186,13 @@ int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n) {
 int lc_conn_read(lc_conn *cn, redisReply **reply) {
     void *r = NULL;
     *reply = NULL;
-    if (!cn->ctx || redisGetReply(cn->ctx, &r) != REDIS_OK || !r)
+    refused_elements = 0;
+    if (!cn->ctx || redisGetReply(cn->ctx, &r) != REDIS_OK || !r) {
+        if (cn->ctx && refused_elements != 0)
+            snprintf(cn->ctx->errstr, sizeof cn->ctx->errstr, "a reply of %lld elements (at most %d): refused",
+                     refused_elements, LC_MAX_REPLY_ELEMENTS);
         return -1;
+    }
     *reply = r;
     return 0;
 }
@@ -211,6 +250,7 @@ static int recv_exact(int fd, char *dst, size_t n) {
     return 0;
 }
 
+/* A RESP integer line ("<prefix><digits>", no CRLF); -1 for anything else, also a value past long long. */
 static int parse_int(const char *l, size_t len, char prefix, long long *out) {
     if (len < 2 || l[0] != prefix)
         return -1;
@@ -222,7 +262,7 @@ static int parse_int(const char *l, size_t len, char prefix, long long *out) {
     if (i >= len)
         return -1;
     for (; i < len; i++) {
-        if (l[i] < '0' || l[i] > '9')
+        if (l[i] < '0' || l[i] > '9' || v > (LLONG_MAX - (l[i] - '0')) / 10)
             return -1;
         v = v * 10 + (l[i] - '0');
     }

@@ -50,14 +50,6 @@ struct locus_dataset {
     size_t nf, capf;
 };
 
-static size_t meta_size(locus_metatype t) {
-    switch (t) {
-    case LOCUS_META_DOUBLE: case LOCUS_META_INT64: case LOCUS_META_UINT64: return 8;
-    case LOCUS_META_FLOAT: case LOCUS_META_INT32: case LOCUS_META_UINT32: return 4;
-    default: return 0;
-    }
-}
-
 LOCUS_API locus_status locus_dataset_create(const char *name, locus_dataset **out) {
     CHECK_ARG(name && name[0] && out);
     *out = NULL;
@@ -246,7 +238,7 @@ static int field_grow(ds_field *f) {
             return -1;
         f->lens = l;
     } else {
-        void *v = realloc(f->vals, meta_size(f->type) * cap);
+        void *v = realloc(f->vals, lc_meta_scalar_size(f->type) * cap);
         if (!v)
             return -1;
         f->vals = v;
@@ -275,14 +267,14 @@ static locus_status add_string_n(locus_dataset *d, const char *field, const char
 LOCUS_API locus_status locus_dataset_add_meta_scalar(locus_dataset *d, const char *field, const void *value,
                                                      locus_metatype type) {
     CHECK_ARG(d && field && field[0] && field[0] != '.' && value);
-    if (meta_size(type) == 0)
+    if (lc_meta_scalar_size(type) == 0)
         return lc_fail(LOCUS_ERR_PARAMETER, "field '%s': %d is not a scalar metadata type", field, (int)type);
     ds_field *f = field_get(d, field, type);
     if (!f)
         return locus_last_status();
     if (field_grow(f) != 0)
         return lc_fail(LOCUS_ERR_BADALLOC, "out of memory adding to field '%s'", field);
-    memcpy((char *)f->vals + f->count * meta_size(type), value, meta_size(type));
+    memcpy((char *)f->vals + f->count * lc_meta_scalar_size(type), value, lc_meta_scalar_size(type));
     f->count++;
     return lc_ok();
 }
@@ -341,66 +333,34 @@ LOCUS_API locus_metatype locus_dataset_meta_type(const locus_dataset *d, const c
 
 /* Serialize a field into a new buffer (caller frees). */
 static char *encode_field(const ds_field *f, size_t *len) {
-    size_t n = 1;
-    if (f->type == LOCUS_META_STRING)
-        for (size_t i = 0; i < f->count; i++)
-            n += sizeof(size_t) + f->lens[i];
-    else
-        n += f->count * meta_size(f->type);
-    char *b = malloc(n);
-    if (!b)
-        return NULL;
-    b[0] = (char)(int8_t)f->type;
-    char *p = b + 1;
-    if (f->type == LOCUS_META_STRING) {
-        for (size_t i = 0; i < f->count; i++) {
-            memcpy(p, &f->lens[i], sizeof(size_t));
-            p += sizeof(size_t);
-            memcpy(p, f->strs[i], f->lens[i]);
-            p += f->lens[i];
-        }
-    } else {
-        memcpy(p, f->vals, f->count * meta_size(f->type));
-    }
-    *len = n;
-    return b;
+    return lc_meta_encode(f->type, f->count, f->vals, f->strs, f->lens, len);
+}
+
+typedef struct {
+    locus_dataset *d;
+    const char *name;
+} decode_target;
+
+static int add_decoded_string(void *arg, const char *s, size_t len) {
+    decode_target *t = arg;
+    return add_string_n(t->d, t->name, s, len) == LOCUS_OK ? 0 : -1;
 }
 
 /* Decode a stored field value into d (as field name); ".tensor_names" is decoded into names instead. */
 static locus_status decode_field(locus_dataset *d, const char *name, const char *buf, size_t len) {
-    if (len < 1)
-        return lc_fail(LOCUS_ERR_RUNTIME, "dataset '%s' field '%s' is empty", d->name, name);
-    locus_metatype t = (locus_metatype)(int8_t)buf[0];
-    buf++, len--;
-    if (t == LOCUS_META_STRING) {
-        ds_field *f = field_get(d, name, t);
-        if (!f)
-            return locus_last_status();
-        while (len > 0) {
-            size_t sl;
-            if (len < sizeof sl)
-                return lc_fail(LOCUS_ERR_RUNTIME, "dataset '%s' field '%s' is truncated", d->name, name);
-            memcpy(&sl, buf, sizeof sl);
-            buf += sizeof sl, len -= sizeof sl;
-            if (sl > len)
-                return lc_fail(LOCUS_ERR_RUNTIME, "dataset '%s' field '%s' is truncated", d->name, name);
-            locus_status st = add_string_n(d, name, buf, sl);
-            if (st != LOCUS_OK)
-                return st;
-            buf += sl, len -= sl;
-        }
-        return LOCUS_OK;
-    }
-    size_t es = meta_size(t);
-    if (es == 0 || len % es != 0)
-        return lc_fail(LOCUS_ERR_RUNTIME, "dataset '%s' field '%s' has an unknown encoding", d->name, name);
-    ds_field *f = field_get(d, name, t);
+    decode_target t = {d, name};
+    lc_meta_decoded m;
+    if (lc_meta_decode(buf, len, &m, add_decoded_string, &t) != 0)
+        return m.why ? lc_fail(LOCUS_ERR_RUNTIME, "dataset '%s' field '%s' %s", d->name, name, m.why)
+                     : locus_last_status();
+    ds_field *f = field_get(d, name, m.type);
     if (!f)
         return locus_last_status();
-    for (size_t i = 0; i < len / es; i++) {
+    size_t es = lc_meta_scalar_size(m.type);
+    for (size_t i = 0; es > 0 && i < m.count; i++) {
         if (field_grow(f) != 0)
             return lc_fail(LOCUS_ERR_BADALLOC, "out of memory decoding field '%s'", name);
-        memcpy((char *)f->vals + f->count * es, buf + i * es, es);
+        memcpy((char *)f->vals + f->count * es, m.scalars + i * es, es);
         f->count++;
     }
     return LOCUS_OK;

@@ -9,7 +9,8 @@
  *              a streaming reader straight into the caller's buffer for unpack)
  *   route.c    standalone/cluster routing: slot map, MOVED/ASK, retries, reconnects, per-node pipelines
  *   client.c   the public client, prefixes, tensors
- *   dataset.c  dataset objects, metadata encoding, datasets and lists in the database
+ *   meta.c     the dataset metadata codec: one field's values <-> stored bytes (pure)
+ *   dataset.c  dataset objects, datasets and lists in the database
  *   model.c    models and scripts: a copy per shard, runs next to their inputs
  * Each layer only calls the ones above it in this list. */
 #ifndef LOCUS_CLIENT_INTERNAL_H
@@ -138,6 +139,11 @@ typedef struct lc_sink {
 } lc_sink;
 
 struct lc_route;
+/* Most elements one array reply may have (a header above it fails the read instead of an allocation of
+ * 8 bytes per element): 16 M, far above any reply liblocus asks for (tensors come as one blob). */
+#define LC_MAX_REPLY_ELEMENTS (1 << 24)
+/* Bounds ctx's reader by LC_MAX_REPLY_ELEMENTS (lc_conn_open does it for every connection). */
+void lc_conn_bound_replies(redisContext *ctx);
 /* Connect with one attempt bounded by socket_timeout_ms; AUTH when password is non-empty. 0 or -1 with
  * the reason in err. */
 int lc_conn_open(lc_conn *cn, const lc_addr *a, int socket_timeout_ms, const char *password, char *err,
@@ -151,6 +157,24 @@ int lc_conn_read(lc_conn *cn, redisReply **reply);
  * *reply NULL when the blob went to the sink (or sink->mismatch set), 0 with *reply set for an error or any
  * unexpected reply, -1 on an I/O error. */
 int lc_conn_read_into(lc_conn *cn, lc_sink *sink, redisReply **reply);
+
+/* ---- meta.c ---- */
+/* Bytes per value of a scalar metadata type; 0 for strings and invalid types. */
+size_t lc_meta_scalar_size(locus_metatype t);
+/* Encodes count values of type t (scalars from vals, or strings strs with lengths lens) into a new buffer
+ * (malloc'd, caller frees) of *len bytes; NULL when out of memory. */
+char *lc_meta_encode(locus_metatype t, size_t count, const void *vals, char *const *strs, const size_t *lens,
+                     size_t *len);
+typedef struct lc_meta_decoded {
+    locus_metatype type;
+    const char *scalars; /* scalars: count values inside the decoded buffer (unaligned) */
+    size_t count;        /* values (strings: how many on_string accepted) */
+    const char *why;     /* on -1: "is empty", "is truncated", "has an unknown encoding"; NULL when on_string failed */
+} lc_meta_decoded;
+/* Called per string of a string field, in order (s not NUL-terminated, inside the buffer); non-zero stops. */
+typedef int (*lc_meta_string_fn)(void *arg, const char *s, size_t len);
+/* Decodes one stored field (len bytes). 0, or -1 with out->why. */
+int lc_meta_decode(const char *buf, size_t len, lc_meta_decoded *out, lc_meta_string_fn on_string, void *arg);
 
 /* ---- route.c ---- */
 typedef struct lc_route lc_route;

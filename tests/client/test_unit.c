@@ -199,6 +199,51 @@ static void test_errors(void) {
     locus_free_datasets(NULL, 3);
 }
 
+static int collect_string(void *arg, const char *p, size_t len) {
+    char *out = arg;
+    if (strlen(out) + len + 2 > 64)
+        return -1;
+    strncat(out, p, len);
+    strcat(out, "|");
+    return 0;
+}
+
+/* The metadata codec: scalars and strings survive a round trip byte for byte (also empty strings and an
+ * empty field); an empty, truncated or unknown encoding is refused with the reason; a failing callback
+ * stops the decode. */
+static void test_meta_codec(void) {
+    int32_t vals[3] = {-1, 7, 1 << 30};
+    size_t len;
+    char *b = lc_meta_encode(LOCUS_META_INT32, 3, vals, NULL, NULL, &len);
+    CHECK(b && len == 13 && b[0] == (char)LOCUS_META_INT32);
+    lc_meta_decoded m;
+    CHECK(lc_meta_decode(b, len, &m, NULL, NULL) == 0);
+    CHECK(m.type == LOCUS_META_INT32 && m.count == 3 && memcmp(m.scalars, vals, sizeof vals) == 0);
+    CHECK(lc_meta_decode(b, len - 1, &m, NULL, NULL) == -1 && strcmp(m.why, "has an unknown encoding") == 0);
+    free(b);
+    char *strs[3] = {"alpha", "", "b c"};
+    size_t lens[3] = {5, 0, 3};
+    b = lc_meta_encode(LOCUS_META_STRING, 3, NULL, strs, lens, &len);
+    CHECK(b && len == 1 + 3 * sizeof(size_t) + 8);
+    char got[64] = "";
+    CHECK(lc_meta_decode(b, len, &m, collect_string, got) == 0);
+    CHECK(m.type == LOCUS_META_STRING && m.count == 3 && strcmp(got, "alpha||b c|") == 0);
+    got[0] = 0;
+    CHECK(lc_meta_decode(b, len - 1, &m, collect_string, got) == -1 && strcmp(m.why, "is truncated") == 0);
+    got[0] = 0;
+    CHECK(lc_meta_decode(b, 1 + sizeof(size_t) + 5 + 3, &m, collect_string, got) == -1);
+    CHECK(strcmp(m.why, "is truncated") == 0 && m.count == 1);
+    memset(got, 'x', 60);
+    got[60] = 0;
+    CHECK(lc_meta_decode(b, len, &m, collect_string, got) == -1 && m.why == NULL); /* the callback refused */
+    free(b);
+    b = lc_meta_encode(LOCUS_META_DOUBLE, 0, NULL, NULL, NULL, &len);
+    CHECK(b && len == 1 && lc_meta_decode(b, len, &m, NULL, NULL) == 0 && m.count == 0);
+    free(b);
+    CHECK(lc_meta_decode("", 0, &m, NULL, NULL) == -1 && strcmp(m.why, "is empty") == 0);
+    CHECK(lc_meta_decode("\x63" "abcd", 5, &m, NULL, NULL) == -1 && strcmp(m.why, "has an unknown encoding") == 0);
+}
+
 int main(void) {
     test_slots();
     test_addr();
@@ -206,5 +251,6 @@ int main(void) {
     test_layouts();
     test_resp();
     test_errors();
+    test_meta_codec();
     return lt_report("client_unit");
 }

@@ -111,7 +111,8 @@ static int make_tuple(walker *w, uint32_t from) {
     uint32_t n = w->nstack - from;
     if (!grow((void **)&w->items, &w->capitems, w->nitems + n, sizeof(uint32_t)))
         return fail(w, "more than %u tuple items", PICKLE_MAX_VALUES);
-    memcpy(w->items + w->nitems, w->stack + from, (size_t)n * sizeof(uint32_t));
+    if (n > 0)
+        memcpy(w->items + w->nitems, w->stack + from, (size_t)n * sizeof(uint32_t));
     value t = {.kind = V_TUPLE, .a = w->nitems, .b = n};
     w->nitems += n;
     w->nstack = from;
