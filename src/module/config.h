@@ -16,7 +16,7 @@ typedef struct module_config {
     /* RedisAI's load-time backend options (TF, TFLITE, TORCH, ONNX path): load that backend when the module
      * loads; relative paths are inside the backends directory. "" = load at first use. */
     char tf_path[1024], tflite_path[1024], torch_path[1024], onnx_path[1024];
-    long long model_execution_timeout; /* RedisAI's MODEL_EXECUTION_TIMEOUT ms: accepted, not enforced yet */
+    long long model_execution_timeout; /* RedisAI's MODEL_EXECUTION_TIMEOUT ms; 0: runs are not bounded */
     long long backend_memory_limit;    /* RedisAI's BACKEND_MEMORY_LIMIT MB: accepted, not applied */
     long long backend_paths_at_runtime; /* 1: AI.CONFIG may set BACKENDSPATH and load any path (trusted clients
                                          * only: a loaded library runs code as the server's user) */

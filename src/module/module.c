@@ -63,8 +63,8 @@ static void preload_backends(RedisModuleCtx *ctx) {
             RedisModule_Log(ctx, "notice", "locus_ai: %s backend loaded from %s", wanted[i].name, path);
     }
     if (g_config.model_execution_timeout > 0)
-        RedisModule_Log(ctx, "warning", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld accepted but not enforced yet (a "
-                                        "run cannot be interrupted); TIMEOUT on each run bounds its wait",
+        RedisModule_Log(ctx, "notice", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld ms: a model or script run past it is "
+                                       "stopped at its next tensor operation",
                         g_config.model_execution_timeout);
     if (g_config.backend_memory_limit > 0)
         RedisModule_Log(ctx, "warning", "locus_ai: BACKEND_MEMORY_LIMIT %lld accepted but not applied",

@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LB_API_VERSION 1u
+#define LB_API_VERSION 2u
 #define LB_OPS_SYMBOL "locus_backend_ops"
 #define LB_MAX_DIMS 16
 
@@ -70,6 +70,11 @@ typedef struct lb_ops {
     int (*script_run)(void *script, const char *fn, const lb_tensor *in, int nin, int variadic_from,
                       const char *const *keys, int nkeys, const char *const *args, int nargs, lb_tensor *out,
                       int nout, char *err, size_t errlen);
+
+    /* Bounds the runs the calling thread makes from now on: one still going at deadline_ms (CLOCK_MONOTONIC
+     * milliseconds; 0 clears the bound) is stopped as soon as the backend can (libtorch: at its next tensor
+     * operation) and fails with an "ERR MODEL_EXECUTION_TIMEOUT: ..." message. NULL: runs cannot be bounded. */
+    void (*set_deadline)(long long deadline_ms);
 } lb_ops;
 
 #ifdef __cplusplus

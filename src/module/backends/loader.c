@@ -131,6 +131,8 @@ int backend_load_path(backend_id id, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+const lb_ops *backend_loaded(backend_id id) { return id >= 0 && id < BACKEND_COUNT ? loaded[id] : NULL; }
+
 const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
     if (id < 0 || id >= BACKEND_COUNT) {
         snprintf(err, errlen, "ERR unsupported backend");

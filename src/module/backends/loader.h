@@ -21,6 +21,9 @@ const char *backend_name(backend_id id);
  * err when it is not available. */
 const lb_ops *backend_get(backend_id id, char *err, size_t errlen);
 
+/* The ops of a backend when it is loaded, else NULL (never loads). */
+const lb_ops *backend_loaded(backend_id id);
+
 /* Load a backend from an explicit path (AI.CONFIG LOADBACKEND). 0, or -1 with the message in err. Loading
  * one that is already loaded succeeds without doing anything. */
 int backend_load_path(backend_id id, const char *path, char *err, size_t errlen);

@@ -7,6 +7,9 @@
 
 #include "../config.h"
 #include "../model/model_type.h"
+#include "../queue/queue.h"
+#include "../rdb/tensor_type.h"
+#include "locus/locus_version.h"
 #include "common.h"
 
 #define STACK_ARGS 64
@@ -447,8 +450,76 @@ static void reply_stats(RedisModuleCtx *ctx, RedisModuleString *key, const char 
     RedisModule_ReplyWithLongLong(ctx, __atomic_load_n(&st->errors, __ATOMIC_RELAXED));
 }
 
-/* AI.INFO key [RESETSTAT] */
+/* AI.INFO QUEUES (when no model or script is stored at "QUEUES"; RedisAI has no such form): the run queues
+ * and their workers, one map per queue: device, threads, queued, wedged, replacements, timeout_ms (the
+ * MODEL_EXECUTION_TIMEOUT), workers, and per worker state (idle, running, wedged), running_ms and run. */
+static int reply_queues(RedisModuleCtx *ctx) {
+    queue_info *qs;
+    int n = queue_snapshot(&qs);
+    RedisModule_ReplyWithArray(ctx, n);
+    for (int i = 0; i < n; i++) {
+        const queue_info *q = &qs[i];
+        RedisModule_ReplyWithArray(ctx, 14);
+        RedisModule_ReplyWithCString(ctx, "device");
+        RedisModule_ReplyWithCString(ctx, q->device);
+        RedisModule_ReplyWithCString(ctx, "threads");
+        RedisModule_ReplyWithLongLong(ctx, q->configured);
+        RedisModule_ReplyWithCString(ctx, "queued");
+        RedisModule_ReplyWithLongLong(ctx, q->queued);
+        RedisModule_ReplyWithCString(ctx, "wedged");
+        RedisModule_ReplyWithLongLong(ctx, q->wedged);
+        RedisModule_ReplyWithCString(ctx, "replacements");
+        RedisModule_ReplyWithLongLong(ctx, q->replacements);
+        RedisModule_ReplyWithCString(ctx, "timeout_ms");
+        RedisModule_ReplyWithLongLong(ctx, g_config.model_execution_timeout);
+        RedisModule_ReplyWithCString(ctx, "workers");
+        RedisModule_ReplyWithArray(ctx, q->nworkers);
+        for (int k = 0; k < q->nworkers; k++) {
+            const queue_worker_info *w = &q->workers[k];
+            RedisModule_ReplyWithArray(ctx, 6);
+            RedisModule_ReplyWithCString(ctx, "state");
+            RedisModule_ReplyWithCString(ctx, w->wedged ? "wedged" : w->busy ? "running" : "idle");
+            RedisModule_ReplyWithCString(ctx, "running_ms");
+            RedisModule_ReplyWithLongLong(ctx, w->running_ms);
+            RedisModule_ReplyWithCString(ctx, "run");
+            RedisModule_ReplyWithCString(ctx, w->what);
+        }
+    }
+    queue_snapshot_free(qs, n);
+    return REDISMODULE_OK;
+}
+
+/* AI.INFO without a key, as RedisAI 1.2 replies it: the module's version, its low-level API version, its RDB
+ * encoding version, then "<Backend> version" and the version of each backend loaded. */
+static int reply_module_info(RedisModuleCtx *ctx) {
+    static const char *const names[BACKEND_COUNT] = {"TensorFlow version", "TFLite version", "Torch version",
+                                                     "ONNX version"};
+    long n = 6;
+    for (int b = 0; b < BACKEND_COUNT; b++)
+        n += backend_loaded((backend_id)b) != NULL ? 2 : 0;
+    RedisModule_ReplyWithArray(ctx, n);
+    RedisModule_ReplyWithSimpleString(ctx, "Version");
+    RedisModule_ReplyWithStringBuffer(ctx, LOCUS_VERSION_STRING, strlen(LOCUS_VERSION_STRING));
+    RedisModule_ReplyWithSimpleString(ctx, "Low Level API Version");
+    RedisModule_ReplyWithStringBuffer(ctx, "1", 1);
+    char enc[16];
+    snprintf(enc, sizeof enc, "%d", TENSOR_ENCVER_CURRENT);
+    RedisModule_ReplyWithSimpleString(ctx, "RDB Encoding version");
+    RedisModule_ReplyWithStringBuffer(ctx, enc, strlen(enc));
+    for (int b = 0; b < BACKEND_COUNT; b++) {
+        const lb_ops *ops = backend_loaded((backend_id)b);
+        if (ops != NULL) {
+            RedisModule_ReplyWithSimpleString(ctx, names[b]);
+            RedisModule_ReplyWithSimpleString(ctx, ops->version);
+        }
+    }
+    return REDISMODULE_OK;
+}
+
+/* AI.INFO key [RESETSTAT] | AI.INFO QUEUES | AI.INFO */
 int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc == 1)
+        return reply_module_info(ctx);
     if (argc != 2 && argc != 3)
         return RedisModule_WrongArity(ctx);
     bool reset = false;
@@ -464,8 +535,13 @@ int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModuleType *t = kt == REDISMODULE_KEYTYPE_MODULE ? RedisModule_ModuleTypeGetType(key) : NULL;
     void *val = t != NULL ? RedisModule_ModuleTypeGetValue(key) : NULL;
     RedisModule_CloseKey(key);
-    if (t != ModelType && t != ScriptType)
+    if (t != ModelType && t != ScriptType) {
+        arg_view k;
+        k.ptr = RedisModule_StringPtrLen(argv[1], &k.len);
+        if (argc == 2 && arg_is(k, "QUEUES"))
+            return reply_queues(ctx);
         return RedisModule_ReplyWithError(ctx, "ERR cannot find run info for key");
+    }
     run_stats *st = t == ModelType ? &((model *)val)->stats : &((script *)val)->stats;
     if (reset) {
         run_stats_reset(st);

@@ -105,6 +105,12 @@ static void *keyspace_value(parse_ctx *p, RedisModuleString *name, RedisModuleTy
     else
         v = RedisModule_ModuleTypeGetValue(key);
     RedisModule_CloseKey(key);
+    if (v != NULL && p->rc->what[0] == '\0') { /* the first model or script names the run (AI.INFO) */
+        size_t len;
+        const char *s = RedisModule_StringPtrLen(name, &len);
+        snprintf(p->rc->what, sizeof p->rc->what, "%s%s %.*s", p->dag ? "DAG: " : "",
+                 type == ModelType ? "model" : "script", (int)(len > 64 ? 64 : len), s);
+    }
     return v;
 }
 

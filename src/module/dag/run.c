@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../config.h"
 #include "../parsing/args.h"
 #include "../queue/queue.h"
 #include "../rdb/tensor_type.h"
@@ -200,6 +201,18 @@ static int check_tensor_dims(const tensor *t, char *err, size_t errlen) {
     return 0;
 }
 
+/* MODEL_EXECUTION_TIMEOUT: bounds the backend calls this thread makes until run_bound_end (model and script
+ * runs alike: either can hold a worker). */
+static void run_bound_begin(const lb_ops *ops) {
+    if (g_config.model_execution_timeout > 0 && ops->set_deadline)
+        ops->set_deadline(run_now_ms() + g_config.model_execution_timeout);
+}
+
+static void run_bound_end(const lb_ops *ops) {
+    if (g_config.model_execution_timeout > 0 && ops->set_deadline)
+        ops->set_deadline(0);
+}
+
 static int exec_op(run_ctx *rc, dag_op *op) {
     if (op->kind == OP_TENSORSET) {
         rc->slots[op->out[0]] = tensor_retain(op->set_tensor);
@@ -219,6 +232,8 @@ static int exec_op(run_ctx *rc, dag_op *op) {
     }
     if (rcode == 0) {
         long long t0 = now_us();
+        const lb_ops *ops = op->kind == OP_MODEL ? op->m->ops : op->s->ops;
+        run_bound_begin(ops);
         if (op->kind == OP_MODEL) {
             rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, rc->err, sizeof rc->err);
             run_stats_add(&op->m->stats, now_us() - t0, op->nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1,
@@ -229,6 +244,7 @@ static int exec_op(run_ctx *rc, dag_op *op) {
                                            op->nargs, out, op->nout, rc->err, sizeof rc->err);
             run_stats_add(&op->s->stats, now_us() - t0, 0, rcode != 0);
         }
+        run_bound_end(ops);
     }
     if (rcode == 0) {
         for (int i = 0; i < op->nout; i++) {
@@ -301,7 +317,9 @@ static void exec_batched(run_ctx **runs, int n) {
     }
     if (rcode == 0) {
         long long t0 = now_us();
+        run_bound_begin(m->ops);
         rcode = m->ops->model_run(m->handle, in, nin, out, nout, err, sizeof err);
+        run_bound_end(m->ops);
         run_stats_add(&m->stats, now_us() - t0, total, rcode != 0);
     }
     for (int i = 0; i < nout && rcode == 0; i++)

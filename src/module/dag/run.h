@@ -46,6 +46,7 @@ typedef struct run_ctx {
     long long timeout_ms, enqueued_ms;
     bool timed_out, failed;
     char err[512];
+    char what[96]; /* "model <key>", "script <key>", "DAG: model <key>": what a busy worker runs (AI.INFO) */
 } run_ctx;
 
 run_ctx *run_ctx_new(bool dag);

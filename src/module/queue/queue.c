@@ -2,6 +2,7 @@
 #include "queue.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,14 +12,26 @@
 
 #define MAX_QUEUES 64
 
+struct run_queue;
+
+/* One worker thread. Its fields are the queue's (under its lock). */
+typedef struct worker {
+    struct run_queue *q;
+    long long busy_since; /* run_now_ms when its current batch began; 0 when idle */
+    char what[96];        /* the batch's first run (run_ctx.what) */
+    bool reported;        /* its wedged run was logged */
+} worker;
+
 typedef struct run_queue {
     char device[16];
     pthread_mutex_t mu;
     pthread_cond_t cv;
     run_ctx *head, *tail;
     long long length;
-    int nthreads;
-    pthread_t *threads;
+    int configured;    /* THREADS_PER_QUEUE */
+    int nworkers, cap; /* live workers; at most cap = 2 x configured (replacements for wedged ones) */
+    worker **workers;
+    long long replacements;
     pthread_t timekeeper;
 } run_queue;
 
@@ -70,8 +83,24 @@ static run_ctx *pick_ready(run_queue *q, long long now, long long *wake_ms) {
     return NULL;
 }
 
+/* How long one batch may hold a worker before it counts as wedged: MODEL_EXECUTION_TIMEOUT and a grace
+ * (the backend stops a run at its next tensor operation past it), else QUEUE_WEDGED_MS. */
+static long long wedged_after_ms(void) {
+    return g_config.model_execution_timeout > 0 ? g_config.model_execution_timeout + QUEUE_WEDGED_GRACE_MS
+                                                : QUEUE_WEDGED_MS;
+}
+
+static void remove_worker(run_queue *q, worker *w) {
+    for (int i = 0; i < q->nworkers; i++)
+        if (q->workers[i] == w) {
+            q->workers[i] = q->workers[--q->nworkers];
+            break;
+        }
+}
+
 static void *worker_main(void *arg) {
-    run_queue *q = arg;
+    worker *w = arg;
+    run_queue *q = w->q;
     int cap = 16;
     run_ctx **batch = RedisModule_Alloc((size_t)cap * sizeof *batch);
     pthread_mutex_lock(&q->mu);
@@ -107,11 +136,83 @@ static void *worker_main(void *arg) {
             }
             o = next;
         }
+        w->busy_since = run_now_ms();
+        snprintf(w->what, sizeof w->what, "%s", r->what[0] ? r->what : "run");
         pthread_mutex_unlock(&q->mu);
         run_execute_batch(batch, n);
         pthread_mutex_lock(&q->mu);
+        if (w->reported)
+            RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
+                            w->what, run_now_ms() - w->busy_since);
+        w->busy_since = 0;
+        w->reported = false;
+        if (q->nworkers > q->configured) { /* a replacement was started while this one was wedged: one goes */
+            remove_worker(q, w);
+            pthread_mutex_unlock(&q->mu);
+            RedisModule_Free(batch);
+            RedisModule_Free(w);
+            return NULL;
+        }
     }
     return NULL;
+}
+
+/* A new detached worker for q (lock held). 0, or the pthread_create error. */
+static int start_worker(run_queue *q) {
+    if (q->nworkers == q->cap)
+        return EAGAIN;
+    worker *w = RedisModule_Calloc(1, sizeof *w);
+    w->q = q;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int e = pthread_create(&t, &at, worker_main, w);
+    pthread_attr_destroy(&at);
+    if (e != 0) {
+        RedisModule_Free(w);
+        return e;
+    }
+    q->workers[q->nworkers++] = w;
+    return 0;
+}
+
+/* Logs each newly wedged worker once and, when every worker is wedged while runs wait, starts a replacement
+ * (up to cap), so one run that never ends cannot stop the queue. Lock held. Returns when to look again
+ * (0: no worker is busy). */
+static long long check_workers(run_queue *q, long long now) {
+    long long bound = wedged_after_ms(), next = 0;
+    int healthy = 0;
+    for (int i = 0; i < q->nworkers; i++) {
+        worker *w = q->workers[i];
+        if (w->busy_since == 0) {
+            healthy++;
+            continue;
+        }
+        if (now - w->busy_since <= bound) {
+            healthy++;
+            long long at = w->busy_since + bound + 1;
+            if (next == 0 || at < next)
+                next = at;
+            continue;
+        }
+        if (!w->reported) {
+            w->reported = true;
+            RedisModule_Log(NULL, "warning", "locus_ai: a %s worker is wedged: %s has run for %lld ms (past %lld ms); "
+                                             "see AI.INFO", q->device, w->what, now - w->busy_since, bound);
+        }
+        if (next == 0 || now + 1000 < next)
+            next = now + 1000; /* keep watching: it may come back, or the queue may need a replacement */
+    }
+    if (healthy == 0 && q->head != NULL) {
+        int e = start_worker(q);
+        if (e == 0) {
+            q->replacements++;
+            RedisModule_Log(NULL, "warning", "locus_ai: every %s worker is wedged; started a replacement (%d of at "
+                                             "most %d workers)", q->device, q->nworkers, q->cap);
+        }
+    }
+    return next;
 }
 
 /* The timekeeper of a queue: answers TIMEDOUT the runs that waited past their TIMEOUT even when every worker
@@ -137,6 +238,9 @@ static void *timekeeper_main(void *arg) {
                 wake = r->enqueued_ms + r->timeout_ms + 1;
             }
         }
+        long long watch = check_workers(q, now);
+        if (watch != 0 && (wake == 0 || watch < wake))
+            wake = watch;
         if (n > 0) {
             pthread_mutex_unlock(&q->mu);
             run_ctx *stack[16];
@@ -181,22 +285,24 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&q->cv, &ca);
     pthread_condattr_destroy(&ca);
-    q->nthreads = (int)(g_config.threads_per_queue > 0 ? g_config.threads_per_queue : 1);
-    q->threads = RedisModule_Calloc((size_t)q->nthreads, sizeof *q->threads);
-    for (int i = 0; i < q->nthreads; i++) {
-        int e = pthread_create(&q->threads[i], NULL, worker_main, q);
-        if (e != 0) {
-            /* keep the threads that started; a queue with none cannot serve */
-            q->nthreads = i;
+    q->configured = (int)(g_config.threads_per_queue > 0 ? g_config.threads_per_queue : 1);
+    q->cap = 2 * q->configured;
+    q->workers = RedisModule_Calloc((size_t)q->cap, sizeof *q->workers);
+    pthread_mutex_lock(&q->mu);
+    for (int i = 0; i < q->configured; i++) {
+        int e = start_worker(q);
+        if (e != 0) { /* keep the workers that started; a queue with none cannot serve */
             if (i == 0) {
+                pthread_mutex_unlock(&q->mu);
                 snprintf(err, errlen, "ERR cannot start a worker thread for %s: %s", name, strerror(e));
-                RedisModule_Free(q->threads);
+                RedisModule_Free(q->workers);
                 RedisModule_Free(q);
                 return NULL;
             }
             break;
         }
     }
+    pthread_mutex_unlock(&q->mu);
     int e = pthread_create(&q->timekeeper, NULL, timekeeper_main, q);
     if (e != 0) /* the workers still serve; only runs stuck behind busy workers would wait */
         RedisModule_Log(NULL, "warning", "locus_ai: no timekeeper thread for %s: %s", name, strerror(e));
@@ -221,6 +327,41 @@ int queue_submit(const char *device, run_ctx *rc, char *err, size_t errlen) {
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
     return 0;
+}
+
+int queue_snapshot(queue_info **out) {
+    int n = nqueues; /* queues are only added, by the main thread, which is the caller */
+    queue_info *qs = RedisModule_Calloc((size_t)n + 1, sizeof *qs);
+    long long now = run_now_ms(), bound = wedged_after_ms();
+    for (int i = 0; i < n; i++) {
+        run_queue *q = queues[i];
+        queue_info *o = &qs[i];
+        pthread_mutex_lock(&q->mu);
+        snprintf(o->device, sizeof o->device, "%s", q->device);
+        o->configured = q->configured;
+        o->queued = q->length;
+        o->replacements = q->replacements;
+        o->nworkers = q->nworkers;
+        o->workers = RedisModule_Calloc((size_t)q->nworkers + 1, sizeof *o->workers);
+        for (int k = 0; k < q->nworkers; k++) {
+            const worker *w = q->workers[k];
+            queue_worker_info *wi = &o->workers[k];
+            wi->running_ms = w->busy_since ? now - w->busy_since : 0;
+            wi->busy = w->busy_since != 0;
+            wi->wedged = wi->busy && wi->running_ms > bound;
+            o->wedged += wi->wedged;
+            snprintf(wi->what, sizeof wi->what, "%s", wi->busy ? w->what : "");
+        }
+        pthread_mutex_unlock(&q->mu);
+    }
+    *out = qs;
+    return n;
+}
+
+void queue_snapshot_free(queue_info *qs, int n) {
+    for (int i = 0; qs != NULL && i < n; i++)
+        RedisModule_Free(qs[i].workers);
+    RedisModule_Free(qs);
 }
 
 long long queue_length(const char *device) {

@@ -6,15 +6,42 @@
  * samples; with MINBATCHSIZE it is ready once that many samples are queued, or once it waited
  * MINBATCHTIMEOUT ms (QUEUE_DEFAULT_MINBATCH_WAIT_MS when none was given, so no run waits forever), or
  * when its own TIMEOUT has passed (it is then answered TIMEDOUT). A timekeeper thread per queue answers
- * TIMEDOUT the runs that waited past their TIMEOUT even while every worker is busy. */
+ * TIMEDOUT the runs that waited past their TIMEOUT even while every worker is busy.
+ *
+ * A worker whose batch has run longer than MODEL_EXECUTION_TIMEOUT + QUEUE_WEDGED_GRACE_MS (QUEUE_WEDGED_MS
+ * when no MODEL_EXECUTION_TIMEOUT is set) is wedged: the backend could not stop it (a TorchScript loop with
+ * no tensor operation). The timekeeper logs it once, AI.INFO without a key shows it, and when every worker
+ * of a queue is wedged while runs wait, it starts a replacement worker (at most THREADS_PER_QUEUE of them, so
+ * a queue never has more than twice its threads); the spare one leaves once a wedged run returns. */
 #ifndef LOCUS_MODULE_QUEUE_H
 #define LOCUS_MODULE_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../dag/run.h"
 
 #define QUEUE_DEFAULT_MINBATCH_WAIT_MS 1000
+#define QUEUE_WEDGED_GRACE_MS 1000
+#define QUEUE_WEDGED_MS 60000
+
+typedef struct queue_worker_info {
+    bool busy, wedged;
+    long long running_ms; /* of its current batch; 0 when idle */
+    char what[96];        /* "model <key>", "script <key>", "DAG: ..." when busy */
+} queue_worker_info;
+
+typedef struct queue_info {
+    char device[16];
+    int configured, nworkers, wedged;
+    long long queued, replacements;
+    queue_worker_info *workers; /* nworkers of them */
+} queue_info;
+
+/* A consistent copy of every queue's state (main thread), in *out (free with queue_snapshot_free); returns
+ * the number of queues. */
+int queue_snapshot(queue_info **out);
+void queue_snapshot_free(queue_info *qs, int n);
 
 /* Append rc to the queue of `device` (main thread). 0, or -1 with an "ERR ..." message. */
 int queue_submit(const char *device, run_ctx *rc, char *err, size_t errlen);

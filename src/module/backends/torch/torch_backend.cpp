@@ -9,8 +9,11 @@
 // Every entry point catches every C++ exception and turns it into an "ERR ..." message: nothing thrown here
 // may cross into the C module.
 #include <ATen/Parallel.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/jit.h>
+#include <torch/library.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
@@ -40,7 +43,37 @@ const struct {
     {6, c10::ScalarType::Byte, true},  {7, c10::ScalarType::Short, false}, {8, c10::ScalarType::Bool, true},
 };
 
+// MODEL_EXECUTION_TIMEOUT. libtorch has no way to cancel a run, and exceptions thrown by RecordFunction
+// observers are caught and logged by libtorch itself; a dispatcher fallback is the one place a run can be
+// stopped between operations. While a deadline is set, the calling thread includes the dispatch key
+// TESTING_ONLY_GenericMode (a mode key no kernel of libtorch's uses), whose boxed fallback checks the clock
+// and throws once the deadline has passed, else redispatches below itself. Every tensor operation passes
+// through it; TorchScript's own integer and control-flow instructions do not (a loop of those cannot be
+// stopped, and its worker is reported wedged by the queue).
+constexpr c10::DispatchKey kDeadlineKey = c10::DispatchKey::TESTING_ONLY_GenericMode;
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's run_now_ms; 0: none
+thread_local bool t_deadline_hit = false;
+
+long long monotonic_ms() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void deadline_fallback(const c10::OperatorHandle &op, c10::DispatchKeySet ks, torch::jit::Stack *stack) {
+    if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
+        t_deadline_hit = true;
+        throw std::runtime_error("MODEL_EXECUTION_TIMEOUT");
+    }
+    op.redispatchBoxed(ks.remove(kDeadlineKey), stack);
+}
+
 void set_err(char *err, size_t errlen, const std::string &msg) {
+    if (t_deadline_hit) { // whatever libtorch wrapped the stop in, the reason is the deadline
+        t_deadline_hit = false;
+        snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+        return;
+    }
     // libtorch messages can span many lines (with a C++ backtrace); keep the first line.
     std::string first = msg.substr(0, msg.find('\n'));
     snprintf(err, errlen, "ERR %s", first.c_str());
@@ -402,8 +435,18 @@ static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int 
 
 } // namespace
 
+TORCH_LIBRARY_IMPL(_, TESTING_ONLY_GenericMode, m) {
+    m.fallback(torch::CppFunction::makeFromBoxedFunction<&deadline_fallback>());
+}
+
+static void tb_set_deadline(long long deadline_ms) {
+    t_deadline_ms = deadline_ms;
+    t_deadline_hit = false;
+    c10::impl::tls_set_dispatch_key_included(kDeadlineKey, deadline_ms > 0);
+}
+
 extern "C" __attribute__((visibility("default"))) const lb_ops locus_backend_ops = {
     LB_API_VERSION,     "TORCH",        TORCH_VERSION, tb_init,
     tb_model_load,      tb_model_free,  tb_model_run,  tb_script_compile,
-    tb_script_free,     tb_script_check_function,      tb_script_run,
+    tb_script_free,     tb_script_check_function,      tb_script_run, tb_set_deadline,
 };
