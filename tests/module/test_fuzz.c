@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "model_util.h"
 #include "server.h"
@@ -192,9 +193,66 @@ static void random_commands(redisContext *c, int n, unsigned *seed, const char *
     }
 }
 
+/* ---- archives that stay valid zips ---- */
+
+static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* n copies of the archive, each with 1-4 bytes of one stored entry changed (a pickle, a storage, the code's
+ * debug pickle, ...) and that entry's CRC-32 fixed in both headers, as a crafted file would be: they pass
+ * the zip check and reach the pickle check and libtorch. Each is stored; one that stores is run. Returns how
+ * many stored. */
+static int crafted_archives(redisContext *c, const char *archive, size_t len, int n, unsigned *seed) {
+    const unsigned char *a = (const unsigned char *)archive;
+    size_t eocd = len - 22; /* linear.pt has no archive comment */
+    REQUIRE(le32(a + eocd) == 0x06054b50u);
+    int nent = le16(a + eocd + 10);
+    uint32_t cd = le32(a + eocd + 16);
+    struct { size_t central, local, data, size; } e[64];
+    int ne = 0;
+    for (int i = 0, p = (int)cd; i < nent && ne < 64; i++) {
+        size_t local = le32(a + p + 42);
+        if (le16(a + p + 10) == 0 && le32(a + p + 20) > 0) { /* stored, not empty */
+            e[ne].central = (size_t)p;
+            e[ne].local = local;
+            e[ne].data = local + 30 + le16(a + local + 26) + le16(a + local + 28);
+            e[ne].size = le32(a + p + 20);
+            ne++;
+        }
+        p += 46 + le16(a + p + 28) + le16(a + p + 30) + le16(a + p + 32);
+    }
+    REQUIRE(ne > 0);
+    unsigned char *copy = malloc(len);
+    int stored = 0;
+    for (int k = 0; k < n; k++) {
+        memcpy(copy, archive, len);
+        int w = rand_r(seed) % ne, nb = 1 + rand_r(seed) % 4;
+        for (int b = 0; b < nb; b++) {
+            size_t at = e[w].data + (size_t)rand_r(seed) % e[w].size;
+            copy[at] = (rand_r(seed) % 3 == 0) ? (unsigned char)rand_r(seed) : (unsigned char)(copy[at] ^ (1 << (rand_r(seed) % 8)));
+        }
+        uint32_t crc = (uint32_t)crc32(0L, copy + e[w].data, (uInt)e[w].size);
+        put32(copy + e[w].local + 14, crc);
+        put32(copy + e[w].central + 16, crc);
+        redisReply *r = lt_cmdf(c, "AI.MODELSTORE crafted TORCH CPU BLOB %b", copy, len);
+        if (r->type == REDIS_REPLY_STATUS) {
+            stored++;
+            freeReplyObject(lt_cmdf(c, "AI.MODELEXECUTE crafted INPUTS 1 x OUTPUTS 1 ycrafted"));
+        }
+        freeReplyObject(r);
+    }
+    freeReplyObject(lt_cmdf(c, "DEL crafted ycrafted"));
+    free(copy);
+    return stored;
+}
+
 int main(int argc, char **argv) {
     int ncommands = argc > 1 ? atoi(argv[1]) : 3000;
     int mutations = argc > 2 ? atoi(argv[2]) : 400;
+    int archives = argc > 3 ? atoi(argv[3]) : 300;
     size_t linear_len, script_len;
     char *linear = tm_read("linear.pt", &linear_len), *script_src = tm_read("script.py", &script_len);
     lt_server s;
@@ -209,6 +267,7 @@ int main(int argc, char **argv) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE scr CPU ENTRY_POINTS 1 pre_process SOURCE %b", script_src,
                             script_len), "OK"));
     CHECK(tm_status(lt_cmdf(c, "SET sentinel keep-me"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x FLOAT 2 4 VALUES 1 2 3 4 5 6 7 8"), "OK"));
     const char *keys[] = {"t", "lin", "scr", "sentinel"};
     char *before[4];
     for (int i = 0; i < 4; i++) before[i] = digest(c, keys[i]);
@@ -224,6 +283,9 @@ int main(int argc, char **argv) {
     unsigned seed = 12345;
     random_commands(c, ncommands, &seed, linear, linear_len, script_src, script_len);
     fprintf(stderr, "  %d random AI.* commands answered\n", ncommands);
+    int stored = crafted_archives(c, linear, linear_len, archives, &seed);
+    fprintf(stderr, "  %d crafted archives (valid zips, changed entries): %d stored and run, the others refused\n",
+            archives, stored);
     fuzz(c, &bt, mutations, &seed, 1, bt.n - TRAILER);
     fuzz(c, &bs, mutations, &seed, 7, bs.n - TRAILER);
     /* the model's record fields and its TorchScript archive (every damaged byte of the archive must be caught
