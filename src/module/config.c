@@ -26,12 +26,14 @@ static const struct {
     {"ONNX", OPT_PATH, offsetof(module_config, onnx_path), 0, 0},
     {"MODEL_EXECUTION_TIMEOUT", OPT_INT, offsetof(module_config, model_execution_timeout), 0, 1LL << 40},
     {"BACKEND_MEMORY_LIMIT", OPT_INT, offsetof(module_config, backend_memory_limit), 0, 1LL << 40},
+    {"BACKEND_PRELOAD", OPT_INT, offsetof(module_config, backend_preload), 0, 1},
 };
 
 void config_defaults(module_config *c) {
     memset(c, 0, sizeof *c);
     c->threads_per_queue = 1;
     c->model_chunk_size = 511LL * 1024 * 1024;
+    c->backend_preload = 1;
 }
 
 const char *config_apply(module_config *c, int argc, const arg_view *argv, char *err, size_t errlen) {

@@ -20,6 +20,8 @@ typedef struct module_config {
     long long backend_memory_limit;    /* RedisAI's BACKEND_MEMORY_LIMIT MB: accepted, not applied */
     long long backend_paths_at_runtime; /* 1: AI.CONFIG may set BACKENDSPATH and load any path (trusted clients
                                          * only: a loaded library runs code as the server's user) */
+    long long backend_preload; /* 1 (default): load the Torch backend in the background at module load when no
+                                * TORCH path is given; 0: at the first store that needs it */
 } module_config;
 
 extern module_config g_config;

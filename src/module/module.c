@@ -62,6 +62,8 @@ static void preload_backends(RedisModuleCtx *ctx) {
         else
             RedisModule_Log(ctx, "notice", "locus_ai: %s backend loaded from %s", wanted[i].name, path);
     }
+    if (!g_config.torch_path[0] && g_config.backend_preload) /* the first store must not wait for libtorch */
+        backend_preload(BACKEND_TORCH);
     if (g_config.model_execution_timeout > 0)
         RedisModule_Log(ctx, "notice", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld ms: a model or script run past it is "
                                        "stopped at its next tensor operation",

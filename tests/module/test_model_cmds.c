@@ -449,7 +449,7 @@ static void test_backend_paths(redisContext *c) {
     CHECK(tm_status(lt_cmdf(c, "AI.CONFIG LOADBACKEND TORCH locus_torch.so"), "OK"));
 
     lt_server s;
-    lt_server_opts o = {.module_args = "BACKEND_PATHS_AT_RUNTIME 1", .no_valgrind = true};
+    lt_server_opts o = {.module_args = "BACKEND_PATHS_AT_RUNTIME 1 BACKEND_PRELOAD 0", .no_valgrind = true};
     REQUIRE(lt_server_start(&s, &o) == 0);
     redisContext *c2 = lt_connect(&s);
     CHECK(tm_status(lt_cmdf(c2, "AI.CONFIG BACKENDSPATH %s", dir), "OK"));
@@ -574,9 +574,6 @@ static void test_execution_timeout(void) {
     lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1 MODEL_EXECUTION_TIMEOUT 500", .no_valgrind = true};
     REQUIRE(lt_server_start(&s, &o) == 0);
     redisContext *c = lt_connect(&s);
-    redisReply *info = lt_cmdf(c, "AI.INFO"); /* RedisAI's module info: 3 pairs, then one per loaded backend */
-    CHECK(info->type == REDIS_REPLY_ARRAY && info->elements == 6 && strcmp(info->element[0]->str, "Version") == 0);
-    freeReplyObject(info);
     static const char src[] = "def spin(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
                               "    x = tensors[0]\n"
                               "    while bool(x.sum() > -1.0):\n"
@@ -590,7 +587,7 @@ static void test_execution_timeout(void) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE loops CPU ENTRY_POINTS 2 spin ispin SOURCE %s", src), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU BLOB %b", linear, linear_len), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x FLOAT 1 2 VALUES 1 2"), "OK"));
-    info = lt_cmdf(c, "AI.INFO");
+    redisReply *info = lt_cmdf(c, "AI.INFO"); /* RedisAI's module info: 3 pairs, then one per loaded backend */
     CHECK(info->type == REDIS_REPLY_ARRAY && info->elements == 8 && strcmp(info->element[6]->str, "Torch version") == 0);
     freeReplyObject(info);
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x4 FLOAT 1 4 VALUES 1 2 3 4"), "OK"));
@@ -774,6 +771,35 @@ static void test_crafted_archives(redisContext *c) {
     freeReplyObject(lt_cmdf(c, "DEL crafted wc z zc ygood"));
 }
 
+/* Without a TORCH option the Torch backend loads in the background when the module loads (issue 14 item 3: the
+ * first store used to pay ~0.3-1.1 s for libtorch, past SmartRedis's 250 ms socket timeout): its log line
+ * appears with no AI command sent. BACKEND_PRELOAD 0 keeps the old lazy load. */
+static void test_torch_preloaded(void) {
+    for (int preload = 1; preload >= 0; preload--) {
+        lt_server s;
+        lt_server_opts o = {.module_args = preload ? NULL : "BACKEND_PRELOAD 0", .no_valgrind = true};
+        REQUIRE(lt_server_start(&s, &o) == 0);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "grep -q 'loaded backend TORCH' '%s'", s.log);
+        bool seen = false;
+        /* up to 10 s (1.5 s where it must not come); nothing is sent to the server meanwhile */
+        for (int i = 0; i < (preload ? 100 : 15) && !seen; i++) {
+            seen = system(cmd) == 0;
+            if (!seen)
+                usleep(100000);
+        }
+        CHECK(seen == (preload == 1));
+        redisContext *c = lt_connect(&s);
+        redisReply *info = lt_cmdf(c, "AI.INFO"); /* RedisAI's module info: 3 pairs, 1 more per loaded backend */
+        CHECK(info->type == REDIS_REPLY_ARRAY && info->elements == (preload ? 8u : 6u) &&
+              strcmp(info->element[0]->str, "Version") == 0);
+        freeReplyObject(info);
+        CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE m TORCH CPU BLOB %b", linear, linear_len), "OK"));
+        redisFree(c);
+        CHECK(lt_server_stop(&s, false) == 0);
+    }
+}
+
 /* RedisAI's load-time options, as SmartRedis's launcher passes them: the named backends are loaded when the
  * module loads (an absent one is logged and the server still starts), MODEL_EXECUTION_TIMEOUT and
  * BACKEND_MEMORY_LIMIT are accepted and logged. */
@@ -825,6 +851,7 @@ int main(void) {
     CHECK(lt_server_stop(&s, false) == 0);
     test_wedged_workers();
     test_execution_timeout();
+    test_torch_preloaded();
     test_redisai_load_options();
     free(linear);
     free(twoinout);

@@ -156,6 +156,10 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
             for (char *tok = strtok(modargs, " "); tok && n < 80; tok = strtok(NULL, " "))
                 args[n++] = tok;
         }
+        if (s->valgrind) { /* libtorch, loaded at start in the background, is far too slow under valgrind */
+            args[n++] = "BACKEND_PRELOAD";
+            args[n++] = "0";
+        }
     }
     for (int i = 0; i < LT_MAX_EXTRA && o->extra[i] != NULL && n < 94; i++)
         args[n++] = o->extra[i];

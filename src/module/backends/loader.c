@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +92,43 @@ int backend_resolve_path(const char *name, size_t len, bool any, char *out, size
     return 0;
 }
 
-int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {
+/* The background load of backend_preload: its thread, joined by the first main-thread call that needs a
+ * backend (so loaded[] is only read after the thread wrote it). */
+static pthread_t preload_thread;
+static bool preload_pending;
+static backend_id preload_id;
+
+static void preload_wait(void) {
+    if (preload_pending) {
+        preload_pending = false;
+        pthread_join(preload_thread, NULL);
+    }
+}
+
+static const lb_ops *get(backend_id id, char *err, size_t errlen);
+
+static void *preload_main(void *arg) {
+    (void)arg;
+    char err[1400];
+    if (get(preload_id, err, sizeof err) == NULL && RedisModule_Log != NULL)
+        RedisModule_Log(NULL, "notice", "locus_ai: %s backend not preloaded (%s); it loads when first needed",
+                        backends[preload_id].name, err);
+    return NULL;
+}
+
+void backend_preload(backend_id id) {
+    if (preload_pending || id < 0 || id >= BACKEND_COUNT || loaded[id] != NULL)
+        return;
+    char dir[1024], path[1200];
+    backend_default_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, backends[id].file);
+    if (access(path, R_OK) != 0) /* a build without it: nothing to preload, nothing to say */
+        return;
+    preload_id = id;
+    preload_pending = pthread_create(&preload_thread, NULL, preload_main, NULL) == 0;
+}
+
+static int load_path(backend_id id, const char *path, char *err, size_t errlen) {
     if (loaded[id] != NULL)
         return 0;
     if (access(path, R_OK) != 0) {
@@ -131,9 +168,19 @@ int backend_load_path(backend_id id, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-const lb_ops *backend_loaded(backend_id id) { return id >= 0 && id < BACKEND_COUNT ? loaded[id] : NULL; }
+int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {
+    preload_wait();
+    return load_path(id, path, err, errlen);
+}
 
-const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
+const lb_ops *backend_loaded(backend_id id) {
+    preload_wait();
+    return id >= 0 && id < BACKEND_COUNT ? loaded[id] : NULL;
+}
+
+/* backend_get without waiting for the preload: the preload thread's own call, and the main thread's after
+ * its wait. */
+static const lb_ops *get(backend_id id, char *err, size_t errlen) {
     if (id < 0 || id >= BACKEND_COUNT) {
         snprintf(err, errlen, "ERR unsupported backend");
         return NULL;
@@ -143,10 +190,15 @@ const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
     char dir[1024], path[1200];
     backend_default_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s", dir, backends[id].file);
-    if (backend_load_path(id, path, err, errlen) != 0)
+    if (load_path(id, path, err, errlen) != 0)
         return NULL;
     if (RedisModule_Log != NULL)
         RedisModule_Log(NULL, "notice", "locus_ai: loaded backend %s (%s) from %s", loaded[id]->name,
                         loaded[id]->version, path);
     return loaded[id];
+}
+
+const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
+    preload_wait();
+    return get(id, err, errlen);
 }

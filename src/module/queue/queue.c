@@ -90,6 +90,15 @@ static long long wedged_after_ms(void) {
                                                 : QUEUE_WEDGED_MS;
 }
 
+/* Workers that are idle or whose batch is still within the bound (lock held). */
+static int healthy_workers(const run_queue *q, long long now) {
+    long long bound = wedged_after_ms();
+    int n = 0;
+    for (int i = 0; i < q->nworkers; i++)
+        n += q->workers[i]->busy_since == 0 || now - q->workers[i]->busy_since <= bound;
+    return n;
+}
+
 static void remove_worker(run_queue *q, worker *w) {
     for (int i = 0; i < q->nworkers; i++)
         if (q->workers[i] == w) {
@@ -146,7 +155,7 @@ static void *worker_main(void *arg) {
                             w->what, run_now_ms() - w->busy_since);
         w->busy_since = 0;
         w->reported = false;
-        if (q->nworkers > q->configured) { /* a replacement was started while this one was wedged: one goes */
+        if (healthy_workers(q, run_now_ms()) > q->configured) { /* a wedged one came back: a spare goes */
             remove_worker(q, w);
             pthread_mutex_unlock(&q->mu);
             RedisModule_Free(batch);
