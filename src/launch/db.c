@@ -18,6 +18,8 @@
 #include "opts.h"
 
 #define READY_TIMEOUT_MS 30000
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define CLUSTER_TIMEOUT_MS 60000
 
 static int mkdir_private(const char *path) {
@@ -44,7 +46,8 @@ static bool local_port_free(const char *addr, int port) {
 }
 
 void db_stop_all(db_state *s) {
-    for (int i = 0; i < s->nshards; i++)
+    /* replicas first: a primary then has none to wait for at SHUTDOWN, and none tries to take over */
+    for (int i = s->nshards - 1; i >= 0; i--)
         shard_stop(s, i);
     const launcher *l = launcher_by_name(s->launcher);
     if (s->jobid[0] && l && l->cancel)
@@ -52,14 +55,39 @@ void db_stop_all(db_state *s) {
     snprintf(s->status, sizeof s->status, "stopped");
 }
 
+int db_refresh_roles(db_state *s) {
+    int answered = 0;
+    for (int i = 0; i < s->nshards; i++) {
+        shard_state *h = &s->shards[i];
+        redisContext *c = shard_connect(s, i, 1000);
+        redisReply *r = c ? redisCommand(c, "ROLE") : NULL;
+        h->role[0] = '\0';
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+            r->element[0]->type == REDIS_REPLY_STRING) {
+            snprintf(h->role, sizeof h->role, "%s",
+                     strcmp(r->element[0]->str, "master") == 0 ? "primary" : "replica");
+            answered++;
+        }
+        if (r)
+            freeReplyObject(r);
+        if (c)
+            redisFree(c);
+    }
+    return answered;
+}
+
 void db_print_env(const db_state *s, const char *format, FILE *f) {
     char ssdb[8192] = "";
     for (int i = 0; i < s->nshards; i++) {
+        if (strcmp(s->shards[i].role, "primary") != 0)
+            continue;
         size_t used = strlen(ssdb);
         if (s->shards[i].unix_socket[0])
-            snprintf(ssdb + used, sizeof ssdb - used, "%sunix://%s", i ? "," : "", s->shards[i].unix_socket);
+            snprintf(ssdb + used, sizeof ssdb - used, "%sunix://%s", used ? "," : "",
+                     s->shards[i].unix_socket);
         else
-            snprintf(ssdb + used, sizeof ssdb - used, "%s%s:%d", i ? "," : "", s->shards[i].host, s->shards[i].port);
+            snprintf(ssdb + used, sizeof ssdb - used, "%s%s:%d", used ? "," : "", s->shards[i].host,
+                     s->shards[i].port);
     }
     const char *type = s->cluster ? "Clustered" : "Standalone";
     if (strcmp(format, "sh") == 0) {
@@ -80,6 +108,62 @@ void db_print_env(const db_state *s, const char *format, FILE *f) {
     } else { /* pbs */
         fprintf(f, "#PBS -v SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type, s->password[0] ? ",LOCUS_DB_PASSWORD=" : "",
                 s->password);
+    }
+}
+
+void db_placement(long shards, long replicas, int nhosts, db_place *out) {
+    int placed[DB_MAX_SHARDS] = {0};
+    for (int i = 0; i < shards * (1 + replicas) && i < DB_MAX_SHARDS; i++) {
+        db_place *w = &out[i];
+        w->primary = i, w->replica = 0;
+        if (i >= shards) {
+            w->primary = (int)((i - shards) / replicas);
+            w->replica = (int)((i - shards) % replicas) + 1;
+        }
+        w->host = (w->primary + w->replica) % nhosts;
+        w->port_offset = placed[w->host]++;
+    }
+}
+
+/* Shard p's folder (r = 0) or that of its replica r (1..). */
+static int shard_dir(char *buf, size_t n, const char *dir, long p, int r) {
+    return r ? snprintf(buf, n, "%s/shard-%ld-replica-%d", dir, p, r)
+             : snprintf(buf, n, "%s/shard-%ld", dir, p);
+}
+
+/* With --persist, the folder of the server that was a shard's primary when the database last ran (a failover
+ * may have promoted a replica) becomes shard-P again, so the new primary starts from the newest data and its
+ * replicas copy that. The servers' cluster configs tell which: the highest config epoch among those that call
+ * themselves primary. */
+static void keep_last_primaries(const db_options *o, const char *dir) {
+    for (long p = 0; p < o->shards; p++) {
+        int best = 0;
+        long best_epoch = -1;
+        for (int r = 0; r <= o->replicas; r++) {
+            char d[600], conf[700];
+            shard_dir(d, sizeof d, dir, p, r);
+            snprintf(conf, sizeof conf, "%s/nodes.conf", d);
+            long e = cluster_conf_primary_epoch(conf);
+            if (e > best_epoch)
+                best_epoch = e, best = r;
+        }
+        if (best == 0)
+            continue;
+        char a[600], b[600], tmp[620];
+        shard_dir(a, sizeof a, dir, p, 0);
+        shard_dir(b, sizeof b, dir, p, best);
+        snprintf(tmp, sizeof tmp, "%s.swap", a);
+        if (rename(a, tmp) != 0)
+            continue;
+        if (rename(b, a) != 0 || rename(tmp, b) != 0) {
+            fprintf(stderr, "locus db start: could not swap %s and %s: %s\n", a, b, strerror(errno));
+            rename(tmp, a);
+            continue;
+        }
+        fprintf(stderr,
+                "locus db start: shard %ld starts from the data of replica %d, its primary when it last "
+                "ran (the folders were swapped)\n",
+                p, best);
     }
 }
 
@@ -127,6 +211,21 @@ int db_launch(db_options *po, db_state *ps) {
     bool prelaunch = true, made_dir = false; /* for the clean-up of a start that failed before any launch */
     if (o.unix_socket && o.shards > 1) {
         fprintf(stderr, "locus db start: --unix-socket works with one shard (a cluster is reached over TCP)\n");
+        rc = 2;
+        goto out;
+    }
+    if (o.replicas > 0 && o.shards < 3) {
+        fprintf(stderr,
+                "locus db start: --replicas %ld needs --shards 3 or more (given %ld): replicas are Redis "
+                "Cluster replicas, and a replica takes over only when a majority of the primaries agrees "
+                "that its primary is down, which %ld primar%s cannot give once one is lost\n",
+                o.replicas, o.shards, o.shards, o.shards == 1 ? "y" : "ies");
+        rc = 2;
+        goto out;
+    }
+    if (o.shards * (1 + o.replicas) > DB_MAX_SHARDS) {
+        fprintf(stderr, "locus db start: --shards %ld with --replicas %ld makes %ld servers; at most %d\n",
+                o.shards, o.replicas, o.shards * (1 + o.replicas), DB_MAX_SHARDS);
         rc = 2;
         goto out;
     }
@@ -230,15 +329,31 @@ int db_launch(db_options *po, db_state *ps) {
         rc = 1;
         goto out;
     }
+    if (o.replicas > 0 && nhosts > 1 && o.replicas >= nhosts) {
+        fprintf(stderr,
+                "locus db start: --replicas %ld on %d hosts: each replica goes on a host other than its "
+                "primary's, so at most %d per primary here\n",
+                o.replicas, nhosts, nhosts - 1);
+        rc = 2;
+        goto out;
+    }
+    if (o.replicas > 0 && o.persist && strcmp(o.persist, "none") != 0)
+        keep_last_primaries(&o, dir);
     int cpus[4096];
     int ncpus = allowed_cpus(cpus, 4096);
     s.cluster = o.shards > 1;
-    s.nshards = (int)o.shards;
+    s.replicas = (int)o.replicas;
+    s.nshards = (int)(o.shards * (1 + o.replicas));
+    db_place where[DB_MAX_SHARDS];
+    db_placement(o.shards, o.replicas, nhosts, where);
     for (int i = 0; i < s.nshards; i++) {
         shard_state *h = &s.shards[i];
-        const char *host = hosts[i % nhosts];
-        int on_host = i / nhosts; /* shards sharing a host get consecutive ports */
-        h->port = (int)o.port + on_host;
+        int p = where[i].primary, r = where[i].replica;
+        h->replica = r > 0;
+        h->primary = r > 0 ? p : 0;
+        snprintf(h->role, sizeof h->role, "%s", r ? "replica" : "primary");
+        const char *host = hosts[where[i].host];
+        h->port = (int)o.port + where[i].port_offset;
         bool local = strcmp(l->name, "local") == 0 || strcmp(host, "localhost") == 0;
         if (o.ifname) {
             if (iface_addresses(o.ifname, h->bind, sizeof h->bind) != 0) {
@@ -266,7 +381,7 @@ int db_launch(db_options *po, db_state *ps) {
             else
                 snprintf(h->unix_socket, sizeof h->unix_socket, "%s", o.unix_socket);
         }
-        if (snprintf(h->dir, sizeof h->dir, "%s/shard-%d", dir, i) >= (int)sizeof h->dir) {
+        if (shard_dir(h->dir, sizeof h->dir, dir, p, r) >= (int)sizeof h->dir) {
             rc = 1;
             goto out;
         }
@@ -288,6 +403,10 @@ int db_launch(db_options *po, db_state *ps) {
     prelaunch = false; /* from here a failure keeps the folders: the shards' logs say why */
 
     for (int i = 0; i < s.nshards; i++) {
+        /* a shard killed before its stop left its cluster config: this start forms a new cluster */
+        char nodes_conf[700];
+        snprintf(nodes_conf, sizeof nodes_conf, "%s/nodes.conf", s.shards[i].dir);
+        unlink(nodes_conf);
         char cpulist[1024] = "";
         if (o.cpus > 0 && ncpus > 0) {
             int take = o.cpus < ncpus ? (int)o.cpus : ncpus;
@@ -328,12 +447,13 @@ int db_launch(db_options *po, db_state *ps) {
 out:
     if (rc != 0 && prelaunch && s.dir[0]) {
         /* nothing was started: leave no half-made folders behind */
-        for (int i = 0; i < DB_MAX_SHARDS; i++) {
-            char sd[700], f[800];
-            snprintf(sd, sizeof sd, "%s/shard-%d", s.dir, i);
-            snprintf(f, sizeof f, "%s/redis.conf", sd);
+        for (int i = 0; i < s.nshards; i++) {
+            if (!s.shards[i].dir[0])
+                continue;
+            char f[800];
+            snprintf(f, sizeof f, "%s/redis.conf", s.shards[i].dir);
             unlink(f);
-            rmdir(sd);
+            rmdir(s.shards[i].dir);
         }
         if (made_dir) {
             char f[700];
@@ -354,6 +474,13 @@ static int db_start(int argc, char **argv) {
     const opt_spec specs[] = {
         {"dir", OPT_STR, &o.dir, "DIR", "state directory (required): addresses, pids, logs, password", 0, 0},
         {"shards", OPT_INT, &o.shards, "N", "number of shards; N >= 2 forms a Redis Cluster (default 1)", 1, DB_MAX_SHARDS},
+        {"replicas", OPT_INT, &o.replicas, "N",
+         "Redis Cluster replicas per shard, each on a host other than its primary's where there are several "
+         "(default 0); needs --shards 3 or more. A replica takes over when its primary is lost: "
+         "cluster-node-timeout is " STRINGIFY(DB_FAILOVER_NODE_TIMEOUT_MS) " ms instead of "
+         STRINGIFY(DB_NODE_TIMEOUT_MS) ", and a failover took " DB_FAILOVER_MEASURED "; liblocus retries "
+         "meanwhile and acknowledges a write once every replica listed for its shard has it (WAIT)",
+         0, DB_MAX_SHARDS - 1},
         {"port", OPT_INT, &o.port, "P", "first port; shards on one host use P, P+1, ... (default 6379)", 1, 65535},
         {"ifname", OPT_STR, &o.ifname, "IF", "bind only to the addresses of this interface (default: loopback)", 0, 0},
         {"cpus", OPT_INT, &o.cpus, "N", "CPUs per shard; local shards are pinned to them (default: no pinning)", 0, 4096},
@@ -407,8 +534,13 @@ static int db_start(int argc, char **argv) {
     }
     const launcher *l = launcher_by_name(s.launcher);
     const char *dir = s.dir;
-    fprintf(stderr, "locus db: %d shard%s running (%s launcher%s); state in %s/%s\n", s.nshards,
-            s.nshards > 1 ? "s" : "", l->name, s.cluster ? ", clustered" : "", dir, DB_STATE_FILE);
+    int np = s.nshards / (1 + s.replicas);
+    char replicas[64] = "";
+    if (s.replicas > 0)
+        snprintf(replicas, sizeof replicas, " with %d replica%s each (%d servers)", s.replicas,
+                 s.replicas > 1 ? "s" : "", s.nshards);
+    fprintf(stderr, "locus db: %d shard%s%s running (%s launcher%s); state in %s/%s\n", np, np > 1 ? "s" : "",
+            replicas, l->name, s.cluster ? ", clustered" : "", dir, DB_STATE_FILE);
     db_print_env(&s, "sh", stdout);
     fflush(stdout);
 
@@ -423,6 +555,26 @@ static int db_start(int argc, char **argv) {
         }
     }
     return 0;
+}
+
+/* "replica of N" from a replica's INFO: N is the shard whose address it follows (after a failover that may
+ * not be the one it was started for); "replica" when the address is not one of ours. */
+static void replica_of_text(const db_state *s, const char *info, char *out, size_t n) {
+    char host[256] = "";
+    int port = 0;
+    const char *p = strstr(info, "\r\nmaster_host:");
+    if (p)
+        sscanf(p + 14, "%255[^\r]", host);
+    if ((p = strstr(info, "\r\nmaster_port:")))
+        port = atoi(p + 14);
+    snprintf(out, n, "replica");
+    for (int i = 0; i < s->nshards; i++) {
+        char ip[256];
+        size_t k = strcspn(s->shards[i].bind, " ");
+        snprintf(ip, sizeof ip, "%.*s", (int)k, s->shards[i].bind);
+        if (s->shards[i].port == port && (strcmp(s->shards[i].host, host) == 0 || strcmp(ip, host) == 0))
+            snprintf(out, n, "replica of %d", i);
+    }
 }
 
 static int db_status(int argc, char **argv) {
@@ -447,7 +599,8 @@ static int db_status(int argc, char **argv) {
     json_t *arr = json_array();
     int down = 0;
     if (!as_json)
-        printf("%-5s %-28s %-5s %10s %10s %8s %10s\n", "shard", "address", "state", "memory", "keys", "clients", "uptime");
+        printf("%-5s %-28s %-5s %-13s %10s %10s %8s %10s\n", "shard", "address", "state", "role", "memory",
+               "keys", "clients", "uptime");
     for (int i = 0; i < s.nshards; i++) {
         char addr[600];
         if (s.shards[i].unix_socket[0])
@@ -457,12 +610,16 @@ static int db_status(int argc, char **argv) {
         redisContext *c = shard_connect(&s, i, 1500);
         redisReply *r = c ? redisCommand(c, "INFO") : NULL;
         bool up = r && r->type == REDIS_REPLY_STRING;
-        char mem[32] = "-";
+        char mem[32] = "-", role[32] = "-";
         long long keys = 0, clients = 0, uptime = 0;
         if (up) {
             const char *p;
             if ((p = strstr(r->str, "used_memory_human:")))
                 sscanf(p + 18, "%31[^\r]", mem);
+            if (strstr(r->str, "\r\nrole:master\r"))
+                snprintf(role, sizeof role, "primary");
+            else if (strstr(r->str, "\r\nrole:slave\r"))
+                replica_of_text(&s, r->str, role, sizeof role);
             if ((p = strstr(r->str, "connected_clients:")))
                 clients = atoll(p + 18);
             if ((p = strstr(r->str, "uptime_in_seconds:")))
@@ -475,19 +632,22 @@ static int db_status(int argc, char **argv) {
         }
         down += !up;
         if (as_json)
-            json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I}", "shard", i, "address", addr,
-                                                 "state", up ? "up" : "down", "memory", mem, "keys", (json_int_t)keys,
-                                                 "clients", (json_int_t)clients, "uptime_s", (json_int_t)uptime));
+            json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "shard", i,
+                                                 "address", addr, "state", up ? "up" : "down", "role", role,
+                                                 "started_as", s.shards[i].replica ? "replica" : "primary",
+                                                 "memory", mem, "keys", (json_int_t)keys, "clients",
+                                                 (json_int_t)clients, "uptime_s", (json_int_t)uptime));
         else
-            printf("%-5d %-28s %-5s %10s %10lld %8lld %9llds\n", i, addr, up ? "up" : "down", mem, keys, clients, uptime);
+            printf("%-5d %-28s %-5s %-13s %10s %10lld %8lld %9llds\n", i, addr, up ? "up" : "down", role, mem,
+                   keys, clients, uptime);
         if (r)
             freeReplyObject(r);
         if (c)
             redisFree(c);
     }
     if (as_json) {
-        json_t *root = json_pack("{s:s, s:s, s:b, s:o}", "dir", s.dir, "launcher", s.launcher, "cluster", s.cluster,
-                                 "shards", arr);
+        json_t *root = json_pack("{s:s, s:s, s:b, s:i, s:o}", "dir", s.dir, "launcher", s.launcher, "cluster",
+                                 s.cluster, "replicas", s.replicas, "shards", arr);
         char *text = json_dumps(root, JSON_INDENT(2));
         printf("%s\n", text);
         free(text);
@@ -530,15 +690,8 @@ static int db_env(int argc, char **argv) {
                 s.status[0] ? s.status : "not running", dir);
         return 1;
     }
-    int up = 0;
-    for (int i = 0; i < s.nshards; i++) {
-        redisContext *c = shard_connect(&s, i, 1000);
-        if (c) {
-            up++;
-            redisFree(c);
-        }
-    }
-    if (up == 0) {
+    /* SSDB names the primaries as they are now: after a failover a replica serves in place of a lost one */
+    if (db_refresh_roles(&s) == 0) {
         fprintf(stderr, "locus db env: no shard of the database in %s answers (%s:%d first); see locus db status "
                         "--dir %s\n", dir, s.shards[0].host, s.shards[0].port, dir);
         return 1;

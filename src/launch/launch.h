@@ -10,8 +10,17 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define DB_MAX_SHARDS 64
+#define DB_MAX_SHARDS 64 /* servers of one database, primaries and replicas together */
 #define DB_STATE_FILE "locus-db.json"
+/* cluster-node-timeout: how long a node may be silent before the others suspect it. Without replicas a lost
+ * node only turns the cluster down; with replicas the failover takes this plus the election. Measured here
+ * (kill -9 of a primary to writes served by its promoted replica, 3 runs or more each): 1000 ms gave
+ * 2.0-2.7 s, 2000 ms 3.6-4.9 s, 3000 ms 4.8-5.9 s. 2000 keeps a margin for a server that stalls (a 512 MiB
+ * TENSORSET stalled one 31 ms; forking a big dataset for an AOF rewrite or a busy host take longer), since
+ * a false failover costs a full resync. */
+#define DB_NODE_TIMEOUT_MS 5000
+#define DB_FAILOVER_NODE_TIMEOUT_MS 2000
+#define DB_FAILOVER_MEASURED "3.6-4.9 s here from kill -9 of a primary to writes served again"
 
 typedef struct shard_state {
     char host[256];        /* the name or address clients connect to */
@@ -22,6 +31,9 @@ typedef struct shard_state {
     char dir[512];
     char log[600];
     char conf[600];
+    bool replica;          /* started as a replica (zeroed state: a primary) */
+    int primary;           /* for a replica: the index of the primary it was started to follow */
+    char role[16];         /* "primary" or "replica" as last seen (db_refresh_roles); "" = no answer */
 } shard_state;
 
 typedef struct db_state {
@@ -31,7 +43,8 @@ typedef struct db_state {
     char password[80];     /* "" = no AUTH */
     char jobid[64];        /* batch job holding the shards, if any */
     bool cluster;
-    int nshards;
+    int nshards;           /* servers in shards[]: the primaries first, then their replicas */
+    int replicas;          /* replicas per primary */
     shard_state shards[DB_MAX_SHARDS];
 } db_state;
 
@@ -48,7 +61,7 @@ typedef struct db_state {
 
 typedef struct db_options {
     const char *dir;
-    long shards, port, cpus, threads_per_queue, inter_op, intra_op;
+    long shards, replicas, port, cpus, threads_per_queue, inter_op, intra_op;
     const char *ifname, *launcher, *hosts, *unix_socket, *password, *module;
     const char *persist;   /* "none" (default, as SmartSim's), "rdb" or "aof" */
     const char *redis_args[64];
@@ -82,9 +95,13 @@ void make_password(char *buf, size_t n);
 pid_t spawn_detached(char *const argv[], const char *logfile, const char *cpulist);
 
 /* ---- cluster.c ---- */
-/* Form a cluster from all shards (MEET, even slot split) and wait until a write and a read through the
- * cluster succeed. 0 or -1 with the reason on stderr. */
+/* Form a cluster from all shards (MEET, even slot split over the primaries, each replica following its
+ * primary) and wait until every node sees every slot served and every replica listed, and a write and a read
+ * through the cluster succeed. 0 or -1 with the reason on stderr. */
 int cluster_form(const db_state *s, int timeout_ms);
+/* From a server's cluster config (nodes.conf): its config epoch when it was a primary, else (or without the
+ * file) -1. The highest among a shard's servers is the one that was its primary last. */
+long cluster_conf_primary_epoch(const char *nodes_conf);
 
 /* ---- net.c ---- */
 /* Space-separated IPv4/IPv6 addresses of interface ifname; -1 if it has none. */
@@ -119,12 +136,26 @@ const launcher *launcher_by_name(const char *name); /* "auto" resolves by enviro
 int write_batch_script(const char *kind, const db_options *o, const char *locus_exe, const char *path);
 
 /* ---- db.c: the operations behind `locus db`, for other sub-commands ---- */
+/* Where server i goes (out[0 .. shards * (1 + replicas)), primaries first): the primaries round-robin over
+ * the hosts, replica r (1..) of primary p on host (p + r) % nhosts, so on a host other than its primary's
+ * while replicas < nhosts; servers sharing a host get consecutive ports (port_offset 0, 1, ...). */
+typedef struct db_place {
+    int primary; /* the shard (its primary's index) */
+    int replica; /* 0: the primary itself; else 1..replicas */
+    int host;    /* index into the host list */
+    int port_offset;
+} db_place;
+void db_placement(long shards, long replicas, int nhosts, db_place *out);
 /* Start a database as `locus db start` would (options already parsed). 0, 1 (failed; nothing left running)
  * or 2 (bad options); *s holds the state either way. */
 int db_launch(db_options *o, db_state *s);
-/* Stop every shard of s (and cancel its batch job); marks it stopped (the caller saves). */
+/* Stop every shard of s, replicas first (and cancel its batch job); marks it stopped (the caller saves). */
 void db_stop_all(db_state *s);
-/* The client settings for s: format "sh", "csh", "slurm" or "pbs". */
+/* Ask every server its role now (a failover turns a replica into a primary); role "" for one that does not
+ * answer. Returns how many answered. */
+int db_refresh_roles(db_state *s);
+/* The client settings for s: format "sh", "csh", "slurm" or "pbs". SSDB lists the servers whose role is
+ * primary (a cluster client learns the replicas from CLUSTER SLOTS). */
 void db_print_env(const db_state *s, const char *format, FILE *f);
 
 /* ---- entry points ---- */

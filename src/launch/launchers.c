@@ -85,6 +85,10 @@ static void start_line(const db_options *o, const char *kind, const char *exe, c
     used = strlen(out);
     snprintf(out + used, n - used, " --dir");
     quote_into(out, n, o->dir);
+    if (o->replicas > 0) {
+        used = strlen(out);
+        snprintf(out + used, n - used, " --replicas %ld", o->replicas);
+    }
     if (o->cpus > 0) {
         used = strlen(out);
         snprintf(out + used, n - used, " --cpus %ld", o->cpus);

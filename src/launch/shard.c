@@ -96,7 +96,11 @@ int shard_write_conf(const db_options *o, db_state *s, int i, const char *module
     if (s->password[0])
         fprintf(f, "requirepass %s\nmasterauth %s\n", s->password, s->password);
     if (s->cluster)
-        fprintf(f, "cluster-enabled yes\ncluster-config-file %s/nodes.conf\ncluster-node-timeout 5000\n", h->dir);
+        fprintf(f, "cluster-enabled yes\ncluster-config-file %s/nodes.conf\ncluster-node-timeout %d\n",
+                h->dir, s->replicas > 0 ? DB_FAILOVER_NODE_TIMEOUT_MS : DB_NODE_TIMEOUT_MS);
+    /* a replica's first sync starts at once (Redis waits 5 s for others to share a diskless transfer) */
+    if (s->replicas > 0)
+        fprintf(f, "repl-diskless-sync-delay 0\n");
     fprintf(f, "loadmodule %s THREADS_PER_QUEUE %ld", module_path, o->threads_per_queue);
     if (o->inter_op > 0)
         fprintf(f, " INTER_OP_PARALLELISM %ld", o->inter_op);
@@ -225,6 +229,5 @@ void shard_stop(const db_state *s, int i) {
     char path[700];
     snprintf(path, sizeof path, "%s/redis.pid", h->dir);
     unlink(path);
-    snprintf(path, sizeof path, "%s/nodes.conf", h->dir);
-    unlink(path);
+    /* nodes.conf stays: the next start reads which server was a shard's primary last, then removes it */
 }

@@ -14,13 +14,16 @@ int state_save(const db_state *s) {
     json_t *shards = json_array();
     for (int i = 0; i < s->nshards; i++) {
         const shard_state *h = &s->shards[i];
-        json_array_append_new(shards, json_pack("{s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s}", "host", h->host, "bind",
-                                                h->bind, "port", h->port, "unix_socket", h->unix_socket, "pid",
-                                                (json_int_t)h->pid, "dir", h->dir, "log", h->log, "conf", h->conf));
+        json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s}", "host", h->host, "bind", h->bind,
+                              "port", h->port, "unix_socket", h->unix_socket, "pid", (json_int_t)h->pid,
+                              "dir", h->dir, "log", h->log, "conf", h->conf);
+        if (h->replica) /* absent for primaries, so older state files read the same */
+            json_object_set_new(o, "replica_of", json_integer(h->primary));
+        json_array_append_new(shards, o);
     }
-    json_t *root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:o}", "version", 1, "launcher", s->launcher, "status",
-                             s->status, "password", s->password, "jobid", s->jobid, "cluster", s->cluster, "shards",
-                             shards);
+    json_t *root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:i, s:o}", "version", 1, "launcher",
+                             s->launcher, "status", s->status, "password", s->password, "jobid", s->jobid,
+                             "cluster", s->cluster, "replicas", s->replicas, "shards", shards);
     char path[600], tmp[620];
     snprintf(path, sizeof path, "%s/%s", s->dir, DB_STATE_FILE);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -74,6 +77,7 @@ static int load(const char *dir, db_state *s, bool quiet) {
     copy_str(s->password, sizeof s->password, root, "password");
     copy_str(s->jobid, sizeof s->jobid, root, "jobid");
     s->cluster = json_is_true(json_object_get(root, "cluster"));
+    s->replicas = (int)json_integer_value(json_object_get(root, "replicas"));
     json_t *shards = json_object_get(root, "shards");
     if (!json_is_array(shards) || json_array_size(shards) > DB_MAX_SHARDS) {
         if (!quiet)
@@ -93,6 +97,10 @@ static int load(const char *dir, db_state *s, bool quiet) {
         copy_str(d->conf, sizeof d->conf, h, "conf");
         d->port = (int)json_integer_value(json_object_get(h, "port"));
         d->pid = (long)json_integer_value(json_object_get(h, "pid"));
+        json_int_t of = json_integer_value(json_object_get(h, "replica_of")); /* 0 when absent */
+        d->replica = json_object_get(h, "replica_of") != NULL && of >= 0 && of < s->nshards;
+        d->primary = d->replica ? (int)of : 0;
+        snprintf(d->role, sizeof d->role, "%s", d->replica ? "replica" : "primary");
     }
     json_decref(root);
     return 0;

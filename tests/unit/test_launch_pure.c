@@ -1,6 +1,7 @@
 /* Unit tests of the orchestrator's pure parts: the option-table parser, CPU lists, launcher selection from
- * the environment, the hosts of a PBS job, and the batch scripts generated for Slurm and PBS (no PBS
- * server is available here, so the generated qsub script is checked line by line). */
+ * the environment, the hosts of a PBS job, the batch scripts generated for Slurm and PBS (no PBS server is
+ * available here, so the generated qsub script is checked line by line), and where servers and their
+ * replicas are placed on the hosts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,38 @@ static void test_batch_scripts(void) {
     CHECK(strstr(s, "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n#SBATCH --time=01:30:00\n") != NULL);
     CHECK(strstr(s, "#SBATCH --output=/scratch/it's here/batch-%j.log\n") != NULL);
     CHECK(strstr(s, "--launcher slurm --wait-in-job") != NULL);
+    o.replicas = 1;
+    o.shards = 3;
+    CHECK(write_batch_script("slurm", &o, "/opt/locus/bin/locus", path) == 0);
+    CHECK(
+        strstr(slurp(path),
+               "--shards 3 --port 7000 --threads-per-queue 2 --dir '/scratch/it'\\''s here' --replicas 1 ") !=
+        NULL);
     unlink(path);
+}
+
+/* Replicas go on hosts other than their primary's; servers sharing a host get consecutive ports. */
+static void test_placement(void) {
+    db_place w[DB_MAX_SHARDS];
+    db_placement(3, 1, 3, w); /* 3 hosts: replica of p on p + 1 */
+    for (int i = 0; i < 3; i++)
+        CHECK(w[i].primary == i && w[i].replica == 0 && w[i].host == i && w[i].port_offset == 0);
+    for (int i = 3; i < 6; i++)
+        CHECK(w[i].primary == i - 3 && w[i].replica == 1 && w[i].host == (i - 2) % 3 &&
+              w[i].port_offset == 1);
+    db_placement(4, 2, 3, w); /* more shards than hosts, 2 replicas each */
+    int ports[3][16] = {{0}};
+    for (int i = 0; i < 12; i++) {
+        CHECK(w[i].host == (w[i].primary + w[i].replica) % 3);
+        CHECK(w[i].replica == 0 || w[i].host != w[w[i].primary].host);
+        for (int j = 0; j < 12; j++) /* the other replica of the same primary is on the third host */
+            CHECK(j == i || w[j].primary != w[i].primary || w[j].host != w[i].host);
+        CHECK(w[i].port_offset < 16 && ports[w[i].host][w[i].port_offset]++ == 0); /* no port twice */
+    }
+    CHECK(w[0].port_offset == 0 && w[3].port_offset == 1); /* primaries first, as without replicas */
+    db_placement(3, 1, 1, w);                              /* one host: everything there, ports 0..5 */
+    for (int i = 0; i < 6; i++)
+        CHECK(w[i].host == 0 && w[i].port_offset == i);
 }
 
 int main(void) {
@@ -121,6 +153,7 @@ int main(void) {
     test_cpulists();
     test_launcher_choice();
     test_batch_scripts();
+    test_placement();
     printf("unit_launch_pure: %d passed, %d failed\n", checks - failures, failures);
     return failures != 0;
 }
