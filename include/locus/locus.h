@@ -140,6 +140,7 @@ typedef struct locus_options {
     int model_timeout_ms;    /* SR_MODEL_TIMEOUT (ms, default 60000): longest wait for a model or script run */
     const char *keyout;      /* write prefix; else SSKEYOUT */
     const char *keyin;       /* readable prefixes, comma list; else SSKEYIN */
+    const char *logger_name; /* name on this process's SR_LOG_FILE lines (SmartRedis's logger_name; "default") */
 } locus_options;
 
 /* Fill *o with zeros (everything from the environment). */
@@ -355,6 +356,36 @@ LOCUS_API locus_status locus_run_script(locus_client *c, const char *name, const
  * copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where
  * every name is fine. */
 LOCUS_API locus_status locus_colocation_tag(locus_client *c, const char *near, char *buf, size_t len);
+
+/* ---- Administration (SmartRedis's flush_db, save, config_get/set, get_db_node_info, get_db_cluster_info,
+ * get_ai_info). Each runs on the one database node at `address` ("host:port", "tcp://host:port" or
+ * "unix:///path"), reached with the client's password and timeouts; a cluster's other nodes are untouched. */
+
+/* A table of (section, key, value) strings from a reply: INFO's "# Section" headers give the sections
+ * ("Server", "Memory", ...); CLUSTER INFO, CONFIG GET and AI.INFO have the section "". */
+typedef struct locus_info locus_info;
+LOCUS_API size_t locus_info_count(const locus_info *info);
+/* Entry i (pointers valid until locus_info_destroy); any of the outputs may be NULL. */
+LOCUS_API locus_status locus_info_entry(const locus_info *info, size_t i, const char **section, const char **key,
+                                        const char **value);
+/* The value of key in section (NULL section: the first key of that name anywhere); NULL when absent. */
+LOCUS_API const char *locus_info_get(const locus_info *info, const char *section, const char *key);
+LOCUS_API void locus_info_destroy(locus_info *info);
+
+/* FLUSHDB: delete every key of that node. */
+LOCUS_API locus_status locus_flush_db(locus_client *c, const char *address);
+/* SAVE: write that node's RDB file now (synchronously). */
+LOCUS_API locus_status locus_save(locus_client *c, const char *address);
+/* CONFIG SET config_param value. */
+LOCUS_API locus_status locus_config_set(locus_client *c, const char *config_param, const char *value,
+                                        const char *address);
+/* CONFIG GET expression (glob patterns allowed): *out the (parameter, value) pairs. */
+LOCUS_API locus_status locus_config_get(locus_client *c, const char *expression, const char *address,
+                                        locus_info **out);
+/* INFO everything of that node, by section. */
+LOCUS_API locus_status locus_get_db_node_info(locus_client *c, const char *address, locus_info **out);
+/* CLUSTER INFO of that node; fails for a standalone database. */
+LOCUS_API locus_status locus_get_db_cluster_info(locus_client *c, const char *address, locus_info **out);
 
 #ifdef __cplusplus
 }

@@ -6,12 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECK_ARG(cond)                                                                                      \
-    do {                                                                                                     \
-        if (!(cond))                                                                                         \
-            return lc_fail(LOCUS_ERR_PARAMETER, "%s: invalid argument (%s)", __func__, #cond);               \
-    } while (0)
-
 static const char *process_env(const char *name, void *ud) {
     (void)ud;
     return getenv(name);
@@ -28,7 +22,9 @@ LOCUS_API locus_status locus_client_create(const locus_options *o, locus_client 
     locus_client *c = calloc(1, sizeof *c);
     if (!c)
         return lc_fail(LOCUS_ERR_BADALLOC, "out of memory creating a client");
-    locus_status st = lc_config_resolve(o, process_env, NULL, &c->cfg);
+    locus_status st = lc_log_configure(o ? o->logger_name : NULL);
+    if (st == LOCUS_OK)
+        st = lc_config_resolve(o, process_env, NULL, &c->cfg);
     if (st != LOCUS_OK) {
         free(c);
         return st;
@@ -49,6 +45,8 @@ LOCUS_API locus_status locus_client_create(const locus_options *o, locus_client 
         free(c);
         return st;
     }
+    lc_logf(LC_LOG_INFO, "New client created: %s database at %s", lc_route_is_cluster(c->route) ? "clustered" :
+            "standalone", lc_route_address(c->route));
     *out = c;
     return lc_ok();
 }
@@ -63,6 +61,7 @@ LOCUS_API locus_status locus_client_create_from_env(const char *suffix, locus_cl
 LOCUS_API void locus_client_destroy(locus_client *c) {
     if (!c)
         return;
+    lc_logf(LC_LOG_INFO, "Client destroyed (%s)", lc_route_address(c->route));
     lc_route_destroy(c->route);
     free(c->scratch);
     free(c);

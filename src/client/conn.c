@@ -119,9 +119,33 @@ static const char ASKING_CMD[] = "*1\r\n$6\r\nASKING\r\n";
  * memory (a model blob of hundreds of MB is not copied). */
 #define XARG_INLINE 512
 
+/* SR_LOG_LEVEL debug: each command's name and key; developer: its first arguments too (binary bytes shown as
+ * '.', blobs by their size). */
+static void log_cmds(const lc_conn *cn, const lc_cmd *cmds, int n) {
+    bool dev = lc_log_enabled(LC_LOG_DEVELOPER);
+    for (int i = 0; i < n; i++) {
+        const lc_cmd *c = &cmds[i];
+        char line[400];
+        size_t at = 0;
+        int shown = dev ? c->argc : (c->argc < 2 ? c->argc : 2);
+        for (int a = 0; a < shown && at + 80 < sizeof line; a++) {
+            size_t len = c->lens[a] < 64 ? c->lens[a] : 64;
+            if (a)
+                line[at++] = ' ';
+            for (size_t k = 0; k < len; k++)
+                line[at++] = c->argv[a][k] >= 32 && c->argv[a][k] < 127 ? c->argv[a][k] : '.';
+        }
+        line[at] = '\0';
+        lc_logf(LC_LOG_DEBUG, "%s -> %s%s%s", line, cn->name, c->has_blob ? " (blob)" : "",
+                c->xargc ? " (+ arguments)" : "");
+    }
+}
+
 int lc_conn_send(lc_conn *cn, lc_cmd *cmds, int n) {
     if (!cn->ctx)
         return -1;
+    if (lc_log_enabled(LC_LOG_DEBUG))
+        log_cmds(cn, cmds, n);
     size_t hbytes = 0;
     int maxiov = 0;
     for (int i = 0; i < n; i++) {

@@ -14,12 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECK_ARG(cond)                                                                                      \
-    do {                                                                                                     \
-        if (!(cond))                                                                                         \
-            return lc_fail(LOCUS_ERR_PARAMETER, "%s: invalid argument (%s)", __func__, #cond);               \
-    } while (0)
-
 #define ACK_FIELD ".COMPLETE"
 #define NAMES_FIELD ".tensor_names"
 

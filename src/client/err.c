@@ -14,6 +14,7 @@ locus_status lc_fail(locus_status s, const char *fmt, ...) {
     vsnprintf(tl_msg, sizeof tl_msg, fmt, ap);
     va_end(ap);
     tl_status = s;
+    lc_logf(LC_LOG_INFO, "ERROR: %s", tl_msg);
     return s;
 }
 

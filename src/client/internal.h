@@ -1,6 +1,7 @@
 /* liblocus internals: the layers under the public API, each in its own file.
  *
  *   err.c      thread-local status and message (fixed buffer, never allocates)
+ *   log.c      SR_LOG_FILE / SR_LOG_LEVEL logging
  *   addr.c     address and environment parsing (pure)
  *   crc16.c    cluster hash slots with hash tags (pure)
  *   layout.c   C <-> Fortran transposes and nested-pointer gathers (pure)
@@ -12,6 +13,7 @@
  *   meta.c     the dataset metadata codec: one field's values <-> stored bytes (pure)
  *   dataset.c  dataset objects, datasets and lists in the database
  *   model.c    models and scripts: a copy per shard, runs next to their inputs
+ *   admin.c    SmartRedis's administration calls on one node (flush_db, save, config_*, *_info)
  * Each layer only calls the ones above it in this list. */
 #ifndef LOCUS_CLIENT_INTERNAL_H
 #define LOCUS_CLIENT_INTERNAL_H
@@ -28,6 +30,21 @@
 locus_status lc_fail(locus_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record success for this thread (the last message is kept, the status becomes LOCUS_OK). */
 locus_status lc_ok(void);
+/* Public entry points: a false argument check fails the call with LOCUS_ERR_PARAMETER naming it. */
+#define CHECK_ARG(cond)                                                                                      \
+    do {                                                                                                     \
+        if (!(cond))                                                                                         \
+            return lc_fail(LOCUS_ERR_PARAMETER, "%s: invalid argument (%s)", __func__, #cond);               \
+    } while (0)
+
+/* ---- log.c ---- */
+typedef enum { LC_LOG_QUIET = 0, LC_LOG_INFO = 1, LC_LOG_DEBUG = 2, LC_LOG_DEVELOPER = 3 } lc_log_level;
+/* Reads SR_LOG_FILE and SR_LOG_LEVEL (the first call that succeeds) and names the lines (name NULL or "":
+ * keep the current name, "default" at first). LOCUS_OK, or a failure naming the bad setting. */
+locus_status lc_log_configure(const char *name);
+bool lc_log_enabled(lc_log_level l);
+/* One line at level l (nothing when the level is not enabled). */
+void lc_logf(lc_log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- addr.c ---- */
 enum { LC_ADDR_TCP = 1, LC_ADDR_UNIX = 2 };

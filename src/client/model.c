@@ -13,12 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK_ARG(cond)                                                                                      \
-    do {                                                                                                     \
-        if (!(cond))                                                                                         \
-            return lc_fail(LOCUS_ERR_PARAMETER, "%s: invalid argument (%s)", __func__, #cond);               \
-    } while (0)
-
 #define MAX_SHARDS 256
 #define DEFAULT_CHUNK (511u * 1024 * 1024) /* the module's default MODEL_CHUNK_SIZE */
 

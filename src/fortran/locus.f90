@@ -73,7 +73,23 @@ module locus
      procedure :: script_exists => client_script_exists
      procedure :: delete_script => client_delete_script
      procedure :: run_script => client_run_script
+     procedure :: flush_db => client_flush_db
+     procedure :: save => client_save
+     procedure :: config_set => client_config_set
+     procedure :: config_get => client_config_get
+     procedure :: get_db_node_info => client_get_db_node_info
+     procedure :: get_db_cluster_info => client_get_db_cluster_info
   end type locus_client
+
+  !> A table of (section, key, value) strings from an administration call (locus_info of locus.h).
+  type, public :: locus_info
+     type(c_ptr) :: ptr = c_null_ptr
+   contains
+     procedure :: count => info_count
+     procedure :: entry => info_entry
+     procedure :: get => info_get
+     procedure :: destroy => info_destroy
+  end type locus_info
 
   !> locus_model_options of locus.h (same layout).
   type, bind(c) :: c_model_options
@@ -466,6 +482,67 @@ module locus
        integer(c_size_t), value :: n_in, n_out
        integer(c_int) :: r
      end function
+     function c_flush_db(c, address) bind(c, name="locus_flush_db") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: address(*)
+       integer(c_int) :: r
+     end function
+     function c_save(c, address) bind(c, name="locus_save") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: address(*)
+       integer(c_int) :: r
+     end function
+     function c_config_set(c, param, value, address) bind(c, name="locus_config_set") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: param(*), value(*), address(*)
+       integer(c_int) :: r
+     end function
+     function c_config_get(c, expression, address, out) bind(c, name="locus_config_get") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: expression(*), address(*)
+       type(c_ptr), intent(out) :: out
+       integer(c_int) :: r
+     end function
+     function c_get_db_node_info(c, address, out) bind(c, name="locus_get_db_node_info") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: address(*)
+       type(c_ptr), intent(out) :: out
+       integer(c_int) :: r
+     end function
+     function c_get_db_cluster_info(c, address, out) bind(c, name="locus_get_db_cluster_info") result(r)
+       import :: c_ptr, c_int, c_char
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: address(*)
+       type(c_ptr), intent(out) :: out
+       integer(c_int) :: r
+     end function
+     function c_info_count(t) bind(c, name="locus_info_count") result(n)
+       import :: c_ptr, c_size_t
+       type(c_ptr), value :: t
+       integer(c_size_t) :: n
+     end function
+     function c_info_entry(t, i, sec, key, val) bind(c, name="locus_info_entry") result(r)
+       import :: c_ptr, c_size_t, c_int
+       type(c_ptr), value :: t
+       integer(c_size_t), value :: i
+       type(c_ptr), intent(out) :: sec, key, val
+       integer(c_int) :: r
+     end function
+     function c_info_get(t, sec, key) bind(c, name="locus_info_get") result(p)
+       import :: c_ptr, c_char
+       type(c_ptr), value :: t, sec
+       character(kind=c_char), intent(in) :: key(*)
+       type(c_ptr) :: p
+     end function
+     subroutine c_info_destroy(t) bind(c, name="locus_info_destroy")
+       import :: c_ptr
+       type(c_ptr), value :: t
+     end subroutine
   end interface
 
 contains
@@ -1406,5 +1483,104 @@ contains
     st = c_run_script(self%ptr, cstr(name), cstr(func), ni%ptrs, int(size(inputs), c_size_t), no%ptrs, &
          int(size(outputs), c_size_t))
   end function
+
+
+  ! ---- administration (one database node, by address "host:port") ----
+
+  !> FLUSHDB on the node at address.
+  integer function client_flush_db(self, address) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: address
+    st = c_flush_db(self%ptr, cstr(address))
+  end function
+
+  !> SAVE on the node at address.
+  integer function client_save(self, address) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: address
+    st = c_save(self%ptr, cstr(address))
+  end function
+
+  !> CONFIG SET param value on the node at address.
+  integer function client_config_set(self, param, value, address) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: param, value, address
+    st = c_config_set(self%ptr, cstr(param), cstr(value), cstr(address))
+  end function
+
+  !> CONFIG GET expression on the node at address: (parameter, value) pairs in info.
+  integer function client_config_get(self, expression, address, info) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: expression, address
+    type(locus_info), intent(inout) :: info
+    call info%destroy()
+    st = c_config_get(self%ptr, cstr(expression), cstr(address), info%ptr)
+  end function
+
+  !> INFO of the node at address, by section ("Server", "Memory", ...).
+  integer function client_get_db_node_info(self, address, info) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: address
+    type(locus_info), intent(inout) :: info
+    call info%destroy()
+    st = c_get_db_node_info(self%ptr, cstr(address), info%ptr)
+  end function
+
+  !> CLUSTER INFO of the node at address (a clustered database only).
+  integer function client_get_db_cluster_info(self, address, info) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: address
+    type(locus_info), intent(inout) :: info
+    call info%destroy()
+    st = c_get_db_cluster_info(self%ptr, cstr(address), info%ptr)
+  end function
+
+  !> Number of entries.
+  integer function info_count(self) result(n)
+    class(locus_info), intent(in) :: self
+    n = int(c_info_count(self%ptr))
+  end function
+
+  !> Entry i (1-based).
+  integer function info_entry(self, i, section, key, value) result(st)
+    class(locus_info), intent(in) :: self
+    integer, intent(in) :: i
+    character(len=:), allocatable, intent(out) :: section, key, value
+    type(c_ptr) :: ps, pk, pv
+    st = c_info_entry(self%ptr, int(i - 1, c_size_t), ps, pk, pv)
+    if (st == LOCUS_OK) then
+       section = from_c(ps)
+       key = from_c(pk)
+       value = from_c(pv)
+    else
+       section = ''
+       key = ''
+       value = ''
+    end if
+  end function
+
+  !> The value of key in section ('' section: any); found is false (and value '') when absent.
+  subroutine info_get(self, section, key, value, found)
+    class(locus_info), intent(in) :: self
+    character(len=*), intent(in) :: section, key
+    character(len=:), allocatable, intent(out) :: value
+    logical, intent(out) :: found
+    character(kind=c_char, len=:), allocatable, target :: sec
+    type(c_ptr) :: p
+    if (len_trim(section) > 0) then
+       sec = cstr(section)
+       p = c_info_get(self%ptr, c_loc(sec), cstr(key))
+    else
+       p = c_info_get(self%ptr, c_null_ptr, cstr(key))
+    end if
+    found = c_associated(p)
+    value = from_c(p)
+  end subroutine
+
+  subroutine info_destroy(self)
+    class(locus_info), intent(inout) :: self
+    if (c_associated(self%ptr)) call c_info_destroy(self%ptr)
+    self%ptr = c_null_ptr
+  end subroutine
 
 end module locus

@@ -20,6 +20,10 @@ program test_fortran
   type(locus_client) :: c
   type(locus_dataset) :: d, g
   type(locus_dataset), allocatable :: items(:)
+  type(locus_info) :: info
+  character(len=256) :: ssdb
+  character(len=:), allocatable :: sv, sk, sval
+  logical :: found
   integer :: failures = 0, checks = 0, i, j, k, n
   integer(c_int8_t) :: a8(3, 4), b8(3, 4)
   integer(c_int16_t) :: a16(5), b16(5)
@@ -150,6 +154,28 @@ program test_fortran
   call check(c%delete_list('flist3') == LOCUS_OK, 'delete list')
   call check(c%rename_dataset('fds', 'fds2') == LOCUS_OK, 'rename dataset')
   call check(c%delete_dataset('fds2') == LOCUS_OK, 'delete dataset')
+  ! administration calls on the one node (SmartRedis's flush_db, save, config_*, get_db_*_info)
+  call get_environment_variable('SSDB', ssdb)
+  call check(c%save(trim(ssdb)) == LOCUS_OK, 'save')
+  call check(c%get_db_node_info(trim(ssdb), info) == LOCUS_OK, 'get_db_node_info')
+  call info%get('Server', 'redis_version', sv, found)
+  call check(found .and. len(sv) > 0, 'INFO has Server redis_version')
+  call info%get('Persistence', 'rdb_changes_since_last_save', sv, found)
+  call check(found .and. sv == '0', 'save wrote everything')
+  call check(info%count() > 50, 'INFO entries')
+  st = info%entry(1, sk, sval, sv)  ! evaluated before the condition that reads its outputs
+  call check(st == LOCUS_OK .and. sk == 'Server', 'first INFO entry is in Server')
+  call check(c%config_set('maxmemory-policy', 'allkeys-lru', trim(ssdb)) == LOCUS_OK, 'config_set')
+  call check(c%config_get('maxmemory-policy', trim(ssdb), info) == LOCUS_OK, 'config_get')
+  call info%get('', 'maxmemory-policy', sv, found)
+  call check(found .and. sv == 'allkeys-lru', 'config_get value')
+  call check(c%config_set('maxmemory-policy', 'noeviction', trim(ssdb)) == LOCUS_OK, 'config_set back')
+  call check(c%get_db_cluster_info(trim(ssdb), info) /= LOCUS_OK, 'cluster info refused standalone')
+  call check(c%put_tensor('before_flush', r64) == LOCUS_OK, 'put before flush')
+  call check(c%flush_db(trim(ssdb)) == LOCUS_OK, 'flush_db')
+  st = c%tensor_exists('before_flush', found)  ! evaluated before the condition that reads its outputs
+  call check(st == LOCUS_OK .and. .not. found, 'flush_db emptied the node')
+  call info%destroy()
   call d%destroy()
   call c%destroy()
   ! main-program allocatables outlive MAIN__ otherwise (LeakSanitizer); iv was deallocated by the failed call
@@ -157,6 +183,9 @@ program test_fortran
   if (allocated(dv)) deallocate(dv)
   if (allocated(iv)) deallocate(iv)
   if (allocated(str)) deallocate(str)
+  if (allocated(sv)) deallocate(sv)
+  if (allocated(sk)) deallocate(sk)
+  if (allocated(sval)) deallocate(sval)
   print '(a,i0,a,i0,a)', 'client_fortran: ', checks - failures, ' passed, ', failures, ' failed'
   if (failures > 0) stop 1
 
