@@ -73,6 +73,7 @@ module locus
      procedure :: script_exists => client_script_exists
      procedure :: delete_script => client_delete_script
      procedure :: run_script => client_run_script
+     procedure :: colocation_tag => client_colocation_tag
      procedure :: flush_db => client_flush_db
      procedure :: save => client_save
      procedure :: config_set => client_config_set
@@ -543,6 +544,13 @@ module locus
        import :: c_ptr
        type(c_ptr), value :: t
      end subroutine
+     function c_colocation_tag(c, near, buf, len) bind(c, name="locus_colocation_tag") result(r)
+       import :: c_ptr, c_int, c_char, c_size_t
+       type(c_ptr), value :: c, near
+       character(kind=c_char) :: buf(*)
+       integer(c_size_t), value :: len
+       integer(c_int) :: r
+     end function
   end interface
 
 contains
@@ -1484,6 +1492,29 @@ contains
          int(size(outputs), c_size_t))
   end function
 
+
+  !> The hash tag ("{tag}", '' for a standalone database) that puts tensor names on the shard holding tensor
+  !> `near` (read prefix applied); without near, the first shard. Runs on such tensors need no copies.
+  integer function client_colocation_tag(self, tag, near) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=:), allocatable, intent(out) :: tag
+    character(len=*), intent(in), optional :: near
+    character(kind=c_char, len=:), allocatable, target :: cn
+    character(kind=c_char) :: buf(64)
+    integer :: i
+    if (present(near)) then
+       cn = cstr(near)
+       st = c_colocation_tag(self%ptr, c_loc(cn), buf, int(size(buf), c_size_t))
+    else
+       st = c_colocation_tag(self%ptr, c_null_ptr, buf, int(size(buf), c_size_t))
+    end if
+    tag = ''
+    if (st /= LOCUS_OK) return
+    do i = 1, size(buf)
+       if (buf(i) == c_null_char) exit
+       tag = tag // buf(i)
+    end do
+  end function
 
   ! ---- administration (one database node, by address "host:port") ----
 
