@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+
 #include "flags.h"
 #include "launch.h"
 #include "locus/locus_version.h"
@@ -88,7 +90,67 @@ static const flag_spec aggregation_flags[] = {
     {NULL, 0, NULL, NULL},
 };
 
-typedef enum { TEST_THROUGHPUT_STANDARD, TEST_THROUGHPUT_COLOCATED, TEST_AGGREGATION } test_kind;
+/* The inference tests: the seed suite's flags and defaults (its driver's inference_standard and
+ * inference_colocated), except --languages, which both take here ([c,fortran]; the seed's colocated test
+ * has C++ only). --rebuild_model is accepted: the model is traced at build time (share/locus/models). */
+static const flag_spec inference_standard_flags[] = {
+    {"exp_name", FLAG_STR, "inference-standard-scaling", "name of the results/<exp_name> folder"},
+    {"launcher", FLAG_STR, "auto", "auto, local, slurm or pbs"},
+    {"run_db_as_batch", FLAG_BOOL, "True", "run the database as its own batch job (slurm/pbs)"},
+    {"batch_args", FLAG_STR, "{}", "extra batch arguments for the database job"},
+    {"db_node_feature", FLAG_STR, "{'constraint': 'P100'}", "extra launcher settings for the database"},
+    {"node_feature", FLAG_STR, "{}", "extra launcher settings for the application"},
+    {"db_hosts", FLAG_STR_LIST, "[]", "hosts to run the database on"},
+    {"db_nodes", FLAG_INT_LIST, "[12]", "database shards (one per host)"},
+    {"db_cpus", FLAG_INT_LIST, "[2]", "CPUs per database shard"},
+    {"db_tpq", FLAG_INT_LIST, "[1]", "threads per queue of the database (THREADS_PER_QUEUE)"},
+    {"db_port", FLAG_INT, "6780", "database port"},
+    {"batch_size", FLAG_INT_LIST, "[1000]", "BATCHSIZE the model is stored with (0 or 1: no batching)"},
+    {"device", FLAG_STR, "GPU", "device the model and script run on: CPU or GPU"},
+    {"num_devices", FLAG_INT, "1", "devices per database node"},
+    {"net_ifname", FLAG_STR, "ipogif0", "network interface the database listens on"},
+    {"clients_per_node", FLAG_INT_LIST, "[48]", "client ranks per node"},
+    {"client_nodes", FLAG_INT_LIST, "[12]", "nodes for the client application"},
+    {"rebuild_model", FLAG_BOOL, "False", "accepted; the model is traced when locus is built"},
+    {"iterations", FLAG_INT, "100", "inference iterations per rank (after one warm-up)"},
+    {"languages", FLAG_STR_LIST, "[c,fortran]", "client languages: c (cpp accepted), fortran"},
+    {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const flag_spec inference_colocated_flags[] = {
+    {"exp_name", FLAG_STR, "inference-colocated-scaling", "name of the results/<exp_name> folder"},
+    {"node_feature", FLAG_STR, "{'constraint': 'P100'}", "extra launcher settings for the application"},
+    {"launcher", FLAG_STR, "auto", "auto, local, slurm or pbs"},
+    {"nodes", FLAG_INT_LIST, "[12]", "nodes, each with its own database"},
+    {"clients_per_node", FLAG_INT_LIST, "[18]", "client ranks per node"},
+    {"db_cpus", FLAG_INT_LIST, "[2]", "CPUs of each node given to its database"},
+    {"db_tpq", FLAG_INT_LIST, "[1]", "threads per queue of the database (THREADS_PER_QUEUE)"},
+    {"db_port", FLAG_INT, "6780", "database port (with --net_type=tcp)"},
+    {"pin_app_cpus", FLAG_BOOL_LIST, "[False]", "pin the application to the CPUs the database does not use"},
+    {"batch_size", FLAG_INT_LIST, "[1]", "BATCHSIZE the model is stored with (0 or 1: no batching)"},
+    {"device", FLAG_STR, "GPU", "device the model and script run on: CPU or GPU"},
+    {"num_devices", FLAG_INT, "1", "devices per node"},
+    {"net_ifname", FLAG_STR, "ipogif0", "accepted; a co-located database stays on the node"},
+    {"net_type", FLAG_STR, "uds", "how ranks reach their database: uds (Unix socket) or tcp (127.0.0.1)"},
+    {"rebuild_model", FLAG_BOOL, "False", "accepted; the model is traced when locus is built"},
+    {"iterations", FLAG_INT, "100", "inference iterations per rank (after one warm-up)"},
+    {"languages", FLAG_STR_LIST, "[c,fortran]", "client languages: c (cpp accepted), fortran"},
+    {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef enum {
+    TEST_THROUGHPUT_STANDARD,
+    TEST_THROUGHPUT_COLOCATED,
+    TEST_AGGREGATION,
+    TEST_INFERENCE_STANDARD,
+    TEST_INFERENCE_COLOCATED
+} test_kind;
+
+/* Tests whose clients share each node with its own database. */
+static bool colocated_kind(test_kind k) { return k == TEST_THROUGHPUT_COLOCATED || k == TEST_INFERENCE_COLOCATED; }
+static bool inference_kind(test_kind k) { return k == TEST_INFERENCE_STANDARD || k == TEST_INFERENCE_COLOCATED; }
 
 typedef struct test_def {
     const char *name;
@@ -104,11 +166,15 @@ static const test_def tests[] = {
      "put_tensor + unpack_tensor per rank against a database on each node"},
     {"aggregation", TEST_AGGREGATION, aggregation_flags,
      "producers append datasets to a list; a consumer polls and fetches it"},
+    {"inference_standard", TEST_INFERENCE_STANDARD, inference_standard_flags,
+     "ResNet-50 per rank (put, script, model, unpack) against a separate database"},
+    {"inference_colocated", TEST_INFERENCE_COLOCATED, inference_colocated_flags,
+     "ResNet-50 per rank (put, script, model, unpack) against a database on each node"},
 };
 
 /* One combination of the sweep. */
 typedef struct combo {
-    long nodes, cpn, db_nodes, db_cpus, bytes, tpd, threads;
+    long nodes, cpn, db_nodes, db_cpus, bytes, tpd, threads, tpq, batch;
     int pin;
     char lang[16];
 } combo;
@@ -149,22 +215,25 @@ static const char *lang_of(const char *flag) {
  * languages. The order decides which combinations share a database. */
 static void build_combos(plan *p) {
     const flag_set *fs = &p->fs;
-    const flag_value *nodes = flag_get(fs, p->test->kind == TEST_THROUGHPUT_COLOCATED ? "nodes" : "client_nodes");
+    const flag_value *nodes = flag_get(fs, colocated_kind(p->test->kind) ? "nodes" : "client_nodes");
     const flag_value *cpn = flag_get(fs, "clients_per_node"), *bytes = flag_get(fs, "tensor_bytes");
     const flag_value *langs = flag_get(fs, "languages"), *dbc = flag_get(fs, "db_cpus");
     const flag_value *dbn = flag_get(fs, "db_nodes"), *pin = flag_get(fs, "pin_app_cpus");
     const flag_value *tpd = flag_get(fs, "tensors_per_dataset"), *thr = flag_get(fs, "client_threads");
+    const flag_value *tpq = flag_get(fs, "db_tpq"), *bs = flag_get(fs, "batch_size");
     int max = 1;
-    const flag_value *axes[] = {nodes, cpn, bytes, langs, dbc, dbn, pin, tpd, thr};
+    const flag_value *axes[] = {nodes, cpn, bytes, langs, dbc, dbn, pin, tpd, thr, tpq, bs};
     for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)
         if (axes[i])
             max *= axes[i]->n > 0 ? axes[i]->n : 1;
     p->c = calloc((size_t)max, sizeof *p->c);
     p->n = 0;
 #define EACH(v, i) for (int i = 0; i < ((v) ? (v)->n : 1); i++)
-    EACH(dbn, a) EACH(dbc, b) EACH(nodes, c) EACH(cpn, d) EACH(pin, e) EACH(tpd, f) EACH(thr, g) EACH(bytes, h)
-        EACH(langs, k) {
+    EACH(dbn, a) EACH(dbc, b) EACH(tpq, t) EACH(nodes, c) EACH(cpn, d) EACH(pin, e) EACH(bs, q) EACH(tpd, f)
+        EACH(thr, g) EACH(bytes, h) EACH(langs, k) {
         combo *x = &p->c[p->n++];
+        x->tpq = tpq ? tpq->ints[t] : 1;
+        x->batch = bs ? bs->ints[q] : 0;
         x->db_nodes = dbn ? dbn->ints[a] : 0;
         x->db_cpus = dbc ? dbc->ints[b] : 0;
         x->nodes = nodes->ints[c];
@@ -172,7 +241,7 @@ static void build_combos(plan *p) {
         x->pin = pin ? (int)pin->ints[e] : 0;
         x->tpd = tpd ? tpd->ints[f] : 1;
         x->threads = thr ? thr->ints[g] : 1;
-        x->bytes = bytes->ints[h];
+        x->bytes = bytes ? bytes->ints[h] : 224L * 224 * 3 * 4; /* inference: the image each rank puts */
         snprintf(x->lang, sizeof x->lang, "%s", langs && langs->n ? langs->strs[k] : "c");
     }
 #undef EACH
@@ -188,6 +257,84 @@ static int allocation_nodes(const launcher *l) {
         return l->hosts(hosts, 256);
     }
     return 1;
+}
+
+/* Where the inference model and script are: $LOCUS_BENCH_MODELS, else share/locus/models beside bin/
+ * (the build tree and an install have the same layout). */
+static const char *models_dir(void) {
+    static char dir[PATH_MAX];
+    const char *env = getenv("LOCUS_BENCH_MODELS");
+    if (env && *env)
+        return env;
+    snprintf(dir, sizeof dir, "%s/../share/locus/models", app_dir());
+    return dir;
+}
+
+/* The Torch backend the apps' in-process reference loads: beside the locus_ai.so the database loads. */
+static const char *torch_backend(char *buf, size_t n) {
+    char mod[PATH_MAX];
+    if (!find_module_path(mod, sizeof mod))
+        return NULL;
+    char *slash = strrchr(mod, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(buf, n, "%s/backends/locus_torch.so", mod);
+    return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+static bool gpu_visible(void) {
+    return access("/dev/nvidia0", F_OK) == 0 || system("nvidia-smi -L >/dev/null 2>&1") == 0;
+}
+
+/* The inference tests' own refusals: a device that is not here, a model that was not built, more devices per
+ * node than the node has. */
+static int check_inference(const plan *p) {
+    const char *device = flag_str(&p->fs, "device", 0);
+    long ndev = flag_int(&p->fs, "num_devices", 0);
+    if (strcmp(device, "CPU") && strcmp(device, "GPU")) {
+        fprintf(stderr, "locus bench: --device=%s: expected CPU or GPU\n", device);
+        return -1;
+    }
+    if (!strcmp(device, "GPU") && !gpu_visible()) {
+        fprintf(stderr, "locus bench: --device=GPU: no GPU is visible on this host (no /dev/nvidia0, nvidia-smi "
+                        "finds none); pass --device=CPU\n");
+        return -1;
+    }
+    if (ndev < 1 || (ndev > 1 && !strcmp(device, "CPU"))) {
+        fprintf(stderr, "locus bench: --num_devices=%ld: a positive count, and 1 with --device=CPU\n", ndev);
+        return -1;
+    }
+    const flag_value *nt = flag_get(&p->fs, "net_type");
+    if (nt && strcmp(nt->strs[0], "uds") && strcmp(nt->strs[0], "tcp")) {
+        fprintf(stderr, "locus bench: --net_type=%s: expected uds or tcp\n", nt->strs[0]);
+        return -1;
+    }
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/resnet50.%s.pt", models_dir(), device);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "locus bench: the model %s is missing (it is traced at build time with python3-torch and "
+                        "python3-torchvision%s; or set LOCUS_BENCH_MODELS)\n", path,
+                !strcmp(device, "GPU") ? "; the GPU one by src/bench/models/gen_resnet50.py DIR GPU on a GPU machine"
+                                       : "");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/inference_script.py", models_dir());
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "locus bench: the inference script %s is missing (set LOCUS_BENCH_MODELS)\n", path);
+        return -1;
+    }
+    char be[PATH_MAX + 32];
+    if (!torch_backend(be, sizeof be)) {
+        fprintf(stderr, "locus bench: the inference tests need the Torch backend (locus_torch.so beside locus_ai.so); "
+                        "this build has none\n");
+        return -1;
+    }
+    for (int i = 0; i < p->n; i++)
+        if (p->c[i].tpq < 1 || p->c[i].batch < 0) {
+            fprintf(stderr, "locus bench: --db_tpq must be positive and --batch_size not negative\n");
+            return -1;
+        }
+    return 0;
 }
 
 /* Refuse, before anything starts, what cannot run here; the message names the flag and the reason. */
@@ -212,7 +359,7 @@ static int check_plan(const plan *p) {
         return -1;
     }
     const char *ifname = flag_str(fs, "net_ifname", 0);
-    if (p->test->kind != TEST_THROUGHPUT_COLOCATED && (local || avail <= 1) && if_nametoindex(ifname) == 0) {
+    if (!colocated_kind(p->test->kind) && (local || avail <= 1) && if_nametoindex(ifname) == 0) {
         fprintf(stderr, "locus bench: --net_ifname=%s: no such interface on this host (try --net_ifname=lo)\n", ifname);
         return -1;
     }
@@ -222,13 +369,13 @@ static int check_plan(const plan *p) {
             fprintf(stderr, "locus bench: --languages: '%s' is not available (c, cpp, fortran)\n", c->lang);
             return -1;
         }
-        long need = p->test->kind == TEST_THROUGHPUT_COLOCATED ? c->nodes : c->nodes + c->db_nodes;
-        if (p->test->kind != TEST_THROUGHPUT_COLOCATED && local)
+        long need = colocated_kind(p->test->kind) ? c->nodes : c->nodes + c->db_nodes;
+        if (!colocated_kind(p->test->kind) && local)
             need = c->nodes; /* locally the database shares the one host */
-        if (local && (c->nodes > 1 || (p->test->kind != TEST_THROUGHPUT_COLOCATED && c->db_nodes > 64))) {
+        if (local && (c->nodes > 1 || (!colocated_kind(p->test->kind) && c->db_nodes > 64))) {
             fprintf(stderr, "locus bench: %s needs %ld nodes; the local launcher has this one host (pass "
                             "--%s=[1] or use --launcher=slurm inside an allocation)\n", p->test->name, c->nodes,
-                    p->test->kind == TEST_THROUGHPUT_COLOCATED ? "nodes" : "client_nodes");
+                    colocated_kind(p->test->kind) ? "nodes" : "client_nodes");
             return -1;
         }
         if (!local && need > avail) {
@@ -241,15 +388,18 @@ static int check_plan(const plan *p) {
             fprintf(stderr, "locus bench: node, client, thread, tensor and dataset counts must be positive\n");
             return -1;
         }
-        if (c->bytes % 4 != 0) {
+        if (!inference_kind(p->test->kind) && c->bytes % 4 != 0) {
             fprintf(stderr, "locus bench: --tensor_bytes=%ld: tensors are float32, so sizes must be multiples of 4\n",
                     c->bytes);
             return -1;
         }
     }
+    if (inference_kind(p->test->kind) && check_inference(p) != 0)
+        return -1;
     char app[PATH_MAX];
-    const char *needed[] = {"locus_bench_throughput", "locus_bench_aggregation"};
-    const char *want = p->test->kind == TEST_AGGREGATION ? needed[1] : needed[0];
+    const char *want = p->test->kind == TEST_AGGREGATION   ? "locus_bench_aggregation"
+                       : inference_kind(p->test->kind) ? "locus_bench_inference"
+                                                       : "locus_bench_throughput";
     snprintf(app, sizeof app, "%s/%s", app_dir(), want);
     if (access(app, X_OK) != 0) {
         fprintf(stderr, "locus bench: the benchmark application %s is missing (build the project, or set "
@@ -308,6 +458,14 @@ static void session_name(const plan *p, const combo *c, char *out, size_t n) {
         snprintf(out, n, "agg-N%ld-C%ld-DBN%ld-DBC%ld-T%ld-TPD%ld-TH%ld-L%s", c->nodes, c->cpn, c->db_nodes, c->db_cpus,
                  c->bytes, c->tpd, c->threads, lang_of(c->lang));
         break;
+    case TEST_INFERENCE_STANDARD:
+        snprintf(out, n, "infstd-N%ld-C%ld-DBN%ld-DBC%ld-TPQ%ld-BS%ld-L%s", c->nodes, c->cpn, c->db_nodes, c->db_cpus,
+                 c->tpq, c->batch, lang_of(c->lang));
+        break;
+    case TEST_INFERENCE_COLOCATED:
+        snprintf(out, n, "infcolo-N%ld-C%ld-DBC%ld-TPQ%ld-BS%ld-PIN%d-L%s", c->nodes, c->cpn, c->db_cpus, c->tpq,
+                 c->batch, c->pin, lang_of(c->lang));
+        break;
     }
 }
 
@@ -318,11 +476,13 @@ static void write_session_cfg(const plan *p, const combo *c, const char *dir) {
     if (!f)
         return;
     fprintf(f, "[session]\ntest = %s\nlanguage = %s\nnodes = %ld\nclients_per_node = %ld\nclients = %ld\n",
-            p->test->kind == TEST_AGGREGATION ? "aggregation" : p->test->name, lang_of(c->lang), c->nodes, c->cpn,
+            p->test->name, lang_of(c->lang), c->nodes, c->cpn,
             c->nodes * c->cpn);
     fprintf(f, "tensor_bytes = %ld\niterations = %ld\ndb_nodes = %ld\ndb_cpus = %ld\npin_app_cpus = %d\n", c->bytes,
             flag_int(&p->fs, "iterations", 0), c->db_nodes, c->db_cpus, c->pin);
     fprintf(f, "tensors_per_dataset = %ld\nclient_threads = %ld\n", c->tpd, c->threads);
+    if (inference_kind(p->test->kind))
+        fprintf(f, "db_tpq = %ld\nbatch_size = %ld\ndevice = %s\n", c->tpq, c->batch, flag_str(&p->fs, "device", 0));
     fclose(f);
 }
 
@@ -394,6 +554,113 @@ static void set_db_env(const db_state *s) {
         unsetenv("LOCUS_DB_PASSWORD");
 }
 
+/* One inference session: the app on every rank (through `locus run --colocated-db` for the co-located test,
+ * whose first rank per node stores the model and script in its node's database; rank 0 stores them in the
+ * separate database otherwise). */
+static int run_inference(const plan *p, const combo *c, const char *sdir, const char *locus_exe, const char *log) {
+    char *argv[64], b1[32], b2[32], iters[32], dbc[32], tpq[32], bs[32], port[32], app[PATH_MAX];
+    char model[PATH_MAX + 64], script[PATH_MAX + 64], be[PATH_MAX + 32];
+    const char *device = flag_str(&p->fs, "device", 0);
+    bool colo = colocated_kind(p->test->kind);
+    snprintf(iters, sizeof iters, "%ld", flag_int(&p->fs, "iterations", 0));
+    snprintf(bs, sizeof bs, "%ld", c->batch);
+    snprintf(app, sizeof app, "%s/locus_bench_inference%s", app_dir(), !strcmp(lang_of(c->lang), "fortran") ? "_f" : "");
+    snprintf(model, sizeof model, "%s/resnet50.%s.pt", models_dir(), device);
+    snprintf(script, sizeof script, "%s/inference_script.py", models_dir());
+    setenv("LOCUS_TORCH_BACKEND", torch_backend(be, sizeof be) ? be : "", 1);
+    int n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2);
+    if (colo) {
+        snprintf(dbc, sizeof dbc, "%ld", c->db_cpus);
+        snprintf(tpq, sizeof tpq, "%ld", c->tpq);
+        argv[n++] = (char *)locus_exe;
+        argv[n++] = "run";
+        argv[n++] = "--colocated-db";
+        argv[n++] = "--db-cpus";
+        argv[n++] = dbc;
+        argv[n++] = "--threads-per-queue";
+        argv[n++] = tpq;
+        if (c->pin)
+            argv[n++] = "--pin-app-cpus";
+        if (!strcmp(flag_str(&p->fs, "net_type", 0), "tcp")) {
+            snprintf(port, sizeof port, "%ld", flag_int(&p->fs, "db_port", 0));
+            argv[n++] = "--port";
+            argv[n++] = port;
+        }
+        argv[n++] = "--";
+        setenv("LOCUS_DB_LOG_DIR", sdir, 1);
+    }
+    argv[n++] = app;
+    argv[n++] = iters;
+    argv[n++] = (char *)sdir;
+    argv[n++] = model;
+    argv[n++] = script;
+    argv[n++] = (char *)device;
+    argv[n++] = bs;
+    argv[n++] = colo ? "local0" : "rank0";
+    /* CPU: the same libtorch computes both sides; a GPU's kernels may round differently */
+    argv[n++] = !strcmp(device, "GPU") ? "5e-3" : "1e-4";
+    argv[n] = NULL;
+    return run_and_wait(argv, log);
+}
+
+/* A command on shard i of the database (AUTH first when it has a password); NULL when it cannot be reached. */
+static redisReply *shard_command(const db_state *s, int i, const char *cmd) {
+    struct timeval tv = {5, 0};
+    redisContext *ctx = redisConnectWithTimeout(s->shards[i].host, s->shards[i].port, tv);
+    redisReply *r = NULL;
+    if (ctx && !ctx->err) {
+        redisSetTimeout(ctx, tv);
+        if (s->password[0])
+            freeReplyObject(redisCommand(ctx, "AUTH %s", s->password));
+        r = redisCommand(ctx, cmd);
+    }
+    if (ctx)
+        redisFree(ctx);
+    return r;
+}
+
+/* calls=N of one command in an INFO commandstats reply; 0 when it was never called. */
+static long command_calls(const char *info, const char *cmd) {
+    char want[64];
+    snprintf(want, sizeof want, "cmdstat_%s:calls=", cmd);
+    const char *p = strstr(info, want);
+    return p ? atol(p + strlen(want)) : 0;
+}
+
+/* After a session on a separate database: per shard, the keys left (the model and script copies stay) and
+ * the DUMP, RESTORE and COPY calls the clients made (tensor copies between shards; 0 when every run found its
+ * tensors on the model's shard), in SESSION/database_stats.csv. The counters were reset before the session. */
+static void record_db_stats(const db_state *s, const char *sdir) {
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/database_stats.csv", sdir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "shard,address,keys,dump_calls,restore_calls,copy_calls\n");
+    for (int i = 0; i < s->nshards; i++) {
+        if (s->shards[i].replica)
+            continue;
+        redisReply *k = shard_command(s, i, "DBSIZE"), *st = shard_command(s, i, "INFO commandstats");
+        const char *info = st && st->type == REDIS_REPLY_STRING ? st->str : "";
+        fprintf(f, "%d,%s:%d,%lld,%ld,%ld,%ld\n", i, s->shards[i].host, s->shards[i].port,
+                k && k->type == REDIS_REPLY_INTEGER ? k->integer : -1, command_calls(info, "dump"),
+                command_calls(info, "restore"), command_calls(info, "copy"));
+        if (k)
+            freeReplyObject(k);
+        if (st)
+            freeReplyObject(st);
+    }
+    fclose(f);
+}
+
+static void reset_db_stats(const db_state *s) {
+    for (int i = 0; i < s->nshards; i++) {
+        redisReply *r = shard_command(s, i, "CONFIG RESETSTAT");
+        if (r)
+            freeReplyObject(r);
+    }
+}
+
 static int run_session(const plan *p, const combo *c, const char *sdir, const char *locus_exe) {
     char *argv[64];
     char b1[32], b2[32], iters[32], bytes[32], tpd[32], thr[32], dbc[32], app[PATH_MAX], log[PATH_MAX + 32];
@@ -440,6 +707,8 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
         waitpid(cons, &cs, 0);
         return rc != 0 ? rc : (WIFEXITED(cs) ? WEXITSTATUS(cs) : 128 + WTERMSIG(cs));
     }
+    if (inference_kind(p->test->kind))
+        return run_inference(p, c, sdir, locus_exe, log);
     snprintf(app, sizeof app, "%s/locus_bench_throughput%s", app_dir(), !strcmp(lang, "fortran") ? "_f" : "");
     n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2);
     if (p->test->kind == TEST_THROUGHPUT_COLOCATED) {
@@ -466,7 +735,7 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
 static void print_batch_script(const plan *p, const char *kind, int argc, char **argv) {
     long max_nodes = 1;
     for (int i = 0; i < p->n; i++) {
-        long need = p->test->kind == TEST_THROUGHPUT_COLOCATED ? p->c[i].nodes : p->c[i].nodes + p->c[i].db_nodes;
+        long need = colocated_kind(p->test->kind) ? p->c[i].nodes : p->c[i].nodes + p->c[i].db_nodes;
         if (need > max_nodes)
             max_nodes = need;
     }
@@ -556,25 +825,28 @@ static int run_test(const test_def *t, int argc, char **argv) {
     double t0 = (double)time(NULL);
     db_state db = {0};
     bool have_db = false;
-    long cur_dbn = -1, cur_dbc = -1;
+    long cur_dbn = -1, cur_dbc = -1, cur_tpq = -1;
     int failures = 0;
     for (int i = 0; i < p.n && !interrupted; i++) {
         const combo *c = &p.c[i];
-        if (t->kind != TEST_THROUGHPUT_COLOCATED && (c->db_nodes != cur_dbn || c->db_cpus != cur_dbc)) {
+        if (!colocated_kind(t->kind) && (c->db_nodes != cur_dbn || c->db_cpus != cur_dbc || c->tpq != cur_tpq)) {
             if (have_db) {
                 db_stop_all(&db);
                 state_save(&db);
             }
             char ddir[PATH_MAX], hosts[4096] = "";
-            snprintf(ddir, sizeof ddir, "%s/database-N%ld-C%ld", run_dir, c->db_nodes, c->db_cpus);
+            snprintf(ddir, sizeof ddir, "%s/database-N%ld-C%ld%s", run_dir, c->db_nodes, c->db_cpus,
+                     inference_kind(t->kind) ? "-TPQ" : "");
+            if (inference_kind(t->kind))
+                snprintf(ddir + strlen(ddir), sizeof ddir - strlen(ddir), "%ld", c->tpq);
             const flag_value *dh = flag_get(&p.fs, "db_hosts");
             for (int k = 0; dh && k < dh->n; k++)
                 snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts), "%s%s", k ? "," : "", dh->strs[k]);
             db_options o = {.dir = ddir, .shards = c->db_nodes, .port = flag_int(&p.fs, "db_port", 0),
-                            .cpus = c->db_cpus, .threads_per_queue = 1, .launcher = p.l->name, .password = "auto",
+                            .cpus = c->db_cpus, .threads_per_queue = c->tpq, .launcher = p.l->name, .password = "auto",
                             .ifname = flag_str(&p.fs, "net_ifname", 0), .hosts = hosts[0] ? hosts : NULL};
-            fprintf(stderr, "locus bench: starting the database (%ld shard%s, %ld CPUs each)\n", c->db_nodes,
-                    c->db_nodes == 1 ? "" : "s", c->db_cpus);
+            fprintf(stderr, "locus bench: starting the database (%ld shard%s, %ld CPUs and %ld thread%s per queue "
+                    "each)\n", c->db_nodes, c->db_nodes == 1 ? "" : "s", c->db_cpus, c->tpq, c->tpq == 1 ? "" : "s");
             if (db_launch(&o, &db) != 0) {
                 fprintf(stderr, "locus bench: the database did not start; see %s\n", ddir);
                 failures++;
@@ -583,6 +855,7 @@ static int run_test(const test_def *t, int argc, char **argv) {
             have_db = true;
             cur_dbn = c->db_nodes;
             cur_dbc = c->db_cpus;
+            cur_tpq = c->tpq;
             set_db_env(&db);
         }
         char name[256], sdir[PATH_MAX];
@@ -593,7 +866,11 @@ static int run_test(const test_def *t, int argc, char **argv) {
         int el = (int)((double)time(NULL) - t0);
         fprintf(stderr, "[%d/%d] %s  (%d remaining, elapsed %02d:%02d)\n", i + 1, p.n, name, p.n - i - 1, el / 60,
                 el % 60);
+        if (have_db && inference_kind(t->kind))
+            reset_db_stats(&db);
         int src = run_session(&p, c, sdir, locus_exe);
+        if (have_db && inference_kind(t->kind))
+            record_db_stats(&db, sdir);
         if (src != 0) {
             fprintf(stderr, "locus bench: session %s failed (exit %d); see %s/app.log\n", name, src, sdir);
             failures++;
@@ -622,18 +899,11 @@ int locus_bench_main(int argc, char **argv) {
             return run_test(&tests[i], argc - 1, argv + 1);
     bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
     FILE *f = help ? stdout : stderr;
-    if (argc >= 2 && !strncmp(argv[1], "inference_", 10) && !help) {
-        fprintf(stderr, "locus bench: %s is not available yet: the inference tests need the client's model API "
-                        "(this version runs throughput_standard, throughput_colocated and aggregation)\n", argv[1]);
-        return 2;
-    }
     if (argc >= 2 && !help)
         fprintf(stderr, "locus bench: unknown test '%s'\n", argv[1]);
     fprintf(f, "usage: locus bench <test> [--flag=value ...]\n       locus bench report RUN_DIR\n\ntests:\n");
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         fprintf(f, "  %-22s %s\n", tests[i].name, tests[i].summary);
-    fprintf(f, "  %-22s %s\n", "inference_standard", "not available yet: needs models in the database");
-    fprintf(f, "  %-22s %s\n", "inference_colocated", "not available yet: needs models in the database");
     fprintf(f, "\nAll tests take --print-batch-script slurm|pbs to write a job script for the same run.\n");
     return help ? 0 : 2;
 }

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,13 +42,21 @@ void stats_of(double *v, size_t n, fn_stats *out) {
     out->p99 = quantile_sorted(v, n, 0.99);
 }
 
+/* The settings a run can sweep besides the client count: each becomes a column of the table and, when its
+ * values differ between sessions, part of every plot series' name (two swept settings are never folded into
+ * one line). In this order: the sort order of tables and of series. */
+static const char *const swept_keys[] = {"db_nodes", "db_cpus", "db_tpq", "batch_size", "tensor_bytes",
+                                         "tensors_per_dataset", "client_threads", "pin_app_cpus", "language"};
+#define NSWEPT (int)(sizeof swept_keys / sizeof swept_keys[0])
+
 typedef struct session {
     char name[256];
     char test[64], language[32];
     long clients, nodes, tensor_bytes, iterations, tensors_per_dataset, client_threads, db_nodes, db_cpus;
+    char swept[NSWEPT][40]; /* session.cfg values of swept_keys ("" when absent) */
     int nfn;
     fn_stats fn[MAX_FNS];
-    double gbps;
+    double gbps, ips; /* aggregate GB/s (throughput, aggregation), inferences/s (inference) */
     long ranks_seen;
 } session;
 
@@ -88,6 +97,9 @@ static int read_session_cfg(const char *dir, session *s) {
         for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
             if (!strcmp(key, ints[i].k))
                 *ints[i].dst = atol(val);
+        for (int i = 0; i < NSWEPT; i++)
+            if (!strcmp(key, swept_keys[i]))
+                snprintf(s->swept[i], sizeof s->swept[i], "%.39s", val);
         if (!strcmp(key, "test"))
             snprintf(s->test, sizeof s->test, "%.63s", val);
         if (!strcmp(key, "language"))
@@ -167,8 +179,47 @@ static double max_rank_total(const samples *sm, int nsm, const char *const *fns,
     return worst;
 }
 
+/* Two setting values: as numbers when both are numbers (1024 before 131072), else as text. */
+static int cmp_value(const char *a, const char *b) {
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    if (*a && *b && !*ea && !*eb)
+        return (x > y) - (x < y);
+    return strcmp(a, b);
+}
+
+/* Sessions by their swept settings, then client count, then name. */
 static int cmp_session(const void *a, const void *b) {
-    return strcmp(((const session *)a)->name, ((const session *)b)->name);
+    const session *x = a, *y = b;
+    for (int i = 0; i < NSWEPT; i++) {
+        int c = cmp_value(x->swept[i], y->swept[i]);
+        if (c)
+            return c;
+    }
+    if (x->clients != y->clients)
+        return (x->clients > y->clients) - (x->clients < y->clients);
+    return strcmp(x->name, y->name);
+}
+
+/* Which swept settings differ between the n sessions: varies[i] for swept_keys[i]. */
+static void find_varying(const session *ss, int n, bool *varies) {
+    for (int i = 0; i < NSWEPT; i++) {
+        varies[i] = false;
+        for (int k = 1; k < n && !varies[i]; k++)
+            varies[i] = strcmp(ss[k].swept[i], ss[0].swept[i]) != 0;
+    }
+}
+
+/* The series a session belongs to: the values of the varying settings, except `skip` (the x axis; -1 none),
+ * as "db_cpus=2 batch_size=8" (or `none` when nothing varies). */
+static void series_name(const session *s, const bool *varies, int skip, const char *none, char *out, size_t n) {
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < NSWEPT && at + 1 < n; i++)
+        if (varies[i] && i != skip)
+            at += (size_t)snprintf(out + at, n - at, "%s%s=%s", at ? " " : "", swept_keys[i], s->swept[i]);
+    if (!out[0])
+        snprintf(out, n, "%s", none);
 }
 
 static int cmp_long(const void *a, const void *b) {
@@ -193,52 +244,63 @@ static void run_gnuplot(const char *script_path) {
         fprintf(stderr, "locus bench report: gnuplot failed on %s (see %s.log)\n", script_path, script_path);
 }
 
-/* One PNG per function: candlesticks (min, p50 box, p99, max) of latency against client count, one
- * series per tensor size; one PNG of aggregate GB/s against tensor size, one line per client count. */
+/* Distinct strings in first-appearance order (the sessions are sorted, so the series are too). */
+static int add_unique(char (*list)[256], int n, int max, const char *v) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(list[i], v))
+            return n;
+    if (n < max)
+        snprintf(list[n++], 256, "%s", v);
+    return n;
+}
+
+#define MAX_SERIES 64
+
+/* One PNG per function: candlesticks (min, p50 box, p99, max) of latency against client count, one series
+ * (and colour) per combination of the other swept settings. Then the rate: inference tests draw
+ * inferences/s against client count, the others aggregate GB/s against tensor size with one line per client
+ * count and other swept settings. */
 static void make_plots(const char *run_dir, session *ss, int n) {
     char plots[1100];
     snprintf(plots, sizeof plots, "%s/plots", run_dir);
     mkdir(plots, 0755);
-    const char *fns[MAX_FNS];
-    int nf = 0;
+    static char fns[MAX_FNS][256], series[MAX_SERIES][256];
+    int nf = 0, nser = 0;
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < ss[i].nfn; k++) {
-            bool seen = false;
-            for (int j = 0; j < nf; j++)
-                seen |= !strcmp(fns[j], ss[i].fn[k].function);
-            if (!seen && nf < MAX_FNS)
-                fns[nf++] = ss[i].fn[k].function;
-        }
-    /* Distinct tensor sizes and client counts, ascending: the series and the x categories. */
-    long sizes[64], clients[64];
-    int ns = 0, nc = 0;
+        for (int k = 0; k < ss[i].nfn; k++)
+            nf = add_unique(fns, nf, MAX_FNS, ss[i].fn[k].function);
+    bool varies[NSWEPT];
+    find_varying(ss, n, varies);
+    char name[256];
     for (int i = 0; i < n; i++) {
-        bool seen_s = false, seen_c = false;
-        for (int k = 0; k < ns; k++)
-            seen_s |= sizes[k] == ss[i].tensor_bytes;
+        series_name(&ss[i], varies, -1, "all sessions", name, sizeof name);
+        nser = add_unique(series, nser, MAX_SERIES, name);
+    }
+    long clients[64];
+    int nc = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
         for (int k = 0; k < nc; k++)
-            seen_c |= clients[k] == ss[i].clients;
-        if (!seen_s && ns < 64)
-            sizes[ns++] = ss[i].tensor_bytes;
-        if (!seen_c && nc < 64)
+            seen |= clients[k] == ss[i].clients;
+        if (!seen && nc < 64)
             clients[nc++] = ss[i].clients;
     }
-    qsort(sizes, (size_t)ns, sizeof sizes[0], cmp_long);
     qsort(clients, (size_t)nc, sizeof clients[0], cmp_long);
     for (int j = 0; j < nf; j++) {
-        char name[64], data[1300], gp[1300];
-        file_safe(fns[j], name, sizeof name);
-        snprintf(data, sizeof data, "%s/latency_%s.dat", plots, name);
-        snprintf(gp, sizeof gp, "%s/latency_%s.gp", plots, name);
+        char fname[64], data[1300], gp[1300];
+        file_safe(fns[j], fname, sizeof fname);
+        snprintf(data, sizeof data, "%s/latency_%s.dat", plots, fname);
+        snprintf(gp, sizeof gp, "%s/latency_%s.gp", plots, fname);
         FILE *d = fopen(data, "w");
         if (!d)
             continue;
         /* columns: client-count category, min, p50, p99, max, mean (ms), client count */
-        for (int k = 0; k < ns; k++) {
-            fprintf(d, "# tensor_bytes %ld\n", sizes[k]);
+        for (int k = 0; k < nser; k++) {
+            fprintf(d, "# %s\n", series[k]);
             for (int c = 0; c < nc; c++)
                 for (int i = 0; i < n; i++) {
-                    if (ss[i].tensor_bytes != sizes[k] || ss[i].clients != clients[c])
+                    series_name(&ss[i], varies, -1, "all sessions", name, sizeof name);
+                    if (ss[i].clients != clients[c] || strcmp(name, series[k]))
                         continue;
                     for (int f = 0; f < ss[i].nfn; f++)
                         if (!strcmp(ss[i].fn[f].function, fns[j]))
@@ -251,8 +313,8 @@ static void make_plots(const char *run_dir, session *ss, int n) {
         FILE *g = fopen(gp, "w");
         if (!g)
             continue;
-        double w = 0.8 / ns;
-        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/latency_%s.png'\n", plots, name);
+        double w = 0.8 / nser;
+        fprintf(g, "set terminal pngcairo size 1000,600 noenhanced\nset output '%s/latency_%s.png'\n", plots, fname);
         fprintf(g, "set title '%s latency by client count (box: p50 to p99, whiskers: min to max)'\n", fns[j]);
         fprintf(g, "set xlabel 'clients'\nset ylabel 'milliseconds'\nset logscale y\nset key outside right\n");
         fprintf(g, "set boxwidth %g absolute\nset xrange [-0.5:%d.5]\nset style fill solid 0.4\nset xtics (", w * 0.9,
@@ -260,38 +322,74 @@ static void make_plots(const char *run_dir, session *ss, int n) {
         for (int c = 0; c < nc; c++)
             fprintf(g, "%s'%ld' %d", c ? ", " : "", clients[c], c);
         fprintf(g, ")\nplot ");
-        for (int k = 0; k < ns; k++)
-            fprintf(g, "%s'%s' index %d using ($1%+g):3:2:5:4 with candlesticks title '%ld B' whiskerbars",
-                    k ? ", " : "", data, k, w * (k - (ns - 1) / 2.0), sizes[k]);
+        for (int k = 0; k < nser; k++)
+            fprintf(g, "%s'%s' index %d using ($1%+g):3:2:5:4 with candlesticks lc %d title '%s' whiskerbars",
+                    k ? ", " : "", data, k, w * (k - (nser - 1) / 2.0), k + 1, series[k]);
         fprintf(g, "\n");
         fclose(g);
         run_gnuplot(gp);
     }
-    /* Aggregate throughput against tensor size, one line per client count, points in size order. */
+
+    bool inference = n > 0 && !strncmp(ss[0].test, "inference", 9);
     char data[1300], gp[1300];
-    snprintf(data, sizeof data, "%s/throughput.dat", plots);
-    snprintf(gp, sizeof gp, "%s/throughput.gp", plots);
+    const char *base = inference ? "inferences" : "throughput";
+    snprintf(data, sizeof data, "%s/%s.dat", plots, base);
+    snprintf(gp, sizeof gp, "%s/%s.gp", plots, base);
+    int tb = -1; /* the tensor_bytes column: the x axis of the throughput plot */
+    for (int i = 0; i < NSWEPT; i++)
+        if (!strcmp(swept_keys[i], "tensor_bytes"))
+            tb = i;
+    static char lines[MAX_SERIES][256];
+    int nl = 0;
+    for (int i = 0; i < n; i++) {
+        char rest[200];
+        series_name(&ss[i], varies, inference ? -1 : tb, "", rest, sizeof rest);
+        if (inference)
+            snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
+        else
+            snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
+        nl = add_unique(lines, nl, MAX_SERIES, name);
+    }
     FILE *d = fopen(data, "w");
-    long *counts = clients;
-    for (int k = 0; d && k < nc; k++) {
-        fprintf(d, "# clients %ld\n", counts[k]);
-        for (int b = 0; b < ns; b++)
-            for (int i = 0; i < n; i++)
-                if (ss[i].clients == counts[k] && ss[i].tensor_bytes == sizes[b] && ss[i].gbps > 0)
-                    fprintf(d, "%ld %g\n", ss[i].tensor_bytes, ss[i].gbps);
+    for (int k = 0; d && k < nl; k++) {
+        fprintf(d, "# %s\n", lines[k]);
+        /* points in x order: sessions sorted by settings, so collect and sort by x */
+        double xs[MAX_SESSIONS > 512 ? 512 : MAX_SESSIONS][2];
+        int np = 0;
+        for (int i = 0; i < n && np < 512; i++) {
+            char rest[200];
+            series_name(&ss[i], varies, inference ? -1 : tb, "", rest, sizeof rest);
+            if (inference)
+                snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
+            else
+                snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
+            double y = inference ? ss[i].ips : ss[i].gbps;
+            if (strcmp(name, lines[k]) || y <= 0)
+                continue;
+            xs[np][0] = inference ? (double)ss[i].clients : (double)ss[i].tensor_bytes;
+            xs[np][1] = y;
+            np++;
+        }
+        qsort(xs, (size_t)np, sizeof xs[0], cmp_double); /* by the first double: x */
+        for (int p = 0; p < np; p++)
+            fprintf(d, "%g %g\n", xs[p][0], xs[p][1]);
         fprintf(d, "\n\n");
     }
     if (d)
         fclose(d);
     FILE *g = fopen(gp, "w");
     if (g) {
-        fprintf(g, "set terminal pngcairo size 900,600 noenhanced\nset output '%s/throughput.png'\n", plots);
-        fprintf(g, "set title 'aggregate throughput'\nset xlabel 'tensor bytes'\nset ylabel 'GB/s'\n");
-        fprintf(g, "set logscale x 2\nset format x \"%%.0b %%BB\"\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\nset key left top\nset grid\nplot ");
-        for (int k = 0; k < nc; k++)
-            fprintf(g, "%s'%s' index %d using 1:2 with linespoints title '%ld clients'", k ? ", " : "", data, k,
-                    counts[k]);
-        if (nc == 0)
+        fprintf(g, "set terminal pngcairo size 1000,600 noenhanced\nset output '%s/%s.png'\n", plots, base);
+        if (inference)
+            fprintf(g, "set title 'aggregate inferences per second'\nset xlabel 'clients'\nset ylabel 'inferences/s'\n");
+        else
+            fprintf(g, "set title 'aggregate throughput'\nset xlabel 'tensor bytes'\nset ylabel 'GB/s'\n"
+                       "set logscale x 2\nset format x \"%%.0b %%BB\"\n");
+        fprintf(g, "set offsets graph 0.05, graph 0.05, graph 0.05, 0\nset key outside right\nset grid\nplot ");
+        for (int k = 0; k < nl; k++)
+            fprintf(g, "%s'%s' index %d using 1:2 with linespoints lc %d title '%s'", k ? ", " : "", data, k, k + 1,
+                    lines[k]);
+        if (nl == 0)
             fprintf(g, "0 notitle");
         fprintf(g, "\n");
         fclose(g);
@@ -332,6 +430,11 @@ int report_run(const char *run_dir, int plots) {
             const char *fns[] = {"put_tensor", "unpack_tensor"};
             double t = max_rank_total(sm, nsm, fns, 2);
             s->gbps = t > 0 ? (double)s->ranks_seen * s->iterations * s->tensor_bytes * 2 / t / 1e9 : 0;
+        } else if (!strncmp(s->test, "inference", 9)) {
+            /* Inferences/s: every rank's iterations over the slowest rank's loop */
+            const char *fns[] = {"loop_time"};
+            double t = max_rank_total(sm, nsm, fns, 1);
+            s->ips = t > 0 ? (double)s->ranks_seen * s->iterations / t : 0;
         } else if (!strcmp(s->test, "aggregation")) {
             const char *fns[] = {"get_list"};
             double t = max_rank_total(sm, nsm, fns, 1);
@@ -364,26 +467,41 @@ int report_run(const char *run_dir, int plots) {
         FILE *f = fopen(path, "w");
         if (f) {
             fprintf(f, "session,test,language,nodes,clients,tensor_bytes,iterations,tensors_per_dataset,client_threads,"
-                       "function,count,min,p50,mean,p99,max,aggregate_gb_s\n");
+                   "db_nodes,db_cpus,db_tpq,batch_size,function,count,min,p50,mean,p99,max,aggregate_gb_s,"
+                   "inferences_per_s\n");
             for (int i = 0; i < n; i++)
                 for (int k = 0; k < ss[i].nfn; k++)
-                    fprintf(f, "%s,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%s,%zu,%.9f,%.9f,%.9f,%.9f,%.9f,%.6f\n", ss[i].name,
-                            ss[i].test, ss[i].language, ss[i].nodes, ss[i].clients, ss[i].tensor_bytes, ss[i].iterations,
-                            ss[i].tensors_per_dataset, ss[i].client_threads, ss[i].fn[k].function, ss[i].fn[k].count,
+                    fprintf(f, "%s,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%s,%s,%s,%s,%s,%zu,%.9f,%.9f,%.9f,%.9f,%.9f,%.6f,%.3f\n",
+                            ss[i].name, ss[i].test, ss[i].language, ss[i].nodes, ss[i].clients, ss[i].tensor_bytes,
+                            ss[i].iterations, ss[i].tensors_per_dataset, ss[i].client_threads, ss[i].swept[0],
+                            ss[i].swept[1], ss[i].swept[2], ss[i].swept[3], ss[i].fn[k].function, ss[i].fn[k].count,
                             ss[i].fn[k].min, ss[i].fn[k].p50, ss[i].fn[k].mean, ss[i].fn[k].p99, ss[i].fn[k].max,
-                            ss[i].gbps);
+                            ss[i].gbps, ss[i].ips);
             fclose(f);
         }
-        printf("\n%-44s %7s %10s %-8s %-14s %10s %10s %9s\n", "session", "clients", "bytes", "lang", "function",
-               "p50 ms", "p99 ms", "GB/s");
+        /* the table: the swept settings that vary are columns, rows sorted by them (as numbers) */
+        bool varies[NSWEPT], inference = !strncmp(ss[0].test, "inference", 9);
+        find_varying(ss, n, varies);
+        printf("\n%-44s %7s", "session", "clients");
+        for (int i = 0; i < NSWEPT; i++)
+            if (varies[i])
+                printf(" %*s", (int)(strlen(swept_keys[i]) > 8 ? strlen(swept_keys[i]) : 8), swept_keys[i]);
+        printf(" %-14s %10s %10s %11s\n", "function", "p50 ms", "p99 ms", inference ? "inf/s" : "GB/s");
         for (int i = 0; i < n; i++)
-            for (int k = 0; k < ss[i].nfn; k++)
-                printf("%-44.44s %7ld %10ld %-8s %-14s %10.3f %10.3f %9.3f\n", ss[i].name, ss[i].clients,
-                       ss[i].tensor_bytes, ss[i].language, ss[i].fn[k].function, ss[i].fn[k].p50 * 1e3,
-                       ss[i].fn[k].p99 * 1e3, ss[i].gbps);
+            for (int k = 0; k < ss[i].nfn; k++) {
+                printf("%-44.44s %7ld", ss[i].name, ss[i].clients);
+                for (int v = 0; v < NSWEPT; v++)
+                    if (varies[v])
+                        printf(" %*s", (int)(strlen(swept_keys[v]) > 8 ? strlen(swept_keys[v]) : 8), ss[i].swept[v]);
+                printf(" %-14s %10.3f %10.3f %11.3f\n", ss[i].fn[k].function, ss[i].fn[k].p50 * 1e3,
+                       ss[i].fn[k].p99 * 1e3, inference ? ss[i].ips : ss[i].gbps);
+            }
         if (plots)
             make_plots(run_dir, ss, n);
-        printf("\nresults: %s/results.csv%s\n", run_dir, plots ? "; plots in plots/" : "");
+        char full[PATH_MAX];
+        const char *shown = realpath(run_dir, full) ? full : run_dir;
+        printf("\nresults: %s/results.csv%s%s%s\n", shown, plots ? "; plots in " : "", plots ? shown : "",
+               plots ? "/plots/" : "");
     }
     free(ss);
     free(sm);

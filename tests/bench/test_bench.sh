@@ -17,8 +17,12 @@ cleanup() {
 }
 trap cleanup EXIT
 iters=5
-port=$(free_ports 2)
+port=$(free_ports 3)
 common=(--launcher=local --iterations=$iters --tensor_bytes=[1024,4096] "--languages=$LANGS" --results-dir "$out/results")
+case $TEST in inference*)
+    iters=3
+    common=(--launcher=local --iterations=$iters --device=CPU "--languages=$LANGS" --results-dir "$out/results") ;;
+esac
 case $TEST in
 throughput_colocated)
     args=(--nodes=[1] --clients_per_node=[2] --db_cpus=[1] --pin_app_cpus=[False]) ;;
@@ -28,6 +32,11 @@ throughput_standard)
 aggregation)
     args=(--client_nodes=[1] --clients_per_node=[2] --db_nodes=[1] --db_cpus=[1] --run_db_as_batch=False
           --net_ifname=lo --db_port=$port --tensors_per_dataset=[2] --client_threads=[1,2]) ;;
+inference_colocated)
+    args=(--nodes=[1] --clients_per_node=[2] --db_cpus=[1] --batch_size=[1]) ;;
+inference_standard)
+    args=(--client_nodes=[1] --clients_per_node=[2] --db_nodes=[1,3] --db_cpus=[1] --batch_size=[1]
+          --run_db_as_batch=False --net_ifname=lo --db_port=$port) ;;
 esac
 "$LOCUS" bench "$TEST" "${args[@]}" "${common[@]}" >"$out/stdout.txt" 2>"$out/stderr.txt"
 rc=$?
@@ -41,6 +50,8 @@ nsess=$(ls -d "$run"/*/session.cfg 2>/dev/null | wc -l)
 nlang=$(tr -cd ',' <<<"$LANGS" | wc -c); nlang=$((nlang + 1))
 case $TEST in
 throughput_standard) expect=$((2 * 2 * nlang)) ;;   # db_nodes x sizes x languages
+inference_standard) expect=$((2 * nlang)) ;;        # db_nodes x languages
+inference_colocated) expect=$nlang ;;
 aggregation) expect=$((2 * 2 * nlang)) ;;           # threads x sizes x languages
 *) expect=$((2 * nlang)) ;;
 esac
@@ -48,6 +59,7 @@ check "$TEST: $expect sessions (got $nsess)" [ "$nsess" -eq "$expect" ]
 case $TEST in
 throughput*) fns="put_tensor unpack_tensor"; ranks="0 1" ;;
 aggregation) fns="put_dataset append_to_list"; ranks="0 1" ;;
+inference*) fns="put_tensor run_script run_model unpack_tensor"; ranks="0 1" ;;
 esac
 for s in "$run"/*/session.cfg; do
     sd=$(dirname "$s")
@@ -60,6 +72,24 @@ for s in "$run"/*/session.cfg; do
     done
     if [ "$TEST" = aggregation ]; then
         check "$(basename "$sd"): consumer rows" [ "$(grep -c ',get_list,' "$sd/rank_2_timing.csv" 2>/dev/null)" = "$iters" ]
+    fi
+    case $TEST in inference*)
+        for r in $ranks; do
+            for fn in 'client()' loop_time 'main()'; do
+                check "$(basename "$sd"): rank $r has one $fn row" [ "$(grep -cF ",$fn," "$sd/rank_${r}_timing.csv")" = 1 ]
+            done
+        done ;;
+    esac
+    if [ "$TEST" = inference_standard ]; then
+        # only the model and the script are left on each shard, and no run copied a tensor between shards
+        check "$(basename "$sd"): no keys left, no copies" /usr/bin/python3 - "$sd/database_stats.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows, "no shards"
+for r in rows:
+    assert r["keys"] == "2", r
+    assert r["dump_calls"] == r["restore_calls"] == r["copy_calls"] == "0", r
+PY
     fi
     # The statistics must agree with the raw rows (recomputed here independently).
     check "$(basename "$sd"): stats.csv agrees with the rows" /usr/bin/python3 - "$sd" <<'PY'
@@ -81,23 +111,25 @@ for fn, v in rows.items():
         assert abs(float(s[key]) - val) <= 1e-6 + 1e-6 * val, (fn, key, s[key], val)
 PY
 done
+rate=aggregate_gb_s; rateplot=throughput; table='GB/s'
+case $TEST in inference*) rate=inferences_per_s; rateplot=inferences; table='inf/s' ;; esac
 check "$TEST: results.csv has a row per session and function" /usr/bin/python3 -c "
 import csv,sys
 rows=list(csv.DictReader(open('$run/results.csv')))
 assert len({r['session'] for r in rows})==$expect
-assert all(float(r['aggregate_gb_s'])>0 for r in rows)"
+assert all(float(r['$rate'])>0 for r in rows)"
 for png in "$run"/plots/*.png; do
     check "$(basename "$png") is a non-empty PNG" bash -c "[ -s '$png' ] && head -c 8 '$png' | od -An -tx1 | grep -q '89 50 4e 47'"
 done
-check "$TEST: throughput plot" [ -s "$run/plots/throughput.png" ]
+check "$TEST: $rateplot plot" [ -s "$run/plots/$rateplot.png" ]
 check "$TEST: gnuplot ran without errors" bash -c "! grep -q 'gnuplot failed' '$out/stderr.txt' '$out/stdout.txt'"
 check "$TEST: one latency plot per function" bash -c "for f in $fns; do [ -s '$run'/plots/latency_\$f.png ] || exit 1; done"
-check "$TEST: summary table printed" grep -q 'GB/s' "$out/stdout.txt"
-if [ "$TEST" = throughput_colocated ]; then
+check "$TEST: summary table printed" grep -qF "$table" "$out/stdout.txt"
+if [ "$TEST" = throughput_colocated ] || [ "$TEST" = inference_colocated ]; then
     check "$TEST: database logs kept per session" bash -c "ls '$run'/*/database-*.log >/dev/null 2>&1"
 else
     check "$TEST: database logs in the run" bash -c "ls '$run'/database-*/shard-0/redis.log >/dev/null 2>&1"
-    for p in $port $((port + 1)); do
+    for p in $port $((port + 1)) $((port + 2)); do
         check "$TEST: nothing listens on $p after the run" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null"
     done
     for st in "$run"/database-*/locus-db.json; do

@@ -28,11 +28,22 @@ refused "bad list element" "--tensor_bytes: 'x'" aggregation --tensor_bytes=[1,x
 refused "unknown flag" "unknown flag '--bogus'" aggregation --bogus
 refused "unknown language" "--languages: 'rust'" throughput_colocated --launcher=local --nodes=[1] --languages=[rust]
 refused "unknown test" "unknown test 'nosuch'" nosuch
-refused "inference" "not available yet" inference_standard
+refused "inference on a GPU that is not here" "--device=GPU: no GPU is visible" inference_colocated --launcher=local \
+    --nodes=[1] --clients_per_node=[2]
+refused "inference device" "--device=TPU: expected CPU or GPU" inference_colocated --launcher=local --nodes=[1] \
+    --device=TPU
+refused "inference net_type" "--net_type=ib: expected uds or tcp" inference_colocated --launcher=local --nodes=[1] \
+    --device=CPU --net_type=ib
+refused "inference devices on CPU" "--num_devices=2: a positive count, and 1 with --device=CPU" inference_colocated \
+    --launcher=local --nodes=[1] --device=CPU --num_devices=2
+refused "inference standard, database as a batch job, local" "--run_db_as_batch=True needs the slurm or pbs" \
+    inference_standard --launcher=local --client_nodes=[1] --db_nodes=[1] --net_ifname=lo --device=CPU
+LOCUS_BENCH_MODELS=/nonexistent refused "inference model missing" "the model /nonexistent/resnet50.CPU.pt is missing" \
+    inference_colocated --launcher=local --nodes=[1] --device=CPU
 refused "bad batch kind" "--print-batch-script takes slurm or pbs" throughput_colocated --print-batch-script lsf
 
 "$LOCUS" bench --help >"$out/o" 2>&1
-check "bench --help exits 0 and lists the tests" bash -c "grep -q throughput_colocated '$out/o' && grep -q aggregation '$out/o'"
+check "bench --help exits 0 and lists the tests" bash -c "grep -q throughput_colocated '$out/o' && grep -q aggregation '$out/o' && grep -q inference_colocated '$out/o' && ! grep -q 'not available' '$out/o'"
 "$LOCUS" bench aggregation --help >"$out/o" 2>&1
 check "aggregation --help lists its flags" bash -c "grep -q -- --client_threads '$out/o' && grep -q -- --tensors_per_dataset '$out/o'"
 
