@@ -351,6 +351,32 @@ LOCUS_API locus_status locus_run_script(locus_client *c, const char *name, const
                                         const char *const *inputs, size_t n_inputs, const char *const *outputs,
                                         size_t n_outputs);
 
+/* ---- several GPUs per node (SmartRedis's *_multigpu calls) ----
+ * A model or script stored once per GPU: "<name>.GPU:<n>" on device GPU:<n> for each n in first_gpu ..
+ * first_gpu + num_gpus - 1, and "<name>" on device GPU (what get_model / get_script return). A run uses GPU
+ * first_gpu + (offset mod num_gpus): pass the rank as offset to spread ranks over the GPUs. first_gpu must be
+ * >= 0 and num_gpus >= 1. The options' device is ignored (each copy gets its GPU). */
+LOCUS_API locus_status locus_set_model_multigpu(locus_client *c, const char *name, const void *blob, size_t len,
+                                                const locus_model_options *o, int first_gpu, int num_gpus);
+LOCUS_API locus_status locus_set_model_from_file_multigpu(locus_client *c, const char *name, const char *path,
+                                                          const locus_model_options *o, int first_gpu,
+                                                          int num_gpus);
+LOCUS_API locus_status locus_set_script_multigpu(locus_client *c, const char *name, const char *source,
+                                                 int first_gpu, int num_gpus);
+LOCUS_API locus_status locus_set_script_from_file_multigpu(locus_client *c, const char *name, const char *path,
+                                                           int first_gpu, int num_gpus);
+LOCUS_API locus_status locus_run_model_multigpu(locus_client *c, const char *name, const char *const *inputs,
+                                                size_t n_inputs, const char *const *outputs, size_t n_outputs,
+                                                int offset, int first_gpu, int num_gpus);
+LOCUS_API locus_status locus_run_script_multigpu(locus_client *c, const char *name, const char *function,
+                                                 const char *const *inputs, size_t n_inputs,
+                                                 const char *const *outputs, size_t n_outputs, int offset,
+                                                 int first_gpu, int num_gpus);
+/* Every per-GPU copy and the general one. */
+LOCUS_API locus_status locus_delete_model_multigpu(locus_client *c, const char *name, int first_gpu, int num_gpus);
+LOCUS_API locus_status locus_delete_script_multigpu(locus_client *c, const char *name, int first_gpu,
+                                                    int num_gpus);
+
 /* The hash tag to put in tensor names ("{tag}.x") so they live on the shard that holds tensor `near` (read
  * prefix applied), or on the first shard when near is NULL: model and script runs on such tensors need no
  * copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where

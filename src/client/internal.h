@@ -13,6 +13,7 @@
  *   meta.c     the dataset metadata codec: one field's values <-> stored bytes (pure)
  *   dataset.c  dataset objects, datasets and lists in the database
  *   model.c    models and scripts: a copy per shard, runs next to their inputs
+ *   multigpu.c SmartRedis's multi-GPU model and script calls (a copy per GPU)
  *   admin.c    SmartRedis's administration calls on one node (flush_db, save, config_*, *_info)
  * Each layer only calls the ones above it in this list. */
 #ifndef LOCUS_CLIENT_INTERNAL_H
@@ -242,6 +243,12 @@ struct locus_client {
                            asked yet */
     unsigned tmp_counter; /* names of temporary keys for cluster model runs */
 };
+/* A whole regular file, NUL-terminated, in *data (malloc'd; *len bytes without the NUL). */
+locus_status lc_read_file(const char *path, char **data, size_t *len);
+/* multigpu.c: the GPU a run with this offset uses (first_gpu + offset mod num_gpus, never negative), and the
+ * name of the copy for one GPU ("<name>.GPU:<gpu>"; 0, or -1 when it does not fit). */
+int lc_multigpu_pick(int offset, int first_gpu, int num_gpus);
+int lc_multigpu_name(const char *name, int gpu, char *buf, size_t len);
 /* The client's scratch buffer of at least n bytes, or NULL when out of memory. */
 void *lc_scratch(locus_client *c, size_t n);
 /* Key with the write (out=1) or read (out=0) prefix of kind. Returns 0 or -1 when it does not fit. */

@@ -153,7 +153,7 @@ static locus_status on_every_copy(locus_client *c, const char *verb, const char 
 
 /* ---- files ---- */
 
-static locus_status read_file(const char *path, char **data, size_t *len) {
+locus_status lc_read_file(const char *path, char **data, size_t *len) {
     *data = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -268,7 +268,7 @@ LOCUS_API locus_status locus_set_model_from_file(locus_client *c, const char *na
     CHECK_ARG(c && name && path);
     char *data;
     size_t len;
-    locus_status st = read_file(path, &data, &len);
+    locus_status st = lc_read_file(path, &data, &len);
     if (st != LOCUS_OK)
         return st;
     if (len == 0) {
@@ -540,7 +540,7 @@ LOCUS_API locus_status locus_set_script_from_file(locus_client *c, const char *n
     CHECK_ARG(c && name && path);
     char *data;
     size_t len;
-    locus_status st = read_file(path, &data, &len);
+    locus_status st = lc_read_file(path, &data, &len);
     if (st != LOCUS_OK)
         return st;
     if (strlen(data) != len) {

@@ -74,6 +74,14 @@ module locus
      procedure :: delete_script => client_delete_script
      procedure :: run_script => client_run_script
      procedure :: colocation_tag => client_colocation_tag
+     procedure :: set_model_multigpu => client_set_model_multigpu
+     procedure :: set_model_from_file_multigpu => client_set_model_from_file_multigpu
+     procedure :: set_script_multigpu => client_set_script_multigpu
+     procedure :: set_script_from_file_multigpu => client_set_script_from_file_multigpu
+     procedure :: run_model_multigpu => client_run_model_multigpu
+     procedure :: run_script_multigpu => client_run_script_multigpu
+     procedure :: delete_model_multigpu => client_delete_model_multigpu
+     procedure :: delete_script_multigpu => client_delete_script_multigpu
      procedure :: flush_db => client_flush_db
      procedure :: save => client_save
      procedure :: config_set => client_config_set
@@ -549,6 +557,74 @@ module locus
        type(c_ptr), value :: c, near
        character(kind=c_char) :: buf(*)
        integer(c_size_t), value :: len
+       integer(c_int) :: r
+     end function
+     function c_set_model_multigpu(c, name, blob, len, o, first, num) bind(c, name="locus_set_model_multigpu") &
+          result(r)
+       import :: c_ptr, c_char, c_int, c_size_t, c_model_options
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), blob(*)
+       integer(c_size_t), value :: len
+       type(c_model_options) :: o
+       integer(c_int), value :: first, num
+       integer(c_int) :: r
+     end function
+     function c_set_model_from_file_multigpu(c, name, path, o, first, num) &
+          bind(c, name="locus_set_model_from_file_multigpu") result(r)
+       import :: c_ptr, c_char, c_int, c_model_options
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), path(*)
+       type(c_model_options) :: o
+       integer(c_int), value :: first, num
+       integer(c_int) :: r
+     end function
+     function c_set_script_multigpu(c, name, source, first, num) bind(c, name="locus_set_script_multigpu") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), source(*)
+       integer(c_int), value :: first, num
+       integer(c_int) :: r
+     end function
+     function c_set_script_from_file_multigpu(c, name, path, first, num) &
+          bind(c, name="locus_set_script_from_file_multigpu") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), path(*)
+       integer(c_int), value :: first, num
+       integer(c_int) :: r
+     end function
+     function c_run_model_multigpu(c, name, inputs, n_in, outputs, n_out, offset, first, num) &
+          bind(c, name="locus_run_model_multigpu") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       type(c_ptr) :: inputs(*), outputs(*)
+       integer(c_size_t), value :: n_in, n_out
+       integer(c_int), value :: offset, first, num
+       integer(c_int) :: r
+     end function
+     function c_run_script_multigpu(c, name, fn, inputs, n_in, outputs, n_out, offset, first, num) &
+          bind(c, name="locus_run_script_multigpu") result(r)
+       import :: c_ptr, c_char, c_int, c_size_t
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*), fn(*)
+       type(c_ptr) :: inputs(*), outputs(*)
+       integer(c_size_t), value :: n_in, n_out
+       integer(c_int), value :: offset, first, num
+       integer(c_int) :: r
+     end function
+     function c_delete_model_multigpu(c, name, first, num) bind(c, name="locus_delete_model_multigpu") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       integer(c_int), value :: first, num
+       integer(c_int) :: r
+     end function
+     function c_delete_script_multigpu(c, name, first, num) bind(c, name="locus_delete_script_multigpu") result(r)
+       import :: c_ptr, c_char, c_int
+       type(c_ptr), value :: c
+       character(kind=c_char) :: name(*)
+       integer(c_int), value :: first, num
        integer(c_int) :: r
      end function
   end interface
@@ -1514,6 +1590,97 @@ contains
        if (buf(i) == c_null_char) exit
        tag = tag // buf(i)
     end do
+  end function
+
+  ! ---- several GPUs per node (SmartRedis's *_multigpu calls; see locus.h) ----
+
+  !> A copy of the model per GPU first_gpu .. first_gpu + num_gpus - 1 ("<name>.GPU:<n>"), and "<name>" on GPU.
+  integer function client_set_model_multigpu(self, name, model, backend, first_gpu, num_gpus, batch_size, &
+       min_batch_size, min_batch_timeout, tag, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, model, backend
+    integer, intent(in) :: first_gpu, num_gpus
+    integer, intent(in), optional :: batch_size, min_batch_size, min_batch_timeout
+    character(len=*), intent(in), optional :: tag
+    character(len=*), intent(in), optional :: inputs(:), outputs(:)
+    type(c_model_options) :: o
+    character(kind=c_char, len=:), allocatable, target :: cb, cd, ct
+    type(c_names), target :: ni, no
+    call model_options(o, backend, 'GPU', cb, cd, ct, ni, no, batch_size, min_batch_size, min_batch_timeout, &
+         tag, inputs, outputs)
+    st = c_set_model_multigpu(self%ptr, cstr(name), model, int(len(model), c_size_t), o, int(first_gpu, c_int), &
+         int(num_gpus, c_int))
+  end function
+
+  integer function client_set_model_from_file_multigpu(self, name, model_file, backend, first_gpu, num_gpus, &
+       batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, model_file, backend
+    integer, intent(in) :: first_gpu, num_gpus
+    integer, intent(in), optional :: batch_size, min_batch_size, min_batch_timeout
+    character(len=*), intent(in), optional :: tag
+    character(len=*), intent(in), optional :: inputs(:), outputs(:)
+    type(c_model_options) :: o
+    character(kind=c_char, len=:), allocatable, target :: cb, cd, ct
+    type(c_names), target :: ni, no
+    call model_options(o, backend, 'GPU', cb, cd, ct, ni, no, batch_size, min_batch_size, min_batch_timeout, &
+         tag, inputs, outputs)
+    st = c_set_model_from_file_multigpu(self%ptr, cstr(name), cstr(model_file), o, int(first_gpu, c_int), &
+         int(num_gpus, c_int))
+  end function
+
+  integer function client_set_script_multigpu(self, name, script, first_gpu, num_gpus) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, script
+    integer, intent(in) :: first_gpu, num_gpus
+    st = c_set_script_multigpu(self%ptr, cstr(name), script // c_null_char, int(first_gpu, c_int), &
+         int(num_gpus, c_int))
+  end function
+
+  integer function client_set_script_from_file_multigpu(self, name, script_file, first_gpu, num_gpus) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, script_file
+    integer, intent(in) :: first_gpu, num_gpus
+    st = c_set_script_from_file_multigpu(self%ptr, cstr(name), cstr(script_file), int(first_gpu, c_int), &
+         int(num_gpus, c_int))
+  end function
+
+  !> Run on GPU first_gpu + mod(offset, num_gpus) (pass the rank as offset).
+  integer function client_run_model_multigpu(self, name, inputs, outputs, offset, first_gpu, num_gpus) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, inputs(:), outputs(:)
+    integer, intent(in) :: offset, first_gpu, num_gpus
+    type(c_names), target :: ni, no
+    call pack_names(inputs, ni)
+    call pack_names(outputs, no)
+    st = c_run_model_multigpu(self%ptr, cstr(name), ni%ptrs, int(size(inputs), c_size_t), no%ptrs, &
+         int(size(outputs), c_size_t), int(offset, c_int), int(first_gpu, c_int), int(num_gpus, c_int))
+  end function
+
+  integer function client_run_script_multigpu(self, name, func, inputs, outputs, offset, first_gpu, num_gpus) &
+       result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name, func, inputs(:), outputs(:)
+    integer, intent(in) :: offset, first_gpu, num_gpus
+    type(c_names), target :: ni, no
+    call pack_names(inputs, ni)
+    call pack_names(outputs, no)
+    st = c_run_script_multigpu(self%ptr, cstr(name), cstr(func), ni%ptrs, int(size(inputs), c_size_t), no%ptrs, &
+         int(size(outputs), c_size_t), int(offset, c_int), int(first_gpu, c_int), int(num_gpus, c_int))
+  end function
+
+  integer function client_delete_model_multigpu(self, name, first_gpu, num_gpus) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    integer, intent(in) :: first_gpu, num_gpus
+    st = c_delete_model_multigpu(self%ptr, cstr(name), int(first_gpu, c_int), int(num_gpus, c_int))
+  end function
+
+  integer function client_delete_script_multigpu(self, name, first_gpu, num_gpus) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: name
+    integer, intent(in) :: first_gpu, num_gpus
+    st = c_delete_script_multigpu(self%ptr, cstr(name), int(first_gpu, c_int), int(num_gpus, c_int))
   end function
 
   ! ---- administration (one database node, by address "host:port") ----

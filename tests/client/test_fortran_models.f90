@@ -52,6 +52,23 @@ program test_fortran_models
   call check(c%run_model('nothing', ['fx'], ['fz']) == LOCUS_ERR_KEY, 'missing model')
   call check(c%delete_model('flin2') == LOCUS_OK, 'delete_model')
   call check(c%model_exists('flin2', ex) == LOCUS_OK .and. .not. ex, 'model gone')
+  ! multi-GPU calls on a CPU-only backend: storing on GPU:0 is refused; a copy stored by hand under the name
+  ! the calls use ("<name>.GPU:<n>") is the one a run picks (first_gpu + mod(offset, num_gpus))
+  call check(c%set_model_from_file_multigpu('fmg', trim(dir) // '/linear.pt', 'TORCH', 0, 2) /= LOCUS_OK, &
+       'set_model_from_file_multigpu refused without a GPU')
+  call check(index(locus_last_error(), 'GPU:0') > 0, 'the refusal names GPU:0')
+  call check(c%set_model_from_file('fmg.GPU:3', trim(dir) // '/linear.pt', 'TORCH', 'CPU') == LOCUS_OK, &
+       'per-GPU copy by hand')
+  call check(c%run_model_multigpu('fmg', ['fx'], ['fmgy'], 5, 2, 2) == LOCUS_OK, 'run_model_multigpu: GPU 3')
+  call check(c%unpack_tensor('fmgy', y) == LOCUS_OK, 'unpack the multi-GPU output')
+  call check(matches(y), 'multi-GPU output matches libtorch')
+  call check(c%run_model_multigpu('fmg', ['fx'], ['fmgy'], 4, 2, 2) /= LOCUS_OK, 'GPU 2 has no copy')
+  call check(c%set_model_from_file('fmg.GPU:2', trim(dir) // '/linear.pt', 'TORCH', 'CPU') == LOCUS_OK, 'copy 2')
+  call check(c%set_model_from_file('fmg', trim(dir) // '/linear.pt', 'TORCH', 'CPU') == LOCUS_OK, 'general copy')
+  call check(c%delete_model_multigpu('fmg', 2, 2) == LOCUS_OK, 'delete_model_multigpu')
+  call check(c%model_exists('fmg.GPU:3', ex) == LOCUS_OK .and. .not. ex, 'per-GPU copy gone')
+  call check(c%model_exists('fmg', ex) == LOCUS_OK .and. .not. ex, 'general copy gone')
+  call check(c%run_model_multigpu('fmg', ['fx'], ['fmgy'], 0, -1, 2) == LOCUS_ERR_PARAMETER, 'first_gpu < 0')
   call check(c%delete_model('flin2') == LOCUS_ERR_KEY, 'second delete')
 
   ! scripts

@@ -44,6 +44,63 @@ static char *model_path(const char *file) {
     return path;
 }
 
+/* ---- several GPUs (SmartRedis's *_multigpu calls), checked on the CPU ----
+ * Storing on GPU:n fails here (a CPU-only backend), naming the device; so the per-GPU copies are stored by
+ * hand on the CPU under the names the calls use ("<name>.GPU:<n>"), and the runs must pick the copy of GPU
+ * first_gpu + offset mod num_gpus and compute what the single-device run computes. */
+static void test_multigpu(locus_client *c) {
+    CHECK(locus_set_model_from_file_multigpu(c, "mg", model_path("linear.pt"), NULL, 0, 2) != LOCUS_OK);
+    CHECK(strstr(locus_last_error(), "GPU:0") != NULL);
+    bool ex = true;
+    OK(locus_model_exists(c, "mg", &ex));
+    CHECK(!ex);
+    CHECK(locus_run_model_multigpu(c, "mg", NULL, 0, NULL, 0, 0, -1, 2) == LOCUS_ERR_PARAMETER);
+    CHECK(strstr(locus_last_error(), "first_gpu must be a non-negative integer"));
+    CHECK(locus_run_model_multigpu(c, "mg", NULL, 0, NULL, 0, 0, 0, 0) == LOCUS_ERR_PARAMETER);
+    CHECK(strstr(locus_last_error(), "num_gpus must be a positive integer"));
+
+    /* GPUs 1 and 2 (first_gpu 1, num_gpus 2): copies mg.GPU:1, mg.GPU:2 and the general mg */
+    OK(locus_set_model_from_file(c, "mg.GPU:2", model_path("linear.pt"), NULL));
+    put_bin(c, "mgx", "linear_in.bin", 2, 4);
+    const char *in[] = {"mgx"}, *out[] = {"mgy"};
+    OK(locus_run_model_multigpu(c, "mg", in, 1, out, 1, 5, 1, 2)); /* 1 + 5 % 2 = GPU 2 */
+    CHECK(same_as(c, "mgy", "linear_out.bin"));
+    CHECK(locus_run_model_multigpu(c, "mg", in, 1, out, 1, 4, 1, 2) != LOCUS_OK); /* GPU 1: not stored */
+    CHECK(strstr(locus_last_error(), "mg.GPU:1") != NULL);
+    OK(locus_run_model_multigpu(c, "mg", in, 1, out, 1, -3, 1, 2)); /* negative offsets wrap: GPU 2 */
+    OK(locus_set_model_from_file(c, "mg.GPU:1", model_path("linear.pt"), NULL));
+    OK(locus_set_model_from_file(c, "mg", model_path("linear.pt"), NULL));
+    OK(locus_delete_model_multigpu(c, "mg", 1, 2));
+    const char *names[] = {"mg", "mg.GPU:1", "mg.GPU:2"};
+    for (int i = 0; i < 3; i++) {
+        OK(locus_model_exists(c, names[i], &ex));
+        CHECK(!ex);
+    }
+    /* scripts the same way */
+    size_t slen;
+    char *src = tm_read("script.py", &slen);
+    CHECK(locus_set_script_multigpu(c, "ms", src, 0, 1) != LOCUS_OK && strstr(locus_last_error(), "GPU:0"));
+    OK(locus_set_script(c, "ms.GPU:3", "CPU", src));
+    OK(locus_set_script(c, "ms", "CPU", src));
+    put_bin(c, "msx", "script_in.bin", 2, 3);
+    const char *sin[] = {"msx"}, *sout[] = {"msy"};
+    OK(locus_run_script(c, "ms.GPU:3", "pre_process", sin, 1, sout, 1));
+    locus_tensor *a = NULL, *b = NULL;
+    OK(locus_get_tensor(c, "msy", LOCUS_LAYOUT_CONTIGUOUS, &a));
+    const char *sout2[] = {"msy2"};
+    OK(locus_run_script_multigpu(c, "ms", "pre_process", sin, 1, sout2, 1, 7, 3, 1)); /* only GPU 3 */
+    OK(locus_get_tensor(c, "msy2", LOCUS_LAYOUT_CONTIGUOUS, &b));
+    CHECK(a && b && a->nbytes == b->nbytes && memcmp(a->data, b->data, a->nbytes) == 0);
+    locus_free(a);
+    locus_free(b);
+    OK(locus_delete_script_multigpu(c, "ms", 3, 1));
+    OK(locus_script_exists(c, "ms.GPU:3", &ex));
+    CHECK(!ex);
+    OK(locus_script_exists(c, "ms", &ex));
+    CHECK(!ex);
+    free(src);
+}
+
 /* ---- standalone ---- */
 
 static void test_models_standalone(locus_client *c) {
@@ -363,6 +420,7 @@ int main(void) {
     locus_client *c = client();
     test_models_standalone(c);
     test_scripts(c, "sx");
+    test_multigpu(c);
     locus_client_destroy(c);
 
     setenv("SSDB", unix_ssdb, 1); /* the same over the Unix socket */

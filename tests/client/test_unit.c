@@ -244,6 +244,18 @@ static void test_meta_codec(void) {
     CHECK(lc_meta_decode("\x63" "abcd", 5, &m, NULL, NULL) == -1 && strcmp(m.why, "has an unknown encoding") == 0);
 }
 
+/* SmartRedis's multi-GPU choice and names: first_gpu + offset mod num_gpus (never negative), "<name>.GPU:<n>". */
+static void test_multigpu_layout(void) {
+    CHECK(lc_multigpu_pick(0, 0, 1) == 0);
+    CHECK(lc_multigpu_pick(5, 0, 4) == 1);
+    CHECK(lc_multigpu_pick(5, 2, 4) == 3);
+    CHECK(lc_multigpu_pick(-1, 0, 4) == 3);
+    CHECK(lc_multigpu_pick(7, 1, 2) == 2);
+    char buf[16];
+    CHECK(lc_multigpu_name("resnet", 3, buf, sizeof buf) == 0 && strcmp(buf, "resnet.GPU:3") == 0);
+    CHECK(lc_multigpu_name("a-much-longer-name", 3, buf, sizeof buf) == -1);
+}
+
 int main(void) {
     test_slots();
     test_addr();
@@ -252,5 +264,6 @@ int main(void) {
     test_resp();
     test_errors();
     test_meta_codec();
+    test_multigpu_layout();
     return lt_report("client_unit");
 }
