@@ -559,7 +559,7 @@ static void set_db_env(const db_state *s) {
  * separate database otherwise). */
 static int run_inference(const plan *p, const combo *c, const char *sdir, const char *locus_exe, const char *log) {
     char *argv[64], b1[32], b2[32], iters[32], dbc[32], tpq[32], bs[32], port[32], app[PATH_MAX];
-    char model[PATH_MAX + 64], script[PATH_MAX + 64], be[PATH_MAX + 32];
+    char model[PATH_MAX + 64], script[PATH_MAX + 64], be[PATH_MAX + 32], ndev[32];
     const char *device = flag_str(&p->fs, "device", 0);
     bool colo = colocated_kind(p->test->kind);
     snprintf(iters, sizeof iters, "%ld", flag_int(&p->fs, "iterations", 0));
@@ -599,6 +599,8 @@ static int run_inference(const plan *p, const combo *c, const char *sdir, const 
     argv[n++] = colo ? "local0" : "rank0";
     /* CPU: the same libtorch computes both sides; a GPU's kernels may round differently */
     argv[n++] = !strcmp(device, "GPU") ? "5e-3" : "1e-4";
+    snprintf(ndev, sizeof ndev, "%ld", flag_int(&p->fs, "num_devices", 0));
+    argv[n++] = ndev;
     argv[n] = NULL;
     return run_and_wait(argv, log);
 }

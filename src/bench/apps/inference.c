@@ -9,7 +9,10 @@
  * process (rank 0 computes it, every rank compares) and a rank fails if they differ by more than TOLERANCE.
  * Rows "rank,function,seconds" go to OUTDIR/rank_<r>_timing.csv: client(), put_tensor, run_script,
  * run_model, unpack_tensor, loop_time, main().
+ * With NUM_DEVICES > 1 (GPUs per node) the model and script are stored once per GPU and each rank runs on GPU
+ * (local rank mod NUM_DEVICES), through SmartRedis's multi-GPU calls.
  *   locus_bench_inference ITERATIONS OUTDIR MODEL_FILE SCRIPT_FILE DEVICE BATCH_SIZE rank0|local0 TOLERANCE
+ *                         [NUM_DEVICES]
  * LOCUS_TORCH_BACKEND names the locus_torch.so the reference loads. */
 #include <locus/locus.h>
 #include <mpi.h>
@@ -54,16 +57,17 @@ int main(int argc, char **argv) {
     double t_main = now();
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (argc != 9) {
+    if (argc != 9 && argc != 10) {
         if (rank == 0)
             fprintf(stderr, "usage: %s ITERATIONS OUTDIR MODEL_FILE SCRIPT_FILE DEVICE BATCH_SIZE rank0|local0 "
-                            "TOLERANCE\n", argv[0]);
+                            "TOLERANCE [NUM_DEVICES]\n", argv[0]);
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     long iterations = atol(argv[1]);
     const char *outdir = argv[2], *model_file = argv[3], *script_file = argv[4], *device = argv[5];
     int batch = atoi(argv[6]);
     double tolerance = atof(argv[8]);
+    int ndev = argc == 10 ? atoi(argv[9]) : 1;
     MPI_Comm node;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
     int local;
@@ -81,10 +85,17 @@ int main(int argc, char **argv) {
         locus_model_options_init(&o);
         o.device = device;
         o.batch_size = batch > 1 ? batch : 0;
-        if (locus_set_model_from_file(c, MODEL_KEY, model_file, &o) != LOCUS_OK)
-            fail("set_model_from_file");
-        if (locus_set_script_from_file(c, SCRIPT_KEY, device, script_file) != LOCUS_OK)
-            fail("set_script_from_file");
+        if (ndev > 1) {
+            if (locus_set_model_from_file_multigpu(c, MODEL_KEY, model_file, &o, 0, ndev) != LOCUS_OK)
+                fail("set_model_from_file_multigpu");
+            if (locus_set_script_from_file_multigpu(c, SCRIPT_KEY, script_file, 0, ndev) != LOCUS_OK)
+                fail("set_script_from_file_multigpu");
+        } else {
+            if (locus_set_model_from_file(c, MODEL_KEY, model_file, &o) != LOCUS_OK)
+                fail("set_model_from_file");
+            if (locus_set_script_from_file(c, SCRIPT_KEY, device, script_file) != LOCUS_OK)
+                fail("set_script_from_file");
+        }
     }
     bool exists = false;
     if (locus_poll_model(c, MODEL_KEY, 100, 600, &exists) != LOCUS_OK || !exists) {
@@ -118,10 +129,12 @@ int main(int argc, char **argv) {
         if (locus_put_tensor(c, in_key, image, img_dims, 3, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS) != LOCUS_OK)
             fail("put_tensor");
         double b = now();
-        if (locus_run_script(c, SCRIPT_KEY, "pre_process_3ch", in, 1, pre, 1) != LOCUS_OK)
+        if ((ndev > 1 ? locus_run_script_multigpu(c, SCRIPT_KEY, "pre_process_3ch", in, 1, pre, 1, local, 0, ndev)
+                      : locus_run_script(c, SCRIPT_KEY, "pre_process_3ch", in, 1, pre, 1)) != LOCUS_OK)
             fail("run_script");
         double d = now();
-        if (locus_run_model(c, MODEL_KEY, pre, 1, res, 1) != LOCUS_OK)
+        if ((ndev > 1 ? locus_run_model_multigpu(c, MODEL_KEY, pre, 1, res, 1, local, 0, ndev)
+                      : locus_run_model(c, MODEL_KEY, pre, 1, res, 1)) != LOCUS_OK)
             fail("run_model");
         double e = now();
         if (locus_unpack_tensor(c, out_key, out, out_dims, 2, LOCUS_DTYPE_FLOAT, LOCUS_LAYOUT_CONTIGUOUS) != LOCUS_OK)

@@ -4,7 +4,9 @@
 ! run_script (pre_process_3ch), run_model and unpack_tensor of the (1, 1000) output, keys deleted once read
 ! and tagged for one shard in a cluster. The last output is checked against the in-process reference
 ! (inference_ref.c, through bind(c)). Rows "rank,function,seconds" in OUTDIR/rank_<r>_timing.csv.
+! With NUM_DEVICES > 1 the multi-GPU calls store a copy per GPU and run on GPU mod(local rank, NUM_DEVICES).
 !   locus_bench_inference_f ITERATIONS OUTDIR MODEL_FILE SCRIPT_FILE DEVICE BATCH_SIZE rank0|local0 TOLERANCE
+!                           [NUM_DEVICES]
 program inference_f
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: error_unit
@@ -39,7 +41,7 @@ program inference_f
   end interface
   character(len=*), parameter :: model_key = 'resnet_model', script_key = 'resnet_script'
   type(locus_client) :: c
-  integer :: rank, local, node, ierr, iterations, batch, it, k, u, tries, ok
+  integer :: rank, local, node, ierr, iterations, batch, it, k, u, tries, ok, ndev
   character(len=4096) :: arg, outdir, model_file, script_file, device, store, path, backend
   character(len=:), allocatable :: tag
   character(len=128) :: in_key(1), pre_key(1), out_key(1)
@@ -55,7 +57,7 @@ program inference_f
   call MPI_Init(ierr)
   t_main = MPI_Wtime()
   call MPI_Comm_rank(MPI_COMM_WORLD, rank, ierr)
-  if (command_argument_count() /= 8) then
+  if (command_argument_count() /= 8 .and. command_argument_count() /= 9) then
      if (rank == 0) write (error_unit, '(a)') 'usage: locus_bench_inference_f ITERATIONS OUTDIR MODEL_FILE '// &
           'SCRIPT_FILE DEVICE BATCH_SIZE rank0|local0 TOLERANCE'
      call MPI_Abort(MPI_COMM_WORLD, 2, ierr)
@@ -71,6 +73,11 @@ program inference_f
   call get_command_argument(7, store)
   call get_command_argument(8, arg)
   read (arg, *) tolerance
+  ndev = 1
+  if (command_argument_count() == 9) then
+     call get_command_argument(9, arg)
+     read (arg, *) ndev
+  end if
   call MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, node, ierr)
   call MPI_Comm_rank(node, local, ierr)
   if (trim(store) == 'local0') then
@@ -82,7 +89,12 @@ program inference_f
   t0 = MPI_Wtime()
   call check(c%initialize(), 'client()')
   t_client = MPI_Wtime() - t0
-  if (stores) then
+  if (stores .and. ndev > 1) then
+     call check(c%set_model_from_file_multigpu(model_key, trim(model_file), 'TORCH', 0, ndev, &
+          batch_size=merge(batch, 0, batch > 1)), 'set_model_from_file_multigpu')
+     call check(c%set_script_from_file_multigpu(script_key, trim(script_file), 0, ndev), &
+          'set_script_from_file_multigpu')
+  else if (stores) then
      call check(c%set_model_from_file(model_key, trim(model_file), 'TORCH', trim(device), &
           batch_size=merge(batch, 0, batch > 1)), 'set_model_from_file')
      call check(c%set_script_from_file(script_key, trim(device), trim(script_file)), 'set_script_from_file')
@@ -117,9 +129,18 @@ program inference_f
      a = MPI_Wtime()
      call check(c%put_tensor(trim(in_key(1)), image), 'put_tensor')
      b = MPI_Wtime()
-     call check(c%run_script(script_key, 'pre_process_3ch', in_key, pre_key), 'run_script')
+     if (ndev > 1) then
+        call check(c%run_script_multigpu(script_key, 'pre_process_3ch', in_key, pre_key, local, 0, ndev), &
+             'run_script')
+     else
+        call check(c%run_script(script_key, 'pre_process_3ch', in_key, pre_key), 'run_script')
+     end if
      d = MPI_Wtime()
-     call check(c%run_model(model_key, pre_key, out_key), 'run_model')
+     if (ndev > 1) then
+        call check(c%run_model_multigpu(model_key, pre_key, out_key, local, 0, ndev), 'run_model')
+     else
+        call check(c%run_model(model_key, pre_key, out_key), 'run_model')
+     end if
      e = MPI_Wtime()
      call check(c%unpack_tensor(trim(out_key(1)), out), 'unpack_tensor')
      f = MPI_Wtime()
