@@ -894,8 +894,11 @@ static int run_test(const test_def *t, int argc, char **argv) {
 }
 
 int locus_bench_main(int argc, char **argv) {
-    if (argc >= 2 && !strcmp(argv[1], "report"))
+    /* the seed suite's names: process_scaling_results (report), aggregation_scaling (aggregation) */
+    if (argc >= 2 && (!strcmp(argv[1], "report") || !strcmp(argv[1], "process_scaling_results")))
         return locus_bench_report_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "aggregation_scaling"))
+        argv[1] = "aggregation";
     for (size_t i = 0; argc >= 2 && i < sizeof tests / sizeof tests[0]; i++)
         if (!strcmp(argv[1], tests[i].name))
             return run_test(&tests[i], argc - 1, argv + 1);
@@ -904,6 +907,7 @@ int locus_bench_main(int argc, char **argv) {
     if (argc >= 2 && !help)
         fprintf(stderr, "locus bench: unknown test '%s'\n", argv[1]);
     fprintf(f, "usage: locus bench <test> [--flag=value ...]\n       locus bench report RUN_DIR\n\ntests:\n");
+    fprintf(f, "  (the seed suite's names are accepted too: aggregation_scaling, process_scaling_results)\n");
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         fprintf(f, "  %-22s %s\n", tests[i].name, tests[i].summary);
     fprintf(f, "\nAll tests take --print-batch-script slurm|pbs to write a job script for the same run.\n");

@@ -508,26 +508,75 @@ int report_run(const char *run_dir, int plots) {
     return rc;
 }
 
+/* A run directory, or an experiment directory holding run-* directories (the seed suite's
+ * process_scaling_results --scaling_results_dir takes the experiment: every run in it is processed). */
+static int report_dir(const char *dir, int plots) {
+    char probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s/run.cfg", dir);
+    if (access(probe, R_OK) == 0)
+        return report_run(dir, plots);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "locus bench report: cannot open %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char runs[256][256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256)
+        if (!strncmp(e->d_name, "run-", 4))
+            snprintf(runs[n++], sizeof runs[0], "%s", e->d_name);
+    closedir(d);
+    if (n == 0) /* not an experiment either: let report_run say what is missing */
+        return report_run(dir, plots);
+    qsort(runs, (size_t)n, sizeof runs[0], (int (*)(const void *, const void *))strcmp);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char run[PATH_MAX + 300];
+        snprintf(run, sizeof run, "%.*s/%.255s", PATH_MAX - 1, dir, runs[i]);
+        printf("\n== %s\n", run);
+        if (report_run(run, plots) != 0)
+            rc = -1;
+    }
+    return rc;
+}
+
 int locus_bench_report_main(int argc, char **argv) {
     int plots = 1;
     const char *dir = NULL;
+    char named[PATH_MAX];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: locus bench report [--no-plots] RUN_DIR\n\nRecompute per-session statistics, the run's "
-                   "results.csv, aggregate throughput and the plots from the ranks' timing files.\n");
+            printf("usage: locus bench report [--no-plots] RUN_DIR|EXPERIMENT_DIR\n"
+                   "       locus bench process_scaling_results --scaling_results_dir=EXP [--overwrite=True]\n\n"
+                   "Recompute per-session statistics, the run's results.csv, aggregate rates (GB/s, inferences/s)\n"
+                   "and the plots from the ranks' timing files. An experiment directory (results/<exp_name>) has\n"
+                   "every run in it processed; --scaling_results_dir also takes the bare <exp_name> under results/.\n"
+                   "--overwrite is accepted (each run's files are always rewritten).\n");
             return 0;
         }
         if (!strcmp(argv[i], "--no-plots"))
             plots = 0;
-        else if (argv[i][0] == '-') {
+        else if (!strncmp(argv[i], "--scaling_results_dir", 21)) {
+            const char *v = argv[i][21] == '=' ? argv[i] + 22 : (i + 1 < argc ? argv[++i] : "");
+            struct stat sb;
+            if (stat(v, &sb) != 0 && !strchr(v, '/')) { /* the seed suite passes the bare experiment name */
+                snprintf(named, sizeof named, "results/%s", v);
+                v = named;
+            }
+            dir = v;
+        } else if (!strncmp(argv[i], "--overwrite", 11)) {
+            if (argv[i][11] != '=' && i + 1 < argc && argv[i + 1][0] != '-')
+                i++;
+        } else if (argv[i][0] == '-') {
             fprintf(stderr, "locus bench report: unknown option %s\n", argv[i]);
             return 2;
         } else
             dir = argv[i];
     }
-    if (!dir) {
-        fprintf(stderr, "usage: locus bench report [--no-plots] RUN_DIR\n");
+    if (!dir || !dir[0]) {
+        fprintf(stderr, "usage: locus bench report [--no-plots] RUN_DIR|EXPERIMENT_DIR\n");
         return 2;
     }
-    return report_run(dir, plots) == 0 ? 0 : 1;
+    return report_dir(dir, plots) == 0 ? 0 : 1;
 }

@@ -73,7 +73,7 @@ for s in "$run"/*/session.cfg; do
     if [ "$TEST" = aggregation ]; then
         check "$(basename "$sd"): consumer rows" [ "$(grep -c ',get_list,' "$sd/rank_2_timing.csv" 2>/dev/null)" = "$iters" ]
     fi
-    case $TEST in inference*)
+    case $TEST in inference*|throughput*)
         for r in $ranks; do
             for fn in 'client()' loop_time 'main()'; do
                 check "$(basename "$sd"): rank $r has one $fn row" [ "$(grep -cF ",$fn," "$sd/rank_${r}_timing.csv")" = 1 ]
@@ -136,8 +136,11 @@ else
         check "$TEST: database $(basename "$(dirname "$st")") stopped" grep -q '"status": "stopped"' "$st"
     done
 fi
-# report alone reproduces the CSV.
+# report alone reproduces the CSV; the seed suite's process_scaling_results on the experiment does too.
 cp "$run/results.csv" "$out/first.csv"
 "$LOCUS" bench report --no-plots "$run" >/dev/null
 check "$TEST: locus bench report reproduces results.csv" cmp -s "$run/results.csv" "$out/first.csv"
+rm -f "$run/results.csv"
+"$LOCUS" bench process_scaling_results --scaling_results_dir="$(dirname "$run")" --overwrite=True >/dev/null 2>&1
+check "$TEST: process_scaling_results on the experiment reproduces results.csv" cmp -s "$run/results.csv" "$out/first.csv"
 report "bench_$TEST"

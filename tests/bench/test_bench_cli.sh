@@ -42,6 +42,12 @@ LOCUS_BENCH_MODELS=/nonexistent refused "inference model missing" "the model /no
     inference_colocated --launcher=local --nodes=[1] --device=CPU
 refused "bad batch kind" "--print-batch-script takes slurm or pbs" throughput_colocated --print-batch-script lsf
 
+# the seed suite's names
+"$LOCUS" bench aggregation_scaling --help >"$out/o" 2>&1
+check "aggregation_scaling is aggregation" bash -c "grep -q -- --client_threads '$out/o'"
+"$LOCUS" bench process_scaling_results --scaling_results_dir="$out/none" >"$out/o" 2>&1
+check "process_scaling_results is report (a missing directory is named)" grep -q "$out/none" "$out/o"
+
 "$LOCUS" bench --help >"$out/o" 2>&1
 check "bench --help exits 0 and lists the tests" bash -c "grep -q throughput_colocated '$out/o' && grep -q aggregation '$out/o' && grep -q inference_colocated '$out/o' && ! grep -q 'not available' '$out/o'"
 "$LOCUS" bench aggregation --help >"$out/o" 2>&1

@@ -23,6 +23,7 @@ static void fail(int rank, const char *what) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
+    double t_main = now();
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (argc != 4) {
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
     MPI_Barrier(MPI_COMM_WORLD);
 
     double *put = malloc((size_t)iterations * sizeof *put), *unpack = malloc((size_t)iterations * sizeof *unpack);
+    double t_loop = now();
     for (long it = 0; it < iterations; it++) {
         out[0] = (float)it; /* each iteration sends different bytes */
         double a = now();
@@ -67,6 +69,7 @@ int main(int argc, char **argv) {
         if (in[0] != (float)it || in[n - 1] != out[n - 1])
             fail(rank, "data check");
     }
+    t_loop = now() - t_loop;
     MPI_Barrier(MPI_COMM_WORLD);
 
     char path[4096];
@@ -81,6 +84,7 @@ int main(int argc, char **argv) {
         fprintf(f, "%d,put_tensor,%.9f\n", rank, put[it]);
     for (long it = 0; it < iterations; it++)
         fprintf(f, "%d,unpack_tensor,%.9f\n", rank, unpack[it]);
+    fprintf(f, "%d,loop_time,%.9f\n%d,main(),%.9f\n", rank, t_loop, rank, now() - t_main);
     fclose(f);
     locus_delete_tensor(c, key);
     locus_client_destroy(c);
