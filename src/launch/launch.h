@@ -14,13 +14,13 @@
 #define DB_STATE_FILE "locus-db.json"
 /* cluster-node-timeout: how long a node may be silent before the others suspect it. Without replicas a lost
  * node only turns the cluster down; with replicas the failover takes this plus the election. Measured here
- * (kill -9 of a primary to writes served by its promoted replica, 3 runs or more each): 1000 ms gave
- * 2.0-2.7 s, 2000 ms 3.6-4.9 s, 3000 ms 4.8-5.9 s. 2000 keeps a margin for a server that stalls (a 512 MiB
+ * (kill -9 of a primary to writes served by its promoted replica): 1000 ms gave 2.0-2.7 s (3 runs), 2000 ms
+ * 3.5-5.1 s (over 20), 3000 ms 4.8-5.9 s (3). 2000 keeps a margin for a server that stalls (a 512 MiB
  * TENSORSET stalled one 31 ms; forking a big dataset for an AOF rewrite or a busy host take longer), since
  * a false failover costs a full resync. */
 #define DB_NODE_TIMEOUT_MS 5000
 #define DB_FAILOVER_NODE_TIMEOUT_MS 2000
-#define DB_FAILOVER_MEASURED "3.6-4.9 s here from kill -9 of a primary to writes served again"
+#define DB_FAILOVER_MEASURED "3.5-5.1 s here from kill -9 of a primary to writes served again"
 
 typedef struct shard_state {
     char host[256];        /* the name or address clients connect to */
