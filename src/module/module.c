@@ -36,6 +36,10 @@ static const struct {
     {"AI.SCRIPTRUN", cmd_scriptrun, "write deny-oom", 1, 1, 1},
     {"AI.DAGEXECUTE", cmd_dagexecute, "write deny-oom", 0, 0, 0},
     {"AI.DAGEXECUTE_RO", cmd_dagexecute_ro, "readonly", 0, 0, 0},
+    {"AI.DAGRUN", cmd_dagrun, "write deny-oom", 0, 0, 0},
+    {"AI.DAGRUN_RO", cmd_dagrun_ro, "readonly", 0, 0, 0},
+    {"AI._MODELSCAN", cmd_modelscan, "readonly", 0, 0, 0},
+    {"AI._SCRIPTSCAN", cmd_scriptscan, "readonly", 0, 0, 0},
     {"AI.INFO", cmd_info, "readonly", 1, 1, 1},
     {"AI.CONFIG", cmd_config, "write", 0, 0, 0},
 };

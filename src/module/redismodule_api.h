@@ -61,6 +61,9 @@ typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *bc);
+typedef struct RedisModuleScanCursor RedisModuleScanCursor;
+typedef void (*RedisModuleScanCB)(RedisModuleCtx *ctx, RedisModuleString *keyname, RedisModuleKey *key,
+                                  void *privdata);
 
 /* Data type callbacks. */
 typedef void *(*RedisModuleTypeLoadFunc)(RedisModuleIO *rdb, int encver);
@@ -176,6 +179,10 @@ typedef struct RedisModuleTypeMethods {
     X(void, SetDisconnectCallback, (RedisModuleBlockedClient * bc, RedisModuleDisconnectFunc callback), OPT) \
     X(RedisModuleCtx *, GetThreadSafeContext, (RedisModuleBlockedClient * bc), REQ)                         \
     X(void, FreeThreadSafeContext, (RedisModuleCtx * ctx), REQ)                                             \
+    X(RedisModuleScanCursor *, ScanCursorCreate, (void), OPT)                                               \
+    X(int, Scan, (RedisModuleCtx * ctx, RedisModuleScanCursor * cursor, RedisModuleScanCB fn, void *privdata), \
+      OPT)                                                                                                   \
+    X(void, ScanCursorDestroy, (RedisModuleScanCursor * cursor), OPT)                                       \
     X(void, ThreadSafeContextLock, (RedisModuleCtx * ctx), REQ)                                             \
     X(void, ThreadSafeContextUnlock, (RedisModuleCtx * ctx), REQ)                                           \
     X(long long, Milliseconds, (void), REQ)

@@ -152,14 +152,16 @@ static char *digest(redisContext *c, const char *key) {
 static const char *const cmd_names[] = {
     "AI.TENSORSET", "AI.TENSORGET", "AI.MODELSTORE", "AI.MODELSET", "AI.MODELGET", "AI.MODELDEL",
     "AI.MODELEXECUTE", "AI.MODELRUN", "AI.SCRIPTSTORE", "AI.SCRIPTSET", "AI.SCRIPTGET", "AI.SCRIPTDEL",
-    "AI.SCRIPTEXECUTE", "AI.SCRIPTRUN", "AI.DAGEXECUTE", "AI.DAGEXECUTE_RO", "AI.INFO", "AI.CONFIG"};
+    "AI.SCRIPTEXECUTE", "AI.SCRIPTRUN", "AI.DAGEXECUTE", "AI.DAGEXECUTE_RO", "AI.INFO", "AI.CONFIG", "AI.DAGRUN",
+    "AI.DAGRUN_RO", "AI._MODELSCAN", "AI._SCRIPTSCAN"};
 static const char *const words[] = {
     "FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "BOOL", "STRING", "BLOB", "VALUES",
     "META", "INPUTS", "OUTPUTS", "KEYS", "ARGS", "TIMEOUT", "LOAD", "PERSIST", "ROUTING", "|>", "TAG", "BATCHSIZE",
     "MINBATCHSIZE", "MINBATCHTIMEOUT", "ENTRY_POINTS", "SOURCE", "CPU", "GPU", "GPU:0", "cpu:1", "TORCH", "TF",
     "ONNX", "TFLITE", "RESETSTAT", "GET", "MODEL_CHUNK_SIZE", "$", "0", "1", "2", "3", "4", "7", "-1", "1000",
     "99999999999", "9223372036854775807", "-9223372036854775808", "1e300", "nan", "inf", "0.5", "",
-    "pre_process", "post_process", "sum_all", "nosuch", "fz0", "fz1", "fz2", "fz3", "fzm", "fzs"};
+    "pre_process", "post_process", "sum_all", "nosuch", "fz0", "fz1", "fz2", "fz3", "fzm", "fzs", "AI.MODELRUN",
+    "AI.SCRIPTRUN", "QUEUES"};
 
 static void random_commands(redisContext *c, int n, unsigned *seed, const char *model, size_t model_len,
                             const char *script, size_t script_len) {

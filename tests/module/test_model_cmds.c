@@ -147,6 +147,59 @@ static void test_scripts(redisContext *c) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTDEL tmp"), "OK"));
 }
 
+/* RedisAI compatibility (issue 16 items 1 and 4): TorchScript errors come whole, line breaks turned into
+ * spaces (they were cut at the first line: an empty "ERR " for a script that does not compile); the
+ * deprecated AI.DAGRUN / AI.DAGRUN_RO run with the old op syntax; AI._MODELSCAN / AI._SCRIPTSCAN list. */
+static void test_redisai_runs(redisContext *c) {
+    redisReply *r = lt_cmdf(c, "AI.SCRIPTSTORE badsrc CPU ENTRY_POINTS 1 f SOURCE %s", "def f(:\n  this is not python\n");
+    if (r->type != REDIS_REPLY_ERROR || !strstr(r->str, "expected ident"))
+        fprintf(stderr, "  compile error reply: %s\n", r->str ? r->str : "(none)");
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "expected ident but found ':'") &&
+          strstr(r->str, "this is not python") && !strchr(r->str, '\n'));
+    freeReplyObject(r);
+    static const char src[] = "def f(tensors: List[Tensor], keys: List[str], args: List[str]):\n"
+                              "    return tensors[0].view(3, 7)\n";
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE viewer CPU ENTRY_POINTS 1 f SOURCE %s", src), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET pair FLOAT 2 VALUES 1 2"), "OK"));
+    r = lt_cmdf(c, "AI.SCRIPTEXECUTE viewer f INPUTS 1 pair OUTPUTS 1 never");
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "The following operation failed in the TorchScript") &&
+          strstr(r->str, "RuntimeError: shape '[3, 7]' is invalid for input of size 2") && !strchr(r->str, '\n'));
+    freeReplyObject(r);
+
+    r = lt_cmdf(c, "AI.DAGRUN LOAD 1 x PERSIST 1 dr_y |> AI.MODELRUN lin INPUTS x OUTPUTS dr_y "
+                   "|> AI.SCRIPTRUN scr post_process INPUTS dr_y OUTPUTS dr_idx dr_sm |> AI.TENSORGET dr_idx VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3);
+    freeReplyObject(r);
+    CHECK(tm_check_output(c, "dr_y", "linear_out.bin", 1e-4f));
+    r = lt_cmdf(c, "AI.DAGRUN_RO LOAD 1 x |> AI.MODELRUN lin INPUTS x OUTPUTS ro_y |> AI.TENSORGET ro_y BLOB");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.DAGRUN_RO LOAD 1 x PERSIST 1 ro_y |> AI.MODELRUN lin INPUTS x OUTPUTS ro_y");
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    /* AI._MODELSCAN / AI._SCRIPTSCAN: [key, tag] of every model / script */
+    r = lt_cmdf(c, "AI._MODELSCAN");
+    bool found = false;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        found |= r->element[i]->elements == 2 && strcmp(r->element[i]->element[0]->str, "lin") == 0 &&
+                 strcmp(r->element[i]->element[1]->str, "v1") == 0;
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements >= 2 && found);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI._SCRIPTSCAN");
+    found = false;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        found |= strcmp(r->element[i]->element[0]->str, "viewer") == 0;
+    CHECK(r->type == REDIS_REPLY_ARRAY && found);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI._MODELSCAN extra");
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.DAGRUN LOAD 1 x |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y2");
+    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unsupported command within DAG: AI.MODELEXECUTE"));
+    freeReplyObject(r);
+    freeReplyObject(lt_cmdf(c, "DEL dr_y viewer pair"));
+}
+
 static void test_dag(redisContext *c) {
     /* LOAD from the keyspace, a model and a script inside, PERSIST one result, TENSORGET another */
     redisReply *r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 x PERSIST 1 d_y |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 d_y "
@@ -839,6 +892,7 @@ int main(void) {
     test_models(c);
     test_scripts(c);
     test_dag(c);
+    test_redisai_runs(c);
     test_timeout(&s);
     test_errors(c);
     test_no_leak(c);

@@ -23,6 +23,8 @@ extern "C" {
 #define LB_API_VERSION 2u
 #define LB_OPS_SYMBOL "locus_backend_ops"
 #define LB_MAX_DIMS 16
+/* Room for a backend's message: TorchScript errors carry the failing source lines and a traceback. */
+#define LB_ERR_MAX 4096
 
 /* A tensor crossing the boundary. dtype is a dtype_code of tensor/dtype.h (persistent numbering). */
 typedef struct lb_tensor {

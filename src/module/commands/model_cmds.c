@@ -164,7 +164,7 @@ static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, b
         off += v[i].len;
     }
     /* the strings are copied by model_create; tag too */
-    char err[1024];
+    char err[LB_ERR_MAX];
     model *m = model_create(&spec, blob, total, err, sizeof err);
     if (m == NULL) {
         RedisModule_ReplyWithError(ctx, err);
@@ -366,7 +366,7 @@ static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, 
     }
     if (open_key_for_write_or_reply(ctx, argv[1], ScriptType, &key) != REDISMODULE_OK)
         goto out;
-    char err[1024];
+    char err[LB_ERR_MAX];
     script *s = script_create(dev, tag, taglen, dup_view(v[i + 1]), (int)nentry, (const char *const *)entries, err,
                               sizeof err);
     if (s == NULL) {
@@ -555,6 +555,54 @@ int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         reply_stats(ctx, argv[1], "SCRIPT", "TORCH", s->device, s->tag, s->taglen, st, true);
     }
     return REDISMODULE_OK;
+}
+
+/* AI._MODELSCAN / AI._SCRIPTSCAN's keyspace walk: [key, tag] of every value of one type. */
+typedef struct {
+    RedisModuleCtx *ctx;
+    RedisModuleType *type;
+    long n;
+} scan_state;
+
+static void scan_one(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleKey *key, void *privdata) {
+    (void)ctx;
+    scan_state *st = privdata;
+    if (key == NULL || RedisModule_KeyType(key) != REDISMODULE_KEYTYPE_MODULE ||
+        RedisModule_ModuleTypeGetType(key) != st->type)
+        return;
+    void *v = RedisModule_ModuleTypeGetValue(key);
+    const char *tag = st->type == ModelType ? ((model *)v)->tag : ((script *)v)->tag;
+    size_t taglen = st->type == ModelType ? ((model *)v)->taglen : ((script *)v)->taglen;
+    RedisModule_ReplyWithArray(st->ctx, 2);
+    RedisModule_ReplyWithString(st->ctx, name);
+    RedisModule_ReplyWithStringBuffer(st->ctx, tag ? tag : "", tag ? taglen : 0);
+    st->n++;
+}
+
+static int scan_type(RedisModuleCtx *ctx, RedisModuleType *type, const char *what) {
+    if (!RedisModule_Scan || !RedisModule_ScanCursorCreate)
+        return RedisModule_ReplyWithError(ctx, "ERR this Redis has no keyspace scan for modules (Redis >= 6.0.6)");
+    RedisModule_Log(ctx, "warning", "%s is experimental and might be removed in future versions", what);
+    scan_state st = {ctx, type, 0};
+    RedisModule_ReplyWithArray(ctx, REDISMODULE_POSTPONED_ARRAY_LEN);
+    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+    while (RedisModule_Scan(ctx, cur, scan_one, &st))
+        ;
+    RedisModule_ScanCursorDestroy(cur);
+    RedisModule_ReplySetArrayLength(ctx, st.n);
+    return REDISMODULE_OK;
+}
+
+/* AI._MODELSCAN: [key, tag] of every model (RedisAI's experimental listing) */
+int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    (void)argv;
+    return argc != 1 ? RedisModule_WrongArity(ctx) : scan_type(ctx, ModelType, "MODELSCAN");
+}
+
+/* AI._SCRIPTSCAN: [key, tag] of every script */
+int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    (void)argv;
+    return argc != 1 ? RedisModule_WrongArity(ctx) : scan_type(ctx, ScriptType, "SCRIPTSCAN");
 }
 
 /* AI.CONFIG BACKENDSPATH dir | LOADBACKEND backend path | MODEL_CHUNK_SIZE bytes

@@ -21,6 +21,10 @@ int cmd_scriptexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int cmd_dagrun_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 /* The model / script stored at `name`, borrowed; NULL with the reply sent ("ERR model key is empty",
  * WRONGTYPE). */

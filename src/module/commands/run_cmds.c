@@ -523,8 +523,19 @@ static const struct {
     {"AI.SCRIPTEXECUTE", parse_scriptexecute},
 };
 
+/* The ops of the deprecated AI.DAGRUN / AI.DAGRUN_RO: RedisAI 1.2 still runs them, with the old run syntax. */
+static const struct {
+    const char *name;
+    int (*parse)(parse_ctx *, RedisModuleString **, int, const arg_view *);
+} dagrun_ops[] = {
+    {"AI.TENSORSET", parse_dag_tensorset},
+    {"AI.TENSORGET", parse_dag_tensorget},
+    {"AI.MODELRUN", parse_modelrun},
+    {"AI.SCRIPTRUN", parse_scriptrun},
+};
+
 /* Preamble keywords: LOAD n k.. | PERSIST n k.. | KEYS n k.. | ROUTING key | TIMEOUT ms, then |> ops. */
-static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v, bool ro) {
+static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v, bool ro, bool dagrun) {
     int i = 1, persist_first = -1, npersist = 0;
     while (i < argc && !(v[i].len == 2 && memcmp(v[i].ptr, "|>", 2) == 0)) {
         if (arg_is(v[i], "LOAD") || arg_is(v[i], "PERSIST") || arg_is(v[i], "KEYS")) {
@@ -580,15 +591,15 @@ static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg
             end++;
         if (start >= end)
             return fail(p, "ERR DAG op is empty (nothing between two |>)", NULL);
-        size_t k = 0;
-        while (k < sizeof dag_ops / sizeof dag_ops[0] && !arg_is(v[start], dag_ops[k].name))
+        size_t k = 0, nops = dagrun ? sizeof dagrun_ops / sizeof dagrun_ops[0] : sizeof dag_ops / sizeof dag_ops[0];
+        while (k < nops && !arg_is(v[start], dagrun ? dagrun_ops[k].name : dag_ops[k].name))
             k++;
-        if (k == sizeof dag_ops / sizeof dag_ops[0]) {
+        if (k == nops) {
             snprintf(p->err, sizeof p->err, "ERR Unsupported command within DAG: %.*s", (int)v[start].len,
                      v[start].ptr);
             return -1;
         }
-        if (dag_ops[k].parse(p, argv + start, end - start, v + start) != 0)
+        if ((dagrun ? dagrun_ops[k].parse : dag_ops[k].parse)(p, argv + start, end - start, v + start) != 0)
             return -1;
         i = end;
     }
@@ -601,23 +612,30 @@ static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg
     return 0;
 }
 
-static int dag(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool ro) {
+static int dag(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool ro, bool dagrun) {
     if (argc < 3)
         return RedisModule_WrongArity(ctx);
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(true), .dag = true};
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
-    int rcode = parse_dag(&p, argv, argc, v, ro);
+    int rcode = parse_dag(&p, argv, argc, v, ro, dagrun);
     args_views_free(v, stack);
     return submit_or_reply(ctx, &p, rcode);
 }
 
 /* AI.DAGEXECUTE [LOAD n k..] [PERSIST n k..] [KEYS n k..] [ROUTING key] [TIMEOUT ms] |> op |> op .. */
 int cmd_dagexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return dag(ctx, argv, argc, false);
+    return dag(ctx, argv, argc, false, false);
 }
 
 /* AI.DAGEXECUTE_RO: the same without PERSIST */
 int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return dag(ctx, argv, argc, true);
+    return dag(ctx, argv, argc, true, false);
 }
+
+/* AI.DAGRUN [LOAD n k..] [PERSIST n k..] [TIMEOUT ms] |> op |> op .. (deprecated; ops AI.TENSORSET,
+ * AI.TENSORGET, AI.MODELRUN, AI.SCRIPTRUN) */
+int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) { return dag(ctx, argv, argc, false, true); }
+
+/* AI.DAGRUN_RO: the same without PERSIST */
+int cmd_dagrun_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) { return dag(ctx, argv, argc, true, true); }

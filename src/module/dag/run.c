@@ -292,7 +292,7 @@ static void exec_batched(run_ctx **runs, int n) {
     long long total = 0;
     for (int r = 0; r < n; r++)
         total += run_batch_samples(runs[r]);
-    char err[512] = "";
+    char err[LB_ERR_MAX] = "";
     int rcode = 0;
     for (int i = 0; i < nin; i++) {
         const tensor *t0 = runs[0]->slots[op0->in[i]];

@@ -45,7 +45,7 @@ typedef struct run_ctx {
     RedisModuleString **persist_keys;
     long long timeout_ms, enqueued_ms;
     bool timed_out, failed;
-    char err[512];
+    char err[LB_ERR_MAX];
     char what[96]; /* "model <key>", "script <key>", "DAG: model <key>": what a busy worker runs (AI.INFO) */
 } run_ctx;
 

@@ -74,9 +74,12 @@ void set_err(char *err, size_t errlen, const std::string &msg) {
         snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
         return;
     }
-    // libtorch messages can span many lines (with a C++ backtrace); keep the first line.
-    std::string first = msg.substr(0, msg.find('\n'));
-    snprintf(err, errlen, "ERR %s", first.c_str());
+    // As RedisAI's set_err: the whole message, its line breaks turned into spaces (a reply is one line).
+    std::string one = msg;
+    for (char &ch : one)
+        if (ch == '\n' || ch == '\r')
+            ch = ' ';
+    snprintf(err, errlen, "ERR %s", one.c_str());
 }
 
 bool parse_device(const char *device, c10::Device *out, char *err, size_t errlen) {
