@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backends/loader.h"
+#include "commands/info.h"
 #include "commands/model_cmds.h"
 #include "commands/tensor_cmds.h"
 #include "config.h"
@@ -113,6 +114,7 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
         }
     }
     preload_backends(ctx);
+    info_register(ctx);
     RedisModule_Log(ctx, "notice", "locus_ai %s loaded (threads per queue %lld)", LOCUS_VERSION_STRING,
                     g_config.threads_per_queue);
     return REDISMODULE_OK;

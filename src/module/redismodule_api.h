@@ -62,6 +62,8 @@ typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *bc);
 typedef struct RedisModuleScanCursor RedisModuleScanCursor;
+typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
+typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx *ctx, int for_crash_report);
 typedef void (*RedisModuleScanCB)(RedisModuleCtx *ctx, RedisModuleString *keyname, RedisModuleKey *key,
                                   void *privdata);
 
@@ -183,6 +185,10 @@ typedef struct RedisModuleTypeMethods {
     X(int, Scan, (RedisModuleCtx * ctx, RedisModuleScanCursor * cursor, RedisModuleScanCB fn, void *privdata), \
       OPT)                                                                                                   \
     X(void, ScanCursorDestroy, (RedisModuleScanCursor * cursor), OPT)                                       \
+    X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb), OPT)                           \
+    X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char *name), OPT)                               \
+    X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char *field, const char *value), OPT)      \
+    X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char *field, long long value), OPT)       \
     X(void, ThreadSafeContextLock, (RedisModuleCtx * ctx), REQ)                                             \
     X(void, ThreadSafeContextUnlock, (RedisModuleCtx * ctx), REQ)                                           \
     X(long long, Milliseconds, (void), REQ)

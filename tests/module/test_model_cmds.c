@@ -640,6 +640,20 @@ static void test_execution_timeout(void) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE loops CPU ENTRY_POINTS 2 spin ispin SOURCE %s", src), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU BLOB %b", linear, linear_len), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x FLOAT 1 2 VALUES 1 2"), "OK"));
+    /* INFO MODULES: RedisAI 1.2's sections and field names (issue 16 item 5) */
+    redisReply *im = lt_cmdf(c, "INFO MODULES");
+    static const char *const want[] = {"# ai_versions", "ai_RedisAI_version:", "ai_low_level_API_version:1",
+                                       "ai_rdb_version:", "# ai_git", "ai_git_sha:", "# ai_load_time_configs",
+                                       "ai_threads_per_queue:1", "ai_inter_op_parallelism:", "ai_intra_op_parallelism:",
+                                       "ai_model_execution_timeout:500", "# ai_backends_info", "# ai_cpu",
+                                       "ai_self_used_cpu_sys:", "ai_main_thread_used_cpu_user:"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        bool has = im->type == REDIS_REPLY_STRING && strstr(im->str, want[i]);
+        if (!has)
+            fprintf(stderr, "  INFO MODULES lacks '%s'\n", want[i]);
+        CHECK(has);
+    }
+    freeReplyObject(im);
     redisReply *info = lt_cmdf(c, "AI.INFO"); /* RedisAI's module info: 3 pairs, then one per loaded backend */
     CHECK(info->type == REDIS_REPLY_ARRAY && info->elements == 8 && strcmp(info->element[6]->str, "Torch version") == 0);
     freeReplyObject(info);
@@ -672,6 +686,9 @@ static void test_execution_timeout(void) {
     const redisReply *st = field(w0, "state"), *run = field(w0, "run");
     CHECK(st && strcmp(st->str, "wedged") == 0 && run && strcmp(run->str, "script loops") == 0);
     CHECK(field_int(w0, "running_ms") >= 1500);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "INFO MODULES"); /* the same in INFO, for monitoring */
+    CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "ai_queue_CPU_wedged:1"));
     freeReplyObject(r);
     t0 = now_ms();
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 x4 OUTPUTS 1 y2"), "OK")); /* a replacement serves */

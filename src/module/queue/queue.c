@@ -20,6 +20,7 @@ typedef struct worker {
     long long busy_since; /* run_now_ms when its current batch began; 0 when idle */
     char what[96];        /* the batch's first run (run_ctx.what) */
     bool reported;        /* its wedged run was logged */
+    pthread_t thread;
 } worker;
 
 typedef struct run_queue {
@@ -175,8 +176,7 @@ static int start_worker(run_queue *q) {
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    int e = pthread_create(&t, &at, worker_main, w);
+    int e = pthread_create(&w->thread, &at, worker_main, w);
     pthread_attr_destroy(&at);
     if (e != 0) {
         RedisModule_Free(w);
@@ -360,6 +360,11 @@ int queue_snapshot(queue_info **out) {
             wi->wedged = wi->busy && wi->running_ms > bound;
             o->wedged += wi->wedged;
             snprintf(wi->what, sizeof wi->what, "%s", wi->busy ? w->what : "");
+            clockid_t cid;
+            struct timespec ts;
+            wi->cpu_ns = pthread_getcpuclockid(w->thread, &cid) == 0 && clock_gettime(cid, &ts) == 0
+                             ? (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec
+                             : -1;
         }
         pthread_mutex_unlock(&q->mu);
     }

@@ -28,6 +28,7 @@
 typedef struct queue_worker_info {
     bool busy, wedged;
     long long running_ms; /* of its current batch; 0 when idle */
+    long long cpu_ns;     /* CPU time of the thread so far; -1 when it cannot be read */
     char what[96];        /* "model <key>", "script <key>", "DAG: ..." when busy */
 } queue_worker_info;
 
