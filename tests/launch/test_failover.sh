@@ -8,7 +8,8 @@
 # (4) the database is stopped and started again from the AOFs (each shard from its last primary's folder) and
 # every acknowledged write of 1-3 is read back. Redis replicates asynchronously, so only liblocus's WAIT for
 # the replicas keeps the writes of the lagging moments (without it 4,398 of 57,543 were lost in 3). Status,
-# env and stop are checked around it. Prints the failover windows, stalls and counts.
+# env and stop are checked around it. Prints the failover windows, stalls and counts. LOCUS_TEST_KEEP=1 keeps
+# the folder (logs, state, client logs) for a look after a failure.
 set -uo pipefail
 LOCUS=$1
 CLIENT=$2
@@ -176,7 +177,6 @@ sleep 2
 read -r killed promoted < <(kill_primary "$(pid_of 4)" "$restarted" $((port + 1)) lag)
 check "the server back is shard 1's primary again" [ "$(status_role 1)" = primary ]
 judge back "$killed" "$promoted"
-[ -n "${STOP_AFTER_BACK:-}" ] && exit 0
 
 # 3. A replica lags (stopped for a second) when its primary is lost. Every key goes to that shard, 16 KiB
 # each, so the writes of that second fill the sockets' buffers and stay in the primary's memory.
