@@ -22,6 +22,22 @@ int cmd_scriptrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+
+/* The run commands, for run_parse_only. */
+typedef enum {
+    RUN_MODELEXECUTE,
+    RUN_MODELRUN,
+    RUN_SCRIPTEXECUTE,
+    RUN_SCRIPTRUN,
+    RUN_DAGEXECUTE,
+    RUN_DAGEXECUTE_RO,
+    RUN_DAGRUN,
+    RUN_DAGRUN_RO
+} run_command;
+/* Parses a run command (argv as the handler gets it, command name first) into a run and frees it, running
+ * nothing: 0, or -1 with the error reply the handler would send in err. The keys it names are looked up. */
+int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, char *err,
+                   size_t errlen);
 int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagrun_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);

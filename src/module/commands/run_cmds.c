@@ -633,6 +633,28 @@ int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     return dag(ctx, argv, argc, true, false);
 }
 
+int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, char *err,
+                   size_t errlen) {
+    static op_parser const single_parsers[] = {parse_modelexecute, parse_modelrun, parse_scriptexecute,
+                                              parse_scriptrun};
+    bool dag = kind >= RUN_DAGEXECUTE;
+    parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(dag), .dag = dag};
+    arg_view stack[STACK_ARGS];
+    arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
+    int rcode;
+    if (!dag)
+        rcode = single_parsers[kind](&p, argv, argc, v);
+    else if (argc < 3)
+        rcode = fail(&p, "ERR wrong number of arguments", NULL);
+    else
+        rcode = parse_dag(&p, argv, argc, v, kind == RUN_DAGEXECUTE_RO || kind == RUN_DAGRUN_RO,
+                          kind == RUN_DAGRUN || kind == RUN_DAGRUN_RO);
+    args_views_free(v, stack);
+    run_ctx_free(p.rc);
+    snprintf(err, errlen, "%s", rcode != 0 ? p.err : "");
+    return rcode;
+}
+
 /* AI.DAGRUN [LOAD n k..] [PERSIST n k..] [TIMEOUT ms] |> op |> op .. (deprecated; ops AI.TENSORSET,
  * AI.TENSORGET, AI.MODELRUN, AI.SCRIPTRUN) */
 int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) { return dag(ctx, argv, argc, false, true); }
