@@ -430,8 +430,19 @@ static void write_run_cfg(const plan *p, const char *dir, int argc, char **argv)
     }
     fprintf(f, "[run]\ntest = %s\nlocus_version = %s\ndate = %s\nlauncher = %s\ncombinations = %d\ncommand = locus bench",
             p->test->name, LOCUS_VERSION_STRING, date, p->l->name, p->n);
-    for (int i = 0; i < argc; i++)
-        fprintf(f, " %s", argv[i]);
+    for (int i = 0; i < argc; i++) { /* quoted where a shell would split or expand it */
+        bool plain = argv[i][0] != '\0';
+        for (const char *c = argv[i]; *c && plain; c++)
+            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=,./:[]+-@%", *c) != NULL;
+        if (plain) {
+            fprintf(f, " %s", argv[i]);
+            continue;
+        }
+        fputs(" '", f);
+        for (const char *c = argv[i]; *c; c++)
+            *c == '\'' ? fputs("'\\''", f) : fputc(*c, f);
+        fputc('\'', f);
+    }
     fprintf(f, "\nredis = %s\n\n[flags]\n", redis);
     for (int i = 0; i < p->fs.n; i++) {
         char v[2048];
@@ -814,7 +825,7 @@ static int run_test(const test_def *t, int argc, char **argv) {
         free(p.c);
         return 1;
     }
-    write_run_cfg(&p, run_dir, argc - 1, argv + 1);
+    write_run_cfg(&p, run_dir, argc, argv); /* the whole command: the test name is argv[0] */
     fprintf(stderr, "%s: %d combination%s; results in %s\n", prog, p.n, p.n == 1 ? "" : "s", run_dir);
 
     signal(SIGINT, on_interrupt);

@@ -46,6 +46,7 @@ run=$(ls -d "$out"/results/*/run-* 2>/dev/null | head -1)
 check "$TEST: run directory" [ -d "$run" ]
 check "$TEST: run.cfg has flags and host" bash -c "grep -q '^\[flags\]' '$run/run.cfg' && grep -q '^hostname' '$run/run.cfg' && grep -q '^locus_version' '$run/run.cfg'"
 check "$TEST: progress lines" grep -q '^\[1/' "$out/stderr.txt"
+check "$TEST: run.cfg records the whole command" grep -q "^command = locus bench $TEST --" "$run/run.cfg"
 nsess=$(ls -d "$run"/*/session.cfg 2>/dev/null | wc -l)
 nlang=$(tr -cd ',' <<<"$LANGS" | wc -c); nlang=$((nlang + 1))
 case $TEST in
