@@ -181,7 +181,9 @@ int locus_run_main(int argc, char **argv) {
         {"unix-socket", OPT_STR, &unix_socket, "PATH", "socket path (default: a private folder under $TMPDIR)", 0, 0},
         {"port", OPT_INT, &port, "P", "use TCP on 127.0.0.1:P instead of a Unix socket", 1, 65535},
         {"threads-per-queue", OPT_INT, &tpq, "N", "module THREADS_PER_QUEUE (default 1)", 1, 1024},
-        {"password", OPT_STR, &password, "auto|none|VALUE", "AUTH password (default auto: generated)", 0, 0},
+        {"password", OPT_STR, &password, "auto|none|VALUE",
+         "AUTH password (default auto: none for the private Unix socket, generated with --port or --unix-socket)",
+         0, 0},
         {"key", OPT_STR, &key, "NAME", "name shared by the ranks of this run (default: from the job's environment)", 0, 0},
         {"module", OPT_STR, &module_opt, "PATH", "locus_ai.so to load", 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0},
@@ -276,6 +278,10 @@ int locus_run_main(int argc, char **argv) {
         fprintf(stderr, "locus run: only %d CPU(s) in this cpuset, all given to the database: the application is not "
                         "pinned\n", ncpus);
 
+    /* A database reached only through a socket of mode 0700 in this run's own 0700 folder needs no password:
+     * the permissions already keep other users out, and SmartRedis clients, which cannot send AUTH, work. */
+    if (!strcmp(password, "auto") && !port && !unix_socket)
+        password = "none";
     if (state_load_quiet_running(dir, &s) && db_answers(&s)) {
         /* Already up: started by another local rank. */
     } else if (start_database(&s, password, tpq, module_opt, db_list, lockpath, rankspath) != 0) {

@@ -114,4 +114,13 @@ check "own private folder: accepted" [ $? -eq 0 ]
 rm -rf "$own"
 
 [ "$fail" -eq 0 ] || { echo "--- logs"; tail -n 20 "$out"/*.log; }
+# The private 0700 socket needs no password (a stock SmartRedis client cannot AUTH): the ranks get none and a
+# client without AUTH is served; with --port the database is on TCP and gets a generated password.
+"$LOCUS" run --colocated-db -- bash -c 'test -z "${LOCUS_DB_PASSWORD:-}" && redis-cli -s "${SSDB#unix://}" PING' \
+    >"$out/nopass.log" 2>&1
+check "private socket: no password, a client without AUTH is served" grep -q PONG "$out/nopass.log"
+tport=$(free_ports 1)
+"$LOCUS" run --colocated-db --port "$tport" -- bash -c \
+    'test -n "${LOCUS_DB_PASSWORD:-}" && redis-cli -p '"$tport"' PING' >"$out/tcppass.log" 2>&1
+check "TCP: a generated password, a client without AUTH refused" grep -q NOAUTH "$out/tcppass.log"
 report launch_colocated
