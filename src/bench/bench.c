@@ -337,6 +337,55 @@ static int check_inference(const plan *p) {
     return 0;
 }
 
+/* The suite's dict flags ({"C": "V100", "exclusive": None}, {'constraint': 'P100'}) as scheduler options:
+ * "-C V100 --exclusive", "--constraint=P100" ('' for {}). 0, or -1 when the text is not such a dict. */
+static int dict_to_args(const char *dict, char *out, size_t n) {
+    out[0] = '\0';
+    const char *p = dict;
+    while (*p == ' ')
+        p++;
+    if (*p != '{')
+        return -1;
+    p++;
+    size_t at = 0;
+    while (*p && *p != '}') {
+        char key[128] = "", val[256] = "";
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '}')
+            break;
+        char q = *p == '\'' || *p == '"' ? *p++ : 0;
+        size_t k = 0;
+        while (*p && (q ? *p != q : *p != ':' && *p != ' ') && k + 1 < sizeof key)
+            key[k++] = *p++;
+        key[k] = '\0';
+        if (q && *p == q)
+            p++;
+        while (*p == ' ')
+            p++;
+        if (*p++ != ':' || !key[0])
+            return -1;
+        while (*p == ' ')
+            p++;
+        q = *p == '\'' || *p == '"' ? *p++ : 0;
+        k = 0;
+        while (*p && (q ? *p != q : *p != ',' && *p != '}') && k + 1 < sizeof val)
+            val[k++] = *p++;
+        val[k] = '\0';
+        if (q && *p == q)
+            p++;
+        while (k > 0 && val[k - 1] == ' ')
+            val[--k] = '\0';
+        bool none = !q && (!strcmp(val, "None") || !val[0]);
+        bool shortopt = strlen(key) == 1;
+        at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s%s%s%s", at ? " " : "", shortopt ? "-" : "--",
+                               key, none ? "" : shortopt ? " " : "=", none ? "" : val);
+        while (*p == ' ')
+            p++;
+    }
+    return *p == '}' ? 0 : -1;
+}
+
 /* Refuse, before anything starts, what cannot run here; the message names the flag and the reason. */
 static int check_plan(const plan *p) {
     const flag_set *fs = &p->fs;
@@ -354,9 +403,14 @@ static int check_plan(const plan *p) {
         return -1;
     }
     if (batch_db) {
-        fprintf(stderr, "locus bench: --run_db_as_batch=True is not supported yet; pass --run_db_as_batch=False to run "
-                        "the database inside this allocation\n");
-        return -1;
+        char args[1024];
+        const char *names[] = {"batch_args", "db_node_feature"};
+        for (int k = 0; k < 2; k++)
+            if (flag_get(fs, names[k]) && dict_to_args(flag_str(fs, names[k], 0), args, sizeof args) != 0) {
+                fprintf(stderr, "locus bench: --%s=%s: expected a dict such as {\"C\": \"V100\", \"exclusive\": None}\n",
+                        names[k], flag_str(fs, names[k], 0));
+                return -1;
+            }
     }
     const char *ifname = flag_str(fs, "net_ifname", 0);
     if (!colocated_kind(p->test->kind) && (local || avail <= 1) && if_nametoindex(ifname) == 0) {
@@ -369,7 +423,8 @@ static int check_plan(const plan *p) {
             fprintf(stderr, "locus bench: --languages: '%s' is not available (c, cpp, fortran)\n", c->lang);
             return -1;
         }
-        long need = colocated_kind(p->test->kind) ? c->nodes : c->nodes + c->db_nodes;
+        /* a batch database brings its own nodes */
+        long need = colocated_kind(p->test->kind) || batch_db ? c->nodes : c->nodes + c->db_nodes;
         if (!colocated_kind(p->test->kind) && local)
             need = c->nodes; /* locally the database shares the one host */
         if (local && (c->nodes > 1 || (!colocated_kind(p->test->kind) && c->db_nodes > 64))) {
@@ -855,7 +910,22 @@ static int run_test(const test_def *t, int argc, char **argv) {
             const flag_value *dh = flag_get(&p.fs, "db_hosts");
             for (int k = 0; dh && k < dh->n; k++)
                 snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts), "%s%s", k ? "," : "", dh->strs[k]);
+            /* --run_db_as_batch: the database is its own batch job (locus db start --batch), with the suite's
+             * --batch_args and --db_node_feature as its scheduler options, cancelled when it is stopped */
+            bool batch_db = flag_get(&p.fs, "run_db_as_batch") && flag_int(&p.fs, "run_db_as_batch", 0);
+            char bargs[2048] = "", feat[1024] = "";
+            if (batch_db) {
+                dict_to_args(flag_str(&p.fs, "batch_args", 0), bargs, sizeof bargs);
+                if (flag_get(&p.fs, "db_node_feature"))
+                    dict_to_args(flag_str(&p.fs, "db_node_feature", 0), feat, sizeof feat);
+                if (feat[0])
+                    snprintf(bargs + strlen(bargs), sizeof bargs - strlen(bargs), "%s%s", bargs[0] ? " " : "", feat);
+            }
+            int hh = 0, mm = 0, ss = 0;
+            sscanf(flag_str(&p.fs, "wall_time", 0), "%d:%d:%d", &hh, &mm, &ss);
             db_options o = {.dir = ddir, .shards = c->db_nodes, .port = flag_int(&p.fs, "db_port", 0),
+                            .batch = batch_db, .batch_args = bargs[0] ? bargs : NULL,
+                            .wall_time_min = hh * 60 + mm + (ss > 0),
                             .cpus = c->db_cpus, .threads_per_queue = c->tpq, .launcher = p.l->name, .password = "auto",
                             .ifname = flag_str(&p.fs, "net_ifname", 0), .hosts = hosts[0] ? hosts : NULL};
             fprintf(stderr, "locus bench: starting the database (%ld shard%s, %ld CPUs and %ld thread%s per queue "

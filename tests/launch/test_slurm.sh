@@ -90,7 +90,24 @@ check "sbatch: status up" bash -c "'$LOCUS' db status --dir '$D/db2' >/dev/null"
 for _ in $(seq 50); do [ -z "$(squeue -h -j "$jobid" 2>/dev/null)" ] && break; sleep 0.2; done
 check "sbatch: stop ended the job" [ -z "$(squeue -h -j "$jobid" 2>/dev/null)" ]
 
-# 3. Co-location under srun (MPI through PMIx).
+# 3. locus bench with --run_db_as_batch=True (the suite's default): the database is its own batch job per
+#    database configuration, the clients run in this allocation, the job is cancelled at the end.
+BENCH_APP=$(dirname "$LOCUS")/locus_bench_throughput
+if [ -x "$BENCH_APP" ] && srun --mpi=list 2>&1 | grep -q pmix; then
+    port3=$(free_ports 1)
+    timeout 300 salloc -N1 -n1 "$LOCUS" bench throughput_standard --launcher=slurm --run_db_as_batch=True \
+        --batch_args='{"job-name": "locus-bench-db"}' --client_nodes=[1] --clients_per_node=[1] --db_nodes=[1] \
+        --db_cpus=[1] --net_ifname=lo --db_port="$port3" --iterations=3 --tensor_bytes=[1024] --languages=[c] \
+        --wall_time=00:05:00 --results-dir "$D/results" >"$D/bench.log" 2>&1
+    check "bench --run_db_as_batch=True under slurm: exit 0" [ $? -eq 0 ]
+    run=$(ls -d "$D"/results/*/run-* 2>/dev/null | head -1)
+    check "bench: the database ran as its own job" bash -c "ls '$run'/database-*/batch-*.log >/dev/null 2>&1"
+    check "bench: rows from the clients" bash -c "grep -q ',put_tensor,' '$run'/*/rank_0_timing.csv"
+    for _ in $(seq 50); do [ -z "$(squeue -h -n locus-bench-db 2>/dev/null)" ] && break; sleep 0.2; done
+    check "bench: the database job was cancelled" [ -z "$(squeue -h -n locus-bench-db 2>/dev/null)" ]
+fi
+
+# 4. Co-location under srun (MPI through PMIx).
 if [ -n "$APP" ] && srun --mpi=list 2>&1 | grep -q pmix; then
     mkdir -p "$D/colo"
     timeout 120 srun --mpi=pmix -N1 -n2 "$LOCUS" run --colocated-db --db-cpus 1 -- "$APP" "$D/colo" ok >"$D/srun.log" 2>&1
