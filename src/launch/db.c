@@ -102,12 +102,24 @@ void db_print_env(const db_state *s, const char *format, FILE *f) {
             fprintf(f, "setenv LOCUS_DB_PASSWORD %s\n", s->password);
         else
             fprintf(f, "unsetenv LOCUS_DB_PASSWORD\n");
-    } else if (strcmp(format, "slurm") == 0) {
-        fprintf(f, "#SBATCH --export=ALL,SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type,
-                s->password[0] ? ",LOCUS_DB_PASSWORD=" : "", s->password);
-    } else { /* pbs */
-        fprintf(f, "#PBS -v SSDB=\"%s\",SR_DB_TYPE=%s%s%s\n", ssdb, type, s->password[0] ? ",LOCUS_DB_PASSWORD=" : "",
-                s->password);
+    } else {
+        /* sbatch --export and qsub -v split their list at every comma, quotes or not (measured with Slurm
+         * 22.05: SSDB="a,b" arrives as "a"). A clustered database needs one address there: clients read the
+         * others from the cluster itself (CLUSTER SLOTS), SmartRedis's and liblocus alike. */
+        char one[600];
+        snprintf(one, sizeof one, "%.*s", (int)strcspn(ssdb, ","), ssdb);
+        bool cut = strchr(ssdb, ',') != NULL;
+        if (strcmp(format, "slurm") == 0) {
+            if (cut)
+                fprintf(f, "# one address of the cluster: --export splits at commas (all of them: %s)\n", ssdb);
+            fprintf(f, "#SBATCH --export=ALL,SSDB=%s,SR_DB_TYPE=%s%s%s\n", one, type,
+                    s->password[0] ? ",LOCUS_DB_PASSWORD=" : "", s->password);
+        } else { /* pbs */
+            if (cut)
+                fprintf(f, "# one address of the cluster: -v splits at commas (all of them: %s)\n", ssdb);
+            fprintf(f, "#PBS -v SSDB=%s,SR_DB_TYPE=%s%s%s\n", one, type, s->password[0] ? ",LOCUS_DB_PASSWORD=" : "",
+                    s->password);
+        }
     }
 }
 

@@ -37,6 +37,9 @@ for n in 1 2 3; do
     check "$n: status --json shows $n up" [ "$ups" = "$n" ]
     check "$n: env prints what start printed" diff <("$LOCUS" db env --dir "$dir") "$base/env$n.sh"
     check "$n: env --format slurm" grep -q '^#SBATCH --export=ALL,SSDB=' <("$LOCUS" db env --dir "$dir" --format slurm)
+    # sbatch --export and qsub -v split at every comma: one address only, no quotes (Slurm would keep them)
+    check "$n: env --format slurm has one address" bash -c "'$LOCUS' db env --dir '$dir' --format slurm | grep '^#SBATCH' | grep -qv '\"' && [ \$('$LOCUS' db env --dir '$dir' --format slurm | grep '^#SBATCH' | grep -o 'SSDB=[^,]*,SR_DB_TYPE' | wc -l) = 1 ]"
+    check "$n: env --format pbs has one address" bash -c "[ \$('$LOCUS' db env --dir '$dir' --format pbs | grep '^#PBS' | grep -o 'SSDB=[^,]*,SR_DB_TYPE' | wc -l) = 1 ]"
 
     # A client configured only from the env lines writes and reads through the database.
     (
