@@ -581,7 +581,32 @@ static int run_and_wait(char *const argv[], const char *logfile) {
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* The launch prefix for `ranks` ranks on `nodes` nodes: mpirun locally, srun under Slurm. */
+/* Under Slurm, the hosts of a database running inside this allocation, which the clients keep off
+ * ("--exclude=a,b"; "" when the database is elsewhere or holds no host of ours). */
+static char db_exclude[4200];
+
+static void note_db_hosts(const plan *p, const db_state *s) {
+    db_exclude[0] = '\0';
+    if (strcmp(p->l->name, "slurm") || s->jobid[0]) /* a batch database has its own nodes */
+        return;
+    char list[4096] = "";
+    int nh = 0;
+    for (int i = 0; i < s->nshards; i++) {
+        char pat[300];
+        snprintf(pat, sizeof pat, ",%s,", s->shards[i].host);
+        char padded[4200];
+        snprintf(padded, sizeof padded, ",%s,", list);
+        if (strstr(padded, pat))
+            continue;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "", s->shards[i].host);
+        nh++;
+    }
+    if (nh > 0 && allocation_nodes(p->l) > nh) /* one node shared by all: nothing to keep off */
+        snprintf(db_exclude, sizeof db_exclude, "--exclude=%s", list);
+}
+
+/* The launch prefix for `ranks` ranks on `nodes` nodes: mpirun locally, srun under Slurm (off the database's
+ * hosts). */
 static int launch_prefix(const plan *p, long nodes, long cpn, char **argv, char *buf1, char *buf2) {
     int n = 0;
     if (!strcmp(p->l->name, "slurm")) {
@@ -592,6 +617,8 @@ static int launch_prefix(const plan *p, long nodes, long cpn, char **argv, char 
         argv[n++] = buf2;
         argv[n++] = "--mpi=pmix";
         argv[n++] = "--overlap";
+        if (db_exclude[0])
+            argv[n++] = db_exclude;
     } else {
         snprintf(buf1, 32, "%ld", nodes * cpn);
         argv[n++] = "mpirun";
@@ -800,10 +827,29 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
     return run_and_wait(argv, log);
 }
 
+/* What a printed job script could not do inside its job, refused before it is written. */
+static int check_batch_script(const plan *p, const char *kind) {
+    if (!strcmp(kind, "pbs")) {
+        fprintf(stderr, "locus bench: --print-batch-script pbs: running the suite under PBS is not implemented yet "
+                        "(the script would fail inside the job); use slurm, or run with --launcher=local\n");
+        return -1;
+    }
+    const flag_value *ifv = flag_get(&p->fs, "net_ifname");
+    if (!colocated_kind(p->test->kind) && ifv && !ifv->given && if_nametoindex(ifv->strs[0]) == 0) {
+        fprintf(stderr, "locus bench: --net_ifname: the default %s is not an interface of this host, and likely not "
+                        "of the compute nodes; pass theirs (for example --net_ifname=ib0, or lo on one node)\n",
+                ifv->strs[0]);
+        return -1;
+    }
+    return 0;
+}
+
 static void print_batch_script(const plan *p, const char *kind, int argc, char **argv) {
     long max_nodes = 1;
+    bool batch_db = flag_get(&p->fs, "run_db_as_batch") && flag_int(&p->fs, "run_db_as_batch", 0);
     for (int i = 0; i < p->n; i++) {
-        long need = colocated_kind(p->test->kind) ? p->c[i].nodes : p->c[i].nodes + p->c[i].db_nodes;
+        /* a database run as its own batch job does not take nodes of this one */
+        long need = colocated_kind(p->test->kind) || batch_db ? p->c[i].nodes : p->c[i].nodes + p->c[i].db_nodes;
         if (need > max_nodes)
             max_nodes = need;
     }
@@ -855,9 +901,11 @@ static int run_test(const test_def *t, int argc, char **argv) {
     }
     build_combos(&p);
     if (extra_vals[0]) {
-        print_batch_script(&p, extra_vals[0], argc, argv);
+        int bad = check_batch_script(&p, extra_vals[0]);
+        if (!bad)
+            print_batch_script(&p, extra_vals[0], argc, argv);
         free(p.c);
-        return 0;
+        return bad ? 2 : 0;
     }
     if (check_plan(&p) != 0) {
         free(p.c);
@@ -936,6 +984,7 @@ static int run_test(const test_def *t, int argc, char **argv) {
                 break;
             }
             have_db = true;
+            note_db_hosts(&p, &db);
             cur_dbn = c->db_nodes;
             cur_dbc = c->db_cpus;
             cur_tpq = c->tpq;
