@@ -48,6 +48,11 @@ static const struct {
 /* RedisAI's load-time backend options: each named backend is loaded now (a missing or broken one is logged
  * and the server still starts: its models answer "backend not available" later), and the options RedisAI
  * defines that this module does not apply yet are accepted and said so in the log. */
+static void start_preload(RedisModuleCtx *ctx, void *data) {
+    (void)ctx, (void)data;
+    backend_preload(BACKEND_TORCH);
+}
+
 static void preload_backends(RedisModuleCtx *ctx) {
     const struct {
         const char *name;
@@ -67,8 +72,15 @@ static void preload_backends(RedisModuleCtx *ctx) {
         else
             RedisModule_Log(ctx, "notice", "locus_ai: %s backend loaded from %s", wanted[i].name, path);
     }
-    if (!g_config.torch_path[0] && g_config.backend_preload) /* the first store must not wait for libtorch */
-        backend_preload(BACKEND_TORCH);
+    /* The first store must not wait for libtorch: load it in the background, but only once the server runs.
+     * dlopen holds the loader's lock throughout, and Redis's start (bio threads: each pthread_create takes
+     * that lock for its TLS) would wait for it: 4 ms to ready became 270 ms, and far more on a loaded host. */
+    if (!g_config.torch_path[0] && g_config.backend_preload) {
+        if (RedisModule_CreateTimer)
+            RedisModule_CreateTimer(ctx, 1, start_preload, NULL);
+        else
+            backend_preload(BACKEND_TORCH);
+    }
     if (g_config.model_execution_timeout > 0)
         RedisModule_Log(ctx, "notice", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld ms: a model or script run past it is "
                                        "stopped at its next tensor operation",

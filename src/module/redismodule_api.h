@@ -63,6 +63,8 @@ typedef int (*RedisModuleCmdFunc)(RedisModuleCtx *ctx, RedisModuleString **argv,
 typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *bc);
 typedef struct RedisModuleScanCursor RedisModuleScanCursor;
 typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
+typedef uint64_t RedisModuleTimerID;
+typedef void (*RedisModuleTimerProc)(RedisModuleCtx *ctx, void *data);
 typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx *ctx, int for_crash_report);
 typedef void (*RedisModuleScanCB)(RedisModuleCtx *ctx, RedisModuleString *keyname, RedisModuleKey *key,
                                   void *privdata);
@@ -186,6 +188,8 @@ typedef struct RedisModuleTypeMethods {
       OPT)                                                                                                   \
     X(void, ScanCursorDestroy, (RedisModuleScanCursor * cursor), OPT)                                       \
     X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb), OPT)                           \
+    X(RedisModuleTimerID, CreateTimer, (RedisModuleCtx * ctx, long long period, RedisModuleTimerProc cb, void *data), \
+      OPT)                                                                                                   \
     X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char *name), OPT)                               \
     X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char *field, const char *value), OPT)      \
     X(int, InfoAddFieldLongLong, (RedisModuleInfoCtx * ctx, const char *field, long long value), OPT)       \
