@@ -194,6 +194,22 @@ static void test_redisai_runs(redisContext *c) {
     r = lt_cmdf(c, "AI._MODELSCAN extra");
     CHECK(r->type == REDIS_REPLY_ERROR);
     freeReplyObject(r);
+    /* item 2: a failing op does not fail the whole DAG: OK for the ops before it, its error, NA after; nothing
+     * is persisted */
+    r = lt_cmdf(c, "AI.DAGEXECUTE PERSIST 1 na_out |> AI.TENSORSET bad FLOAT 3 VALUES 1 2 3 "
+                   "|> AI.TENSORGET bad VALUES |> AI.MODELEXECUTE lin INPUTS 1 bad OUTPUTS 1 na_out "
+                   "|> AI.TENSORGET na_out VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 4) {
+        CHECK(r->element[0]->type == REDIS_REPLY_STATUS && strcmp(r->element[0]->str, "OK") == 0);
+        CHECK(r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements == 3);
+        CHECK(r->element[2]->type == REDIS_REPLY_ERROR);
+        CHECK(r->element[3]->type == REDIS_REPLY_STATUS && strcmp(r->element[3]->str, "NA") == 0);
+    }
+    freeReplyObject(r);
+    r = lt_cmdf(c, "EXISTS na_out");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
     r = lt_cmdf(c, "AI.DAGRUN LOAD 1 x |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y2");
     CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unsupported command within DAG: AI.MODELEXECUTE"));
     freeReplyObject(r);
@@ -231,9 +247,9 @@ static void test_dag(redisContext *c) {
                    "|> AI.TENSORGET v VALUES");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3 && atof(r->element[2]->element[0]->str) == 5);
     freeReplyObject(r);
-    /* an error inside a DAG fails the DAG and persists nothing */
+    /* an error inside a DAG is that op's entry (RedisAI's reply) and persists nothing */
     r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 bad PERSIST 1 never |> AI.MODELEXECUTE lin INPUTS 1 bad OUTPUTS 1 never");
-    CHECK(r->type == REDIS_REPLY_ERROR);
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ERROR);
     freeReplyObject(r);
     r = lt_cmdf(c, "EXISTS never");
     CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);

@@ -276,6 +276,7 @@ static void exec_one(run_ctx *rc) {
         }
         if (exec_op(rc, &rc->ops[i]) != 0) {
             rc->failed = true;
+            rc->failed_op = i;
             return;
         }
     }
@@ -449,6 +450,23 @@ static int run_reply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     run_ctx *rc = RedisModule_GetBlockedClientPrivateData(ctx);
     if (rc->timed_out)
         return RedisModule_ReplyWithSimpleString(ctx, "TIMEDOUT");
+    if (rc->failed && rc->dag) {
+        /* As RedisAI: one entry per op, the ops before the failure as usual, its error, NA for the ops not
+         * run; nothing is persisted */
+        RedisModule_ReplyWithArray(ctx, rc->nops);
+        for (int i = 0; i < rc->nops; i++) {
+            dag_op *op = &rc->ops[i];
+            if (i == rc->failed_op)
+                RedisModule_ReplyWithError(ctx, rc->err[0] ? rc->err : "ERR run failed");
+            else if (i > rc->failed_op)
+                RedisModule_ReplyWithSimpleString(ctx, "NA");
+            else if (op->kind == OP_TENSORGET)
+                reply_tensor(ctx, rc->slots[op->in[0]], op->get_fmt);
+            else
+                RedisModule_ReplyWithSimpleString(ctx, "OK");
+        }
+        return REDISMODULE_OK;
+    }
     if (rc->failed)
         return RedisModule_ReplyWithError(ctx, rc->err[0] ? rc->err : "ERR run failed");
     if (persist_outputs(ctx, rc) != 0)

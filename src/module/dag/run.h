@@ -45,6 +45,7 @@ typedef struct run_ctx {
     RedisModuleString **persist_keys;
     long long timeout_ms, enqueued_ms;
     bool timed_out, failed;
+    int failed_op;               /* DAG: the op that failed (the reply has one entry per op, as RedisAI's) */
     char err[LB_ERR_MAX];
     char what[96]; /* "model <key>", "script <key>", "DAG: model <key>": what a busy worker runs (AI.INFO) */
 } run_ctx;
