@@ -59,6 +59,13 @@ static void test_models(redisContext *c) {
     freeReplyObject(r);
     r = lt_cmdf(c, "AI.MODELGET two META");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 16);
+    /* as RedisAI (issue 16 item 9): a Torch model's inputs are forward's argument names, an "" per output */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 16) {
+        const redisReply *in = r->element[11], *out = r->element[13];
+        CHECK(strcmp(r->element[10]->str, "inputs") == 0 && in->elements == 2 && strcmp(in->element[0]->str, "a") == 0 &&
+              strcmp(in->element[1]->str, "b") == 0);
+        CHECK(strcmp(r->element[12]->str, "outputs") == 0 && out->elements == 2 && out->element[0]->len == 0);
+    }
     freeReplyObject(r);
 
     /* AI.INFO counts the runs above: 3 calls of lin with 2 samples each */
@@ -131,9 +138,13 @@ static void test_scripts(redisContext *c) {
     r = lt_cmdf(c, "AI.SCRIPTGET scr");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 8);
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 8) {
-        CHECK(strcmp(r->element[1]->str, "CPU") == 0 && strcmp(r->element[3]->str, "s1") == 0);
-        CHECK(r->element[5]->len == script_len && memcmp(r->element[5]->str, script_src, script_len) == 0);
-        CHECK(r->element[7]->elements == 3 && strcmp(r->element[7]->element[0]->str, "pre_process") == 0);
+        /* RedisAI 1.2.7's order: device, tag, Entry Points, source */
+        CHECK(strcmp(r->element[0]->str, "device") == 0 && strcmp(r->element[1]->str, "CPU") == 0);
+        CHECK(strcmp(r->element[2]->str, "tag") == 0 && strcmp(r->element[3]->str, "s1") == 0);
+        CHECK(strcmp(r->element[4]->str, "Entry Points") == 0 && r->element[5]->elements == 3 &&
+              strcmp(r->element[5]->element[0]->str, "pre_process") == 0);
+        CHECK(strcmp(r->element[6]->str, "source") == 0 && r->element[7]->len == script_len &&
+              memcmp(r->element[7]->str, script_src, script_len) == 0);
     }
     freeReplyObject(r);
     r = lt_cmdf(c, "AI.SCRIPTGET scr SOURCE");

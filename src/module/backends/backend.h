@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LB_API_VERSION 2u
+#define LB_API_VERSION 3u
 #define LB_OPS_SYMBOL "locus_backend_ops"
 #define LB_MAX_DIMS 16
 /* Room for a backend's message: TorchScript errors carry the failing source lines and a traceback. */
@@ -77,6 +77,10 @@ typedef struct lb_ops {
      * milliseconds; 0 clears the bound) is stopped as soon as the backend can (libtorch: at its next tensor
      * operation) and fails with an "ERR MODEL_EXECUTION_TIMEOUT: ..." message. NULL: runs cannot be bounded. */
     void (*set_deadline)(long long deadline_ms);
+
+    /* The name of the model's input i as its signature has it (Torch: forward's arguments after self), into
+     * buf; 0, or -1 when there is none. NULL: the backend cannot tell. */
+    int (*model_input_name)(void *model, int i, char *buf, size_t len);
 } lb_ops;
 
 #ifdef __cplusplus

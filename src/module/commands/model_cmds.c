@@ -260,10 +260,20 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModule_ReplyWithLongLong(ctx, m->batchsize);
     RedisModule_ReplyWithCString(ctx, "minbatchsize");
     RedisModule_ReplyWithLongLong(ctx, m->minbatchsize);
+    /* as RedisAI: the names given at store time, else the signature's inputs and one "" per output */
     RedisModule_ReplyWithCString(ctx, "inputs");
-    reply_names(ctx, m->ninput_names, m->input_names);
+    if (m->ninput_names > 0)
+        reply_names(ctx, m->ninput_names, m->input_names);
+    else
+        reply_names(ctx, m->nsig_inputs, m->sig_inputs);
     RedisModule_ReplyWithCString(ctx, "outputs");
-    reply_names(ctx, m->noutput_names, m->output_names);
+    if (m->noutput_names > 0 || m->noutputs <= 0) {
+        reply_names(ctx, m->noutput_names, m->output_names);
+    } else {
+        RedisModule_ReplyWithArray(ctx, m->noutputs);
+        for (int i = 0; i < m->noutputs; i++)
+            RedisModule_ReplyWithCString(ctx, "");
+    }
     RedisModule_ReplyWithCString(ctx, "minbatchtimeout");
     RedisModule_ReplyWithLongLong(ctx, m->minbatchtimeout);
     if (fmt & 2) {
@@ -418,12 +428,12 @@ int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModule_ReplyWithCString(ctx, s->device);
     RedisModule_ReplyWithCString(ctx, "tag");
     RedisModule_ReplyWithStringBuffer(ctx, s->tag, s->taglen);
+    RedisModule_ReplyWithCString(ctx, "Entry Points"); /* RedisAI 1.2.7's order: device, tag, Entry Points, source */
+    reply_names(ctx, s->nentry, s->entry_points);
     if (fmt & 2) {
         RedisModule_ReplyWithCString(ctx, "source");
         RedisModule_ReplyWithCString(ctx, s->source);
     }
-    RedisModule_ReplyWithCString(ctx, "Entry Points");
-    reply_names(ctx, s->nentry, s->entry_points);
     return REDISMODULE_OK;
 }
 

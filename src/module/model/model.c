@@ -97,6 +97,13 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *er
     m->output_names = dup_names(spec->noutput_names, spec->output_names, spec->output_lens);
     m->ninputs = spec->ninput_names > 0 ? spec->ninput_names : nin;
     m->noutputs = spec->noutput_names > 0 ? spec->noutput_names : nout;
+    if (ops->model_input_name && nin > 0) {
+        m->sig_inputs = RedisModule_Calloc((size_t)nin, sizeof *m->sig_inputs);
+        char name[256];
+        for (int i = 0; i < nin; i++)
+            if (ops->model_input_name(h, i, name, sizeof name) == 0)
+                m->sig_inputs[m->nsig_inputs++] = RedisModule_Strdup(name);
+    }
     m->blob = blob;
     m->bloblen = bloblen;
     return m;
@@ -112,6 +119,7 @@ void model_release(model *m) {
         return;
     m->ops->model_free(m->handle);
     free_names(m->ninput_names, m->input_names);
+    free_names(m->nsig_inputs, m->sig_inputs);
     free_names(m->noutput_names, m->output_names);
     RedisModule_Free(m->tag);
     RedisModule_Free(m->blob);

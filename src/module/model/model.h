@@ -34,6 +34,8 @@ typedef struct model {
     int ninputs, noutputs;    /* from INPUTS/OUTPUTS when given, else from the model's signature (-1: unknown) */
     int ninput_names, noutput_names;
     char **input_names, **output_names;
+    int nsig_inputs;          /* the inputs the backend's signature names (MODELGET META without INPUTS) */
+    char **sig_inputs;
     char *blob;               /* the serialized model as stored */
     size_t bloblen;
     run_stats stats;

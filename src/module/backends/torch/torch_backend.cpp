@@ -442,6 +442,20 @@ TORCH_LIBRARY_IMPL(_, TESTING_ONLY_GenericMode, m) {
     m.fallback(torch::CppFunction::makeFromBoxedFunction<&deadline_fallback>());
 }
 
+// The name of forward's argument i (self excluded), as RedisAI's MODELGET META lists a Torch model's inputs.
+static int tb_model_input_name(void *model, int i, char *buf, size_t len) {
+    try {
+        auto *m = static_cast<TorchModel *>(model);
+        const auto &args = m->module.get_method("forward").function().getSchema().arguments();
+        if (i < 0 || (size_t)i + 1 >= args.size())
+            return -1;
+        snprintf(buf, len, "%s", args[(size_t)i + 1].name().c_str());
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
 static void tb_set_deadline(long long deadline_ms) {
     t_deadline_ms = deadline_ms;
     t_deadline_hit = false;
@@ -452,4 +466,5 @@ extern "C" __attribute__((visibility("default"))) const lb_ops locus_backend_ops
     LB_API_VERSION,     "TORCH",        TORCH_VERSION, tb_init,
     tb_model_load,      tb_model_free,  tb_model_run,  tb_script_compile,
     tb_script_free,     tb_script_check_function,      tb_script_run, tb_set_deadline,
+    tb_model_input_name,
 };
