@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LB_API_VERSION 3u
+#define LB_API_VERSION 4u
 #define LB_OPS_SYMBOL "locus_backend_ops"
 #define LB_MAX_DIMS 16
 /* Room for a backend's message: TorchScript errors carry the failing source lines and a traceback. */
@@ -35,12 +35,39 @@ typedef struct lb_tensor {
     size_t nbytes;
 } lb_tensor;
 
-/* What the module gives the backend at init. */
+/* A Redis reply handed to a backend (RESP2: what RedisModule_Call gives without RESP3). */
+typedef enum { LB_VALUE_NIL, LB_VALUE_STRING, LB_VALUE_INTEGER, LB_VALUE_ARRAY, LB_VALUE_ERROR } lb_value_kind;
+
+typedef struct lb_value {
+    lb_value_kind kind;
+    long long integer;          /* INTEGER */
+    char *str;                  /* STRING (status replies too) and ERROR: len bytes plus a NUL */
+    size_t len;
+    struct lb_value *elements;  /* ARRAY: nelements of them */
+    size_t nelements;
+} lb_value;
+
+/* What the module gives the backend at init. The callbacks serve RedisAI's TorchScript extensions
+ * (redis.execute, redisAI.model_execute); they may be NULL (a host other than locus_ai, such as the
+ * inference reference of bench/), and a backend then refuses those calls with a message. */
 typedef struct lb_host {
     void *(*alloc)(size_t bytes);
     void (*free)(void *ptr);
     int inter_op_threads; /* 0 = backend default */
     int intra_op_threads; /* 0 = backend default */
+
+    /* Run a Redis command from a worker thread (the call takes Redis's lock for its duration; never call it
+     * from Redis's main thread). argv[0] is the command; lens gives each argument's length. 0 with *reply
+     * set (an ERROR value when Redis replied an error; free it with value_free), or -1 with a message in err
+     * when Redis refused to run it at all (unknown command, wrong number of arguments, not allowed from a
+     * script). */
+    int (*redis_call)(const char *const *argv, const size_t *lens, int argc, lb_value **reply, char *err,
+                      size_t errlen);
+    void (*value_free)(lb_value *v);
+    /* Run the model stored at key (keylen bytes) once on the calling thread, as model_run does: in borrowed,
+     * out[0..nout) filled with data from alloc. 0, or non-zero with an "ERR ..." message in err. */
+    int (*model_execute)(const char *key, size_t keylen, const lb_tensor *in, int nin, lb_tensor *out, int nout,
+                         char *err, size_t errlen);
 } lb_host;
 
 typedef struct lb_ops {

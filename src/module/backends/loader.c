@@ -13,6 +13,7 @@
 
 #include "../config.h"
 #include "../redismodule_api.h"
+#include "host_calls.h"
 
 static const struct {
     const char *name;  /* protocol spelling */
@@ -158,8 +159,9 @@ static int load_path(backend_id id, const char *path, char *err, size_t errlen) 
         dlclose(h);
         return -1;
     }
-    lb_host host = {host_alloc, host_free, (int)g_config.inter_op_parallelism,
-                    (int)g_config.intra_op_parallelism};
+    lb_host host = {host_alloc,      host_free,       (int)g_config.inter_op_parallelism,
+                    (int)g_config.intra_op_parallelism, host_redis_call, host_value_free,
+                    host_model_execute};
     if (ops->init(&host, err, errlen) != 0) {
         dlclose(h);
         return -1;

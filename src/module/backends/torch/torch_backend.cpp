@@ -12,6 +12,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/csrc/api/include/torch/cuda.h>
+#include <torch/csrc/jit/frontend/resolver.h>
 #include <torch/jit.h>
 #include <torch/library.h>
 #include <torch/script.h>
@@ -152,6 +153,8 @@ void from_torch(const at::Tensor &src, lb_tensor *out) {
 // Flatten a result (tensor, tuple or list of tensors) into out[0..nout); frees partial outputs on error.
 void collect_outputs(const c10::IValue &res, lb_tensor *out, int nout) {
     std::vector<at::Tensor> ts;
+    if (res.isNone() && nout == 0) // a script that only calls Redis (redis.execute) and returns nothing
+        return;
     if (res.isTensor()) {
         ts.push_back(res.toTensor());
     } else if (res.isTuple()) {
@@ -181,6 +184,123 @@ void collect_outputs(const c10::IValue &res, lb_tensor *out, int nout) {
         throw;
     }
 }
+
+// RedisAI's TorchScript extensions (its commands.md): in a script, `redis.execute(cmd, args...)` runs a
+// Redis command and gives its reply (None, str, int, or a list of those), `redis.asList(v)` makes a reply a
+// list, and `redisAI.model_execute(key, inputs, n)` runs a stored model. They are operators in the `redis`
+// and `redisAI` namespaces, which the script compiler resolves as it resolves `torch` (ScriptResolver).
+// They call back into the module through g_host on the worker thread that runs the script.
+
+// A message from the host without its "ERR " (set_err adds one to whatever a run throws).
+std::string host_message(const char *err) {
+    return strncmp(err, "ERR ", 4) == 0 ? std::string(err + 4) : std::string(err);
+}
+
+c10::IValue to_ivalue(const lb_value &v) {
+    switch (v.kind) {
+    case LB_VALUE_STRING:
+        return c10::IValue(std::string(v.str, v.len));
+    case LB_VALUE_INTEGER:
+        return c10::IValue((int64_t)v.integer);
+    case LB_VALUE_ARRAY: {
+        c10::impl::GenericList list(c10::AnyType::get());
+        list.reserve(v.nelements);
+        for (size_t i = 0; i < v.nelements; i++)
+            list.push_back(to_ivalue(v.elements[i]));
+        return c10::IValue(list);
+    }
+    case LB_VALUE_ERROR:
+        throw std::runtime_error("Redis command returned an error: " + std::string(v.str, v.len));
+    default:
+        return c10::IValue();
+    }
+}
+
+c10::IValue redis_execute(std::string command, std::vector<std::string> args) {
+    if (g_host.redis_call == nullptr)
+        throw std::runtime_error("redis.execute is available only in locus_ai");
+    std::vector<const char *> argv{command.c_str()};
+    std::vector<size_t> lens{command.size()};
+    for (const std::string &a : args) {
+        argv.push_back(a.c_str());
+        lens.push_back(a.size());
+    }
+    lb_value *reply = nullptr;
+    char err[LB_ERR_MAX];
+    if (g_host.redis_call(argv.data(), lens.data(), (int)argv.size(), &reply, err, sizeof err) != 0)
+        throw std::runtime_error(host_message(err));
+    std::unique_ptr<lb_value, void (*)(lb_value *)> hold(reply, g_host.value_free);
+    return to_ivalue(*reply);
+}
+
+c10::impl::GenericList redis_as_list(c10::IValue v) {
+    if (!v.isList())
+        throw std::runtime_error("redis.asList: the value is not a list (a Redis array reply)");
+    return v.toList();
+}
+
+std::vector<at::Tensor> redisai_model_execute(std::string key, std::vector<at::Tensor> inputs,
+                                              int64_t num_outputs) {
+    if (g_host.model_execute == nullptr)
+        throw std::runtime_error("redisAI.model_execute is available only in locus_ai");
+    if (num_outputs < 0 || num_outputs > 1024)
+        throw std::runtime_error("redisAI.model_execute: invalid number of outputs");
+    std::vector<at::Tensor> dense; // CPU, contiguous: what lb_tensor describes
+    std::vector<lb_tensor> in(inputs.size());
+    for (size_t i = 0; i < inputs.size(); i++) {
+        at::Tensor t = inputs[i].to(c10::kCPU).contiguous();
+        if (t.dim() > LB_MAX_DIMS)
+            throw std::runtime_error("redisAI.model_execute: an input has too many dimensions");
+        int code = -1;
+        for (const auto &k : kTypes)
+            if (k.supported && k.type == t.scalar_type())
+                code = k.code;
+        if (code < 0)
+            throw std::runtime_error(std::string("redisAI.model_execute: input type ") +
+                                     c10::toString(t.scalar_type()) + " has no tensor type");
+        in[i].dtype = code;
+        in[i].ndims = (int)t.dim();
+        for (int d = 0; d < in[i].ndims; d++)
+            in[i].shape[d] = t.size(d);
+        in[i].data = t.data_ptr();
+        in[i].nbytes = t.numel() * t.element_size();
+        dense.push_back(t);
+    }
+    std::vector<lb_tensor> out((size_t)num_outputs + 1);
+    char err[LB_ERR_MAX];
+    if (g_host.model_execute(key.data(), key.size(), in.data(), (int)in.size(), out.data(), (int)num_outputs,
+                             err, sizeof err) != 0)
+        throw std::runtime_error(err); // with its "ERR ", as RedisAI reports it (clients match on it)
+    std::vector<at::Tensor> res;
+    for (int64_t i = 0; i < num_outputs; i++) {
+        const lb_tensor &o = out[(size_t)i];
+        if (o.dtype < 0 || o.dtype >= (int)(sizeof kTypes / sizeof kTypes[0]) || !kTypes[o.dtype].supported) {
+            for (int64_t j = i; j < num_outputs; j++)
+                g_host.free(out[(size_t)j].data);
+            throw std::runtime_error("redisAI.model_execute: the model gave a type Torch does not have");
+        }
+        std::vector<int64_t> shape(o.shape, o.shape + o.ndims);
+        void (*release)(void *) = g_host.free;
+        res.push_back(torch::from_blob(o.data, shape, [release](void *p) { release(p); },
+                                       torch::TensorOptions().dtype(kTypes[o.dtype].type)));
+    }
+    return res;
+}
+
+// Names a script may use besides its own: torch (aten), and RedisAI's two extension namespaces.
+struct ScriptResolver : public torch::jit::Resolver {
+    std::shared_ptr<torch::jit::SugaredValue> resolveValue(const std::string &name, torch::jit::GraphFunction &fn,
+                                                           const torch::jit::SourceRange &loc) override {
+        if (name == "torch")
+            return std::make_shared<torch::jit::BuiltinModule>("aten");
+        if (name == "redis" || name == "redisAI")
+            return std::make_shared<torch::jit::BuiltinModule>(name);
+        return nullptr;
+    }
+    c10::TypePtr resolveType(const std::string &name, const torch::jit::SourceRange &loc) override {
+        return nullptr;
+    }
+};
 
 struct TorchModel {
     torch::jit::Module module;
@@ -330,7 +450,12 @@ static void *tb_script_compile(const char *device, const char *source, char *err
         try {
             auto s = std::make_unique<TorchScript>();
             s->device = dev;
-            s->cu = torch::jit::compile(source);
+            s->cu = std::make_shared<torch::jit::CompilationUnit>();
+            // The lexer needs a line break to close the last block; redis-cli "$(cat f.py)" strips it.
+            std::string text(source);
+            if (text.empty() || text.back() != '\n')
+                text.push_back('\n');
+            s->cu->define(c10::nullopt, text, std::make_shared<ScriptResolver>(), nullptr);
             out = s.release();
         } catch (const c10::Error &e) {
             set_err(err, errlen, e.what_without_backtrace());
@@ -440,6 +565,15 @@ static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int 
 
 TORCH_LIBRARY_IMPL(_, TESTING_ONLY_GenericMode, m) {
     m.fallback(torch::CppFunction::makeFromBoxedFunction<&deadline_fallback>());
+}
+
+TORCH_LIBRARY(redis, m) {
+    m.def("execute", &redis_execute);
+    m.def("asList", &redis_as_list);
+}
+
+TORCH_LIBRARY(redisAI, m) {
+    m.def("model_execute", &redisai_model_execute);
 }
 
 // The name of forward's argument i (self excluded), as RedisAI's MODELGET META lists a Torch model's inputs.
