@@ -63,7 +63,7 @@ int bench_reference(const char *backend, const char *model_path, const char *scr
         snprintf(err, errlen, "%s is not a Torch backend of this version", backend);
         return -1;
     }
-    lb_host host = {malloc, free, 0, 0};
+    lb_host host = {.alloc = malloc, .free = free}; /* no Redis: the script extensions stay off */
     size_t mlen = 0, slen = 0;
     char *blob = read_file(model_path, &mlen), *source = read_file(script_path, &slen);
     int rc = -1;
