@@ -1,6 +1,7 @@
 /* Module configuration table and parser (see config.h). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@ static const struct {
     {"THREADS_PER_QUEUE", OPT_INT, offsetof(module_config, threads_per_queue), 1, 1024},
     {"INTER_OP_PARALLELISM", OPT_INT, offsetof(module_config, inter_op_parallelism), 0, 1024},
     {"INTRA_OP_PARALLELISM", OPT_INT, offsetof(module_config, intra_op_parallelism), 0, 1024},
-    {"MODEL_CHUNK_SIZE", OPT_INT, offsetof(module_config, model_chunk_size), 1024, 1LL << 40},
+    /* any positive size, as RedisAI's Config_SetModelChunkSize */
+    {"MODEL_CHUNK_SIZE", OPT_INT, offsetof(module_config, model_chunk_size), 1, INT64_MAX},
     {"BACKENDSPATH", OPT_PATH, offsetof(module_config, backends_path), 0, 0},
     {"BACKEND_PATHS_AT_RUNTIME", OPT_INT, offsetof(module_config, backend_paths_at_runtime), 0, 1},
     {"TF", OPT_PATH, offsetof(module_config, tf_path), 0, 0},

@@ -222,7 +222,7 @@ static void test_redisai_runs(redisContext *c) {
     CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
     freeReplyObject(r);
     r = lt_cmdf(c, "AI.DAGRUN LOAD 1 x |> AI.MODELEXECUTE lin INPUTS 1 x OUTPUTS 1 y2");
-    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "Unsupported command within DAG: AI.MODELEXECUTE"));
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR AI.MODELEXECUTE cannot be used in a deprecated AI.DAGRUN command") == 0);
     freeReplyObject(r);
     freeReplyObject(lt_cmdf(c, "DEL dr_y viewer pair"));
 }
@@ -245,8 +245,8 @@ static void test_dag(redisContext *c) {
     CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0); /* not persisted */
     freeReplyObject(r);
 
-    /* tensors made inside the DAG, read-only DAG */
-    r = lt_cmdf(c, "AI.DAGEXECUTE_RO |> AI.TENSORSET t1 FLOAT 2 VALUES 1 2 |> AI.TENSORSET t2 FLOAT 2 VALUES 3 4 "
+    /* tensors made inside the DAG (not AI.DAGEXECUTE_RO: it refuses AI.SCRIPTEXECUTE, as RedisAI does) */
+    r = lt_cmdf(c, "AI.DAGEXECUTE |> AI.TENSORSET t1 FLOAT 2 VALUES 1 2 |> AI.TENSORSET t2 FLOAT 2 VALUES 3 4 "
                    "|> AI.SCRIPTEXECUTE scr sum_all INPUTS 2 t1 t2 OUTPUTS 1 t3 |> AI.TENSORGET t3 VALUES");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4);
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 4)
@@ -534,7 +534,8 @@ static void test_backend_paths(redisContext *c) {
     redisContext *c2 = lt_connect(&s);
     CHECK(tm_status(lt_cmdf(c2, "AI.CONFIG BACKENDSPATH %s", dir), "OK"));
     r = lt_cmdf(c2, "AI.CONFIG LOADBACKEND TORCH %s", so);
-    CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "is not a locus_ai backend"));
+    /* RedisAI's reply; the reason ("is not a locus_ai backend") goes to the server's log */
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR error loading backend") == 0);
     freeReplyObject(r);
     CHECK(access(marker, F_OK) == 0); /* opted in: the path was loaded */
     redisFree(c2);

@@ -77,7 +77,8 @@ static const char *parse_modelstore(int argc, const arg_view *v, bool deprecated
         i += 2;
     }
     if (i < argc && arg_is(v[i], "MINBATCHTIMEOUT")) {
-        if (spec->batchsize == 0)
+        /* AI.MODELSTORE checks MINBATCHSIZE only; the deprecated AI.MODELSET both (RedisAI 1.2.7) */
+        if (deprecated && spec->batchsize == 0)
             return "ERR MINBATCHTIMEOUT specified without BATCHSIZE";
         if (spec->minbatchsize == 0)
             return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE";
@@ -87,10 +88,13 @@ static const char *parse_modelstore(int argc, const arg_view *v, bool deprecated
     }
     if (spec->minbatchsize > spec->batchsize && spec->batchsize > 0)
         return "ERR MINBATCHSIZE is larger than BATCHSIZE";
+    /* RedisAI 1.2.7: INPUTS and OUTPUTS belong to TF models; AI.MODELSTORE refuses INPUTS for the others */
+    if (!deprecated && spec->backend != BACKEND_TF && i < argc && arg_is(v[i], "INPUTS"))
+        return "ERR INPUTS argument should not be specified for this backend";
     int nnames = 0;
     for (int which = 0; which < 2; which++) {
         const char *kw = which == 0 ? "INPUTS" : "OUTPUTS";
-        if (i >= argc || !arg_is(v[i], kw))
+        if (i >= argc || !arg_is(v[i], kw) || (!deprecated && spec->backend != BACKEND_TF))
             continue;
         i++;
         int first = nnames, count = 0;
@@ -134,7 +138,8 @@ static const char *parse_modelstore(int argc, const arg_view *v, bool deprecated
 }
 
 static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
-    if (argc < 6)
+    /* AI.MODELSET key backend device is parsed (RedisAI: argc < 4 only is an arity error) */
+    if (argc < (deprecated ? 4 : 6))
         return RedisModule_ReplyWithError(
             ctx, deprecated ? "ERR wrong number of arguments for 'AI.MODELSET' command"
                             : "ERR wrong number of arguments for 'AI.MODELSTORE' command");
@@ -239,12 +244,12 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view v[4];
     args_views(argv, argc, v, 4);
+    model *m = get_model_or_reply(ctx, argv[1]); /* the key before the arguments, as RedisAI */
+    if (m == NULL)
+        return REDISMODULE_OK;
     unsigned fmt;
     if (parse_get_fmt(argc, v, "BLOB", &fmt) != 0)
         return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or BLOB)");
-    model *m = get_model_or_reply(ctx, argv[1]);
-    if (m == NULL)
-        return REDISMODULE_OK;
     if (fmt == 2) {
         reply_blob(ctx, m);
         return REDISMODULE_OK;
@@ -415,12 +420,12 @@ int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view v[4];
     args_views(argv, argc, v, 4);
+    script *s = get_script_or_reply(ctx, argv[1]); /* the key before the arguments, as RedisAI */
+    if (s == NULL)
+        return REDISMODULE_OK;
     unsigned fmt;
     if (parse_get_fmt(argc, v, "SOURCE", &fmt) != 0)
         return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or SOURCE)");
-    script *s = get_script_or_reply(ctx, argv[1]);
-    if (s == NULL)
-        return REDISMODULE_OK;
     if (fmt == 2)
         return RedisModule_ReplyWithCString(ctx, s->source);
     RedisModule_ReplyWithArray(ctx, fmt & 2 ? 8 : 6);
@@ -616,15 +621,17 @@ int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 }
 
 /* AI.CONFIG BACKENDSPATH dir | LOADBACKEND backend path | MODEL_CHUNK_SIZE bytes
- *         | GET BACKENDSPATH | GET MODEL_CHUNK_SIZE */
+ *         | GET BACKENDSPATH | GET MODEL_CHUNK_SIZE
+ * Arity and value errors as RedisAI 1.2.7's AI.CONFIG replies them; arguments past the ones a subcommand reads
+ * are ignored, as there. */
 int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (argc < 2)
         return RedisModule_WrongArity(ctx);
     arg_view v[4];
-    if (argc > 4)
-        return RedisModule_WrongArity(ctx);
-    args_views(argv, argc, v, 4);
-    if (arg_is(v[1], "GET") && argc == 3) {
+    args_views(argv, argc < 4 ? argc : 4, v, 4);
+    if (arg_is(v[1], "GET")) {
+        if (argc != 3)
+            return RedisModule_WrongArity(ctx);
         if (arg_is(v[2], "BACKENDSPATH")) {
             char dir[1024];
             backend_default_dir(dir, sizeof dir);
@@ -634,11 +641,30 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             return RedisModule_ReplyWithLongLong(ctx, g_config.model_chunk_size);
         return RedisModule_ReplyWithNull(ctx);
     }
-    if (arg_is(v[1], "BACKENDSPATH") && argc == 3 && !g_config.backend_paths_at_runtime)
-        return RedisModule_ReplyWithError(ctx, "ERR AI.CONFIG BACKENDSPATH is refused at run time: a client could "
-                                               "make the server load any library. Set it when loading the module "
-                                               "(BACKENDSPATH dir), or load it with BACKEND_PATHS_AT_RUNTIME 1");
-    if ((arg_is(v[1], "BACKENDSPATH") || arg_is(v[1], "MODEL_CHUNK_SIZE")) && argc == 3) {
+    if (arg_is(v[1], "LOADBACKEND")) {
+        if (argc < 4)
+            return RedisModule_WrongArity(ctx);
+        int id = backend_by_name(v[2].ptr, v[2].len);
+        if (id < 0)
+            return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
+        char path[1200], err[1400];
+        if (backend_resolve_path(v[3].ptr, v[3].len, g_config.backend_paths_at_runtime != 0, path, sizeof path, err,
+                                 sizeof err) != 0)
+            return RedisModule_ReplyWithError(ctx, err);
+        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0) {
+            /* RedisAI's reply; the reason goes to the server's log */
+            RedisModule_Log(ctx, "warning", "AI.CONFIG LOADBACKEND: %s", err);
+            return RedisModule_ReplyWithError(ctx, "ERR error loading backend");
+        }
+        return RedisModule_ReplyWithSimpleString(ctx, "OK");
+    }
+    if (arg_is(v[1], "BACKENDSPATH")) {
+        if (argc < 3)
+            return RedisModule_ReplyWithError(ctx, "ERR BACKENDSPATH: missing path argument");
+        if (!g_config.backend_paths_at_runtime)
+            return RedisModule_ReplyWithError(ctx, "ERR AI.CONFIG BACKENDSPATH is refused at run time: a client could "
+                                                   "make the server load any library. Set it when loading the module "
+                                                   "(BACKENDSPATH dir), or load it with BACKEND_PATHS_AT_RUNTIME 1");
         char err[256];
         if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL) {
             char msg[300];
@@ -647,16 +673,12 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         }
         return RedisModule_ReplyWithSimpleString(ctx, "OK");
     }
-    if (arg_is(v[1], "LOADBACKEND") && argc == 4) {
-        int id = backend_by_name(v[2].ptr, v[2].len);
-        if (id < 0)
-            return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
-        char path[1200], err[1400];
-        if (backend_resolve_path(v[3].ptr, v[3].len, g_config.backend_paths_at_runtime != 0, path, sizeof path, err,
-                                 sizeof err) != 0)
-            return RedisModule_ReplyWithError(ctx, err);
-        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
-            return RedisModule_ReplyWithError(ctx, err);
+    if (arg_is(v[1], "MODEL_CHUNK_SIZE")) {
+        if (argc < 3)
+            return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: missing chunk size");
+        char err[256];
+        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL)
+            return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: invalid chunk size");
         return RedisModule_ReplyWithSimpleString(ctx, "OK");
     }
     return RedisModule_ReplyWithError(ctx, "ERR unsupported subcommand");

@@ -139,11 +139,11 @@ static int parse_modelexecute(parse_ctx *p, RedisModuleString **argv, int argc, 
         return fail(p, "ERR Invalid argument for input_count", NULL);
     if (r != 0 && r != -2)
         return fail(p, "ERR Input count must be a positive integer", NULL);
+    if (m->ninputs >= 0 && (r == -2 || m->ninputs != nin))
+        return fail(p, "ERR Number of keys given as INPUTS here does not match model definition", NULL);
     if (r == -2 || i + nin > argc)
         return fail(p, "ERR number of input keys to AI.MODELEXECUTE command does not match the number of given "
                        "arguments", NULL);
-    if (m->ninputs >= 0 && m->ninputs != nin)
-        return fail(p, "ERR Number of keys given as INPUTS here does not match model definition", NULL);
     int first_in = i;
     i += nin;
     if (i >= argc || !arg_is(v[i++], "OUTPUTS"))
@@ -155,7 +155,7 @@ static int parse_modelexecute(parse_ctx *p, RedisModuleString **argv, int argc, 
         return fail(p, "ERR Invalid argument for output_count", NULL);
     if (r != 0 && r != -2)
         return fail(p, "ERR Output count must be a positive integer", NULL);
-    if (m->noutputs >= 0 && m->noutputs != nout)
+    if (m->noutputs >= 0 && (r == -2 || m->noutputs != nout))
         return fail(p, "ERR Number of keys given as OUTPUTS here does not match model definition", NULL);
     if (r == -2 || i + nout > argc)
         return fail(p, "ERR number of output keys to AI.MODELEXECUTE command does not match the number of given "
@@ -203,14 +203,12 @@ static int parse_modelrun(parse_ctx *p, RedisModuleString **argv, int argc, cons
     if (i >= argc)
         return fail(p, "ERR OUTPUTS not specified", NULL);
     int first_out = ++i, nout = argc - first_out;
+    if (m->ninputs >= 0 && m->ninputs != nin)
+        return fail(p, "ERR Number of keys given as INPUTS here does not match model definition", NULL);
+    if (m->noutputs >= 0 && m->noutputs != nout)
+        return fail(p, "ERR Number of keys given as OUTPUTS here does not match model definition", NULL);
     if (nin == 0 || nout == 0)
         return fail(p, "ERR wrong number of arguments for 'AI.MODELRUN' command", NULL);
-    if (m->ninputs >= 0 && m->ninputs != nin)
-        return fail(p, "ERR Number of names given as INPUTS during MODELSET and keys given as INPUTS here do not "
-                       "match", NULL);
-    if (m->noutputs >= 0 && m->noutputs != nout)
-        return fail(p, "ERR Number of names given as OUTPUTS during MODELSET and keys given as OUTPUTS here do not "
-                       "match", NULL);
     dag_op *op = run_ctx_add_op(p->rc, OP_MODEL);
     op->m = model_retain(m);
     return fill_ios(p, op, argv, first_in, nin, first_out, nout);
@@ -237,6 +235,16 @@ static char **dup_views(const arg_view *v, int n) {
     return out;
 }
 
+static int check_function(parse_ctx *p, script *s, const char *fn) {
+    char err[ERRLEN];
+    if (s->ops->script_check_function(s->handle, fn, 0, err, sizeof err) != 0) {
+        snprintf(p->err, sizeof p->err, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* AI.SCRIPTRUN's script and function: a scope keyword in the function's place is refused. */
 static script *script_and_function(parse_ctx *p, RedisModuleString **argv, const arg_view *v, char **fn) {
     script *s = keyspace_value(p, argv[1], ScriptType, "ERR script key is empty");
     if (s == NULL)
@@ -246,29 +254,24 @@ static script *script_and_function(parse_ctx *p, RedisModuleString **argv, const
         return NULL;
     }
     *fn = dup_view(v[2]);
-    char err[ERRLEN];
-    if (s->ops->script_check_function(s->handle, *fn, 0, err, sizeof err) != 0) {
-        snprintf(p->err, sizeof p->err, "%s", err);
-        return NULL;
-    }
-    return s;
+    return check_function(p, s, *fn) == 0 ? s : NULL;
 }
 
 /* AI.SCRIPTEXECUTE key fn [KEYS n k..] [INPUTS n in..] [ARGS n a..] [OUTPUTS n out..] [TIMEOUT ms] */
 static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v) {
     if (argc < 3)
         return fail(p, "ERR wrong number of arguments for 'AI.SCRIPTEXECUTE' command", NULL);
-    char *fn = NULL;
-    script *s = script_and_function(p, argv, v, &fn);
-    if (s == NULL) {
-        RedisModule_Free(fn);
+    /* As RedisAI 1.2.7: argv[2] is the function whatever it says; the scopes are parsed before the function is
+     * looked up, so a missing name shows as an unexpected argument after it. */
+    script *s = keyspace_value(p, argv[1], ScriptType, "ERR script key is empty");
+    if (s == NULL)
         return -1;
-    }
+    char *fn = dup_view(v[2]);
     int i = 3, nkeys = 0, nin = 0, nargs = 0, nout = 0, first_keys = 0, first_in = 0, first_args = 0,
         first_out = 0;
     unsigned seen = 0;
     int rcode = 0;
-    if (i < argc && !arg_is(v[i], "KEYS") && !arg_is(v[i], "INPUTS")) {
+    if (!p->dag && (i >= argc || (!arg_is(v[i], "KEYS") && !arg_is(v[i], "INPUTS")))) {
         rcode = fail(p, "ERR KEYS or INPUTS scope must be provided first for AI.SCRIPTEXECUTE command", NULL);
         goto done;
     }
@@ -289,7 +292,9 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
             break;
         }
         if (k == 4) {
-            rcode = fail(p, "ERR Unrecongnized parameter to AI.SCRIPTEXECUTE", NULL);
+            snprintf(p->err, sizeof p->err, "ERR Invalid AI.SCRIPTEXECUTE command. Unexpected argument: %.*s",
+                     (int)(v[i].len > 128 ? 128 : v[i].len), v[i].ptr);
+            rcode = -1;
             break;
         }
         if (seen & (1u << k)) {
@@ -305,10 +310,11 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
             break;
         }
         if (!arg_to_int64(v[i + 1], &n) || n < 0) {
+            /* RedisAI 1.2.7's texts, "keys count" for ARGS included */
             static const char *bad[] = {"ERR Invalid or negative value found in number of KEYS",
                                         "ERR Invalid argument for inputs count in AI.SCRIPTEXECUTE",
-                                        "ERR Invalid argument for args count in AI.SCRIPTEXECUTE",
-                                        "ERR Invalid argument for output count in AI.SCRIPTEXECUTE"};
+                                        "ERR Invalid argument for keys count in AI.SCRIPTEXECUTE",
+                                        "ERR Invalid argument for outputs count in AI.SCRIPTEXECUTE"};
             rcode = fail(p, bad[k], NULL);
             break;
         }
@@ -320,10 +326,9 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
             static const char *mismatch[] = {
                 "ERR Number of pre declared KEYS to be used in the command does not match the number of given "
                 "arguments",
-                "ERR number of input keys to AI.SCRIPTEXECUTE command does not match the number of given arguments",
-                "ERR number of arguments to AI.SCRIPTEXECUTE command does not match the number of given arguments",
-                "ERR number of output keys to AI.SCRIPTEXECUTE command does not match the number of given "
-                "arguments"};
+                "ERR number of inputs to AI.SCRIPTEXECUTE command does not match the number of given arguments",
+                "ERR number of args to AI.SCRIPTEXECUTE command does not match the number of given arguments",
+                "ERR number of outputs to AI.SCRIPTEXECUTE command does not match the number of given arguments"};
             rcode = fail(p, mismatch[k], NULL);
             break;
         }
@@ -336,6 +341,8 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
         }
         i = first + (int)n;
     }
+    if (rcode == 0)
+        rcode = check_function(p, s, fn);
     if (rcode == 0) {
         dag_op *op = run_ctx_add_op(p->rc, OP_SCRIPT);
         op->s = script_retain(s);
@@ -429,7 +436,11 @@ static int submit_or_reply(RedisModuleCtx *ctx, parse_ctx *p, int rcode) {
 
 typedef int (*op_parser)(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v);
 
+static int refuse_in_multi_or_lua(RedisModuleCtx *ctx);
+
 static int single(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, op_parser fn) {
+    if (refuse_in_multi_or_lua(ctx) != 0)
+        return REDISMODULE_OK;
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(false), .dag = false};
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
@@ -469,6 +480,13 @@ static int parse_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc,
     if (a.fmt == TENSOR_DATA_BLOB && v[a.data_pos].len != a.nbytes) {
         RedisModule_Free(dims);
         return fail(p, "ERR data length does not match tensor shape and type", NULL);
+    }
+    const char *bad = a.fmt == TENSOR_DATA_BLOB && a.dtype->code == DTYPE_BOOL
+                          ? check_bool_blob(v[a.data_pos].ptr, a.nbytes)
+                          : NULL;
+    if (bad != NULL) {
+        RedisModule_Free(dims);
+        return fail(p, "%s", bad);
     }
     char too_big[160];
     if (bulk_limit_exceeded(p->ctx, a.nbytes, too_big, sizeof too_big)) {
@@ -534,55 +552,95 @@ static const struct {
     {"AI.SCRIPTRUN", parse_scriptrun},
 };
 
-/* Preamble keywords: LOAD n k.. | PERSIST n k.. | KEYS n k.. | ROUTING key | TIMEOUT ms, then |> ops. */
-static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v, bool ro, bool dagrun) {
+/* LOAD n k.. / PERSIST n k.. / KEYS n k.. at v[i]: the count checked and returned in *n, -1 with p->err set. */
+static int parse_key_list(parse_ctx *p, int argc, const arg_view *v, int i, int64_t *n) {
+    int kw = (int)(v[i].len > 16 ? 16 : v[i].len);
+    if (argc - i < 3) {
+        snprintf(p->err, sizeof p->err, "ERR missing arguments after %.*s keyword in DAG command", kw, v[i].ptr);
+        return -1;
+    }
+    if (!arg_to_int64(v[i + 1], n) || *n <= 0) {
+        snprintf(p->err, sizeof p->err, "ERR invalid or negative value found in number of keys to %.*s", kw,
+                 v[i].ptr);
+        return -1;
+    }
+    if (*n > argc - i - 2) {
+        snprintf(p->err, sizeof p->err, "ERR number of keys to %.*s %s does not match the number of given arguments",
+                 kw, v[i].ptr, arg_is(v[i], "PERSIST") ? "after DAG execution" : "into DAG");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const dag_names[2][2] = {{"AI.DAGEXECUTE", "AI.DAGEXECUTE_RO"}, {"AI.DAGRUN", "AI.DAGRUN_RO"}};
+
+/* Preamble keywords (each at most once): LOAD n k.. | PERSIST n k.. | KEYS n k.. | ROUTING key | TIMEOUT ms,
+ * then |> ops. Errors as RedisAI 1.2.7's dag_parser.c words them. */
+static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v, bool ro, bool dagrun,
+                     bool cluster) {
+    if (argc < (dagrun ? 4 : 6)) {
+        snprintf(p->err, sizeof p->err, "ERR %s arguments for '%s' command", dagrun ? "wrong number of" : "missing",
+                 dag_names[dagrun][ro]);
+        return -1;
+    }
     int i = 1, persist_first = -1, npersist = 0;
-    while (i < argc && !(v[i].len == 2 && memcmp(v[i].ptr, "|>", 2) == 0)) {
-        if (arg_is(v[i], "LOAD") || arg_is(v[i], "PERSIST") || arg_is(v[i], "KEYS")) {
+    unsigned seen = 0;
+    enum { SEEN_LOAD = 1, SEEN_PERSIST = 2, SEEN_KEYS = 4, SEEN_ROUTING = 8, SEEN_TIMEOUT = 16 };
+    while (i < argc && !(v[i].len == 2 && memcmp(v[i].ptr, "|>", 2) == 0 && i < argc - 1)) {
+        unsigned bit = arg_is(v[i], "LOAD")      ? SEEN_LOAD
+                       : arg_is(v[i], "PERSIST") ? SEEN_PERSIST
+                       : arg_is(v[i], "KEYS")    ? SEEN_KEYS
+                       : arg_is(v[i], "ROUTING") ? SEEN_ROUTING
+                       : arg_is(v[i], "TIMEOUT") ? SEEN_TIMEOUT
+                                                 : 0;
+        if (bit == 0 || (seen & bit)) {
+            snprintf(p->err, sizeof p->err, "ERR Invalid DAG command. Unexpected argument:  %.*s",
+                     (int)(v[i].len > 128 ? 128 : v[i].len), v[i].ptr);
+            return -1;
+        }
+        seen |= bit;
+        if (bit == SEEN_PERSIST && ro)
+            return fail(p, "ERR PERSIST cannot be specified in a read-only DAG", NULL);
+        if (bit == SEEN_LOAD || bit == SEEN_PERSIST || bit == SEEN_KEYS) {
             int64_t n;
-            if (i + 1 >= argc || !arg_to_int64(v[i + 1], &n) || n <= 0) {
-                snprintf(p->err, sizeof p->err, "ERR invalid or negative value found in number of keys to %.*s",
-                         (int)v[i].len, v[i].ptr);
+            if (parse_key_list(p, argc, v, i, &n) != 0)
                 return -1;
+            for (int k = 0; bit == SEEN_LOAD && k < n; k++) {
+                tensor *t = keyspace_tensor(p, argv[i + 2 + k]);
+                if (t == NULL)
+                    return -1;
+                int slot = run_ctx_new_slot(p->rc, v[i + 2 + k].ptr, v[i + 2 + k].len);
+                p->rc->slots[slot] = tensor_retain(t);
             }
-            if (n > argc - i - 2) {
-                snprintf(p->err, sizeof p->err, "ERR number of keys to %.*s in AI.DAGEXECUTE command does not match "
-                         "the number of given arguments", (int)v[i].len, v[i].ptr);
-                return -1;
-            }
-            if (arg_is(v[i], "LOAD")) {
-                for (int k = 0; k < n; k++) {
-                    tensor *t = keyspace_tensor(p, argv[i + 2 + k]);
-                    if (t == NULL)
-                        return -1;
-                    int slot = run_ctx_new_slot(p->rc, v[i + 2 + k].ptr, v[i + 2 + k].len);
-                    p->rc->slots[slot] = tensor_retain(t);
-                }
-            } else if (arg_is(v[i], "PERSIST")) {
-                if (ro)
-                    return fail(p, "ERR PERSIST cannot be specified in a read-only DAG", NULL);
-                if (persist_first >= 0)
-                    return fail(p, "ERR PERSIST specified more than once", NULL);
+            for (int k = 0; bit == SEEN_PERSIST && k < n; k++)
+                for (int j = 0; j < k; j++)
+                    if (v[i + 2 + k].len == v[i + 2 + j].len &&
+                        memcmp(v[i + 2 + k].ptr, v[i + 2 + j].ptr, v[i + 2 + k].len) == 0)
+                        return fail(p, "ERR PERSIST keys must be unique", NULL);
+            if (bit == SEEN_PERSIST) {
                 persist_first = i + 2;
                 npersist = (int)n;
             }
             i += 2 + (int)n;
-        } else if (arg_is(v[i], "ROUTING")) {
+        } else if (bit == SEEN_ROUTING) {
+            if (i + 1 >= argc)
+                return fail(p, "ERR Missing ROUTING value", NULL);
             i += 2;
-        } else if (arg_is(v[i], "TIMEOUT")) {
+        } else {
             int64_t t;
-            if (i + 1 >= argc || !arg_to_int64(v[i + 1], &t) || t <= 0)
+            if (i + 1 >= argc)
+                return fail(p, "ERR No value provided for TIMEOUT", NULL);
+            if (!arg_to_int64(v[i + 1], &t) || t <= 0)
                 return fail(p, "ERR Invalid value for TIMEOUT", NULL);
             p->rc->timeout_ms = t;
             i += 2;
-        } else {
-            snprintf(p->err, sizeof p->err, "ERR Invalid DAG command. Unexpected argument: %.*s", (int)v[i].len,
-                     v[i].ptr);
-            return -1;
         }
     }
-    if (i > argc)
-        return fail(p, "ERR missing arguments in AI.DAGEXECUTE", NULL);
+    /* RedisAI refuses an AI.DAGEXECUTE(_RO) that names no key at all: in a cluster nothing would say which shard
+     * runs it. Only a cluster is refused here, where that matters. */
+    if (!dagrun && cluster && !(seen & (SEEN_LOAD | SEEN_PERSIST | SEEN_KEYS | SEEN_ROUTING)))
+        return fail(p, "ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of ROUTING, "
+                       "LOAD, PERSIST keywords", NULL);
     if (i >= argc)
         return fail(p, "ERR DAG is empty", NULL);
     while (i < argc) {
@@ -595,10 +653,22 @@ static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg
         while (k < nops && !arg_is(v[start], dagrun ? dagrun_ops[k].name : dag_ops[k].name))
             k++;
         if (k == nops) {
-            snprintf(p->err, sizeof p->err, "ERR Unsupported command within DAG: %.*s", (int)v[start].len,
-                     v[start].ptr);
-            return -1;
+            /* the other generation's run commands are named, as RedisAI does */
+            static const char *const other[2][2] = {{"AI.MODELRUN", "AI.SCRIPTRUN"},
+                                                    {"AI.MODELEXECUTE", "AI.SCRIPTEXECUTE"}};
+            for (int o = 0; o < 2; o++)
+                if (arg_is(v[start], other[dagrun][o])) {
+                    snprintf(p->err, sizeof p->err,
+                             dagrun ? "ERR %s cannot be used in a deprecated AI.DAGRUN command"
+                                    : "ERR Deprecated %s cannot be used in AI.DAGEXECUTE command",
+                             other[dagrun][o]);
+                    return -1;
+                }
+            return fail(p, "ERR Unsupported command within DAG", NULL);
         }
+        /* a script may call Redis commands that write, so AI.DAGEXECUTE_RO refuses it (RedisAI) */
+        if (ro && !dagrun && arg_is(v[start], "AI.SCRIPTEXECUTE"))
+            return fail(p, "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG", NULL);
         if ((dagrun ? dagrun_ops[k].parse : dag_ops[k].parse)(p, argv + start, end - start, v + start) != 0)
             return -1;
         i = end;
@@ -612,13 +682,24 @@ static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg
     return 0;
 }
 
+/* RedisAI refuses every run command inside MULTI or a Lua script before looking at its arguments (a missing
+ * model included): the client cannot block there. */
+static int refuse_in_multi_or_lua(RedisModuleCtx *ctx) {
+    int flags = RedisModule_GetContextFlags(ctx);
+    if (!(flags & (REDISMODULE_CTX_FLAGS_MULTI | REDISMODULE_CTX_FLAGS_LUA | REDISMODULE_CTX_FLAGS_DENY_BLOCKING)))
+        return 0;
+    RedisModule_ReplyWithError(ctx, "ERR Cannot run RedisAI command within a transaction or a LUA script");
+    return -1;
+}
+
 static int dag(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool ro, bool dagrun) {
-    if (argc < 3)
-        return RedisModule_WrongArity(ctx);
+    if (refuse_in_multi_or_lua(ctx) != 0)
+        return REDISMODULE_OK;
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(true), .dag = true};
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
-    int rcode = parse_dag(&p, argv, argc, v, ro, dagrun);
+    bool cluster = (RedisModule_GetContextFlags(ctx) & REDISMODULE_CTX_FLAGS_CLUSTER) != 0;
+    int rcode = parse_dag(&p, argv, argc, v, ro, dagrun, cluster);
     args_views_free(v, stack);
     return submit_or_reply(ctx, &p, rcode);
 }
@@ -644,11 +725,9 @@ int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **ar
     int rcode;
     if (!dag)
         rcode = single_parsers[kind](&p, argv, argc, v);
-    else if (argc < 3)
-        rcode = fail(&p, "ERR wrong number of arguments", NULL);
     else
         rcode = parse_dag(&p, argv, argc, v, kind == RUN_DAGEXECUTE_RO || kind == RUN_DAGRUN_RO,
-                          kind == RUN_DAGRUN || kind == RUN_DAGRUN_RO);
+                          kind == RUN_DAGRUN || kind == RUN_DAGRUN_RO, false);
     args_views_free(v, stack);
     run_ctx_free(p.rc);
     snprintf(err, errlen, "%s", rcode != 0 ? p.err : "");

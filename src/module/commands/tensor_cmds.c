@@ -14,6 +14,11 @@ static tensor *build_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString **ar
             RedisModule_ReplyWithError(ctx, "ERR data length does not match tensor shape and type");
             return NULL;
         }
+        const char *bad = a->dtype->code == DTYPE_BOOL ? check_bool_blob(views[a->data_pos].ptr, a->nbytes) : NULL;
+        if (bad != NULL) {
+            RedisModule_ReplyWithError(ctx, bad);
+            return NULL;
+        }
         return tensor_from_string(a->dtype, a->ndims, a->dims, a->len, a->nbytes, argv[a->data_pos]);
     }
     /* Zero-filled and VALUES tensors are built here, so their size is not bounded by what the client sent. */
@@ -58,13 +63,14 @@ int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModuleKey *key = NULL;
     tensor *t = NULL;
 
+    /* as RedisAI: a key of another type answers WRONGTYPE before any argument is looked at */
+    if (open_key_for_write_or_reply(ctx, argv[1], TensorType, &key) != REDISMODULE_OK)
+        goto done;
     const char *err = parse_tensorset(argc, views, dims, &a);
     if (err != NULL) {
         RedisModule_ReplyWithError(ctx, err);
         goto done;
     }
-    if (open_key_for_write_or_reply(ctx, argv[1], TensorType, &key) != REDISMODULE_OK)
-        goto done;
     t = build_tensor_or_reply(ctx, argv, views, &a);
     if (t == NULL)
         goto done;
@@ -97,13 +103,14 @@ int cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view stack[4];
     arg_view *views = args_views(argv, argc, stack, 4);
+    /* as RedisAI: the key (empty, WRONGTYPE) is checked before the format arguments */
+    tensor *t = get_tensor_or_reply(ctx, argv[1]);
+    if (t == NULL)
+        return REDISMODULE_OK;
     unsigned fmt;
     const char *err = parse_tensorget(argc, views, &fmt);
     if (err != NULL)
         return RedisModule_ReplyWithError(ctx, err);
-    tensor *t = get_tensor_or_reply(ctx, argv[1]);
-    if (t == NULL)
-        return REDISMODULE_OK;
 
     if (!(fmt & TENSOR_GET_META)) {
         if (fmt & TENSOR_GET_BLOB)

@@ -325,7 +325,7 @@ static void exec_batched(run_ctx **runs, int n) {
     }
     for (int i = 0; i < nout && rcode == 0; i++)
         if (out[i].ndims < 1 || out[i].shape[0] != total) {
-            snprintf(err, sizeof err, "ERR model did not generate the expected batch size");
+            snprintf(err, sizeof err, "ERR Model did not generate the expected batch size");
             rcode = -1;
         }
     if (rcode == 0) {

@@ -170,11 +170,17 @@ bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, v
                 dtype_set_int(dt, data, i, v);
         }
         if (!ok) {
-            int shown = vals[i].len > 40 ? 40 : (int)vals[i].len;
-            snprintf(err, errlen, "ERR invalid value: '%.*s%s' (value %zu) is not a valid %s", shown,
-                     vals[i].ptr, vals[i].len > 40 ? "..." : "", i + 1, dt->name);
+            /* RedisAI's text, whole: its clients compare the reply exactly */
+            snprintf(err, errlen, "ERR invalid value");
             return false;
         }
     }
     return true;
+}
+
+const char *check_bool_blob(const char *data, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)data[i] > 1)
+            return "ERR BOOL tensor elements must be 0 or 1";
+    return NULL;
 }

@@ -47,9 +47,12 @@ enum { TENSOR_GET_META = 1, TENSOR_GET_BLOB = 2, TENSOR_GET_VALUES = 4 };
 const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
 
 /* Parse `n` VALUES into `data` (len n of the given type), range-checked for the type. On error writes
- * a message naming the offending value into `err` (size errlen) and returns false. */
+ * RedisAI's reply, "ERR invalid value", into `err` (size errlen) and returns false. */
 bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
                          size_t errlen);
+
+/* A BOOL blob holds one byte per element, each 0 or 1 (as RedisAI checks it). NULL or the error reply. */
+const char *check_bool_blob(const char *data, size_t n);
 
 /* The deepest nesting of (), [] and {} in TorchScript (Python) source, outside string literals and
  * comments. Scripts nested deeper than SCRIPT_MAX_NESTING are refused before the compiler sees them (it
