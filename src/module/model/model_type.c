@@ -1,10 +1,12 @@
-/* AI__MODEL and AI_SCRIPT data types and their persistence (see model_type.h). */
+/* AI__MODEL and AI_SCRIPT data types and their persistence (see model_type.h): our encoding 10 written and read,
+ * and the record-to-object step every decoder ends with (RedisAI's too, redisai_model_decode.c). */
 #include "model_type.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "../config.h"
+#include "redisai_model_decode.h"
 
 RedisModuleType *ModelType = NULL;
 RedisModuleType *ScriptType = NULL;
@@ -45,109 +47,173 @@ static void model_save_v10(RedisModuleIO *io, const model *m) {
     }
 }
 
-static char **load_names(RedisModuleIO *io, uint64_t n, size_t **lens) {
-    char **names = RedisModule_Calloc(n > 0 ? n : 1, sizeof *names);
-    *lens = RedisModule_Calloc(n > 0 ? n : 1, sizeof **lens);
-    for (uint64_t i = 0; i < n && !io_failed(io); i++)
-        names[i] = RedisModule_LoadStringBuffer(io, &(*lens)[i]);
-    return names;
+/* ---- shared by every encoding: reading names and chunked blobs, and records to objects ---- */
+
+bool model_names_load(RedisModuleIO *io, uint64_t *n, char ***names, size_t **lens) {
+    *n = io_failed(io) ? 0 : RedisModule_LoadUnsigned(io);
+    bool ok = !io_failed(io) && *n <= MAX_NAMES;
+    if (!ok)
+        *n = 0;
+    *names = RedisModule_Calloc(*n > 0 ? *n : 1, sizeof **names);
+    *lens = RedisModule_Calloc(*n > 0 ? *n : 1, sizeof **lens);
+    for (uint64_t i = 0; i < *n && !io_failed(io); i++)
+        (*names)[i] = RedisModule_LoadStringBuffer(io, &(*lens)[i]);
+    return ok && !io_failed(io);
 }
 
 static void free_loaded(char **p, uint64_t n) {
+    if (p == NULL)
+        return;
     for (uint64_t i = 0; i < n; i++)
         RedisModule_Free(p[i]);
     RedisModule_Free(p);
 }
 
-static void *model_load_v10(RedisModuleIO *io) {
-    model *m = NULL;
-    uint64_t backend = RedisModule_LoadUnsigned(io);
-    size_t devlen = 0, taglen = 0;
-    char *dev = RedisModule_LoadStringBuffer(io, &devlen);
-    char *tag = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &taglen);
-    uint64_t bs = RedisModule_LoadUnsigned(io), mbs = RedisModule_LoadUnsigned(io),
-             mbt = RedisModule_LoadUnsigned(io);
-    uint64_t nin = RedisModule_LoadUnsigned(io);
-    if (io_failed(io) || nin > MAX_NAMES) {
-        RedisModule_Free(dev);
-        RedisModule_Free(tag);
-        RedisModule_LogIOError(io, "warning", "AI__MODEL: corrupt record");
+char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks) {
+    if (io_failed(io) || nchunks > bloblen + 1)
         return NULL;
-    }
-    size_t *inlens, *outlens;
-    char **in = load_names(io, nin, &inlens);
-    uint64_t nout = io_failed(io) ? 0 : RedisModule_LoadUnsigned(io);
-    bool corrupt = nout > MAX_NAMES;
-    if (corrupt)
-        nout = 0;
-    char **out = load_names(io, nout, &outlens);
-    uint64_t bloblen = RedisModule_LoadUnsigned(io);
-    uint64_t nchunks = RedisModule_LoadUnsigned(io);
+    /* The blob grows with the chunks actually read: a length field is never trusted for an allocation, so a
+     * corrupt one (2^62) is a refused record, not an out-of-memory abort. */
     char *blob = NULL;
     size_t got = 0;
-    char devn[16];
-    bool ok = !corrupt && !io_failed(io) && dev != NULL && device_normalize(dev, devlen, devn) && backend < BACKEND_COUNT &&
-              nchunks <= bloblen + 1;
-    if (ok) {
-        /* The blob grows with the chunks actually read: a length field is never trusted for an allocation, so
-         * a corrupt one (2^62) is a refused record, not an out-of-memory abort. */
-        for (uint64_t i = 0; i < nchunks && ok; i++) {
-            size_t n = 0;
-            char *c = RedisModule_LoadStringBuffer(io, &n);
-            if (io_failed(io) || c == NULL || n > bloblen - got) {
-                ok = false;
-            } else if (i == 0 && nchunks == 1) {
-                blob = c; /* the usual single chunk: keep Redis's buffer */
-                c = NULL;
-                got = n;
-            } else {
-                blob = RedisModule_Realloc(blob, got + n > 0 ? got + n : 1);
-                memcpy(blob + got, c, n);
-                got += n;
-            }
-            RedisModule_Free(c);
+    bool ok = true;
+    for (uint64_t i = 0; i < nchunks && ok; i++) {
+        size_t n = 0;
+        char *c = RedisModule_LoadStringBuffer(io, &n);
+        if (io_failed(io) || c == NULL || n > bloblen - got) {
+            ok = false;
+        } else if (i == 0 && nchunks == 1) {
+            blob = c; /* the usual single chunk: keep Redis's buffer */
+            c = NULL;
+            got = n;
+        } else {
+            blob = RedisModule_Realloc(blob, got + n > 0 ? got + n : 1);
+            memcpy(blob + got, c, n);
+            got += n;
         }
-        ok = ok && got == bloblen;
-        if (ok && blob == NULL)
-            blob = RedisModule_Alloc(1);
+        RedisModule_Free(c);
     }
-    if (!ok) {
-        RedisModule_LogIOError(io, "warning", "AI__MODEL: corrupt record");
+    if (!ok || got != bloblen) {
         RedisModule_Free(blob);
-    } else {
-        model_spec spec = {
-            .backend = (backend_id)backend,
-            .device = devn,
-            .tag = tag,
-            .taglen = taglen,
-            .batchsize = (long long)bs,
-            .minbatchsize = (long long)mbs,
-            .minbatchtimeout = (long long)mbt,
-            .ninput_names = (int)nin,
-            .noutput_names = (int)nout,
-            .input_names = (const char **)in,
-            .output_names = (const char **)out,
-            .input_lens = inlens,
-            .output_lens = outlens,
-        };
-        char err[512];
-        m = model_create(&spec, blob, bloblen, err, sizeof err);
-        if (m == NULL)
-            RedisModule_LogIOError(io, "warning", "AI__MODEL: cannot re-create a stored model: %s", err);
+        return NULL;
     }
-    free_loaded(in, nin);
-    free_loaded(out, nout);
-    RedisModule_Free(inlens);
-    RedisModule_Free(outlens);
-    RedisModule_Free(dev);
-    RedisModule_Free(tag);
+    return blob != NULL ? blob : RedisModule_Alloc(1);
+}
+
+void model_record_free(model_record *r) {
+    free_loaded(r->inputs, r->ninputs);
+    free_loaded(r->outputs, r->noutputs);
+    RedisModule_Free(r->inlens);
+    RedisModule_Free(r->outlens);
+    RedisModule_Free(r->device);
+    RedisModule_Free(r->tag);
+    RedisModule_Free(r->blob);
+    memset(r, 0, sizeof *r);
+}
+
+model *model_from_record(RedisModuleIO *io, model_record *r) {
+    model *m = NULL;
+    char devn[16];
+    if (r->corrupt || io_failed(io) || r->device == NULL || r->blob == NULL ||
+        !device_normalize(r->device, r->devlen, devn) || r->backend >= BACKEND_COUNT) {
+        RedisModule_LogIOError(io, "warning", "AI__MODEL: corrupt record");
+        model_record_free(r);
+        return NULL;
+    }
+    model_spec spec = {
+        .backend = (backend_id)r->backend,
+        .device = devn,
+        .tag = r->tag,
+        .taglen = r->taglen,
+        .batchsize = (long long)r->batchsize,
+        .minbatchsize = (long long)r->minbatchsize,
+        .minbatchtimeout = (long long)r->minbatchtimeout,
+        .ninput_names = (int)r->ninputs,
+        .noutput_names = (int)r->noutputs,
+        .input_names = (const char **)r->inputs,
+        .output_names = (const char **)r->outputs,
+        .input_lens = r->inlens,
+        .output_lens = r->outlens,
+    };
+    char err[512];
+    char *blob = r->blob;
+    r->blob = NULL; /* model_create takes it */
+    m = model_create(&spec, blob, r->bloblen, err, sizeof err);
+    if (m == NULL)
+        RedisModule_LogIOError(io, "warning", "AI__MODEL: cannot re-create a stored %s model: %s",
+                               backend_name(spec.backend), err);
+    model_record_free(r);
     return m;
+}
+
+void script_record_free(script_record *r) {
+    free_loaded(r->entry, r->nentry);
+    RedisModule_Free(r->entrylens);
+    RedisModule_Free(r->device);
+    RedisModule_Free(r->tag);
+    RedisModule_Free(r->source);
+    memset(r, 0, sizeof *r);
+}
+
+/* A NUL-terminated copy of n bytes. */
+static char *dup_z(const char *p, size_t n) {
+    char *d = RedisModule_Alloc(n + 1);
+    if (n > 0)
+        memcpy(d, p, n);
+    d[n] = '\0';
+    return d;
+}
+
+script *script_from_record(RedisModuleIO *io, script_record *r) {
+    char devn[16];
+    if (r->corrupt || io_failed(io) || r->device == NULL || r->source == NULL ||
+        !device_normalize(r->device, r->devlen, devn)) {
+        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: corrupt record");
+        script_record_free(r);
+        return NULL;
+    }
+    char **ep = RedisModule_Calloc(r->nentry > 0 ? r->nentry : 1, sizeof *ep);
+    for (uint64_t i = 0; i < r->nentry; i++)
+        ep[i] = dup_z(r->entry[i], r->entrylens[i]);
+    char err[512];
+    script *s = script_create(devn, r->tag, r->taglen, dup_z(r->source, r->srclen), (int)r->nentry,
+                              (const char *const *)ep, err, sizeof err);
+    if (s == NULL)
+        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err);
+    free_loaded(ep, r->nentry);
+    script_record_free(r);
+    return s;
+}
+
+/* ---- AI__MODEL decoders: version 10 here, RedisAI's 0 to 4 in redisai_model_decode.c ---- */
+
+static void *model_load_v10(RedisModuleIO *io) {
+    model_record r = {0};
+    r.backend = RedisModule_LoadUnsigned(io);
+    r.device = RedisModule_LoadStringBuffer(io, &r.devlen);
+    r.tag = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &r.taglen);
+    r.batchsize = RedisModule_LoadUnsigned(io);
+    r.minbatchsize = RedisModule_LoadUnsigned(io);
+    r.minbatchtimeout = RedisModule_LoadUnsigned(io);
+    r.corrupt = !model_names_load(io, &r.ninputs, &r.inputs, &r.inlens) ||
+                !model_names_load(io, &r.noutputs, &r.outputs, &r.outlens);
+    if (!r.corrupt) {
+        r.bloblen = RedisModule_LoadUnsigned(io);
+        uint64_t nchunks = RedisModule_LoadUnsigned(io);
+        r.blob = model_blob_load(io, r.bloblen, nchunks);
+    }
+    return model_from_record(io, &r);
 }
 
 static const struct {
     int encver;
     void *(*load)(RedisModuleIO *io);
 } model_decoders[] = {
+    {REDISAI_ENCVER_V0, redisai_model_load_v0},
+    {REDISAI_ENCVER_V1, redisai_model_load_v1},
+    {REDISAI_ENCVER_V2, redisai_model_load_v2},
+    {REDISAI_ENCVER_V3, redisai_model_load_v2}, /* RedisAI's version 3 changed scripts only */
+    {REDISAI_ENCVER_V4, redisai_model_load_v2}, /* version 4 changed tensors only */
     {MODEL_ENCVER_V10, model_load_v10},
 };
 
@@ -159,8 +225,9 @@ void *model_rdb_load(RedisModuleIO *io, int encver) {
     for (size_t i = 0; i < sizeof model_decoders / sizeof model_decoders[0]; i++)
         if (model_decoders[i].encver == encver)
             return model_decoders[i].load(io);
-    RedisModule_LogIOError(io, "warning", "AI__MODEL: encoding version %d is unknown to this locus_ai%s", encver,
-                           encver < MODEL_ENCVER_V10 ? " (versions below 10 were written by RedisAI)" : "");
+    RedisModule_LogIOError(io, "warning",
+                           "AI__MODEL: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
+                           "and its own %d)", encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, MODEL_ENCVER_V10);
     return NULL;
 }
 
@@ -257,50 +324,33 @@ static void script_rdb_save(RedisModuleIO *io, void *value) {
 }
 
 static void *script_load_v10(RedisModuleIO *io) {
-    size_t devlen = 0, taglen = 0, srclen = 0;
-    char *dev = RedisModule_LoadStringBuffer(io, &devlen);
-    char *tag = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &taglen);
-    char *src = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &srclen);
-    uint64_t n = io_failed(io) ? 0 : RedisModule_LoadUnsigned(io);
-    script *s = NULL;
-    char devn[16];
-    if (io_failed(io) || n > MAX_NAMES || dev == NULL || src == NULL || !device_normalize(dev, devlen, devn)) {
-        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: corrupt record");
-        RedisModule_Free(src);
-        n = 0;
-        src = NULL;
-    }
-    size_t *lens;
-    char **names = load_names(io, n, &lens);
-    if (src != NULL && !io_failed(io)) {
-        char *source = RedisModule_Alloc(srclen + 1);
-        memcpy(source, src, srclen);
-        source[srclen] = '\0';
-        char **ep = RedisModule_Calloc(n > 0 ? n : 1, sizeof *ep);
-        for (uint64_t i = 0; i < n; i++) {
-            ep[i] = RedisModule_Alloc(lens[i] + 1);
-            memcpy(ep[i], names[i], lens[i]);
-            ep[i][lens[i]] = '\0';
-        }
-        char err[512];
-        s = script_create(devn, tag, taglen, source, (int)n, (const char *const *)ep, err, sizeof err);
-        if (s == NULL)
-            RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err);
-        free_loaded(ep, n);
-    }
-    RedisModule_Free(src);
-    free_loaded(names, n);
-    RedisModule_Free(lens);
-    RedisModule_Free(dev);
-    RedisModule_Free(tag);
-    return s;
+    script_record r = {0};
+    r.device = RedisModule_LoadStringBuffer(io, &r.devlen);
+    r.tag = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &r.taglen);
+    r.source = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &r.srclen);
+    r.corrupt = !model_names_load(io, &r.nentry, &r.entry, &r.entrylens);
+    return script_from_record(io, &r);
 }
 
+static const struct {
+    int encver;
+    void *(*load)(RedisModuleIO *io);
+} script_decoders[] = {
+    {REDISAI_ENCVER_V0, redisai_script_load_v0},
+    {REDISAI_ENCVER_V1, redisai_script_load_v1},
+    {REDISAI_ENCVER_V2, redisai_script_load_v1}, /* RedisAI's version 2 changed models only */
+    {REDISAI_ENCVER_V3, redisai_script_load_v3},
+    {REDISAI_ENCVER_V4, redisai_script_load_v3}, /* version 4 changed tensors only */
+    {SCRIPT_ENCVER_V10, script_load_v10},
+};
+
 void *script_rdb_load(RedisModuleIO *io, int encver) {
-    if (encver == SCRIPT_ENCVER_V10)
-        return script_load_v10(io);
-    RedisModule_LogIOError(io, "warning", "AI_SCRIPT: encoding version %d is unknown to this locus_ai%s", encver,
-                           encver < SCRIPT_ENCVER_V10 ? " (versions below 10 were written by RedisAI)" : "");
+    for (size_t i = 0; i < sizeof script_decoders / sizeof script_decoders[0]; i++)
+        if (script_decoders[i].encver == encver)
+            return script_decoders[i].load(io);
+    RedisModule_LogIOError(io, "warning",
+                           "AI_SCRIPT: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
+                           "and its own %d)", encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, SCRIPT_ENCVER_V10);
     return NULL;
 }
 

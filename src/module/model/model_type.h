@@ -1,6 +1,6 @@
-/* The AI__MODEL and AI_SCRIPT Redis data types: registration, versioned RDB encoders/decoders (encodings
- * start at 10, as for AI_TENSOR; RedisAI's own versions below that are refused with a message), AOF
- * rewrite, digest, memory usage, COPY and free. Model blobs are written in chunks of at most
+/* The AI__MODEL and AI_SCRIPT Redis data types: registration, versioned RDB encoders/decoders (our encodings
+ * start at 10, as for AI_TENSOR; RedisAI's versions 0 to 4 are read too, never written:
+ * redisai_model_decode.h), AOF rewrite, digest, memory usage, COPY and free. Model blobs are written in chunks of at most
  * MODEL_CHUNK_SIZE bytes, so blobs over 512 MB survive RDB, AOF and replication. Loading a record re-creates
  * the backend object, loading the backend first if needed. */
 #ifndef LOCUS_MODULE_MODEL_TYPE_H
@@ -23,5 +23,49 @@ int model_types_register(RedisModuleCtx *ctx);
 /* The rdb_load callbacks (also fed by the fuzz targets): a new model or script, or NULL on a bad record. */
 void *model_rdb_load(RedisModuleIO *io, int encver);
 void *script_rdb_load(RedisModuleIO *io, int encver);
+
+/* ---- what every decoder (ours and RedisAI's) ends with ---- */
+
+/* A model record as read, before the backend sees it. Every pointer is RedisModule_Alloc'd (Redis's buffers
+ * from RedisModule_LoadStringBuffer) and owned by the record; strings are lengths, not NUL-terminated. */
+typedef struct model_record {
+    uint64_t backend; /* backend_id: RedisAI numbers its backends as we do (TF 0, TFLITE 1, TORCH 2, ONNX 3) */
+    char *device, *tag;
+    size_t devlen, taglen;
+    uint64_t batchsize, minbatchsize, minbatchtimeout;
+    uint64_t ninputs, noutputs;
+    char **inputs, **outputs;
+    size_t *inlens, *outlens;
+    char *blob; /* the whole serialized model, bloblen bytes */
+    size_t bloblen;
+    bool corrupt; /* set by a decoder that found its own fields inconsistent */
+} model_record;
+
+/* A script record as read; same ownership as model_record. */
+typedef struct script_record {
+    char *device, *tag, *source;
+    size_t devlen, taglen, srclen;
+    uint64_t nentry;
+    char **entry;
+    size_t *entrylens;
+    bool corrupt;
+} script_record;
+
+/* Read an unsigned count and that many strings into *names / *lens (both allocated, even for 0; *n is 0 when
+ * the count is over the limit). False after a short read or for a count over 65536. */
+bool model_names_load(RedisModuleIO *io, uint64_t *n, char ***names, size_t **lens);
+/* Read nchunks strings that together must make bloblen bytes. The blob (RedisModule_Alloc'd, caller owns), or
+ * NULL after a short read or when the chunks do not add up; a length field is never trusted for an
+ * allocation. */
+char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks);
+/* Re-create the model of a record (loading its backend first if needed) as every decoder does; consumes the
+ * record whatever the outcome. NULL, logged with RedisModule_LogIOError, for a short read, a corrupt record
+ * or a model the backend refuses (the message names the backend, e.g. TF when locus_ai has none). */
+model *model_from_record(RedisModuleIO *io, model_record *r);
+/* The same for a script (compiled by the Torch backend, entry points checked). */
+script *script_from_record(RedisModuleIO *io, script_record *r);
+/* Free what a record holds (for a decoder that stops before model_from_record / script_from_record). */
+void model_record_free(model_record *r);
+void script_record_free(script_record *r);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../tensor/limits.h"
+#include "redisai_tensor_decode.h"
 
 RedisModuleType *TensorType = NULL;
 
@@ -33,26 +34,37 @@ static void *load_v10(RedisModuleIO *io) {
                                (unsigned long long)code, (unsigned long long)ndims);
         return NULL;
     }
-    int64_t dims[ndims > 0 ? ndims : 1];
-    size_t len = 1;
-    bool overflow = false;
-    for (uint64_t i = 0; i < ndims; i++) {
-        uint64_t d = RedisModule_LoadUnsigned(io);
-        dims[i] = (int64_t)d;
-        overflow |= d == 0 || d > INT64_MAX || __builtin_mul_overflow(len, (size_t)d, &len);
-    }
-    size_t nbytes = 0;
-    overflow |= __builtin_mul_overflow(len, (size_t)dt->size, &nbytes);
+    uint64_t dims[ndims > 0 ? ndims : 1];
+    for (uint64_t i = 0; i < ndims; i++)
+        dims[i] = RedisModule_LoadUnsigned(io);
     size_t blen = 0;
     char *buf = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &blen);
-    if (io_failed(io) || buf == NULL || overflow || blen != nbytes) {
-        if (!io_failed(io))
-            RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (shape and %zu data bytes disagree)",
-                                   blen);
+    return tensor_from_fields(io, dt, (int)ndims, dims, buf, blen);
+}
+
+/* ---- shared by every encoding ---- */
+
+tensor *tensor_from_fields(RedisModuleIO *io, const dtype_info *dt, int ndims, const uint64_t *dims, char *buf,
+                           size_t blen) {
+    if (io_failed(io) || buf == NULL) {
         RedisModule_Free(buf);
         return NULL;
     }
-    return tensor_adopt_buffer(dt, (int)ndims, dims, len, nbytes, buf);
+    int64_t sdims[ndims > 0 ? ndims : 1];
+    size_t len = 1;
+    bool overflow = false;
+    for (int i = 0; i < ndims; i++) {
+        sdims[i] = (int64_t)dims[i];
+        overflow |= dims[i] == 0 || dims[i] > INT64_MAX || __builtin_mul_overflow(len, (size_t)dims[i], &len);
+    }
+    size_t nbytes = 0;
+    overflow |= __builtin_mul_overflow(len, (size_t)dt->size, &nbytes);
+    if (overflow || blen != nbytes) {
+        RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (shape and %zu data bytes disagree)", blen);
+        RedisModule_Free(buf);
+        return NULL;
+    }
+    return tensor_adopt_buffer(dt, ndims, sdims, len, nbytes, buf);
 }
 
 /* ---- dispatch tables: every version keeps its decoder ---- */
@@ -61,6 +73,11 @@ static const struct {
     int encver;
     void *(*load)(RedisModuleIO *io);
 } decoders[] = {
+    {REDISAI_ENCVER_V0, redisai_tensor_load_v0},
+    {REDISAI_ENCVER_V1, redisai_tensor_load_v0}, /* RedisAI changed models and scripts, not tensors */
+    {REDISAI_ENCVER_V2, redisai_tensor_load_v0},
+    {REDISAI_ENCVER_V3, redisai_tensor_load_v0},
+    {REDISAI_ENCVER_V4, redisai_tensor_load_v4},
     {TENSOR_ENCVER_V10, load_v10},
 };
 
@@ -73,9 +90,9 @@ void *tensor_rdb_load(RedisModuleIO *io, int encver) {
         if (decoders[i].encver == encver)
             return decoders[i].load(io);
     RedisModule_LogIOError(io, "warning",
-                           "AI_TENSOR: encoding version %d is unknown to this locus_ai (it reads %d to %d)%s",
-                           encver, TENSOR_ENCVER_V10, TENSOR_ENCVER_CURRENT,
-                           encver < TENSOR_ENCVER_V10 ? "; versions below 10 were written by RedisAI" : "");
+                           "AI_TENSOR: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
+                           "and its own %d to %d)",
+                           encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, TENSOR_ENCVER_V10, TENSOR_ENCVER_CURRENT);
     return NULL;
 }
 
