@@ -351,12 +351,25 @@ LOCUS_API locus_status locus_unpack_tensor(locus_client *c, const char *name, vo
 }
 
 /* Run a one-key command; *reply_out (may be NULL) receives the reply when it is not an error. */
-locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
-                       const char *a3, redisReply **reply_out) {
+void lc_key_printable(const char *key, size_t len, char *buf, size_t buflen) {
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 5 < buflen; i++) {
+        unsigned char ch = (unsigned char)key[i];
+        if (ch >= 0x20 && ch < 0x7f)
+            buf[o++] = (char)ch;
+        else
+            o += (size_t)snprintf(buf + o, buflen - o, "\\x%02x", ch);
+    }
+    if (buflen > 0)
+        buf[o < buflen ? o : buflen - 1] = '\0';
+}
+
+locus_status lc_simple_len(locus_client *c, const char *what, const char *a0, const char *key, size_t keylen,
+                           const char *a2, const char *a3, redisReply **reply_out) {
     lc_cmd cmd;
     lc_cmd_init(&cmd, 1);
     lc_cmd_str(&cmd, a0);
-    lc_cmd_str(&cmd, key);
+    lc_cmd_arg(&cmd, key, keylen);
     if (a2)
         lc_cmd_str(&cmd, a2);
     if (a3)
@@ -365,7 +378,9 @@ locus_status lc_simple(locus_client *c, const char *what, const char *a0, const 
     if (st != LOCUS_OK)
         return st;
     if (cmd.reply->type == REDIS_REPLY_ERROR) {
-        st = lc_reply_error(cmd.reply, what, key);
+        char shown[1200];
+        lc_key_printable(key, keylen, shown, sizeof shown);
+        st = lc_reply_error(cmd.reply, what, shown);
         freeReplyObject(cmd.reply);
         return st;
     }
@@ -374,6 +389,11 @@ locus_status lc_simple(locus_client *c, const char *what, const char *a0, const 
     else
         freeReplyObject(cmd.reply);
     return LOCUS_OK;
+}
+
+locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
+                       const char *a3, redisReply **reply_out) {
+    return lc_simple_len(c, what, a0, key, strlen(key), a2, a3, reply_out);
 }
 
 /* Copy a raw key to another (overwriting): COPY when both hash to one slot, else DUMP + RESTORE REPLACE.
@@ -457,9 +477,9 @@ LOCUS_API locus_status locus_rename_tensor(locus_client *c, const char *src, con
     return st == LOCUS_OK ? lc_ok() : st;
 }
 
-static locus_status exists_raw(locus_client *c, const char *key, bool *exists) {
+static locus_status exists_len(locus_client *c, const char *key, size_t keylen, bool *exists) {
     redisReply *r;
-    locus_status st = lc_simple(c, "exists", "EXISTS", key, NULL, NULL, &r);
+    locus_status st = lc_simple_len(c, "exists", "EXISTS", key, keylen, NULL, NULL, &r);
     if (st != LOCUS_OK)
         return st;
     *exists = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
@@ -472,16 +492,24 @@ static void sleep_ms(int ms) {
     nanosleep(&ts, NULL);
 }
 
-static locus_status poll_raw(locus_client *c, const char *key, int poll_ms, int tries, bool *exists) {
+static locus_status exists_raw(locus_client *c, const char *key, bool *exists) {
+    return exists_len(c, key, strlen(key), exists);
+}
+
+locus_status lc_poll_len(locus_client *c, const char *key, size_t keylen, int poll_ms, int tries, bool *exists) {
     *exists = false;
     for (int i = 0; i < tries; i++) {
-        locus_status st = exists_raw(c, key, exists);
+        locus_status st = exists_len(c, key, keylen, exists);
         if (st != LOCUS_OK || *exists)
             return st;
         if (i + 1 < tries)
             sleep_ms(poll_ms);
     }
     return lc_ok();
+}
+
+static locus_status poll_raw(locus_client *c, const char *key, int poll_ms, int tries, bool *exists) {
+    return lc_poll_len(c, key, strlen(key), poll_ms, tries, exists);
 }
 
 LOCUS_API locus_status locus_tensor_exists(locus_client *c, const char *name, bool *exists) {

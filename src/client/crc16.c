@@ -36,3 +36,38 @@ int lc_key_slot(const char *key, size_t len) {
     }
     return lc_crc16(key, len) & 16383;
 }
+
+/* SmartRedis keeps a model's copy for each slot range of a cluster at "{P}.name", where P is the shortest byte
+ * string whose CRC16 is the range's first slot and that holds neither brace. CRC16 with init 0 is the
+ * remainder of P(x) * x^16 divided by the generator G = x^16 + x^12 + x^5 + 1, so P is found by dividing
+ * backwards: start from the remainder (the slot) and add G * x^i for each low bit i that is set, which clears
+ * it without changing the remainder. After 16 steps the low 16 bits are clear and the bits above are a
+ * 2-byte P. If P holds a brace, one more step (bit 16, then 17, ...) gives another, 3-byte P with the same
+ * remainder; SmartRedis gives up past 24 bits, and no slot below 16384 needs that many. */
+#define CRC16_GENERATOR 0x11021ull
+
+static bool has_brace(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '{' || p[i] == '}')
+            return true;
+    return false;
+}
+
+size_t lc_slot_prefix(int slot, char out[LC_PREFIX_MAX]) {
+    unsigned long long v = (unsigned long long)slot & 0xffff;
+    unsigned bits = 0;
+    for (; bits < 16; bits++)
+        if (v & (1ull << bits))
+            v ^= CRC16_GENERATOR << bits;
+    for (;;) {
+        size_t n = (bits + 7) / 8;
+        unsigned long long p = v >> 16;
+        for (size_t i = 0; i < n; i++)
+            out[n - 1 - i] = (char)((p >> (8 * i)) & 0xff);
+        if (!has_brace(out, n) || bits >= 24)
+            return n;
+        if (v & (1ull << bits))
+            v ^= CRC16_GENERATOR << bits;
+        bits++;
+    }
+}

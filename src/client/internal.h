@@ -81,6 +81,10 @@ locus_status lc_config_resolve(const locus_options *o, lc_getenv_fn env, void *u
 uint16_t lc_crc16(const char *buf, size_t len);
 /* Cluster slot of a key (0..16383), honouring the first non-empty {hash tag}. */
 int lc_key_slot(const char *key, size_t len);
+/* SmartRedis's key prefix for a slot (the bytes between the braces of "{P}.name"): the shortest byte string
+ * without a brace whose CRC16 is the slot. Binary (slot 0's is two NUL bytes); returns its length, 2 or 3. */
+#define LC_PREFIX_MAX 4
+size_t lc_slot_prefix(int slot, char out[LC_PREFIX_MAX]);
 
 /* ---- layout.c ---- */
 size_t lc_dims_count(const size_t *dims, size_t ndims);
@@ -206,8 +210,20 @@ locus_status lc_exec(lc_route *r, lc_cmd *cmd, lc_sink *sink);
 /* Run n commands, pipelined per node, in order per node. Every cmds[i].reply is set on LOCUS_OK. */
 locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n);
 
-/* Cluster placement of models and scripts (a copy per shard, at "{tag}.name"). A tag is a short string whose
- * slot a given shard serves; standalone databases have one shard and the empty tag. */
+/* Cluster placement of models and scripts, as SmartRedis lays them out: a copy per slot range (per shard,
+ * unless a shard serves several ranges) at "{P}.name", P the range's lc_slot_prefix; a standalone database
+ * has one copy at "name" (an empty prefix). */
+typedef struct lc_prefix {
+    char bytes[LC_PREFIX_MAX];
+    size_t len;
+} lc_prefix;
+/* One prefix per slot range, in slot order, at most max; returns the count (0 when the map cannot be read). */
+int lc_route_shard_prefixes(lc_route *r, lc_prefix *out, int max);
+/* The prefix of the range serving key's slot (empty standalone). 0, or -1 when no shard serves it. */
+int lc_route_key_prefix(lc_route *r, const char *key, size_t len, lc_prefix *out);
+
+/* Tags for keys that must land on a given shard (temporaries of runs, locus_colocation_tag): a short
+ * printable string whose slot the shard serves; empty standalone. */
 #define LC_TAG_MAX 8
 /* One tag per shard serving slots, at most max; returns the count (0 when the map cannot be read). */
 int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max);
@@ -260,6 +276,13 @@ int lc_build_key(const locus_client *c, locus_kind kind, int out, const char *na
 locus_status lc_simple(locus_client *c, const char *what, const char *a0, const char *key, const char *a2,
                        const char *a3, redisReply **reply_out);
 locus_status lc_copy_key(locus_client *c, const char *src, const char *dst, int del_src, const char *what);
+/* lc_simple for a binary key (keylen bytes; model copies in a cluster hold NUL bytes). */
+locus_status lc_simple_len(locus_client *c, const char *what, const char *a0, const char *key, size_t keylen,
+                           const char *a2, const char *a3, redisReply **reply_out);
+/* Whether a raw binary key exists, tried `tries` times poll_ms apart. */
+locus_status lc_poll_len(locus_client *c, const char *key, size_t keylen, int poll_ms, int tries, bool *exists);
+/* key (len bytes) for a message: bytes outside printable ASCII as \xNN, NUL-terminated in buf. */
+void lc_key_printable(const char *key, size_t len, char *buf, size_t buflen);
 locus_status lc_put_tensor_key(locus_client *c, const char *key, const void *data, const size_t *dims,
                                size_t ndims, locus_dtype type, locus_layout layout);
 locus_status lc_unpack_tensor_key(locus_client *c, const char *key, void *data, const size_t *dims,

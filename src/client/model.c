@@ -83,11 +83,11 @@ static void al_free(arglist *a) {
     memset(a, 0, sizeof *a);
 }
 
-/* A command "verb key" followed by the list's arguments. */
-static void xcmd(lc_cmd *cmd, const char *verb, const char *key, const arglist *a) {
+/* A command "verb key" (keylen bytes) followed by the list's arguments. */
+static void xcmd(lc_cmd *cmd, const char *verb, const char *key, size_t keylen, const arglist *a) {
     lc_cmd_init(cmd, 1);
     lc_cmd_str(cmd, verb);
-    lc_cmd_str(cmd, key);
+    lc_cmd_arg(cmd, key, keylen);
     cmd->xargc = a->n;
     cmd->xargv = a->v;
     cmd->xlens = a->l;
@@ -95,21 +95,38 @@ static void xcmd(lc_cmd *cmd, const char *verb, const char *key, const arglist *
 
 /* ---- keys ---- */
 
-/* The key of a model or script copy: "[prefix.]name" standalone, "{tag}.[prefix.]name" in a cluster. */
-static int model_key(const locus_client *c, int out, const char *tag, const char *name, char *buf, size_t len) {
+/* A model or script copy's key, as SmartRedis names it: "[prefix.]name" standalone, "{P}.[prefix.]name" in a
+ * cluster (P binary: see lc_slot_prefix). Its length in *keylen; -1 when it does not fit in len bytes. */
+typedef struct copy_key {
+    char bytes[1100];
+    size_t len;
+} copy_key;
+
+static int model_key(const locus_client *c, int out, const lc_prefix *p, const char *name, copy_key *k) {
     char base[1024];
     if (lc_build_key(c, LOCUS_KIND_MODEL, out, name, base, sizeof base) != 0)
         return -1;
-    int n = tag[0] ? snprintf(buf, len, "{%s}.%s", tag, base) : snprintf(buf, len, "%s", base);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    size_t blen = strlen(base), o = 0;
+    if (p->len + blen + 4 > sizeof k->bytes)
+        return -1;
+    if (p->len > 0) {
+        k->bytes[o++] = '{';
+        memcpy(k->bytes + o, p->bytes, p->len);
+        o += p->len;
+        k->bytes[o++] = '}';
+        k->bytes[o++] = '.';
+    }
+    memcpy(k->bytes + o, base, blen + 1);
+    k->len = o + blen;
+    return 0;
 }
 
 static locus_status too_long(const char *name) {
     return lc_fail(LOCUS_ERR_PARAMETER, "name '%.64s' is too long", name);
 }
 
-static locus_status shard_tags(locus_client *c, char (*tags)[LC_TAG_MAX], int *n) {
-    *n = lc_route_shard_tags(c->route, tags, MAX_SHARDS);
+static locus_status shard_prefixes(locus_client *c, lc_prefix *p, int *n) {
+    *n = lc_route_shard_prefixes(c->route, p, MAX_SHARDS);
     if (*n <= 0)
         return lc_fail(LOCUS_ERR_DATABASE, "%s: cannot read the cluster's shards (CLUSTER SLOTS)",
                        lc_route_address(c->route));
@@ -121,22 +138,22 @@ static locus_status on_every_copy(locus_client *c, const char *verb, const char 
                                   const arglist *a) {
     if (a->oom)
         return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
-    char tags[MAX_SHARDS][LC_TAG_MAX];
+    lc_prefix prefixes[MAX_SHARDS];
     int n;
-    locus_status st = shard_tags(c, tags, &n);
+    locus_status st = shard_prefixes(c, prefixes, &n);
     if (st != LOCUS_OK)
         return st;
-    char(*keys)[1100] = malloc(sizeof *keys * (size_t)n);
+    copy_key *keys = malloc(sizeof *keys * (size_t)n);
     lc_cmd *cmds = keys ? malloc(sizeof *cmds * (size_t)n) : NULL;
     if (!cmds) {
         free(keys);
         return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
     }
     for (int i = 0; i < n && st == LOCUS_OK; i++) {
-        if (model_key(c, 1, tags[i], name, keys[i], sizeof keys[i]) != 0)
+        if (model_key(c, 1, &prefixes[i], name, &keys[i]) != 0)
             st = too_long(name);
         else
-            xcmd(&cmds[i], verb, keys[i], a);
+            xcmd(&cmds[i], verb, keys[i].bytes, keys[i].len, a);
     }
     if (st == LOCUS_OK)
         st = lc_exec_many(c->route, cmds, n);
@@ -280,32 +297,43 @@ LOCUS_API locus_status locus_set_model_from_file(locus_client *c, const char *na
     return st;
 }
 
-/* The tag of the first shard ("" standalone). */
-static locus_status first_tag(locus_client *c, char *tag) {
-    char tags[MAX_SHARDS][LC_TAG_MAX];
+/* The prefix of the first slot range (empty standalone): the copy SmartRedis reads. */
+static locus_status first_prefix(locus_client *c, lc_prefix *p) {
+    lc_prefix all[MAX_SHARDS];
     int n;
-    locus_status st = shard_tags(c, tags, &n);
+    locus_status st = shard_prefixes(c, all, &n);
     if (st == LOCUS_OK)
-        memcpy(tag, tags[0], LC_TAG_MAX);
+        *p = all[0];
     return st;
 }
 
-/* The key of the copy on the first shard, for reads. */
-static locus_status first_copy(locus_client *c, const char *name, char *key, size_t len) {
-    char tag[LC_TAG_MAX];
-    locus_status st = first_tag(c, tag);
+/* The key of the copy of the first slot range, for reads. */
+static locus_status first_copy(locus_client *c, const char *name, copy_key *key) {
+    lc_prefix p;
+    locus_status st = first_prefix(c, &p);
     if (st != LOCUS_OK)
         return st;
-    return model_key(c, 0, tag, name, key, len) == 0 ? LOCUS_OK : too_long(name);
+    return model_key(c, 0, &p, name, key) == 0 ? LOCUS_OK : too_long(name);
+}
+
+/* The tag of the first shard ("" standalone), for keys that must land there. */
+static locus_status first_tag(locus_client *c, char *tag) {
+    char tags[MAX_SHARDS][LC_TAG_MAX];
+    int n = lc_route_shard_tags(c->route, tags, MAX_SHARDS);
+    if (n <= 0)
+        return lc_fail(LOCUS_ERR_DATABASE, "%s: cannot read the cluster's shards (CLUSTER SLOTS)",
+                       lc_route_address(c->route));
+    memcpy(tag, tags[0], LC_TAG_MAX);
+    return LOCUS_OK;
 }
 
 /* AI.MODELGET / AI.SCRIPTGET of the first copy; the payload is one bulk string or an array of chunks. */
 static locus_status get_payload(locus_client *c, const char *verb, const char *kw, const char *what,
                                 const char *name, char **out, size_t *len) {
-    char key[1100];
-    locus_status st = first_copy(c, name, key, sizeof key);
+    copy_key key;
+    locus_status st = first_copy(c, name, &key);
     redisReply *r;
-    if (st != LOCUS_OK || (st = lc_simple(c, what, verb, key, kw, NULL, &r)) != LOCUS_OK)
+    if (st != LOCUS_OK || (st = lc_simple_len(c, what, verb, key.bytes, key.len, kw, NULL, &r)) != LOCUS_OK)
         return st;
     size_t total = 0;
     int ok = r->type == REDIS_REPLY_STRING;
@@ -319,14 +347,14 @@ static locus_status get_payload(locus_client *c, const char *verb, const char *k
         }
     }
     if (!ok) {
-        st = lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': unexpected reply type %d", what, key, r->type);
+        st = lc_fail(LOCUS_ERR_INTERNAL, "%s '%s': unexpected reply type %d", what, name, r->type);
         freeReplyObject(r);
         return st;
     }
     char *buf = malloc(total + 1);
     if (!buf) {
         freeReplyObject(r);
-        return lc_fail(LOCUS_ERR_BADALLOC, "%s '%s': out of memory for %zu bytes", what, key, total);
+        return lc_fail(LOCUS_ERR_BADALLOC, "%s '%s': out of memory for %zu bytes", what, name, total);
     }
     if (r->type == REDIS_REPLY_STRING) {
         memcpy(buf, r->str, r->len);
@@ -356,9 +384,9 @@ LOCUS_API locus_status locus_get_model(locus_client *c, const char *name, void *
 
 /* Whether the first shard's copy exists, polled up to num_tries times (locus_poll_key on its key). */
 static locus_status poll_copy(locus_client *c, const char *name, int poll_ms, int num_tries, bool *exists) {
-    char key[1100];
-    locus_status st = first_copy(c, name, key, sizeof key);
-    return st == LOCUS_OK ? locus_poll_key(c, key, poll_ms, num_tries, exists) : st;
+    copy_key key;
+    locus_status st = first_copy(c, name, &key);
+    return st == LOCUS_OK ? lc_poll_len(c, key.bytes, key.len, poll_ms, num_tries, exists) : st;
 }
 
 LOCUS_API locus_status locus_model_exists(locus_client *c, const char *name, bool *exists) {
@@ -391,7 +419,7 @@ typedef struct run_keys {
     char (*in)[1024], (*out)[1024];         /* the callers' keys */
     char (*run_in)[1100], (*run_out)[1100]; /* the keys the run uses */
     int moved;                              /* 1 when run_* are temporaries on the model's shard */
-    char model[1100];
+    copy_key model;                         /* the copy that runs */
 } run_keys;
 
 static void run_keys_free(run_keys *k) {
@@ -415,22 +443,26 @@ static locus_status run_prepare(locus_client *c, const char *what, const char *n
         if (!outputs[i] || lc_build_key(c, LOCUS_KIND_TENSOR, 1, outputs[i], k->out[i], sizeof k->out[i]) != 0)
             return lc_fail(LOCUS_ERR_PARAMETER, "%s '%s': output %zu is NULL or too long", what, name, i);
 
-    /* the shard of the first tensor named (or the first shard) runs it */
+    /* the copy of the slot range of the first tensor named (or of the first range) runs it */
     char tag[LC_TAG_MAX] = "";
+    lc_prefix p;
     const char *anchor = n_in ? k->in[0] : n_out ? k->out[0] : NULL;
-    if (anchor && lc_route_key_tag(c->route, anchor, strlen(anchor), tag) != 0)
+    if (anchor && (lc_route_key_prefix(c->route, anchor, strlen(anchor), &p) != 0 ||
+                   lc_route_key_tag(c->route, anchor, strlen(anchor), tag) != 0))
         return lc_fail(LOCUS_ERR_DATABASE, "%s '%s': no shard serves the slot of '%s'", what, name, anchor);
     if (!anchor) {
-        locus_status st = first_tag(c, tag);
+        locus_status st = first_prefix(c, &p);
+        if (st == LOCUS_OK)
+            st = first_tag(c, tag);
         if (st != LOCUS_OK)
             return st;
     }
-    if (model_key(c, 0, tag, name, k->model, sizeof k->model) != 0)
+    if (model_key(c, 0, &p, name, &k->model) != 0)
         return too_long(name);
     for (size_t i = 0; i < n_in && !k->moved; i++)
-        k->moved = !lc_route_same_node(c->route, k->model, strlen(k->model), k->in[i], strlen(k->in[i]));
+        k->moved = !lc_route_same_node(c->route, k->model.bytes, k->model.len, k->in[i], strlen(k->in[i]));
     for (size_t i = 0; i < n_out && !k->moved; i++)
-        k->moved = !lc_route_same_node(c->route, k->model, strlen(k->model), k->out[i], strlen(k->out[i]));
+        k->moved = !lc_route_same_node(c->route, k->model.bytes, k->model.len, k->out[i], strlen(k->out[i]));
     if (!k->moved) {
         for (size_t i = 0; i < n_in; i++)
             memcpy(k->run_in[i], k->in[i], sizeof k->in[i]);
@@ -477,7 +509,7 @@ static void add_keys(arglist *a, const char *scope, char (*keys)[1100], size_t n
         al_str(a, keys[i]);
 }
 
-/* Run verb on k->model with fn (scripts) and the run keys. */
+/* Run verb on the model copy with fn (scripts) and the run keys. */
 static locus_status run_exec(locus_client *c, const char *verb, const char *fn, const char *what,
                              const char *name, run_keys *k) {
     arglist a = {0};
@@ -490,7 +522,7 @@ static locus_status run_exec(locus_client *c, const char *verb, const char *fn, 
         return lc_fail(LOCUS_ERR_BADALLOC, "out of memory");
     }
     lc_cmd cmd;
-    xcmd(&cmd, verb, k->model, &a);
+    xcmd(&cmd, verb, k->model.bytes, k->model.len, &a);
     locus_status st = lc_exec(c->route, &cmd, NULL);
     if (st == LOCUS_OK) {
         if (cmd.reply->type == REDIS_REPLY_ERROR)

@@ -704,6 +704,35 @@ int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
     return n;
 }
 
+int lc_route_shard_prefixes(lc_route *r, lc_prefix *out, int max) {
+    if (!r->cluster) {
+        out[0].len = 0;
+        return 1;
+    }
+    slot_node(r, 0); /* reads the map when it is empty */
+    int n = 0;
+    for (int s = 0; s < 16384 && n < max; s++)
+        if (r->slots[s] != NO_NODE && (s == 0 || r->slots[s - 1] != r->slots[s])) {
+            out[n].len = lc_slot_prefix(s, out[n].bytes);
+            n++;
+        }
+    return n;
+}
+
+int lc_route_key_prefix(lc_route *r, const char *key, size_t len, lc_prefix *out) {
+    out->len = 0;
+    if (!r->cluster)
+        return 0;
+    int slot = lc_key_slot(key, len);
+    int node = slot_node(r, slot);
+    if (node < 0)
+        return -1;
+    while (slot > 0 && r->slots[slot - 1] == node) /* the first slot of its range */
+        slot--;
+    out->len = lc_slot_prefix(slot, out->bytes);
+    return 0;
+}
+
 int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag) {
     tag[0] = '\0';
     if (!r->cluster)

@@ -328,6 +328,100 @@ static int owner_of(const char *key) {
     return owner;
 }
 
+/* ---- SmartRedis's cluster layout, computed here as SmartRedis computes it ---- */
+
+static unsigned crc16_xmodem(const unsigned char *p, size_t n) {
+    unsigned crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (unsigned)p[i] << 8;
+        for (int b = 0; b < 8; b++)
+            crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+    return crc;
+}
+
+/* The 2 bytes whose CRC16 is `slot` (SmartRedis's prefix for a range starting there, when it holds no
+ * brace); 0 when it holds one (the test's ranges must not need SmartRedis's 3-byte form). */
+static int smartredis_prefix(int slot, unsigned char out[2]) {
+    for (unsigned v = 0; v < 65536; v++) {
+        out[0] = (unsigned char)(v >> 8), out[1] = (unsigned char)v;
+        if (crc16_xmodem(out, 2) == (unsigned)slot)
+            return out[0] != '{' && out[0] != '}' && out[1] != '{' && out[1] != '}';
+    }
+    return 0;
+}
+
+/* The first slot of each range of CLUSTER SLOTS and the node serving it. */
+static int cluster_ranges(int *first, int *node, int max) {
+    redisContext *raw = lt_connect(&cl.node[0]);
+    redisReply *r = lt_cmdf(raw, "CLUSTER SLOTS");
+    int n = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && n < max; i++, n++) {
+        first[n] = (int)r->element[i]->element[0]->integer;
+        node[n] = lt_cluster_slot_owner(&cl, first[n]);
+    }
+    freeReplyObject(r);
+    redisFree(raw);
+    return n;
+}
+
+/* "{P}.name" for the range starting at slot; returns its length. */
+static size_t sr_key(int slot, const char *name, char *buf) {
+    unsigned char p[2];
+    REQUIRE(smartredis_prefix(slot, p));
+    buf[0] = '{', buf[1] = (char)p[0], buf[2] = (char)p[1], buf[3] = '}', buf[4] = '.';
+    strcpy(buf + 5, name);
+    return 5 + strlen(name);
+}
+
+/* A model stored by liblocus sits at SmartRedis's keys, one per range; one stored at SmartRedis's keys (raw
+ * commands on each node, as SmartRedis sends them) is found, run and deleted by liblocus. */
+static void test_smartredis_layout(locus_client *c, const char *blob, size_t len) {
+    int first[16], node[16];
+    int n = cluster_ranges(first, node, 16);
+    CHECK(n == cl.n);
+    OK(locus_set_model(c, "srlin", blob, len, NULL));
+    for (int i = 0; i < n; i++) {
+        char key[64];
+        size_t kl = sr_key(first[i], "srlin", key);
+        redisContext *raw = lt_connect(&cl.node[node[i]]);
+        redisReply *r = lt_cmdf(raw, "AI.MODELGET %b BLOB", key, kl);
+        CHECK(r->type == REDIS_REPLY_STRING && r->len == len && memcmp(r->str, blob, len) == 0);
+        freeReplyObject(r);
+        redisFree(raw);
+    }
+    OK(locus_delete_model(c, "srlin"));
+
+    for (int i = 0; i < n; i++) {
+        char key[64];
+        size_t kl = sr_key(first[i], "fromsr", key);
+        redisContext *raw = lt_connect(&cl.node[node[i]]);
+        redisReply *r = lt_cmdf(raw, "AI.MODELSTORE %b TORCH CPU BLOB %b", key, kl, blob, len);
+        CHECK(r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        redisFree(raw);
+    }
+    bool ex = false;
+    OK(locus_model_exists(c, "fromsr", &ex));
+    CHECK(ex);
+    void *got = NULL;
+    size_t glen = 0;
+    OK(locus_get_model(c, "fromsr", &got, &glen));
+    CHECK(got && glen == len && memcmp(got, blob, len) == 0);
+    locus_free(got);
+    for (int k = 0; k < 3; k++) { /* inputs on each shard in turn: each shard's copy runs */
+        char xin[16], yout[16];
+        snprintf(xin, sizeof xin, "srx%d", k);
+        snprintf(yout, sizeof yout, "sry%d", k);
+        put_bin(c, xin, "linear_in.bin", 2, 4);
+        const char *in[] = {xin}, *out[] = {yout};
+        OK(locus_run_model(c, "fromsr", in, 1, out, 1));
+        CHECK(same_as(c, yout, "linear_out.bin"));
+    }
+    OK(locus_delete_model(c, "fromsr"));
+    CHECK(count_keys("*fromsr", NULL) == 0);
+}
+
 static void test_models_cluster(locus_client *c) {
     size_t len;
     char *lin = tm_read("linear.pt", &len);
@@ -400,6 +494,7 @@ static void test_models_cluster(locus_client *c) {
     OK(locus_model_exists(c, "clin", &ex));
     CHECK(!ex);
     OK(locus_delete_model(c, "ctwo"));
+    test_smartredis_layout(c, lin, len);
     free(lin);
 }
 

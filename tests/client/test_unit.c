@@ -21,6 +21,40 @@ static void test_slots(void) {
     CHECK(lc_key_slot("", 0) == 0);
 }
 
+/* SmartRedis's model prefixes: for every slot, the bytes whose CRC16 is the slot and that hold no brace; the
+ * 2-byte one whenever it has no brace (found here by search over all 65536, independently of the division
+ * the library does), else a 3-byte one. */
+static void test_slot_prefixes(void) {
+    static int two_byte[16384];
+    for (int i = 0; i < 16384; i++)
+        two_byte[i] = -1;
+    for (int v = 0; v < 65536; v++) {
+        char b[2] = {(char)(v >> 8), (char)(v & 0xff)};
+        uint16_t crc = lc_crc16(b, 2);
+        if (crc < 16384)
+            two_byte[crc] = v; /* 2-byte CRC16 is a bijection: each value has one preimage */
+    }
+    int bad = 0, longer = 0;
+    for (int slot = 0; slot < 16384; slot++) {
+        char p[LC_PREFIX_MAX];
+        size_t n = lc_slot_prefix(slot, p);
+        char b[2] = {(char)(two_byte[slot] >> 8), (char)(two_byte[slot] & 0xff)};
+        bool braces = b[0] == '{' || b[0] == '}' || b[1] == '{' || b[1] == '}';
+        bool ok = lc_crc16(p, n) == slot && memchr(p, '{', n) == NULL && memchr(p, '}', n) == NULL;
+        ok = ok && (braces ? n == 3 : n == 2 && memcmp(p, b, 2) == 0);
+        char key[16] = "{";
+        memcpy(key + 1, p, n);
+        memcpy(key + 1 + n, "}.m", 3);
+        ok = ok && lc_key_slot(key, n + 4) == slot;
+        bad += !ok;
+        longer += n == 3;
+    }
+    CHECK(bad == 0);
+    CHECK(longer > 0); /* some slots' 2-byte inverse holds a brace */
+    char p[LC_PREFIX_MAX];
+    CHECK(lc_slot_prefix(0, p) == 2 && p[0] == 0 && p[1] == 0); /* slot 0: two NUL bytes */
+}
+
 static void test_addr(void) {
     lc_addr a[4];
     char err[256];
@@ -258,6 +292,7 @@ static void test_multigpu_layout(void) {
 
 int main(void) {
     test_slots();
+    test_slot_prefixes();
     test_addr();
     test_config();
     test_layouts();
