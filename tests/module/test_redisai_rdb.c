@@ -9,7 +9,9 @@
  *  - refused when corrupt (every truncation, bad dtype, impossible shapes and byte counts, huge lengths, a
  *    backend locus_ai does not have), with the server up afterwards, and a file with a TF model refused at
  *    start with a message naming TF, not a crash.
- * Needs the Torch backend and the generated test models (LOCUS_TEST_MODELS). */
+ * Needs the Torch backend and the generated test models (LOCUS_TEST_MODELS). With --no-torch (the valgrind
+ * run) only what never reaches libtorch: the tensors, and the corrupt records refused before a backend loads.
+ */
 #include <hiredis/hiredis.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -244,6 +246,7 @@ static void script_rec(buf *b, int encver, const char *device, const char *tag, 
 
 /* ---- the test data ---- */
 
+static bool no_torch;
 static char *model_blob, *source, *x_in;
 static size_t model_len, source_len, x_len;
 
@@ -430,13 +433,20 @@ static void check_script(redisContext *c, const char *key, int v) {
     freeReplyObject(r);
 }
 
-static void check_all(redisContext *c) {
+static void check_tensors(redisContext *c) {
     for (int v = 0; v <= 4; v++) {
         char key[32];
         for (int t = 0; t < (int)(sizeof dl_types / sizeof dl_types[0]); t++) {
             snprintf(key, sizeof key, "t%d_%s", v, dl_types[t].name);
             check_tensor(c, key, t);
         }
+    }
+}
+
+static void check_all(redisContext *c) {
+    check_tensors(c);
+    for (int v = 0; v <= 4; v++) {
+        char key[32];
         snprintf(key, sizeof key, "m%d", v);
         check_model(c, key, v);
         snprintf(key, sizeof key, "s%d", v);
@@ -457,12 +467,20 @@ static void restore_test(redisContext *c) {
     record rec[80];
     int n = all_records(rec);
     for (int i = 0; i < n; i++) {
+        if (no_torch && rec[i].key[0] != 't') {
+            free(rec[i].value.p);
+            continue;
+        }
         redisReply *r = restore(c, rec[i].key, rec[i].value.p, rec[i].value.n);
         if (r->type != REDIS_REPLY_STATUS)
             fprintf(stderr, "RESTORE %s: %s\n", rec[i].key, r->str != NULL ? r->str : "?");
         CHECK(r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0);
         freeReplyObject(r);
         free(rec[i].value.p);
+    }
+    if (no_torch) {
+        check_tensors(c);
+        return;
     }
     check_all(c);
     /* version 1 as RedisAI 1.0 wrote it (the tag with its NUL), and a version 0 tensor of RedisAI's DUMP
@@ -524,7 +542,9 @@ static void expect_refused(redisContext *c, const char *what, const unsigned cha
  * That cut must leave the server up, whatever the reply. */
 static void truncations(redisContext *c, const char *what, const buf *b) {
     long before = refused;
-    for (size_t cut = 1; cut < b->n; cut++) {
+    /* --no-torch: a cut within the last string's final 10 bytes may read the trailer as its end and give a
+     * whole record that loads the backend; stop before those */
+    for (size_t cut = 1; cut < (no_torch ? b->n - 12 : b->n); cut++) {
         char w[64];
         snprintf(w, sizeof w, "%s cut at %zu of %zu", what, cut, b->n);
         if (cut == b->n - 2) {
@@ -683,14 +703,14 @@ static void corrupt_test(redisContext *c, const lt_server *s) {
         const char *what[] = {"2^62-byte blob", "2^40 chunks", "2^40 inputs", "device XPU", "backend 7"};
         expect_refused(c, what[k], b.p, b.n);
     }
-    /* a blob that is not a TorchScript archive */
+    /* a blob that is not a TorchScript archive (refused before the backend loads) */
     b.n = 0;
     f = model_of_version(4);
     f.blob = source;
     f.bloblen = source_len;
     model_rec(&b, 4, &f);
     expect_refused(c, "not a TorchScript blob", b.p, b.n);
-    /* backends locus_ai does not have: refused with a message naming them */
+    /* backends locus_ai does not have: refused with a message naming them (no backend loads) */
     const char *names[] = {"TF", "TFLITE", "TORCH", "ONNX"};
     for (int be = 0; be <= 3; be += (be == 1 ? 2 : 1)) {
         b.n = 0;
@@ -712,13 +732,15 @@ static void corrupt_test(redisContext *c, const lt_server *s) {
     b_u(&b, 1ULL << 40);
     value_end(&b);
     expect_refused(c, "2^40 entry points", b.p, b.n);
-    const char *missing[] = {"no_such_function"};
-    b.n = 0;
-    script_rec(&b, 4, "CPU", "t", source, 1, missing);
-    expect_refused(c, "missing entry point", b.p, b.n);
-    b.n = 0;
-    script_rec(&b, 1, "CPU", "t", "def f(:\n", 0, NULL);
-    expect_refused(c, "bad source", b.p, b.n);
+    if (!no_torch) { /* the compiler refuses these */
+        const char *missing[] = {"no_such_function"};
+        b.n = 0;
+        script_rec(&b, 4, "CPU", "t", source, 1, missing);
+        expect_refused(c, "missing entry point", b.p, b.n);
+        b.n = 0;
+        script_rec(&b, 1, "CPU", "t", "def f(:\n", 0, NULL);
+        expect_refused(c, "bad source", b.p, b.n);
+    }
     free(b.p);
 
     redisReply *r = lt_cmdf(c, "EXISTS bad");
@@ -810,7 +832,8 @@ static void rdb_file_refused_test(void) {
         fprintf(stderr, "refused start: log kept in %s/log\n", dir);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    no_torch = argc > 1 && strcmp(argv[1], "--no-torch") == 0;
     /* the writer against known values: CRC64's check value, and the AI_TENSOR id of RedisAI's DUMPs */
     REQUIRE(crc64(0, (const unsigned char *)"123456789", 9) == 0xe9c6d914c4b8d9caULL);
     REQUIRE(module_id("AI_TENSOR", 0) == 0x008fd310d48e4400ULL);
@@ -820,20 +843,25 @@ int main(void) {
     x_in = tm_read("linear_in.bin", &x_len);
 
     lt_server s;
-    lt_server_opts o = {.no_valgrind = true};
+    lt_server_opts o = {.no_valgrind = !no_torch};
     REQUIRE(lt_server_start(&s, &o) == 0);
     redisContext *c = lt_connect(&s);
     fprintf(stderr, "RESTORE of every type and version\n");
     restore_test(c);
     fprintf(stderr, "corrupt records\n");
     corrupt_test(c, &s);
-    check_all(c); /* the keys restored before are intact */
+    if (no_torch)
+        check_tensors(c);
+    else
+        check_all(c); /* the keys restored before are intact */
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
-    fprintf(stderr, "RDB file of every type and version\n");
-    rdb_file_test();
-    fprintf(stderr, "RDB file with a TF model\n");
-    rdb_file_refused_test();
+    if (!no_torch) {
+        fprintf(stderr, "RDB file of every type and version\n");
+        rdb_file_test();
+        fprintf(stderr, "RDB file with a TF model\n");
+        rdb_file_refused_test();
+    }
     free(model_blob);
     free(source);
     free(x_in);
