@@ -412,6 +412,12 @@ LOCUS_API locus_status locus_config_get(locus_client *c, const char *expression,
 LOCUS_API locus_status locus_get_db_node_info(locus_client *c, const char *address, locus_info **out);
 /* CLUSTER INFO of that node; fails for a standalone database. */
 LOCUS_API locus_status locus_get_db_cluster_info(locus_client *c, const char *address, locus_info **out);
+/* AI.INFO of model or script `name` (model read prefix applied) as the node at address holds it (its own copy
+ * in a cluster): key, type, backend, device, tag, duration (µs), samples, calls, errors. With reset_stat the
+ * node's counters for it start again from zero (AI.INFO ... RESETSTAT; the reply is then just OK and *out
+ * is empty). */
+LOCUS_API locus_status locus_get_ai_info(locus_client *c, const char *address, const char *name, bool reset_stat,
+                                         locus_info **out);
 
 #ifdef __cplusplus
 }

@@ -128,9 +128,9 @@ static locus_status parse_pairs(const redisReply *r, locus_info *t) {
 }
 
 /* Runs argv on the node at address; *out the reply (caller frees) unless it was an error, which is the
- * status (naming the call and the address). */
+ * status (naming the call and the address). argv[1] is keylen bytes when keylen > 0 (a binary key). */
 static locus_status node_command(locus_client *c, const char *what, const char *address, int argc,
-                                 const char **argv, redisReply **out) {
+                                 const char **argv, size_t keylen, redisReply **out) {
     *out = NULL;
     lc_addr a;
     char err[512];
@@ -141,7 +141,7 @@ static locus_status node_command(locus_client *c, const char *what, const char *
         return lc_fail(LOCUS_ERR_DATABASE, "%s: %s", what, err);
     size_t lens[8];
     for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
+        lens[i] = keylen > 0 && i == 1 ? keylen : strlen(argv[i]);
     redisReply *r = redisCommandArgv(cn.ctx, argc, argv, lens);
     locus_status st = LOCUS_OK;
     if (!r)
@@ -162,7 +162,7 @@ static locus_status node_command(locus_client *c, const char *what, const char *
 static locus_status node_simple(locus_client *c, const char *what, const char *address, int argc,
                                 const char **argv) {
     redisReply *r;
-    locus_status st = node_command(c, what, address, argc, argv, &r);
+    locus_status st = node_command(c, what, address, argc, argv, 0, &r);
     if (st != LOCUS_OK)
         return st;
     freeReplyObject(r);
@@ -190,11 +190,11 @@ LOCUS_API locus_status locus_config_set(locus_client *c, const char *config_para
 
 /* A command whose reply becomes a table: INFO text, or pairs. */
 static locus_status node_table(locus_client *c, const char *what, const char *address, int argc, const char **argv,
-                               locus_info **out) {
+                               size_t keylen, locus_info **out) {
     CHECK_ARG(out);
     *out = NULL;
     redisReply *r;
-    locus_status st = node_command(c, what, address, argc, argv, &r);
+    locus_status st = node_command(c, what, address, argc, argv, keylen, &r);
     if (st != LOCUS_OK)
         return st;
     locus_info *t;
@@ -220,13 +220,13 @@ LOCUS_API locus_status locus_config_get(locus_client *c, const char *expression,
                                         locus_info **out) {
     CHECK_ARG(c && expression && expression[0] && address);
     const char *argv[] = {"CONFIG", "GET", expression};
-    return node_table(c, "config_get", address, 3, argv, out);
+    return node_table(c, "config_get", address, 3, argv, 0, out);
 }
 
 LOCUS_API locus_status locus_get_db_node_info(locus_client *c, const char *address, locus_info **out) {
     CHECK_ARG(c && address);
     const char *argv[] = {"INFO", "everything"};
-    return node_table(c, "get_db_node_info", address, 2, argv, out);
+    return node_table(c, "get_db_node_info", address, 2, argv, 0, out);
 }
 
 LOCUS_API locus_status locus_get_db_cluster_info(locus_client *c, const char *address, locus_info **out) {
@@ -235,5 +235,37 @@ LOCUS_API locus_status locus_get_db_cluster_info(locus_client *c, const char *ad
         return lc_fail(LOCUS_ERR_RUNTIME, "get_db_cluster_info: the database at %s is not a cluster",
                        lc_route_address(c->route));
     const char *argv[] = {"CLUSTER", "INFO"};
-    return node_table(c, "get_db_cluster_info", address, 2, argv, out);
+    return node_table(c, "get_db_cluster_info", address, 2, argv, 0, out);
+}
+
+/* SmartRedis's get_ai_info: AI.INFO of the copy the node at address holds ({P}.name in a cluster, P the
+ * prefix of the node's first slot range; the name with the model read prefix). */
+LOCUS_API locus_status locus_get_ai_info(locus_client *c, const char *address, const char *name, bool reset_stat,
+                                         locus_info **out) {
+    CHECK_ARG(c && address && name && name[0]);
+    char base[1024], key[1100];
+    if (lc_build_key(c, LOCUS_KIND_MODEL, 0, name, base, sizeof base) != 0)
+        return lc_fail(LOCUS_ERR_PARAMETER, "get_ai_info: name '%.64s' is too long", name);
+    lc_prefix p = {{0}, 0};
+    if (lc_route_is_cluster(c->route)) {
+        lc_addr a;
+        char err[512];
+        if (lc_addr_parse(address, strlen(address), &a, err, sizeof err) != 0)
+            return lc_fail(LOCUS_ERR_PARAMETER, "get_ai_info: %s", err);
+        if (lc_route_address_prefix(c->route, &a, &p) != 0)
+            return lc_fail(LOCUS_ERR_PARAMETER,
+                           "get_ai_info: %s is not a node of the cluster at %s that serves slots (give the "
+                           "address as CLUSTER SLOTS lists it)", address, lc_route_address(c->route));
+    }
+    size_t o = 0, blen = strlen(base);
+    if (p.len > 0) {
+        key[o++] = '{';
+        memcpy(key + o, p.bytes, p.len);
+        o += p.len;
+        key[o++] = '}';
+        key[o++] = '.';
+    }
+    memcpy(key + o, base, blen + 1);
+    const char *argv[] = {"AI.INFO", key, "RESETSTAT"};
+    return node_table(c, "get_ai_info", address, reset_stat ? 3 : 2, argv, o + blen, out);
 }

@@ -221,6 +221,9 @@ typedef struct lc_prefix {
 int lc_route_shard_prefixes(lc_route *r, lc_prefix *out, int max);
 /* The prefix of the range serving key's slot (empty standalone). 0, or -1 when no shard serves it. */
 int lc_route_key_prefix(lc_route *r, const char *key, size_t len, lc_prefix *out);
+/* The prefix of the first range the node at address serves (empty standalone). 0, or -1 when no node of the
+ * cluster at that address serves slots. */
+int lc_route_address_prefix(lc_route *r, const lc_addr *a, lc_prefix *out);
 
 /* Tags for keys that must land on a given shard (temporaries of runs, locus_colocation_tag): a short
  * printable string whose slot the shard serves; empty standalone. */

@@ -733,6 +733,25 @@ int lc_route_key_prefix(lc_route *r, const char *key, size_t len, lc_prefix *out
     return 0;
 }
 
+int lc_route_address_prefix(lc_route *r, const lc_addr *a, lc_prefix *out) {
+    out->len = 0;
+    if (!r->cluster)
+        return 0;
+    slot_node(r, 0); /* reads the map when it is empty */
+    for (int i = 0; i < r->nnodes; i++) {
+        const lc_addr *b = &r->nodes[i].addr;
+        if (a->kind != b->kind || a->port != b->port || strcmp(a->host, b->host) != 0 ||
+            strcmp(a->path, b->path) != 0)
+            continue;
+        for (int s = 0; s < 16384; s++)
+            if (r->slots[s] == i) {
+                out->len = lc_slot_prefix(s, out->bytes);
+                return 0;
+            }
+    }
+    return -1;
+}
+
 int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag) {
     tag[0] = '\0';
     if (!r->cluster)

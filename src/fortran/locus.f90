@@ -88,6 +88,7 @@ module locus
      procedure :: config_get => client_config_get
      procedure :: get_db_node_info => client_get_db_node_info
      procedure :: get_db_cluster_info => client_get_db_cluster_info
+     procedure :: get_ai_info => client_get_ai_info
   end type locus_client
 
   !> A table of (section, key, value) strings from an administration call (locus_info of locus.h).
@@ -520,6 +521,14 @@ module locus
        import :: c_ptr, c_int, c_char
        type(c_ptr), value :: c
        character(kind=c_char), intent(in) :: address(*)
+       type(c_ptr), intent(out) :: out
+       integer(c_int) :: r
+     end function
+     function c_get_ai_info(c, address, name, reset_stat, out) bind(c, name="locus_get_ai_info") result(r)
+       import :: c_ptr, c_int, c_char, c_bool
+       type(c_ptr), value :: c
+       character(kind=c_char), intent(in) :: address(*), name(*)
+       logical(c_bool), value :: reset_stat
        type(c_ptr), intent(out) :: out
        integer(c_int) :: r
      end function
@@ -1731,6 +1740,17 @@ contains
     type(locus_info), intent(inout) :: info
     call info%destroy()
     st = c_get_db_cluster_info(self%ptr, cstr(address), info%ptr)
+  end function
+
+  !> AI.INFO of model or script `name` as the node at address holds it (key, type, backend, device, tag,
+  !> duration, samples, calls, errors); reset_stat restarts its counters (the table is then empty).
+  integer function client_get_ai_info(self, address, name, reset_stat, info) result(st)
+    class(locus_client), intent(inout) :: self
+    character(len=*), intent(in) :: address, name
+    logical, intent(in) :: reset_stat
+    type(locus_info), intent(inout) :: info
+    call info%destroy()
+    st = c_get_ai_info(self%ptr, cstr(address), cstr(name), logical(reset_stat, c_bool), info%ptr)
   end function
 
   !> Number of entries.

@@ -11,7 +11,10 @@ program test_fortran_models
   character(len=1024) :: dir
   character(len=:), allocatable :: blob, back, src
   real(c_float) :: f_in(8), f_out(6), x(2, 4), y(2, 3), a(3), b(3), s(3)
-  logical :: ex
+  logical :: ex, found
+  type(locus_info) :: info
+  character(len=256) :: ssdb
+  character(len=:), allocatable :: sv
 
   call get_environment_variable('LOCUS_TEST_MODELS', dir)
   call check(len_trim(dir) > 0, 'LOCUS_TEST_MODELS set')
@@ -31,6 +34,15 @@ program test_fortran_models
        'set_model_from_file')
   call check(c%model_exists('flin', ex) == LOCUS_OK .and. ex, 'model exists')
   call check(c%run_model('flin', ['fx'], ['fy']) == LOCUS_OK, 'run_model')
+  call get_environment_variable('SSDB', ssdb)
+  call check(c%get_ai_info(trim(ssdb), 'flin', .false., info) == LOCUS_OK, 'get_ai_info')
+  call info%get('', 'calls', sv, found)
+  call check(found .and. sv == '1', 'get_ai_info counted the run')
+  call check(c%get_ai_info(trim(ssdb), 'flin', .true., info) == LOCUS_OK, 'get_ai_info RESETSTAT')
+  call check(c%get_ai_info(trim(ssdb), 'flin', .false., info) == LOCUS_OK, 'get_ai_info after reset')
+  call info%get('', 'calls', sv, found)
+  call check(found .and. sv == '0', 'RESETSTAT restarted the counters')
+  call info%destroy()
   y = -1
   call check(c%unpack_tensor('fy', y) == LOCUS_OK, 'unpack output')
   call check(matches(y), 'output matches libtorch')
@@ -92,6 +104,7 @@ program test_fortran_models
 
   call c%destroy()
   deallocate(blob, back, src)
+  if (allocated(sv)) deallocate(sv)
   print '(a,i0,a,i0,a)', 'client_fortran_models: ', checks - failures, ' passed, ', failures, ' failed'
   if (failures > 0) stop 1
 

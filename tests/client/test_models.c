@@ -121,6 +121,24 @@ static void test_models_standalone(locus_client *c) {
     OK(locus_run_model(c, "lin", in, 1, out, 1));
     CHECK(same_as(c, "y", "linear_out.bin"));
 
+    /* get_ai_info: AI.INFO's fields, the run counted; RESETSTAT starts the counters again */
+    char ssdb_now[300];
+    snprintf(ssdb_now, sizeof ssdb_now, "%s", getenv("SSDB"));
+    locus_info *info = NULL;
+    OK(locus_get_ai_info(c, ssdb_now, "lin", false, &info));
+    CHECK(info && strcmp(locus_info_get(info, NULL, "key"), "lin") == 0);
+    CHECK(strcmp(locus_info_get(info, NULL, "type"), "MODEL") == 0);
+    CHECK(strcmp(locus_info_get(info, NULL, "backend"), "TORCH") == 0);
+    CHECK(atoll(locus_info_get(info, NULL, "calls")) >= 1);
+    CHECK(atoll(locus_info_get(info, NULL, "samples")) >= 2);
+    locus_info_destroy(info);
+    OK(locus_get_ai_info(c, ssdb_now, "lin", true, &info));
+    locus_info_destroy(info);
+    OK(locus_get_ai_info(c, ssdb_now, "lin", false, &info));
+    CHECK(info && strcmp(locus_info_get(info, NULL, "calls"), "0") == 0);
+    locus_info_destroy(info);
+    CHECK(locus_get_ai_info(c, ssdb_now, "nomodel", false, &info) == LOCUS_ERR_DATABASE);
+
     /* two inputs, two outputs, stored from memory with a tag */
     size_t tlen;
     char *two = tm_read("twoinout.pt", &tlen);
@@ -418,6 +436,23 @@ static void test_smartredis_layout(locus_client *c, const char *blob, size_t len
         OK(locus_run_model(c, "fromsr", in, 1, out, 1));
         CHECK(same_as(c, yout, "linear_out.bin"));
     }
+    /* get_ai_info on each node: that node's copy ({P}.fromsr), which counted the run made there */
+    long long total = 0;
+    for (int i = 0; i < n; i++) {
+        char addr[64];
+        snprintf(addr, sizeof addr, "127.0.0.1:%d", cl.node[node[i]].port);
+        locus_info *info = NULL;
+        OK(locus_get_ai_info(c, addr, "fromsr", false, &info));
+        const char *k = locus_info_get(info, NULL, "key"), *calls = locus_info_get(info, NULL, "calls");
+        char want[64];
+        size_t kl = sr_key(first[i], "fromsr", want);
+        CHECK(k && memcmp(k, want, kl) == 0);
+        total += calls ? atoll(calls) : -100;
+        locus_info_destroy(info);
+    }
+    CHECK(total == 3);
+    locus_info *none = NULL;
+    CHECK(locus_get_ai_info(c, "127.0.0.1:1", "fromsr", false, &none) == LOCUS_ERR_PARAMETER);
     OK(locus_delete_model(c, "fromsr"));
     CHECK(count_keys("*fromsr", NULL) == 0);
 }
