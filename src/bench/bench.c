@@ -47,6 +47,7 @@ static const flag_spec throughput_standard_flags[] = {
     {"tensor_bytes", FLAG_INT_LIST, TENSOR_SIZES, "tensor sizes in bytes"},
     {"languages", FLAG_STR_LIST, "[cpp]", "client languages: c (cpp accepted), fortran"},
     {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {"plot", FLAG_STR, "database_nodes", "the setting the rate is also plotted against (locus bench report --help)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -64,6 +65,7 @@ static const flag_spec throughput_colocated_flags[] = {
     {"tensor_bytes", FLAG_INT_LIST, TENSOR_SIZES, "tensor sizes in bytes"},
     {"languages", FLAG_STR_LIST, "[cpp]", "client languages: c (cpp accepted), fortran"},
     {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {"plot", FLAG_STR, "database_cpus", "the setting the rate is also plotted against (locus bench report --help)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -87,6 +89,7 @@ static const flag_spec aggregation_flags[] = {
     {"client_threads", FLAG_INT_LIST, "[1,2,4,8,16,32]", "threads of the consumer"},
     {"languages", FLAG_STR_LIST, "[cpp]", "producer languages: c (cpp accepted), fortran"},
     {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {"plot", FLAG_STR, "database_nodes", "the setting the rate is also plotted against (locus bench report --help)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -115,6 +118,7 @@ static const flag_spec inference_standard_flags[] = {
     {"iterations", FLAG_INT, "100", "inference iterations per rank (after one warm-up)"},
     {"languages", FLAG_STR_LIST, "[c,fortran]", "client languages: c (cpp accepted), fortran"},
     {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {"plot", FLAG_STR, "database_nodes", "the setting the rate is also plotted against (locus bench report --help)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -137,6 +141,7 @@ static const flag_spec inference_colocated_flags[] = {
     {"iterations", FLAG_INT, "100", "inference iterations per rank (after one warm-up)"},
     {"languages", FLAG_STR_LIST, "[c,fortran]", "client languages: c (cpp accepted), fortran"},
     {"wall_time", FLAG_STR, "05:00:00", "wall time of batch jobs"},
+    {"plot", FLAG_STR, "database_cpus", "the setting the rate is also plotted against (locus bench report --help)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -889,6 +894,11 @@ static int run_test(const test_def *t, int argc, char **argv) {
     int rc = flags_parse(&p.fs, prog, argc, argv, extra, extra_vals);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    const char *bad_plot = report_plot_check(flag_str(&p.fs, "plot", 0));
+    if (bad_plot) {
+        fprintf(stderr, "%s: %s\n", prog, bad_plot);
+        return 2;
+    }
     if (extra_vals[0] && strcmp(extra_vals[0], "slurm") && strcmp(extra_vals[0], "pbs")) {
         fprintf(stderr, "%s: --print-batch-script takes slurm or pbs, not '%s'\n", prog, extra_vals[0]);
         return 2;
@@ -1018,7 +1028,7 @@ static int run_test(const test_def *t, int argc, char **argv) {
     fprintf(stderr, "locus bench: %d combination%s in %02d:%02d, %d failed\n", p.n, p.n == 1 ? "" : "s", el / 60,
             el % 60, failures);
     free(p.c);
-    if (report_run(run_dir, 1) != 0)
+    if (report_run(run_dir, 1, flag_str(&p.fs, "plot", 0)) != 0)
         failures++;
     return failures == 0 && !interrupted ? 0 : 1;
 }

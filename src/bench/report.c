@@ -49,6 +49,41 @@ static const char *const swept_keys[] = {"db_nodes", "db_cpus", "db_tpq", "batch
                                          "tensors_per_dataset", "client_threads", "pin_app_cpus", "language"};
 #define NSWEPT (int)(sizeof swept_keys / sizeof swept_keys[0])
 
+/* What --plot may name (the seed suite's plot_type names and ours): the setting the rate is also drawn
+ * against. `swept` is its swept_keys entry, or one of the AXIS_* client counts. */
+enum { AXIS_CLIENTS = -1, AXIS_NODES = -2, AXIS_PER_NODE = -3 };
+static const struct {
+    const char *name, *key;
+    int swept;
+} plot_axes[] = {
+    {"database_nodes", "db_nodes", 0},      {"db_nodes", "db_nodes", 0},
+    {"database_cpus", "db_cpus", 1},        {"db_cpus", "db_cpus", 1},
+    {"database_threads_per_queue", "db_tpq", 2}, {"db_tpq", "db_tpq", 2},
+    {"batch_size", "batch_size", 3},        {"tensor_bytes", "tensor_bytes", 4},
+    {"tensors_per_dataset", "tensors_per_dataset", 5}, {"client_threads", "client_threads", 6},
+    {"client_total", "clients", AXIS_CLIENTS}, {"clients", "clients", AXIS_CLIENTS},
+    {"client_nodes", "nodes", AXIS_NODES},  {"nodes", "nodes", AXIS_NODES},
+    {"client_per_node", "clients_per_node", AXIS_PER_NODE}, {"clients_per_node", "clients_per_node", AXIS_PER_NODE},
+};
+#define NAXES (int)(sizeof plot_axes / sizeof plot_axes[0])
+
+static int axis_index(const char *name) {
+    for (int i = 0; name && i < NAXES; i++)
+        if (!strcmp(plot_axes[i].name, name))
+            return i;
+    return -1;
+}
+
+const char *report_plot_check(const char *name) {
+    static char msg[700];
+    if (!name || !name[0] || axis_index(name) >= 0)
+        return NULL;
+    size_t at = (size_t)snprintf(msg, sizeof msg, "--plot=%s: not a setting to plot against; one of:", name);
+    for (int i = 0; i < NAXES && at < sizeof msg; i++)
+        at += (size_t)snprintf(msg + at, sizeof msg - at, "%s %s", i ? "," : "", plot_axes[i].name);
+    return msg;
+}
+
 typedef struct session {
     char name[256];
     char test[64], language[32];
@@ -256,11 +291,100 @@ static int add_unique(char (*list)[256], int n, int max, const char *v) {
 
 #define MAX_SERIES 64
 
+/* A session's value of a plot axis (NAN when it has none). */
+static double axis_value(const session *s, int axis) {
+    int sw = plot_axes[axis].swept;
+    if (sw == AXIS_CLIENTS)
+        return (double)s->clients;
+    if (sw == AXIS_NODES)
+        return s->nodes > 0 ? (double)s->nodes : NAN;
+    if (sw == AXIS_PER_NODE)
+        return s->nodes > 0 ? (double)s->clients / (double)s->nodes : NAN;
+    char *end;
+    double v = strtod(s->swept[sw], &end);
+    return end != s->swept[sw] && *end == '\0' ? v : NAN;
+}
+
+/* The rate against one axis, a line per combination of everything else that varies (the client count
+ * included, unless the axis is a client count): inferences/s for inference tests, aggregate GB/s for the
+ * others. The default plot (`named` false: throughput.png against tensor size, inferences.png against
+ * clients) and the one --plot asks for (<rate>_by_<setting>.png). */
+static void make_rate_plot(const char *plots, session *ss, int n, const bool *varies, int axis, bool named) {
+    bool inference = n > 0 && !strncmp(ss[0].test, "inference", 9);
+    int sw = plot_axes[axis].swept;
+    bool client_axis = sw < 0;
+    const char *rate = inference ? "inferences" : "throughput";
+    char base[160], data[1300], gp[1300], name[256];
+    if (named)
+        snprintf(base, sizeof base, "%s_by_%s", rate, plot_axes[axis].key);
+    else
+        snprintf(base, sizeof base, "%s", rate);
+    snprintf(data, sizeof data, "%s/%s.dat", plots, base);
+    snprintf(gp, sizeof gp, "%s/%s.gp", plots, base);
+    static char lines[MAX_SERIES][256];
+    int nl = 0;
+    for (int i = 0; i < n; i++) {
+        char rest[200];
+        series_name(&ss[i], varies, sw, "", rest, sizeof rest);
+        if (client_axis)
+            snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
+        else
+            snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
+        nl = add_unique(lines, nl, MAX_SERIES, name);
+    }
+    FILE *d = fopen(data, "w");
+    for (int k = 0; d && k < nl; k++) {
+        fprintf(d, "# %s\n", lines[k]);
+        /* points in x order: sessions sorted by settings, so collect and sort by x */
+        double xs[MAX_SESSIONS > 512 ? 512 : MAX_SESSIONS][2];
+        int np = 0;
+        for (int i = 0; i < n && np < 512; i++) {
+            char rest[200];
+            series_name(&ss[i], varies, sw, "", rest, sizeof rest);
+            if (client_axis)
+                snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
+            else
+                snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
+            double y = inference ? ss[i].ips : ss[i].gbps, x = axis_value(&ss[i], axis);
+            if (strcmp(name, lines[k]) || y <= 0 || isnan(x))
+                continue;
+            xs[np][0] = x;
+            xs[np][1] = y;
+            np++;
+        }
+        qsort(xs, (size_t)np, sizeof xs[0], cmp_double); /* by the first double: x */
+        for (int p = 0; p < np; p++)
+            fprintf(d, "%g %g\n", xs[p][0], xs[p][1]);
+        fprintf(d, "\n\n");
+    }
+    if (d)
+        fclose(d);
+    FILE *g = fopen(gp, "w");
+    if (!g)
+        return;
+    fprintf(g, "set terminal pngcairo size 1000,600 noenhanced\nset output '%s/%s.png'\n", plots, base);
+    fprintf(g, "set title 'aggregate %s against %s'\nset xlabel '%s'\nset ylabel '%s'\n",
+            inference ? "inferences per second" : "throughput", plot_axes[axis].key, plot_axes[axis].key,
+            inference ? "inferences/s" : "GB/s");
+    if (sw >= 0 && !strcmp(swept_keys[sw], "tensor_bytes"))
+        fprintf(g, "set logscale x 2\nset format x \"%%.0b %%BB\"\n");
+    fprintf(g, "set offsets graph 0.05, graph 0.05, graph 0.05, 0\nset key outside right\nset grid\nplot ");
+    for (int k = 0; k < nl; k++)
+        fprintf(g, "%s'%s' index %d using 1:2 with linespoints lc %d title '%s'", k ? ", " : "", data, k, k + 1,
+                lines[k]);
+    if (nl == 0)
+        fprintf(g, "0 notitle");
+    fprintf(g, "\n");
+    fclose(g);
+    run_gnuplot(gp);
+}
+
+
 /* One PNG per function: candlesticks (min, p50 box, p99, max) of latency against client count, one series
  * (and colour) per combination of the other swept settings. Then the rate: inference tests draw
  * inferences/s against client count, the others aggregate GB/s against tensor size with one line per client
  * count and other swept settings. */
-static void make_plots(const char *run_dir, session *ss, int n) {
+static void make_plots(const char *run_dir, session *ss, int n, int plot_against) {
     char plots[1100];
     snprintf(plots, sizeof plots, "%s/plots", run_dir);
     mkdir(plots, 0755);
@@ -331,73 +455,12 @@ static void make_plots(const char *run_dir, session *ss, int n) {
     }
 
     bool inference = n > 0 && !strncmp(ss[0].test, "inference", 9);
-    char data[1300], gp[1300];
-    const char *base = inference ? "inferences" : "throughput";
-    snprintf(data, sizeof data, "%s/%s.dat", plots, base);
-    snprintf(gp, sizeof gp, "%s/%s.gp", plots, base);
-    int tb = -1; /* the tensor_bytes column: the x axis of the throughput plot */
-    for (int i = 0; i < NSWEPT; i++)
-        if (!strcmp(swept_keys[i], "tensor_bytes"))
-            tb = i;
-    static char lines[MAX_SERIES][256];
-    int nl = 0;
-    for (int i = 0; i < n; i++) {
-        char rest[200];
-        series_name(&ss[i], varies, inference ? -1 : tb, "", rest, sizeof rest);
-        if (inference)
-            snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
-        else
-            snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
-        nl = add_unique(lines, nl, MAX_SERIES, name);
-    }
-    FILE *d = fopen(data, "w");
-    for (int k = 0; d && k < nl; k++) {
-        fprintf(d, "# %s\n", lines[k]);
-        /* points in x order: sessions sorted by settings, so collect and sort by x */
-        double xs[MAX_SESSIONS > 512 ? 512 : MAX_SESSIONS][2];
-        int np = 0;
-        for (int i = 0; i < n && np < 512; i++) {
-            char rest[200];
-            series_name(&ss[i], varies, inference ? -1 : tb, "", rest, sizeof rest);
-            if (inference)
-                snprintf(name, sizeof name, "%s", rest[0] ? rest : "all sessions");
-            else
-                snprintf(name, sizeof name, "%ld clients%s%s", ss[i].clients, rest[0] ? " " : "", rest);
-            double y = inference ? ss[i].ips : ss[i].gbps;
-            if (strcmp(name, lines[k]) || y <= 0)
-                continue;
-            xs[np][0] = inference ? (double)ss[i].clients : (double)ss[i].tensor_bytes;
-            xs[np][1] = y;
-            np++;
-        }
-        qsort(xs, (size_t)np, sizeof xs[0], cmp_double); /* by the first double: x */
-        for (int p = 0; p < np; p++)
-            fprintf(d, "%g %g\n", xs[p][0], xs[p][1]);
-        fprintf(d, "\n\n");
-    }
-    if (d)
-        fclose(d);
-    FILE *g = fopen(gp, "w");
-    if (g) {
-        fprintf(g, "set terminal pngcairo size 1000,600 noenhanced\nset output '%s/%s.png'\n", plots, base);
-        if (inference)
-            fprintf(g, "set title 'aggregate inferences per second'\nset xlabel 'clients'\nset ylabel 'inferences/s'\n");
-        else
-            fprintf(g, "set title 'aggregate throughput'\nset xlabel 'tensor bytes'\nset ylabel 'GB/s'\n"
-                       "set logscale x 2\nset format x \"%%.0b %%BB\"\n");
-        fprintf(g, "set offsets graph 0.05, graph 0.05, graph 0.05, 0\nset key outside right\nset grid\nplot ");
-        for (int k = 0; k < nl; k++)
-            fprintf(g, "%s'%s' index %d using 1:2 with linespoints lc %d title '%s'", k ? ", " : "", data, k, k + 1,
-                    lines[k]);
-        if (nl == 0)
-            fprintf(g, "0 notitle");
-        fprintf(g, "\n");
-        fclose(g);
-        run_gnuplot(gp);
-    }
+    make_rate_plot(plots, ss, n, varies, axis_index(inference ? "clients" : "tensor_bytes"), false);
+    if (plot_against >= 0)
+        make_rate_plot(plots, ss, n, varies, plot_against, true);
 }
 
-int report_run(const char *run_dir, int plots) {
+int report_run(const char *run_dir, int plots, const char *plot_against) {
     DIR *d = opendir(run_dir);
     if (!d) {
         fprintf(stderr, "locus bench report: cannot open %s: %s\n", run_dir, strerror(errno));
@@ -497,7 +560,7 @@ int report_run(const char *run_dir, int plots) {
                        ss[i].fn[k].p99 * 1e3, inference ? ss[i].ips : ss[i].gbps);
             }
         if (plots)
-            make_plots(run_dir, ss, n);
+            make_plots(run_dir, ss, n, axis_index(plot_against));
         char full[PATH_MAX];
         const char *shown = realpath(run_dir, full) ? full : run_dir;
         printf("\nresults: %s/results.csv%s%s%s\n", shown, plots ? "; plots in " : "", plots ? shown : "",
@@ -510,11 +573,11 @@ int report_run(const char *run_dir, int plots) {
 
 /* A run directory, or an experiment directory holding run-* directories (the seed suite's
  * process_scaling_results --scaling_results_dir takes the experiment: every run in it is processed). */
-static int report_dir(const char *dir, int plots) {
+static int report_dir(const char *dir, int plots, const char *plot_against) {
     char probe[PATH_MAX + 16];
     snprintf(probe, sizeof probe, "%s/run.cfg", dir);
     if (access(probe, R_OK) == 0)
-        return report_run(dir, plots);
+        return report_run(dir, plots, plot_against);
     DIR *d = opendir(dir);
     if (!d) {
         fprintf(stderr, "locus bench report: cannot open %s: %s\n", dir, strerror(errno));
@@ -528,14 +591,14 @@ static int report_dir(const char *dir, int plots) {
             snprintf(runs[n++], sizeof runs[0], "%s", e->d_name);
     closedir(d);
     if (n == 0) /* not an experiment either: let report_run say what is missing */
-        return report_run(dir, plots);
+        return report_run(dir, plots, plot_against);
     qsort(runs, (size_t)n, sizeof runs[0], (int (*)(const void *, const void *))strcmp);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         char run[PATH_MAX + 300];
         snprintf(run, sizeof run, "%.*s/%.255s", PATH_MAX - 1, dir, runs[i]);
         printf("\n== %s\n", run);
-        if (report_run(run, plots) != 0)
+        if (report_run(run, plots, plot_against) != 0)
             rc = -1;
     }
     return rc;
@@ -543,16 +606,22 @@ static int report_dir(const char *dir, int plots) {
 
 int locus_bench_report_main(int argc, char **argv) {
     int plots = 1;
-    const char *dir = NULL;
+    const char *dir = NULL, *plot_against = NULL;
     char named[PATH_MAX];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: locus bench report [--no-plots] RUN_DIR|EXPERIMENT_DIR\n"
-                   "       locus bench process_scaling_results --scaling_results_dir=EXP [--overwrite=True]\n\n"
+            printf("usage: locus bench report [--no-plots] [--plot=SETTING] RUN_DIR|EXPERIMENT_DIR\n"
+                   "       locus bench process_scaling_results --scaling_results_dir=EXP [--plot_type=SETTING]\n"
+                   "                                           [--overwrite=True]\n\n"
                    "Recompute per-session statistics, the run's results.csv, aggregate rates (GB/s, inferences/s)\n"
                    "and the plots from the ranks' timing files. An experiment directory (results/<exp_name>) has\n"
                    "every run in it processed; --scaling_results_dir also takes the bare <exp_name> under results/.\n"
-                   "--overwrite is accepted (each run's files are always rewritten).\n");
+                   "--overwrite is accepted (each run's files are always rewritten).\n"
+                   "--plot (--plot_type) also draws the rate against SETTING (plots/<rate>_by_<setting>.png), a\n"
+                   "line per combination of everything else that varies: database_nodes (db_nodes),\n"
+                   "database_cpus (db_cpus), database_threads_per_queue (db_tpq), batch_size, tensor_bytes,\n"
+                   "tensors_per_dataset, client_threads, client_total (clients), client_nodes (nodes),\n"
+                   "client_per_node (clients_per_node).\n");
             return 0;
         }
         if (!strcmp(argv[i], "--no-plots"))
@@ -565,6 +634,18 @@ int locus_bench_report_main(int argc, char **argv) {
                 v = named;
             }
             dir = v;
+        } else if (!strncmp(argv[i], "--plot_type", 11) || !strncmp(argv[i], "--plot", 6)) {
+            size_t k = !strncmp(argv[i], "--plot_type", 11) ? 11 : 6;
+            if (argv[i][k] != '=' && argv[i][k] != '\0') {
+                fprintf(stderr, "locus bench report: unknown option %s\n", argv[i]);
+                return 2;
+            }
+            plot_against = argv[i][k] == '=' ? argv[i] + k + 1 : (i + 1 < argc ? argv[++i] : "");
+            const char *bad = report_plot_check(plot_against);
+            if (bad) {
+                fprintf(stderr, "locus bench report: %s\n", bad);
+                return 2;
+            }
         } else if (!strncmp(argv[i], "--overwrite", 11)) {
             if (argv[i][11] != '=' && i + 1 < argc && argv[i + 1][0] != '-')
                 i++;
@@ -575,8 +656,8 @@ int locus_bench_report_main(int argc, char **argv) {
             dir = argv[i];
     }
     if (!dir || !dir[0]) {
-        fprintf(stderr, "usage: locus bench report [--no-plots] RUN_DIR|EXPERIMENT_DIR\n");
+        fprintf(stderr, "usage: locus bench report [--no-plots] [--plot=SETTING] RUN_DIR|EXPERIMENT_DIR\n");
         return 2;
     }
-    return report_dir(dir, plots) == 0 ? 0 : 1;
+    return report_dir(dir, plots, plot_against) == 0 ? 0 : 1;
 }

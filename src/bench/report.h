@@ -17,8 +17,11 @@ void stats_of(double *v, size_t n, fn_stats *out);
 /* Quantile q in [0,1] of sorted values, linear interpolation between closest ranks. */
 double quantile_sorted(const double *v, size_t n, double q);
 
-/* Process every session directory of run_dir. Returns 0, or -1 with a message naming the bad file. */
-int report_run(const char *run_dir, int plots);
+/* Process every session directory of run_dir; with plot_against (a --plot setting, or NULL) the rate is also
+ * drawn against that setting. Returns 0, or -1 with a message naming the bad file. */
+int report_run(const char *run_dir, int plots, const char *plot_against);
+/* NULL when name is a setting --plot accepts (or empty), else a message listing them. */
+const char *report_plot_check(const char *name);
 
 int locus_bench_report_main(int argc, char **argv);
 

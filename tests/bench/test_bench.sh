@@ -137,6 +137,23 @@ else
         check "$TEST: database $(basename "$(dirname "$st")") stopped" grep -q '"status": "stopped"' "$st"
     done
 fi
+# --plot (the suite's plot_type): the rate against a setting, one line per combination of the rest
+case $TEST in
+throughput_standard) byk=db_nodes; xs="1 2" ;;
+inference_standard) byk=db_nodes; xs="1 3" ;;
+aggregation) byk=db_nodes; xs="1" ;;
+*) byk=db_cpus; xs="1" ;;
+esac
+check "$TEST: the default --plot drew ${rateplot}_by_$byk" [ -s "$run/plots/${rateplot}_by_$byk.png" ]
+check "$TEST: ${rateplot}_by_$byk has the $byk values ($xs) on its x axis" bash -c \
+    "[ \"\$(awk '!/^#/ && NF==2 {print \$1}' '$run/plots/${rateplot}_by_$byk.dat' | sort -nu | xargs)\" = '$xs' ]"
+"$LOCUS" bench report --plot=client_total "$run" >/dev/null 2>&1
+check "$TEST: report --plot=client_total" bash -c \
+    "[ -s '$run/plots/${rateplot}_by_clients.png' ] && [ \"\$(awk '!/^#/ && NF==2 {print \$1}' '$run/plots/${rateplot}_by_clients.dat' | sort -nu | xargs)\" = 2 ]"
+"$LOCUS" bench report --plot=colour "$run" >"$out/o" 2>&1
+prc=$?
+check "$TEST: report --plot=colour refused (exit 2, got $prc), naming the choices" bash -c \
+    "[ $prc -eq 2 ] && grep -q 'one of: database_nodes' '$out/o'"
 # report alone reproduces the CSV; the seed suite's process_scaling_results on the experiment does too.
 cp "$run/results.csv" "$out/first.csv"
 "$LOCUS" bench report --no-plots "$run" >/dev/null
