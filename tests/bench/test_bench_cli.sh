@@ -69,4 +69,15 @@ if ! ip link show ipogif0 >/dev/null 2>&1; then
     refused "default ipogif0 in a script" "the default ipogif0 is not an interface of this host" throughput_standard \
         --client_nodes=[2] --db_nodes=[1] --print-batch-script slurm
 fi
+# the man page documents every option of locus run and locus bench report
+man1="$here/../../docs/locus.1"
+"$LOCUS" run --help 2>&1 | grep -o '^  --[a-z-]*' | sed 's/^  //' >"$out/runopts"
+check "locus run --help lists options" [ -s "$out/runopts" ]
+while read -r o; do
+    check "man page documents locus run $o" grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man1"
+done <"$out/runopts"
+for o in --no-plots --plot= --plot_type --scaling_results_dir= --overwrite; do
+    "$LOCUS" bench report --help | grep -qF -- "$o" && check "man page documents locus bench report $o" \
+        grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man1"
+done
 report bench_cli
