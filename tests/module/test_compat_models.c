@@ -122,6 +122,31 @@ static void test_scriptexecute(redisContext *c) {
                  "ERR Invalid AI.SCRIPTEXECUTE command. Unexpected argument: 1");
 }
 
+/* item 8. A STRING tensor given to a Torch model or script is refused with a message (libtorch has no string
+ * tensors), alone, batched and in a DAG; the server stays up and nothing is written. */
+static void test_string_inputs(redisContext *c) {
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET sin STRING 1 4 VALUES a b c d"), "OK"));
+    const char *cmds[] = {
+        "AI.MODELEXECUTE lin INPUTS 1 sin OUTPUTS 1 sout",
+        "AI.SCRIPTEXECUTE scr pre_process INPUTS 1 sin OUTPUTS 1 sout",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        redisReply *r = lt_cmdf(c, cmds[i]);
+        CHECK(r->type == REDIS_REPLY_ERROR && strstr(r->str, "not supported by the Torch backend") != NULL);
+        freeReplyObject(r);
+    }
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE linb TORCH CPU BATCHSIZE 4 BLOB %b", linear, linear_len), "OK"));
+    redisReply *r = lt_cmdf(c, "AI.MODELEXECUTE linb INPUTS 1 sin OUTPUTS 1 sout");
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 sin PERSIST 1 sout |> AI.MODELEXECUTE lin INPUTS 1 sin OUTPUTS 1 sout");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "EXISTS sout");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+}
+
 int main(void) {
     linear = tm_read("linear.pt", &linear_len);
     script_src = tm_read("script.py", &script_len);
@@ -136,6 +161,7 @@ int main(void) {
     test_modelstore(c);
     test_modelexecute(c);
     test_scriptexecute(c);
+    test_string_inputs(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     free(linear);

@@ -209,6 +209,116 @@ static void test_cluster_dag(void) {
     lt_cluster_stop(&cl);
 }
 
+/* A command of binary arguments (NUL bytes included): argv and the length of each. */
+static redisReply *bin(redisContext *c, int argc, const char **argv, const size_t *lens) {
+    return lt_cmd(c, argc, argv, lens);
+}
+
+/* The reply is an array of exactly these bulk strings (n of them, lens given). */
+static int strings_are(const redisReply *r, int n, const char *const *want, const size_t *lens) {
+    if (r->type != REDIS_REPLY_ARRAY || (int)r->elements != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (r->element[i]->type != REDIS_REPLY_STRING || r->element[i]->len != lens[i] ||
+            memcmp(r->element[i]->str, want[i], lens[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* item 8. STRING tensors, with the replies of RedisAI's tests_commands.py test_string_tensor and the errors
+ * of its test_common_tensorset_errors ("C-string value contains null character") and of
+ * src/redis_ai_objects/tensor.c (the BLOB of a STRING tensor). */
+static void test_string_tensors(redisContext *c) {
+    redisReply *r;
+    /* VALUES: C strings, one may end in its NUL */
+    r = bin(c, 7, (const char *[]){"AI.TENSORSET", "sv", "STRING", "2", "VALUES", "str_val1", "str_val2\0"},
+            (size_t[]){12, 2, 6, 1, 6, 8, 9});
+    CHECK(r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET sv VALUES");
+    CHECK(strings_are(r, 2, (const char *[]){"str_val1", "str_val2"}, (size_t[]){8, 8}));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET sv BLOB");
+    CHECK(r->type == REDIS_REPLY_STRING && r->len == 18 && memcmp(r->str, "str_val1\0str_val2\0", 18) == 0);
+    freeReplyObject(r);
+    /* BLOB: NUL-terminated strings, one per element */
+    r = lt_cmdf(c, "AI.TENSORSET sb STRING 2 BLOB %b", "str_blob1\0str_blob2\0", (size_t)20);
+    CHECK(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET sb VALUES");
+    CHECK(strings_are(r, 2, (const char *[]){"str_blob1", "str_blob2"}, (size_t[]){9, 9}));
+    freeReplyObject(r);
+    /* no data: empty strings; META gives STRING and the shape */
+    expect_status(c, "AI.TENSORSET se STRING 2", "OK");
+    r = lt_cmdf(c, "AI.TENSORGET se META VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 6 && strcmp(r->element[1]->str, "STRING") == 0 &&
+          r->element[3]->elements == 1 && r->element[3]->element[0]->integer == 2 &&
+          strings_are(r->element[5], 2, (const char *[]){"", ""}, (size_t[]){0, 0}));
+    freeReplyObject(r);
+    /* two dimensions, and UTF-8 */
+    r = lt_cmdf(c, "AI.TENSORSET s22 STRING 2 2 BLOB %b", "str11\0str12\0str21\0str22\0", (size_t)24);
+    CHECK(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET s22 VALUES");
+    CHECK(strings_are(r, 4, (const char *[]){"str11", "str12", "str21", "str22"}, (size_t[]){5, 5, 5, 5}));
+    freeReplyObject(r);
+    const char *heb = "\xd7\xa2\xd7\x91\xd7\xa8\xd7\x99\xd7\xaa";
+    char blob[64];
+    memcpy(blob, "english", 8);
+    memcpy(blob + 8, heb, 11);
+    r = lt_cmdf(c, "AI.TENSORSET su STRING 2 BLOB %b", blob, (size_t)19);
+    CHECK(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET su VALUES");
+    CHECK(strings_are(r, 2, (const char *[]){"english", heb}, (size_t[]){7, 10}));
+    freeReplyObject(r);
+
+    /* refused, and nothing stored */
+    r = bin(c, 7, (const char *[]){"AI.TENSORSET", "sx", "STRING", "2", "VALUES", "valid C-string", "invalid\0C-string"},
+            (size_t[]){12, 2, 6, 1, 6, 14, 16});
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR C-string value contains null character") == 0);
+    freeReplyObject(r);
+    const char *bad_blob = "ERR String tensor blob must contain a sequence of null-terminated strings whose length "
+                           "is the tensor's length";
+    r = lt_cmdf(c, "AI.TENSORSET sx STRING 2 BLOB %b", "a\0b", (size_t)3);
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, bad_blob) == 0);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORSET sx STRING 2 BLOB %b", "a\0b\0c\0", (size_t)6);
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, bad_blob) == 0);
+    freeReplyObject(r);
+    expect_error(c, "AI.TENSORSET sx STRING 3 VALUES a b", "ERR wrong number of values was given in 'AI.TENSORSET' command");
+    r = lt_cmdf(c, "EXISTS sx");
+    CHECK(r->integer == 0);
+    freeReplyObject(r);
+
+    /* kept by DUMP/RESTORE (the RDB encoding) and COPY */
+    r = lt_cmdf(c, "DUMP s22");
+    REQUIRE(r->type == REDIS_REPLY_STRING);
+    redisReply *q = lt_cmdf(c, "RESTORE s22r 0 %b", r->str, r->len);
+    CHECK(q->type == REDIS_REPLY_STATUS);
+    freeReplyObject(q);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET s22r VALUES");
+    CHECK(strings_are(r, 4, (const char *[]){"str11", "str12", "str21", "str22"}, (size_t[]){5, 5, 5, 5}));
+    freeReplyObject(r);
+    freeReplyObject(lt_cmdf(c, "COPY sv svc"));
+    r = lt_cmdf(c, "AI.TENSORGET svc VALUES");
+    CHECK(strings_are(r, 2, (const char *[]){"str_val1", "str_val2"}, (size_t[]){8, 8}));
+    freeReplyObject(r);
+
+    /* in a DAG: set, read back, persisted */
+    r = lt_cmdf(c, "AI.DAGEXECUTE PERSIST 1 sd |> AI.TENSORSET sd STRING 3 VALUES x yy zzz |> AI.TENSORGET sd VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STATUS &&
+          strings_are(r->element[1], 3, (const char *[]){"x", "yy", "zzz"}, (size_t[]){1, 2, 3}));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.TENSORGET sd BLOB");
+    CHECK(r->type == REDIS_REPLY_STRING && r->len == 9 && memcmp(r->str, "x\0yy\0zzz\0", 9) == 0);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.DAGEXECUTE PERSIST 1 sd2 |> AI.TENSORSET sd2 STRING 2 BLOB %b", "no-nul", (size_t)6);
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, bad_blob) == 0);
+    freeReplyObject(r);
+}
+
 int main(void) {
     lt_server s;
     REQUIRE(lt_server_start(&s, NULL) == 0);
@@ -217,6 +327,7 @@ int main(void) {
     test_dag(c);
     test_multi_and_lua(c);
     test_config(c);
+    test_string_tensors(c);
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
     test_cluster_dag();

@@ -608,7 +608,7 @@ static void corrupt_test(redisContext *c, const lt_server *s) {
     int64_t s2[1] = {2};
     tensor_v4(&b, DL_STRING, 8, 1, s2, "ab\0cd", 6);
     expect_refused(c, "STRING", b.p, b.n);
-    CHECK(log_has(s, "(STRING): locus_ai has no such type"));
+    CHECK(log_has(s, "(STRING): RedisAI's STRING encoding is not read"));
     b.n = 0;
     tensor_v4(&b, 9, 32, 2, s23, data, dn);
     expect_refused(c, "code 9", b.p, b.n);

@@ -158,11 +158,41 @@ static void test_values(void) {
 
 static void test_bool_blob(void) {
     /* RedisAI tensor.c _RAI_TensorParseBooleansBlob: every byte 0 or 1 (the last one too) */
-    CHECK(check_bool_blob("\x00\x01\x01", 3) == NULL);
-    CHECK(check_bool_blob("", 0) == NULL);
-    CHECK(strcmp(check_bool_blob("\x00\x02", 2), "ERR BOOL tensor elements must be 0 or 1") == 0);
-    CHECK(check_bool_blob("\x01\xff", 2) != NULL);
-    CHECK(check_bool_blob("\x01\x01\x05", 3) != NULL);
+    const dtype_info *b = dtype_by_name("BOOL", 4);
+    CHECK(dtype_check_data(b, "\x00\x01\x01", 3, 3, 1) == NULL);
+    CHECK(strcmp(dtype_check_data(b, "\x00\x02", 2, 2, 1), "ERR BOOL tensor elements must be 0 or 1") == 0);
+    CHECK(dtype_check_data(b, "\x01\xff", 2, 2, 1) != NULL);
+    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 1) != NULL);
+    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 0) == NULL); /* an RDB load does not check the bytes */
+    CHECK(strcmp(dtype_check_data(b, "\x01", 1, 2, 1), "ERR data length does not match tensor shape and type") == 0);
+}
+
+/* STRING tensors, as RedisAI 1.2's tests_commands.py test_string_tensor expects them: VALUES are C strings
+ * (a final NUL allowed, none elsewhere), a BLOB holds exactly len NUL-terminated strings, no data means
+ * empty strings. */
+static void test_string_tensors(void) {
+    const dtype_info *s = dtype_by_name("STRING", 6);
+    CHECK(s != NULL && s->kind == DTYPE_KIND_STRING && dtype_by_code(DTYPE_STRING) == s);
+    tensor_set_args a;
+    int64_t dims[8];
+    arg_view v[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("str_val1"), {"str_val2\0", 9}};
+    CHECK(parse_tensorset(7, v, dims, &a) == NULL && a.len == 2 && a.nbytes == 18);
+    char data[32], err[64];
+    CHECK(parse_tensor_values(a.dtype, v + a.data_pos, 2, data, err, sizeof err) &&
+          memcmp(data, "str_val1\0str_val2\0", 18) == 0);
+    arg_view bad[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("ok"), {"in\0valid", 8}};
+    CHECK(strcmp(parse_tensorset(7, bad, dims, &a), "ERR C-string value contains null character") == 0);
+    arg_view empty[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("2")};
+    CHECK(parse_tensorset(5, empty, dims, &a) == NULL && a.len == 4 && a.nbytes == 4); /* four "" */
+    arg_view blob[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("BLOB"), {"a\0bc\0", 5}};
+    CHECK(parse_tensorset(6, blob, dims, &a) == NULL && a.nbytes == 5 && check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
+    const char *want = "ERR String tensor blob must contain a sequence of null-terminated strings whose length is "
+                       "the tensor's length";
+    CHECK(strcmp(check_tensor_blob(&a, "a\0bc", 4), want) == 0);   /* no final NUL */
+    CHECK(strcmp(check_tensor_blob(&a, "a\0b\0c\0", 6), want) == 0); /* three strings for two */
+    CHECK(strcmp(check_tensor_blob(&a, "abc\0", 4), want) == 0);   /* one */
+    CHECK(strcmp(check_tensor_blob(&a, "", 0), want) == 0);
+    CHECK(check_tensor_blob(&a, "\0\0", 2) == NULL); /* two empty strings */
 }
 
 static void test_tensor_and_codec(void) {
@@ -252,6 +282,7 @@ int main(void) {
     test_tensorset_parsing();
     test_values();
     test_bool_blob();
+    test_string_tensors();
     test_tensor_and_codec();
     test_source_nesting();
     printf("unit_module_pure: %d passed, %d failed\n", checks - failures, failures);

@@ -74,10 +74,72 @@ bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t m
     return true;
 }
 
-int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes) {
-    char msg[160];
-    if (!bulk_limit_exceeded(ctx, nbytes, msg, sizeof msg))
-        return REDISMODULE_OK;
-    RedisModule_ReplyWithError(ctx, msg);
-    return REDISMODULE_ERR;
+
+tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_view *views, const tensor_set_args *a,
+                     bool hold, char *err, size_t errlen) {
+    if (a->fmt == TENSOR_DATA_BLOB) {
+        const arg_view *blob = &views[a->data_pos];
+        const char *bad = check_tensor_blob(a, blob->ptr, blob->len);
+        if (bad != NULL) {
+            snprintf(err, errlen, "%s", bad);
+            return NULL;
+        }
+        if (hold)
+            return tensor_from_string(a->dtype, a->ndims, a->dims, a->len, a->nbytes, argv[a->data_pos]);
+        tensor *t = tensor_new(a->dtype, a->ndims, a->dims, a->len, a->nbytes, false);
+        memcpy(t->data, blob->ptr, a->nbytes);
+        return t;
+    }
+    /* Zero-filled and VALUES tensors are built here, so their size is not bounded by what the client sent. */
+    if (bulk_limit_exceeded(ctx, a->nbytes, err, errlen))
+        return NULL;
+    tensor *t = tensor_new(a->dtype, a->ndims, a->dims, a->len, a->nbytes, a->fmt == TENSOR_DATA_NONE);
+    if (a->fmt == TENSOR_DATA_VALUES &&
+        !parse_tensor_values(a->dtype, views + a->data_pos, (size_t)a->nvalues, t->data, err, errlen)) {
+        tensor_release(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void reply_values(RedisModuleCtx *ctx, const tensor *t) {
+    const char *data = tensor_data(t);
+    RedisModule_ReplyWithArray(ctx, (long)t->len);
+    if (t->dtype->kind == DTYPE_KIND_STRING) { /* each element without its NUL */
+        const char *p = data, *end = data + t->nbytes;
+        for (size_t i = 0; i < t->len; i++) {
+            const char *z = memchr(p, '\0', (size_t)(end - p));
+            size_t n = z != NULL ? (size_t)(z - p) : (size_t)(end - p);
+            RedisModule_ReplyWithStringBuffer(ctx, p, n);
+            p += n + (z != NULL);
+        }
+    } else if (t->dtype->kind == DTYPE_KIND_FLOAT) {
+        for (size_t i = 0; i < t->len; i++)
+            RedisModule_ReplyWithDouble(ctx, dtype_get_double(t->dtype, data, i));
+    } else {
+        for (size_t i = 0; i < t->len; i++)
+            RedisModule_ReplyWithLongLong(ctx, dtype_get_int(t->dtype, data, i));
+    }
+}
+
+void reply_tensor(RedisModuleCtx *ctx, const tensor *t, unsigned fmt) {
+    bool meta = fmt & TENSOR_GET_META;
+    if (meta) {
+        RedisModule_ReplyWithArray(ctx, (fmt & (TENSOR_GET_BLOB | TENSOR_GET_VALUES)) ? 6 : 4);
+        RedisModule_ReplyWithCString(ctx, "dtype");
+        RedisModule_ReplyWithCString(ctx, t->dtype->name);
+        RedisModule_ReplyWithCString(ctx, "shape");
+        RedisModule_ReplyWithArray(ctx, t->ndims);
+        for (int i = 0; i < t->ndims; i++)
+            RedisModule_ReplyWithLongLong(ctx, t->shape[i]);
+    }
+    if (fmt & TENSOR_GET_BLOB) {
+        if (meta)
+            RedisModule_ReplyWithCString(ctx, "blob");
+        RedisModule_ReplyWithStringBuffer(ctx, tensor_data(t), t->nbytes);
+    } else if (fmt & TENSOR_GET_VALUES) {
+        if (meta)
+            RedisModule_ReplyWithCString(ctx, "values");
+        reply_values(ctx, t);
+    }
 }

@@ -20,10 +20,19 @@ int open_key_for_write_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, Re
  * key is empty or of another type. */
 tensor *get_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
 
-/* Refuse a payload that is larger than the server's proto-max-bulk-len (what the server would let a client
- * send as one value). Cheap for small sizes: the configuration is only read above the smallest legal limit. */
-int check_bulk_limit_or_reply(RedisModuleCtx *ctx, size_t nbytes);
-/* The same check without a reply: true, with the error message in msg, when nbytes is over the limit. */
+/* True, with the error message in msg, when nbytes is larger than the server's proto-max-bulk-len (what the
+ * server would let a client send as one value). Cheap for small sizes: the configuration is only read above
+ * the smallest legal limit. */
 bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t msglen);
+
+/* The tensor a parsed AI.TENSORSET (a) describes, its BLOB or VALUES in views/argv. With `hold` a large BLOB
+ * is kept as the argument string itself (a key's value); without, it is copied (a DAG's, read by workers).
+ * Zero-filled and VALUES tensors are refused above proto-max-bulk-len (a BLOB is at most what the client
+ * could send). NULL with the error reply (RedisAI's texts) in err. */
+tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_view *views, const tensor_set_args *a,
+                     bool hold, char *err, size_t errlen);
+
+/* Reply AI.TENSORGET's answer for t in the format parse_tensorget gave (META, BLOB, VALUES). */
+void reply_tensor(RedisModuleCtx *ctx, const tensor *t, unsigned fmt);
 
 #endif

@@ -467,7 +467,6 @@ int cmd_scriptrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 /* |> AI.TENSORSET name TYPE dims.. [BLOB b | VALUES v..]: the tensor is built now (a copy, never a held
  * argument string: workers read it while the main thread goes on). */
 static int parse_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v) {
-    (void)argv;
     if (argc < 3)
         return fail(p, "ERR wrong number of arguments for 'AI.TENSORSET' command", NULL);
     int64_t *dims = RedisModule_Alloc((size_t)argc * sizeof *dims);
@@ -477,33 +476,11 @@ static int parse_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc,
         RedisModule_Free(dims);
         return fail(p, "%s", err);
     }
-    if (a.fmt == TENSOR_DATA_BLOB && v[a.data_pos].len != a.nbytes) {
-        RedisModule_Free(dims);
-        return fail(p, "ERR data length does not match tensor shape and type", NULL);
-    }
-    const char *bad = a.fmt == TENSOR_DATA_BLOB && a.dtype->code == DTYPE_BOOL
-                          ? check_bool_blob(v[a.data_pos].ptr, a.nbytes)
-                          : NULL;
-    if (bad != NULL) {
-        RedisModule_Free(dims);
-        return fail(p, "%s", bad);
-    }
-    char too_big[160];
-    if (bulk_limit_exceeded(p->ctx, a.nbytes, too_big, sizeof too_big)) {
-        RedisModule_Free(dims);
-        return fail(p, "%s", too_big);
-    }
-    tensor *t = tensor_new(a.dtype, a.ndims, a.dims, a.len, a.nbytes, a.fmt == TENSOR_DATA_NONE);
+    char msg[160];
+    tensor *t = tensor_build(p->ctx, argv, v, &a, false, msg, sizeof msg);
     RedisModule_Free(dims);
-    if (a.fmt == TENSOR_DATA_BLOB) {
-        memcpy(t->data, v[a.data_pos].ptr, a.nbytes);
-    } else if (a.fmt == TENSOR_DATA_VALUES) {
-        char msg[160];
-        if (!parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, t->data, msg, sizeof msg)) {
-            tensor_release(t);
-            return fail(p, "%s", msg);
-        }
-    }
+    if (t == NULL)
+        return fail(p, "%s", msg);
     dag_op *op = run_ctx_add_op(p->rc, OP_TENSORSET);
     op->set_tensor = t;
     op->nout = 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../commands/common.h"
 #include "../config.h"
 #include "../parsing/args.h"
 #include "../queue/queue.h"
@@ -385,34 +386,6 @@ void run_execute_batch(run_ctx **runs, int n) {
 }
 
 /* ---- reply (main thread) ---- */
-
-static void reply_tensor(RedisModuleCtx *ctx, const tensor *t, unsigned fmt) {
-    bool meta = fmt & TENSOR_GET_META;
-    if (meta) {
-        RedisModule_ReplyWithArray(ctx, (fmt & (TENSOR_GET_BLOB | TENSOR_GET_VALUES)) ? 6 : 4);
-        RedisModule_ReplyWithCString(ctx, "dtype");
-        RedisModule_ReplyWithCString(ctx, t->dtype->name);
-        RedisModule_ReplyWithCString(ctx, "shape");
-        RedisModule_ReplyWithArray(ctx, t->ndims);
-        for (int i = 0; i < t->ndims; i++)
-            RedisModule_ReplyWithLongLong(ctx, t->shape[i]);
-    }
-    if (fmt & TENSOR_GET_BLOB) {
-        if (meta)
-            RedisModule_ReplyWithCString(ctx, "blob");
-        RedisModule_ReplyWithStringBuffer(ctx, tensor_data(t), t->nbytes);
-    } else if (fmt & TENSOR_GET_VALUES) {
-        if (meta)
-            RedisModule_ReplyWithCString(ctx, "values");
-        RedisModule_ReplyWithArray(ctx, (long)t->len);
-        for (size_t i = 0; i < t->len; i++) {
-            if (t->dtype->kind == DTYPE_KIND_FLOAT)
-                RedisModule_ReplyWithDouble(ctx, dtype_get_double(t->dtype, tensor_data(t), i));
-            else
-                RedisModule_ReplyWithLongLong(ctx, dtype_get_int(t->dtype, tensor_data(t), i));
-        }
-    }
-}
 
 static void replicate_tensorset(RedisModuleCtx *ctx, RedisModuleString *key, const tensor *t) {
     RedisModuleString *dims[t->ndims > 0 ? t->ndims : 1];

@@ -118,11 +118,28 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
             return "ERR tensor shape is too large: the number of elements overflows";
         out->dims[out->ndims++] = d;
     }
-    if (__builtin_mul_overflow(len, (size_t)out->dtype->size, &out->nbytes) || out->nbytes > (size_t)INT64_MAX)
-        return "ERR tensor shape is too large: the byte size overflows";
     out->len = len;
     if (out->fmt == TENSOR_DATA_VALUES && (size_t)out->nvalues != len)
         return "ERR wrong number of values was given in 'AI.TENSORSET' command";
+    if (out->dtype->kind == DTYPE_KIND_STRING) {
+        /* the data block's size: a NUL per element when empty, the blob as sent, or each value with its NUL
+         * (RedisAI: a value may end in its NUL; one anywhere else is refused) */
+        if (out->fmt == TENSOR_DATA_NONE)
+            out->nbytes = len;
+        else if (out->fmt == TENSOR_DATA_BLOB)
+            out->nbytes = argv[out->data_pos].len;
+        else
+            for (int i = 0; i < out->nvalues; i++) {
+                arg_view v = argv[out->data_pos + i];
+                size_t body = v.len > 0 && v.ptr[v.len - 1] == '\0' ? v.len - 1 : v.len;
+                if (memchr(v.ptr, '\0', body) != NULL)
+                    return "ERR C-string value contains null character";
+                out->nbytes += body + 1;
+            }
+        return NULL;
+    }
+    if (__builtin_mul_overflow(len, (size_t)out->dtype->size, &out->nbytes) || out->nbytes > (size_t)INT64_MAX)
+        return "ERR tensor shape is too large: the byte size overflows";
     return NULL;
 }
 
@@ -153,6 +170,16 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out) {
 
 bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
                          size_t errlen) {
+    if (dt->kind == DTYPE_KIND_STRING) { /* checked by parse_tensorset: each value, then its NUL */
+        char *at = data;
+        for (size_t i = 0; i < n; i++) {
+            size_t body = vals[i].len > 0 && vals[i].ptr[vals[i].len - 1] == '\0' ? vals[i].len - 1 : vals[i].len;
+            memcpy(at, vals[i].ptr, body);
+            at[body] = '\0';
+            at += body + 1;
+        }
+        return true;
+    }
     for (size_t i = 0; i < n; i++) {
         bool ok;
         if (dt->kind == DTYPE_KIND_FLOAT) {
@@ -178,9 +205,6 @@ bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, v
     return true;
 }
 
-const char *check_bool_blob(const char *data, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)data[i] > 1)
-            return "ERR BOOL tensor elements must be 0 or 1";
-    return NULL;
+const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n) {
+    return dtype_check_data(a->dtype, data, n, a->len, 1);
 }

@@ -33,7 +33,7 @@ typedef struct tensor_set_args {
     int ndims;
     int64_t *dims;  /* the caller's buffer (at least argc entries) */
     size_t len;     /* number of elements, product of dims (1 for a scalar) */
-    size_t nbytes;  /* len * element size */
+    size_t nbytes;  /* len * element size; STRING: the size of its data block (see dtype.h) */
     tensor_data_fmt fmt;
     int data_pos;   /* index in argv of the blob or of the first value */
     int nvalues;
@@ -51,8 +51,9 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
 bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
                          size_t errlen);
 
-/* A BOOL blob holds one byte per element, each 0 or 1 (as RedisAI checks it). NULL or the error reply. */
-const char *check_bool_blob(const char *data, size_t n);
+/* Whether the BLOB of a parsed AI.TENSORSET fits it, as RedisAI checks: len * size bytes, BOOL bytes 0 or 1,
+ * STRING exactly len NUL-terminated strings. NULL or the error reply. */
+const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n);
 
 /* The deepest nesting of (), [] and {} in TorchScript (Python) source, outside string literals and
  * comments. Scripts nested deeper than SCRIPT_MAX_NESTING are refused before the compiler sees them (it

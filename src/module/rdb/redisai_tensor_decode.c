@@ -17,7 +17,8 @@
  *   str data        exactly len x bits/8 bytes
  * Version 4:
  *   u code, u bits, s ndims, then ndims x s dim, str data. A STRING tensor (code 7, data as NUL-terminated
- *   strings) may be followed by one u offset per element; locus_ai has no STRING type and refuses it.
+ *   strings) may be followed by one u offset per element, depending on RedisAI's version: which 1.2.7 wrote
+ *   is not known, so RedisAI's STRING tensors are refused (ours, encoding 10, are read).
  *
  * A dtype is DLPack's (code, bits) pair, numbered as in RedisAI's copy of dlpack (v0.5_RAI): kDLInt 0,
  * kDLUInt 1, kDLFloat 2, kDLBool 6, kDLString 7 (7 is what RedisAI's STRING test payload carries; BOOL is 6
@@ -51,10 +52,10 @@ static const dtype_info *dl_dtype(RedisModuleIO *io, uint64_t code, uint64_t bit
         if (dl_types[i].code == code && dl_types[i].bits == bits)
             return dtype_by_code(dl_types[i].dtype);
     RedisModule_LogIOError(io, "warning",
-                           "AI_TENSOR: a RedisAI tensor of DLPack type code %llu, %llu bits%s: "
-                           "locus_ai has no such type",
+                           "AI_TENSOR: a RedisAI tensor of DLPack type code %llu, %llu bits%s",
                            (unsigned long long)code, (unsigned long long)bits,
-                           code == DL_STRING ? " (STRING)" : "");
+                           code == DL_STRING ? " (STRING): RedisAI's STRING encoding is not read"
+                                             : ": locus_ai has no such type");
     return NULL;
 }
 

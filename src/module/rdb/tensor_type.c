@@ -57,14 +57,13 @@ tensor *tensor_from_fields(RedisModuleIO *io, const dtype_info *dt, int ndims, c
         sdims[i] = (int64_t)dims[i];
         overflow |= dims[i] == 0 || dims[i] > INT64_MAX || __builtin_mul_overflow(len, (size_t)dims[i], &len);
     }
-    size_t nbytes = 0;
-    overflow |= __builtin_mul_overflow(len, (size_t)dt->size, &nbytes);
-    if (overflow || blen != nbytes) {
+    /* BOOL bytes are not checked here: files written before AI.TENSORSET checked them still load */
+    if (overflow || dtype_check_data(dt, buf, blen, len, 0) != NULL) {
         RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (shape and %zu data bytes disagree)", blen);
         RedisModule_Free(buf);
         return NULL;
     }
-    return tensor_adopt_buffer(dt, ndims, sdims, len, nbytes, buf);
+    return tensor_adopt_buffer(dt, ndims, sdims, len, blen, buf);
 }
 
 /* ---- dispatch tables: every version keeps its decoder ---- */

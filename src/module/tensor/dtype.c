@@ -14,6 +14,7 @@ static const dtype_info dtypes[DTYPE_COUNT] = {
     [DTYPE_UINT8] = {"UINT8", DTYPE_UINT8, DTYPE_KIND_UINT, 1, 0, UINT8_MAX},
     [DTYPE_UINT16] = {"UINT16", DTYPE_UINT16, DTYPE_KIND_UINT, 2, 0, UINT16_MAX},
     [DTYPE_BOOL] = {"BOOL", DTYPE_BOOL, DTYPE_KIND_BOOL, 1, 0, 1},
+    [DTYPE_STRING] = {"STRING", DTYPE_STRING, DTYPE_KIND_STRING, 0, 0, 0},
 };
 
 const dtype_info *dtype_by_name(const char *name, size_t len) {
@@ -28,6 +29,30 @@ const dtype_info *dtype_by_name(const char *name, size_t len) {
 
 const dtype_info *dtype_by_code(uint64_t code) {
     return code < DTYPE_COUNT ? &dtypes[code] : NULL;
+}
+
+const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values) {
+    if (dt->kind == DTYPE_KIND_STRING) {
+        size_t nuls = 0;
+        for (const char *p = data, *end = data + n; p < end && nuls <= len; nuls++) {
+            const char *z = memchr(p, '\0', (size_t)(end - p));
+            if (z == NULL)
+                break;
+            p = z + 1;
+        }
+        if (n == 0 || data[n - 1] != '\0' || nuls != len)
+            return "ERR String tensor blob must contain a sequence of null-terminated strings whose length is the "
+                   "tensor's length";
+        return NULL;
+    }
+    size_t want;
+    if (__builtin_mul_overflow(len, (size_t)dt->size, &want) || n != want)
+        return "ERR data length does not match tensor shape and type";
+    if (values && dt->kind == DTYPE_KIND_BOOL)
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)data[i] > 1)
+                return "ERR BOOL tensor elements must be 0 or 1";
+    return NULL;
 }
 
 /* memcpy through a typed local keeps the access defined at any alignment; compilers turn it into one

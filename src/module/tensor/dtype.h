@@ -18,16 +18,18 @@ typedef enum {
     DTYPE_UINT8 = 6,
     DTYPE_UINT16 = 7,
     DTYPE_BOOL = 8,
+    DTYPE_STRING = 9, /* RedisAI 1.2's STRING: each element a NUL-terminated string, of any length */
     DTYPE_COUNT
 } dtype_code;
 
-typedef enum { DTYPE_KIND_FLOAT, DTYPE_KIND_INT, DTYPE_KIND_UINT, DTYPE_KIND_BOOL } dtype_kind;
+typedef enum { DTYPE_KIND_FLOAT, DTYPE_KIND_INT, DTYPE_KIND_UINT, DTYPE_KIND_BOOL, DTYPE_KIND_STRING } dtype_kind;
 
 typedef struct dtype_info {
     const char *name; /* protocol spelling, upper case */
     dtype_code code;
     dtype_kind kind;
-    uint8_t size;      /* bytes per element */
+    uint8_t size;      /* bytes per element; 0 for STRING (its data: the elements one after the other, each
+                        * followed by a NUL byte) */
     int64_t min, max;  /* accepted VALUES range for integer kinds */
 } dtype_info;
 
@@ -35,6 +37,10 @@ typedef struct dtype_info {
 const dtype_info *dtype_by_name(const char *name, size_t len);
 /* Look a type up by its persistent code. NULL when the code is unknown (e.g. a newer file). */
 const dtype_info *dtype_by_code(uint64_t code);
+
+/* Whether n bytes of data are a valid block for len elements of dt: len * size bytes; for STRING exactly len
+ * NUL-terminated strings; with `values`, BOOL bytes 0 or 1 only. NULL, or the error (RedisAI's text). */
+const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values);
 
 /* Element access that is safe at any alignment (the data of a large tensor may live inside a Redis string
  * at an odd offset). `i` is the element index. */

@@ -89,5 +89,7 @@ size_t tensor_mem_usage(const tensor *t) {
 
 bool tensor_is_aligned(const tensor *t, size_t align) {
     size_t a = align > t->dtype->size ? align : t->dtype->size;
+    if (a == 0) /* STRING: bytes */
+        a = 1;
     return ((uintptr_t)tensor_data(t) % a) == 0;
 }
