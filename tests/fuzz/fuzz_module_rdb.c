@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (size < 1)
         return 0;
-    int which = data[0] % 3, encver = 9 + (data[0] / 3) % 3; /* 9 (RedisAI's), 10, 11 (unknown) */
+    /* the type, then the encoding: RedisAI's 0-4, 9 (no such version), ours 10, 11 (newer) */
+    static const int encvers[] = {0, 1, 2, 3, 4, 9, 10, 11};
+    int which = data[0] % 3, encver = encvers[(data[0] / 3) % 8];
     RedisModuleIO *io = fake_io_open(data + 1, size - 1);
     if (which == 0) {
         tensor_release(tensor_rdb_load(io, encver));

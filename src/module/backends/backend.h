@@ -26,7 +26,23 @@ extern "C" {
 /* Room for a backend's message: TorchScript errors carry the failing source lines and a traceback. */
 #define LB_ERR_MAX 4096
 
-/* A tensor crossing the boundary. dtype is a dtype_code of tensor/dtype.h (persistent numbering). */
+/* The element types a tensor crossing the boundary may have. The numbers are the module's persistent dtype
+ * codes (tensor/dtype.h checks at compile time that they agree). STRING data are the elements each followed
+ * by a NUL byte. */
+typedef enum {
+    LB_DTYPE_FLOAT = 0,
+    LB_DTYPE_DOUBLE = 1,
+    LB_DTYPE_INT8 = 2,
+    LB_DTYPE_INT16 = 3,
+    LB_DTYPE_INT32 = 4,
+    LB_DTYPE_INT64 = 5,
+    LB_DTYPE_UINT8 = 6,
+    LB_DTYPE_UINT16 = 7,
+    LB_DTYPE_BOOL = 8,
+    LB_DTYPE_STRING = 9,
+} lb_dtype;
+
+/* A tensor crossing the boundary. dtype is an lb_dtype. */
 typedef struct lb_tensor {
     int dtype;
     int ndims;

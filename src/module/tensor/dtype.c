@@ -1,8 +1,18 @@
 /* The dtype table and alignment-safe element access (see dtype.h). */
 #include "dtype.h"
 
+#include "../backends/backend.h"
+
 #include <string.h>
 #include <strings.h>
+
+/* The backends see the same numbers (backend.h). */
+_Static_assert(DTYPE_FLOAT == (int)LB_DTYPE_FLOAT && DTYPE_DOUBLE == (int)LB_DTYPE_DOUBLE &&
+                   DTYPE_INT8 == (int)LB_DTYPE_INT8 && DTYPE_INT16 == (int)LB_DTYPE_INT16 &&
+                   DTYPE_INT32 == (int)LB_DTYPE_INT32 && DTYPE_INT64 == (int)LB_DTYPE_INT64 &&
+                   DTYPE_UINT8 == (int)LB_DTYPE_UINT8 && DTYPE_UINT16 == (int)LB_DTYPE_UINT16 &&
+                   DTYPE_BOOL == (int)LB_DTYPE_BOOL && DTYPE_STRING == (int)LB_DTYPE_STRING,
+               "backend.h's lb_dtype and dtype.h's dtype_code must agree");
 
 static const dtype_info dtypes[DTYPE_COUNT] = {
     [DTYPE_FLOAT] = {"FLOAT", DTYPE_FLOAT, DTYPE_KIND_FLOAT, 4, 0, 0},

@@ -33,15 +33,17 @@ namespace {
 
 lb_host g_host;
 
-// Persistent dtype codes of tensor/dtype.h (FLOAT .. BOOL = 0 .. 8); UINT16 has no libtorch type.
+// backend.h's lb_dtype, indexed by code; UINT16 has no libtorch type, nor has STRING.
 const struct {
     int code;
     c10::ScalarType type;
     bool supported;
 } kTypes[] = {
-    {0, c10::ScalarType::Float, true}, {1, c10::ScalarType::Double, true}, {2, c10::ScalarType::Char, true},
-    {3, c10::ScalarType::Short, true}, {4, c10::ScalarType::Int, true},    {5, c10::ScalarType::Long, true},
-    {6, c10::ScalarType::Byte, true},  {7, c10::ScalarType::Short, false}, {8, c10::ScalarType::Bool, true},
+    {LB_DTYPE_FLOAT, c10::ScalarType::Float, true}, {LB_DTYPE_DOUBLE, c10::ScalarType::Double, true},
+    {LB_DTYPE_INT8, c10::ScalarType::Char, true},   {LB_DTYPE_INT16, c10::ScalarType::Short, true},
+    {LB_DTYPE_INT32, c10::ScalarType::Int, true},   {LB_DTYPE_INT64, c10::ScalarType::Long, true},
+    {LB_DTYPE_UINT8, c10::ScalarType::Byte, true},  {LB_DTYPE_UINT16, c10::ScalarType::Short, false},
+    {LB_DTYPE_BOOL, c10::ScalarType::Bool, true},   {LB_DTYPE_STRING, c10::ScalarType::Byte, false},
 };
 
 // MODEL_EXECUTION_TIMEOUT. libtorch has no way to cancel a run, and exceptions thrown by RecordFunction
