@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../keyspace.h"
 #include "../model/model.h"
 #include "../model/model_type.h"
 #include "../redismodule_api.h"
@@ -131,17 +132,10 @@ int host_redis_call(const char *const *argv, const size_t *lens, int argc, lb_va
 static model *retain_model(const char *key, size_t keylen, char *err, size_t errlen) {
     RedisModuleCtx *ctx = RedisModule_GetThreadSafeContext(NULL);
     RedisModuleString *name = RedisModule_CreateString(ctx, key, keylen);
-    model *m = NULL;
     RedisModule_ThreadSafeContextLock(ctx);
-    RedisModuleKey *k = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
-    int kt = RedisModule_KeyType(k);
-    if (kt == REDISMODULE_KEYTYPE_EMPTY)
-        snprintf(err, errlen, "ERR model key is empty");
-    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(k) != ModelType)
-        snprintf(err, errlen, "%s", REDISMODULE_ERRORMSG_WRONGTYPE);
-    else
-        m = model_retain(RedisModule_ModuleTypeGetValue(k));
-    RedisModule_CloseKey(k);
+    model *m = get_typed(ctx, name, ModelType, KEY_EMPTY_MODEL, err, errlen);
+    if (m != NULL)
+        m = model_retain(m);
     RedisModule_FreeString(ctx, name);
     RedisModule_ThreadSafeContextUnlock(ctx);
     RedisModule_FreeThreadSafeContext(ctx);

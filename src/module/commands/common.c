@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../rdb/tensor_type.h"
-
 arg_view *args_views(RedisModuleString **argv, int argc, arg_view *stack, int n_stack) {
     arg_view *v = argc <= n_stack ? stack : RedisModule_Alloc((size_t)argc * sizeof *v);
     for (int i = 0; i < argc; i++)
@@ -17,34 +15,6 @@ arg_view *args_views(RedisModuleString **argv, int argc, arg_view *stack, int n_
 void args_views_free(arg_view *views, arg_view *stack) {
     if (views != stack)
         RedisModule_Free(views);
-}
-
-int open_key_for_write_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
-                                RedisModuleKey **key) {
-    *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
-    int kt = RedisModule_KeyType(*key);
-    if (kt != REDISMODULE_KEYTYPE_EMPTY &&
-        (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(*key) != type)) {
-        RedisModule_CloseKey(*key);
-        *key = NULL;
-        RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
-        return REDISMODULE_ERR;
-    }
-    return REDISMODULE_OK;
-}
-
-tensor *get_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
-    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
-    int kt = RedisModule_KeyType(key);
-    tensor *t = NULL;
-    if (kt == REDISMODULE_KEYTYPE_EMPTY)
-        RedisModule_ReplyWithError(ctx, "ERR tensor key is empty or in a different shard");
-    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != TensorType)
-        RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
-    else
-        t = RedisModule_ModuleTypeGetValue(key);
-    RedisModule_CloseKey(key);
-    return t;
 }
 
 /* Redis refuses proto-max-bulk-len values below 1 MiB, so nothing smaller can exceed it. */

@@ -12,14 +12,6 @@
 arg_view *args_views(RedisModuleString **argv, int argc, arg_view *stack, int n_stack);
 void args_views_free(arg_view *views, arg_view *stack);
 
-/* Open `name` for writing; fails (WRONGTYPE) when it holds something other than `type`. */
-int open_key_for_write_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
-                                RedisModuleKey **key);
-
-/* The tensor stored at `name`, borrowed (valid until the key changes). NULL with the reply sent when the
- * key is empty or of another type. */
-tensor *get_tensor_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
-
 /* True, with the error message in msg, when nbytes is larger than the server's proto-max-bulk-len (what the
  * server would let a client send as one value). Cheap for small sizes: the configuration is only read above
  * the smallest legal limit. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../config.h"
+#include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../queue/queue.h"
 #include "../rdb/tensor_type.h"
@@ -13,29 +14,6 @@
 #include "common.h"
 
 #define STACK_ARGS 64
-
-static void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
-                                const char *empty_msg) {
-    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
-    int kt = RedisModule_KeyType(key);
-    void *v = NULL;
-    if (kt == REDISMODULE_KEYTYPE_EMPTY)
-        RedisModule_ReplyWithError(ctx, empty_msg);
-    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != type)
-        RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
-    else
-        v = RedisModule_ModuleTypeGetValue(key);
-    RedisModule_CloseKey(key);
-    return v;
-}
-
-model *get_model_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
-    return get_typed_or_reply(ctx, name, ModelType, "ERR model key is empty");
-}
-
-script *get_script_or_reply(RedisModuleCtx *ctx, RedisModuleString *name) {
-    return get_typed_or_reply(ctx, name, ScriptType, "ERR script key is empty");
-}
 
 static bool nonneg(arg_view a, long long *out) {
     int64_t v;
@@ -157,7 +135,8 @@ static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, b
         RedisModule_ReplyWithError(ctx, perr);
         goto done;
     }
-    if (open_key_for_write_or_reply(ctx, argv[1], ModelType, &key) != REDISMODULE_OK)
+    key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, ModelType, NULL);
+    if (key == NULL)
         goto done;
     size_t total = 0;
     for (int i = blob_pos; i < argc; i++)
@@ -244,7 +223,7 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view v[4];
     args_views(argv, argc, v, 4);
-    model *m = get_model_or_reply(ctx, argv[1]); /* the key before the arguments, as RedisAI */
+    model *m = get_typed_or_reply(ctx, argv[1], ModelType, KEY_EMPTY_MODEL); /* the key before the arguments, as RedisAI */
     if (m == NULL)
         return REDISMODULE_OK;
     unsigned fmt;
@@ -289,16 +268,9 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 }
 
 static int delete_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type, const char *empty) {
-    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
-    int kt = RedisModule_KeyType(key);
-    if (kt == REDISMODULE_KEYTYPE_EMPTY) {
-        RedisModule_CloseKey(key);
-        return RedisModule_ReplyWithError(ctx, empty);
-    }
-    if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != type) {
-        RedisModule_CloseKey(key);
-        return RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
-    }
+    RedisModuleKey *key = open_typed_or_reply(ctx, name, REDISMODULE_READ | REDISMODULE_WRITE, type, empty);
+    if (key == NULL)
+        return REDISMODULE_OK;
     RedisModule_DeleteKey(key);
     RedisModule_CloseKey(key);
     RedisModule_ReplicateVerbatim(ctx);
@@ -309,14 +281,14 @@ static int delete_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModul
 int cmd_modeldel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (argc != 2)
         return RedisModule_WrongArity(ctx);
-    return delete_typed(ctx, argv[1], ModelType, "ERR model key is empty");
+    return delete_typed(ctx, argv[1], ModelType, KEY_EMPTY_MODEL);
 }
 
 /* AI.SCRIPTDEL key */
 int cmd_scriptdel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (argc != 2)
         return RedisModule_WrongArity(ctx);
-    return delete_typed(ctx, argv[1], ScriptType, "ERR script key is empty");
+    return delete_typed(ctx, argv[1], ScriptType, KEY_EMPTY_SCRIPT);
 }
 
 static char *dup_view(arg_view a) {
@@ -379,7 +351,8 @@ static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, 
         perr = i + 1 >= argc ? "ERR Insufficient arguments, missing script SOURCE" : "ERR too many arguments after SOURCE";
         goto fail;
     }
-    if (open_key_for_write_or_reply(ctx, argv[1], ScriptType, &key) != REDISMODULE_OK)
+    key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, ScriptType, NULL);
+    if (key == NULL)
         goto out;
     char err[LB_ERR_MAX];
     script *s = script_create(dev, tag, taglen, dup_view(v[i + 1]), (int)nentry, (const char *const *)entries, err,
@@ -420,7 +393,7 @@ int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view v[4];
     args_views(argv, argc, v, 4);
-    script *s = get_script_or_reply(ctx, argv[1]); /* the key before the arguments, as RedisAI */
+    script *s = get_typed_or_reply(ctx, argv[1], ScriptType, KEY_EMPTY_SCRIPT); /* the key before the arguments, as RedisAI */
     if (s == NULL)
         return REDISMODULE_OK;
     unsigned fmt;

@@ -42,9 +42,4 @@ int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagrun_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
-/* The model / script stored at `name`, borrowed; NULL with the reply sent ("ERR model key is empty",
- * WRONGTYPE). */
-struct model *get_model_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
-struct script *get_script_or_reply(RedisModuleCtx *ctx, RedisModuleString *name);
-
 #endif

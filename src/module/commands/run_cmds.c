@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../dag/run.h"
+#include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../rdb/tensor_type.h"
 #include "common.h"
@@ -29,17 +30,7 @@ static int fail(parse_ctx *p, const char *fmt, const char *arg) {
 }
 
 static tensor *keyspace_tensor(parse_ctx *p, RedisModuleString *name) {
-    RedisModuleKey *key = RedisModule_OpenKey(p->ctx, name, REDISMODULE_READ);
-    int kt = RedisModule_KeyType(key);
-    tensor *t = NULL;
-    if (kt == REDISMODULE_KEYTYPE_EMPTY)
-        fail(p, "ERR tensor key is empty or in a different shard", NULL);
-    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != TensorType)
-        fail(p, REDISMODULE_ERRORMSG_WRONGTYPE, NULL);
-    else
-        t = RedisModule_ModuleTypeGetValue(key);
-    RedisModule_CloseKey(key);
-    return t;
+    return get_typed(p->ctx, name, TensorType, KEY_EMPTY_TENSOR, p->err, sizeof p->err);
 }
 
 /* The slot an input name refers to: inside a DAG an earlier version of it; standalone, a new slot holding
@@ -95,16 +86,7 @@ static int fill_ios(parse_ctx *p, dag_op *op, RedisModuleString **argv, int firs
 }
 
 static void *keyspace_value(parse_ctx *p, RedisModuleString *name, RedisModuleType *type, const char *empty) {
-    RedisModuleKey *key = RedisModule_OpenKey(p->ctx, name, REDISMODULE_READ);
-    int kt = RedisModule_KeyType(key);
-    void *v = NULL;
-    if (kt == REDISMODULE_KEYTYPE_EMPTY)
-        fail(p, empty, NULL);
-    else if (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != type)
-        fail(p, REDISMODULE_ERRORMSG_WRONGTYPE, NULL);
-    else
-        v = RedisModule_ModuleTypeGetValue(key);
-    RedisModule_CloseKey(key);
+    void *v = get_typed(p->ctx, name, type, empty, p->err, sizeof p->err);
     if (v != NULL && p->rc->what[0] == '\0') { /* the first model or script names the run (AI.INFO) */
         size_t len;
         const char *s = RedisModule_StringPtrLen(name, &len);
@@ -128,7 +110,7 @@ static int parse_count(arg_view a, int max, int *out) {
 static int parse_modelexecute(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v) {
     if (argc < 8)
         return fail(p, "ERR wrong number of arguments for 'AI.MODELEXECUTE' command", NULL);
-    model *m = keyspace_value(p, argv[1], ModelType, "ERR model key is empty");
+    model *m = keyspace_value(p, argv[1], ModelType, KEY_EMPTY_MODEL);
     if (m == NULL)
         return -1;
     int i = 2, nin = 0, nout = 0;
@@ -185,7 +167,7 @@ static int parse_modelexecute(parse_ctx *p, RedisModuleString **argv, int argc, 
 static int parse_modelrun(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v) {
     if (argc < 6)
         return fail(p, "ERR wrong number of arguments for 'AI.MODELRUN' command", NULL);
-    model *m = keyspace_value(p, argv[1], ModelType, "ERR model key is empty");
+    model *m = keyspace_value(p, argv[1], ModelType, KEY_EMPTY_MODEL);
     if (m == NULL)
         return -1;
     int i = 2;
@@ -246,7 +228,7 @@ static int check_function(parse_ctx *p, script *s, const char *fn) {
 
 /* AI.SCRIPTRUN's script and function: a scope keyword in the function's place is refused. */
 static script *script_and_function(parse_ctx *p, RedisModuleString **argv, const arg_view *v, char **fn) {
-    script *s = keyspace_value(p, argv[1], ScriptType, "ERR script key is empty");
+    script *s = keyspace_value(p, argv[1], ScriptType, KEY_EMPTY_SCRIPT);
     if (s == NULL)
         return NULL;
     if (is_scope_keyword(v[2])) {
@@ -263,7 +245,7 @@ static int parse_scriptexecute(parse_ctx *p, RedisModuleString **argv, int argc,
         return fail(p, "ERR wrong number of arguments for 'AI.SCRIPTEXECUTE' command", NULL);
     /* As RedisAI 1.2.7: argv[2] is the function whatever it says; the scopes are parsed before the function is
      * looked up, so a missing name shows as an unexpected argument after it. */
-    script *s = keyspace_value(p, argv[1], ScriptType, "ERR script key is empty");
+    script *s = keyspace_value(p, argv[1], ScriptType, KEY_EMPTY_SCRIPT);
     if (s == NULL)
         return -1;
     char *fn = dup_view(v[2]);

@@ -2,6 +2,7 @@
  * live in parsing/ and tensor/; these handlers only connect them to the keyspace. */
 #include "tensor_cmds.h"
 
+#include "../keyspace.h"
 #include "../rdb/tensor_type.h"
 #include "common.h"
 
@@ -35,7 +36,8 @@ int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     tensor *t = NULL;
 
     /* as RedisAI: a key of another type answers WRONGTYPE before any argument is looked at */
-    if (open_key_for_write_or_reply(ctx, argv[1], TensorType, &key) != REDISMODULE_OK)
+    key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, TensorType, NULL);
+    if (key == NULL)
         goto done;
     const char *err = parse_tensorset(argc, views, dims, &a);
     if (err != NULL) {
@@ -67,7 +69,7 @@ int cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     arg_view stack[4];
     arg_view *views = args_views(argv, argc, stack, 4);
     /* as RedisAI: the key (empty, WRONGTYPE) is checked before the format arguments */
-    tensor *t = get_tensor_or_reply(ctx, argv[1]);
+    tensor *t = get_typed_or_reply(ctx, argv[1], TensorType, KEY_EMPTY_TENSOR);
     if (t == NULL)
         return REDISMODULE_OK;
     unsigned fmt;

@@ -7,6 +7,7 @@
 
 #include "../commands/common.h"
 #include "../config.h"
+#include "../keyspace.h"
 #include "../parsing/args.h"
 #include "../queue/queue.h"
 #include "../rdb/tensor_type.h"
@@ -402,14 +403,10 @@ static int persist_outputs(RedisModuleCtx *ctx, run_ctx *rc) {
         tensor *t = rc->slots[rc->persist_slot[i]];
         if (t == NULL)
             continue;
-        RedisModuleKey *key = RedisModule_OpenKey(ctx, rc->persist_keys[i], REDISMODULE_READ | REDISMODULE_WRITE);
-        int kt = RedisModule_KeyType(key);
-        if (kt != REDISMODULE_KEYTYPE_EMPTY &&
-            (kt != REDISMODULE_KEYTYPE_MODULE || RedisModule_ModuleTypeGetType(key) != TensorType)) {
-            RedisModule_CloseKey(key);
-            RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
+        RedisModuleKey *key =
+            open_typed_or_reply(ctx, rc->persist_keys[i], REDISMODULE_READ | REDISMODULE_WRITE, TensorType, NULL);
+        if (key == NULL)
             return -1;
-        }
         RedisModule_ModuleTypeSetValue(key, TensorType, tensor_retain(t));
         RedisModule_CloseKey(key);
         replicate_tensorset(ctx, rc->persist_keys[i], t);
