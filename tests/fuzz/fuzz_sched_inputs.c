@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "conf/cluster_ini.h"
 #include "core/core.h"
 #include "sim/workload.h"
 

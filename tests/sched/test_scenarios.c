@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "conf/cluster_ini.h"
 #include "sim/sim.h"
 
 static char tmpdir[] = "/tmp/locus-sched-test-XXXXXX";

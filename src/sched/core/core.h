@@ -1,9 +1,22 @@
-/* The scheduler core shared by the simulator and (later) the live scheduler: the cluster (servers with
- * capacity, used and held resource vectors), jobs with their profiles and allocations, and one scheduling
- * round (policy order + allocation mechanism) following the Synergy reference semantics.
+/* The scheduler core shared by the simulator and the live scheduler: the cluster (servers with capacity, used
+ * and held resource vectors), jobs with their profiles and allocations, and one scheduling round (policy order
+ * + allocation mechanism) following the Synergy reference semantics.
  *
  * Resource vectors are [gpu, cpu, mem, sspeed, net]. Everything here is pure computation: no I/O, no clocks,
- * no randomness. Errors are reported by return value with a message in a caller-provided buffer. */
+ * no randomness, no global or thread-local state (scratch memory belongs to the caller's cluster and queue).
+ * Errors are reported by return value with a message in a caller-provided buffer; nothing aborts.
+ *
+ * The contract for a caller (the simulator, sim/; a live scheduler):
+ *   - Jobs live in an array the caller owns and grows; the core names them by position in it. A job's
+ *     arrival, demand (sched_job_apply_profile) and progress (executed, attained) are the caller's to keep.
+ *   - Time is the caller's: `now` may come from any monotonic clock, in seconds, as long as arrivals and
+ *     rounds use the same one.
+ *   - The caller adds arrived jobs to the queue (sched_queue_add), ends every placed job's lease before the next
+ *     round (sched_release, then sched_queue_ran), and removes finished jobs (sched_queue_remove).
+ *   - sched_round returns the round's placements (ctx->placed): each placed job's allocation (alloc[],
+ *     n_alloc) and the seconds per iteration it runs at there (round_iter_time; sched_job_round_iters gives
+ *     the iterations a round of R seconds completes). The core never changes a job's progress: the simulator
+ *     credits sched_job_round_iters at lease end, a live scheduler what the job reports. */
 #ifndef LOCUS_SCHED_CORE_H
 #define LOCUS_SCHED_CORE_H
 
@@ -26,6 +39,11 @@ typedef struct sched_cluster_cfg {
     int dram_per_server, sspeed_per_server, net_per_server;
 } sched_cluster_cfg;
 
+/* A server in a heap ordered by free GPUs (placement.c); the cluster owns the scratch for one. */
+typedef struct sched_srv_ent {
+    int key, id;
+} sched_srv_ent;
+
 typedef struct sched_server {
     double cap[R_N];
     double used[R_N];
@@ -41,15 +59,12 @@ typedef struct sched_cluster {
     double total[R_N];          /* cluster-wide capacity */
     double per_server[R_N];     /* int(total / servers) per component, as the reference computes it */
     double fair[R_N];           /* fair share per GPU = per_server / GPUs per server */
+    sched_srv_ent *scratch;     /* n_servers + 1 entries: the heaps of one allocation attempt */
 } sched_cluster;
 
 /* Default config: 1 rack x 16 servers x (8 GPUs, 24 CPUs, 500 GB, 500 MB/s, 40 Gbps) = 128 GPUs. */
 void sched_cluster_cfg_default(sched_cluster_cfg *cfg);
-/* Parses an INI file ([CLUSTER] keys, all integers; [SCHEDULER] with Synergy's policy and lease_time, checked
- * and ignored). Keys missing from the file take the per-key defaults of the spec (8 GPUs, 24 CPUs, 500 GB,
- * 300 MB/s, 40 Gbps, 1 rack, 4 servers). Duplicate keys, unknown keys or sections, NUL bytes and sizes over
- * the limits above are errors. Returns 0, or -1 with "file:line: reason" (or "file: reason") in err. */
-int sched_cluster_cfg_load(sched_cluster_cfg *cfg, const char *path, char *err, size_t errlen);
+/* (A configuration is read from a file by conf/cluster_ini.h.) */
 /* Checks the sizes against SCHED_MAX_SERVERS and SCHED_MAX_GPUS. Returns 0 or -1 with the reason in err. */
 int sched_cluster_cfg_check(const sched_cluster_cfg *cfg, char *err, size_t errlen);
 /* Builds the cluster; caller owns it and frees it with sched_cluster_free. Returns 0 or -1 (err set). */
@@ -72,15 +87,15 @@ typedef struct sched_job {
     int gpu_demand;
     double iter_time;           /* seconds per iteration at fair share */
     long total_iters;
-    long executed;
-    long last_round_progress;   /* executed before this round's credit (for tune's rollback) */
-    double attained;            /* seconds of service (rounds x R) */
+    long executed;              /* progress: the caller's (see the contract above) */
+    double attained;            /* seconds of service (rounds x R): the caller's */
     double last_exec;           /* end of the last lease, -1 if never run */
     int priority;               /* 1 once starved (> 1000 h without running) */
     double demand[R_N];         /* ideal demand, total over the job's GPUs (net 0) */
     double speedup_orig;        /* speed-up at the ideal demand */
     double speedup;             /* current speed-up (1 once shrunk to the fair share this round) */
     double opt_tput;            /* +opt: throughput granted this round (speed factor), 0 if none */
+    double round_iter_time;     /* seconds per iteration at this round's allocation; 0 when not placed */
     int n_alloc;
     sched_alloc alloc[SCHED_MAX_SPAN];
     int alloc_gpus;
@@ -96,6 +111,9 @@ void sched_job_apply_profile(sched_job *job, const sched_cluster *c);
 void sched_job_alloc_vec(const sched_job *job, double out[R_N]);
 /* GPUs this job holds on server s. */
 int sched_job_gpus_on(const sched_job *job, int s);
+/* Iterations the job's current allocation completes in `round` seconds (floor(round / round_iter_time)),
+ * at most what it has left; 0 when it is not placed. */
+long sched_job_round_iters(const sched_job *job, double round);
 
 /* ---- one scheduling round --------------------------------------------------------------------------- */
 
@@ -188,23 +206,20 @@ typedef struct sched_round_ctx {
     int *placed;                /* out: positions placed this round (capacity >= queue->n) */
     int n_placed;
     int n_failed;               /* jobs a mechanism could not place though GPUs were free */
+    bool oom;                   /* set when memory ran out during the round */
     char *err;                  /* for +opt solver failures */
     size_t errlen;
 } sched_round_ctx;
 
 /* Orders the runnable jobs by the policy and places them with the mechanism: every placed job gets its
- * resources reserved on the servers and this round's progress credited. Returns 0, or -1 (err set) on a solver
- * error or when out of memory. */
+ * resources reserved on the servers and its round_iter_time set; no progress is credited (see the contract
+ * above). Returns 0, or -1 (err set) on a solver error or when out of memory. */
 int sched_round(sched_round_ctx *ctx);
 
-/* Releases a job's allocation (lease end). */
+/* Releases a job's allocation (lease end): its resources go back to the servers, round_iter_time to 0. */
 void sched_release(sched_cluster *c, sched_job *job);
 
 /* +opt (opt.c): places ctx->placed[] jobs (already chosen) with the two-phase GLPK model. */
 int sched_opt_round(sched_round_ctx *ctx);
-
-/* Internal helpers shared by policy.c and opt.c. */
-void sched_credit(sched_job *job, double round, bool fair);
-void sched_commit(sched_round_ctx *ctx, sched_job *job, const sched_alloc *allocs, int n, bool fair);
 
 #endif

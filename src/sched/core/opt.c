@@ -11,8 +11,7 @@
  * within the server's size; a feasibility problem (zero objective) whose basic solution places most jobs on
  * one server and a few fractionally.
  *
- * Progress follows the reference: a job runs at iteration time / chosen throughput (no placement penalty, no
- * speed-up), attained service += R. Its fractional allocation is reserved on the servers for the round's
+ * A job runs at iteration time / chosen throughput (no placement penalty, no speed-up), as in the reference. Its fractional allocation is reserved on the servers for the round's
  * statistics and released at lease end like any other. Capacities are the cluster's per-server size for every
  * policy (the reference passes wrong ones for LAS, FTF, DRF and TETRIS). The solves are deterministic: GLPK's
  * simplex and branch-and-bound with fixed options, no time limits, messages off. */
@@ -22,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "core_internal.h"
 
 #define OPT_EPS 1e-9
 
@@ -68,7 +67,10 @@ static int solve_cells(sched_round_ctx *ctx, const int *list, int n, int fc, int
     const sched_cluster *cl = ctx->cluster;
     opt_cell *cells = malloc((size_t)n * SCHED_GRID_CPU * SCHED_GRID_MEM * sizeof *cells);
     int nc = 0;
-    if (!cells) abort();
+    if (!cells) {
+        snprintf(ctx->err, ctx->errlen, "+opt: out of memory");
+        return -1;
+    }
     for (int k = 0; k < n; k++) nc += job_cells(ctx->jobs[list[k]].prof, fc, fm, k, cells + nc);
 
     glp_prob *lp = glp_create_prob();
@@ -80,7 +82,12 @@ static int solve_cells(sched_round_ctx *ctx, const int *list, int n, int fc, int
     glp_add_cols(lp, nc);
     int *ia = malloc((size_t)(3 * nc + 1) * sizeof *ia), *ja = malloc((size_t)(3 * nc + 1) * sizeof *ja);
     double *ar = malloc((size_t)(3 * nc + 1) * sizeof *ar);
-    if (!ia || !ja || !ar) abort();
+    if (!ia || !ja || !ar) {
+        glp_delete_prob(lp);
+        free(ia), free(ja), free(ar), free(cells);
+        snprintf(ctx->err, ctx->errlen, "+opt: out of memory");
+        return -1;
+    }
     int ne = 0;
     for (int i = 0; i < nc; i++) {
         const sched_job *j = &ctx->jobs[list[cells[i].job]];
@@ -133,7 +140,12 @@ static int solve_placement(sched_round_ctx *ctx, const int *list, int n, const d
     glp_add_cols(lp, ncol);
     int *ia = malloc((size_t)(4 * ncol + 1) * sizeof *ia), *ja = malloc((size_t)(4 * ncol + 1) * sizeof *ja);
     double *ar = malloc((size_t)(4 * ncol + 1) * sizeof *ar);
-    if (!ia || !ja || !ar) abort();
+    if (!ia || !ja || !ar) {
+        glp_delete_prob(lp);
+        free(ia), free(ja), free(ar);
+        snprintf(ctx->err, ctx->errlen, "+opt: out of memory");
+        return -1;
+    }
     int ne = 0;
     for (int s = 0; s < S; s++)
         for (int k = 0; k < n; k++) {
@@ -183,7 +195,11 @@ int sched_opt_round(sched_round_ctx *ctx)
     opt_cell *chosen = malloc((size_t)n * sizeof *chosen);
     double *cpu = malloc((size_t)n * sizeof *cpu), *mem = malloc((size_t)n * sizeof *mem);
     double *x = malloc((size_t)n * (size_t)S * sizeof *x);
-    if (!list || !chosen || !cpu || !mem || !x) abort();
+    if (!list || !chosen || !cpu || !mem || !x) {
+        free(list), free(chosen), free(cpu), free(mem), free(x);
+        snprintf(ctx->err, ctx->errlen, "+opt: out of memory");
+        return -1;
+    }
     memcpy(list, ctx->placed, (size_t)n * sizeof *list);
     ctx->n_placed = 0;
 
@@ -216,12 +232,14 @@ int sched_opt_round(sched_round_ctx *ctx)
             na++;
         }
         if (rc) break;
-        sched_commit(ctx, j, a, na, true);
-        /* credit at the chosen throughput instead of the fair-share credit sched_commit gave */
+        if (!sched_commit(ctx, j, a, na, true)) {
+            snprintf(ctx->err, ctx->errlen, "+opt: out of memory");
+            rc = -1;
+            break;
+        }
+        /* it runs at the chosen throughput, not at the fair share sched_commit assumed */
         double tput = j->prof->tput[chosen[k].c][chosen[k].m];
-        double it = j->iter_time / tput;
-        j->executed = j->last_round_progress + (long)floor(ctx->round / it);
-        if (j->executed > j->total_iters) j->executed = j->total_iters;
+        j->round_iter_time = j->iter_time / tput;
         j->alloc_gpus = j->gpu_demand;
         j->opt_tput = tput;
     }

@@ -1,8 +1,9 @@
 /* The simulator's event loop. Events are (time, kind, seq) ordered: arrival < job end < lease end < schedule
  * at equal times. A schedule event ends nothing by itself: the lease-end events of the previous round (kind
  * 3) have already released every placed job, so the policy re-places all runnable jobs from scratch and the
- * jobs it places get lease-end events one round later. A job finishes at the lease end where its executed
- * iterations reach the total, so JCT = that lease end - arrival. */
+ * jobs it places get lease-end events one round later. Progress is credited at lease end (the core only
+ * allocates); a job finishes at the lease end where its executed iterations reach the total, so JCT = that
+ * lease end - arrival. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +132,19 @@ static int finish_job(sim *s, int pos)
     return 0;
 }
 
+/* The round's progress, as the reference credits it: R seconds of service and the iterations the allocation
+ * completes in R (the core recorded the iteration time when it placed the job). */
+static void credit_round(const sim *s, sched_job *j)
+{
+    j->executed += sched_job_round_iters(j, s->cfg->round);
+    j->attained += s->cfg->round;
+}
+
 static int on_lease_end(sim *s, const sched_event *e)
 {
     sched_job *j = &s->jobs[e->job];
     j->last_exec = s->now;
+    credit_round(s, j);
     sched_release(&s->cluster, j);
     if (sched_queue_ran(&s->queue, e->job, s->now)) {
         snprintf(s->err, s->errlen, "out of memory");

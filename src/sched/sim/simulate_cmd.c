@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "simulate_cmd.h"
+#include "../conf/cluster_ini.h"
 
 typedef struct sim_opts {
     const char *policies, *loads, *philly, *rec_trace, *replay, *config, *measure, *split, *out, *plot_dir;

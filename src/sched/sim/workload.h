@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "../core/core.h"
-#include "../core/rng.h"
+#include "rng.h"
 
 typedef enum sched_wl_kind {
     WL_POISSON,  /* synthetic, Poisson arrivals at jobs_per_hour */
