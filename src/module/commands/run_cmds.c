@@ -1,13 +1,13 @@
 /* AI.MODELEXECUTE / AI.MODELRUN, AI.SCRIPTEXECUTE / AI.SCRIPTRUN, AI.DAGEXECUTE / AI.DAGEXECUTE_RO.
  *
- * Each command is parsed into a run (dag/run.h) on the main thread: inputs are looked up (from the keyspace
+ * Each command is parsed into a run (run/run.h) on the main thread: inputs are looked up (from the keyspace
  * for a single command, from the DAG's tensor table inside a DAG) and retained, then the run is handed to
  * the device's run queue and the client is blocked until a worker has executed it. Parsing errors are
  * replied at once; nothing is queued. */
 #include <stdio.h>
 #include <string.h>
 
-#include "../dag/run.h"
+#include "../run/run.h"
 #include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../rdb/tensor_type.h"
@@ -67,7 +67,7 @@ static int parse_timeout(parse_ctx *p, arg_view a) {
         return fail(p, "ERR Invalid value for TIMEOUT", NULL);
     if (p->dag)
         return fail(p, "ERR TIMEOUT not allowed within a DAG command", NULL);
-    p->rc->timeout_ms = t;
+    p->rc->qi.timeout_ms = t;
     return 0;
 }
 
@@ -591,7 +591,7 @@ static int parse_dag(parse_ctx *p, RedisModuleString **argv, int argc, const arg
                 return fail(p, "ERR No value provided for TIMEOUT", NULL);
             if (!arg_to_int64(v[i + 1], &t) || t <= 0)
                 return fail(p, "ERR Invalid value for TIMEOUT", NULL);
-            p->rc->timeout_ms = t;
+            p->rc->qi.timeout_ms = t;
             i += 2;
         }
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../config.h"
+#include "../redismodule_api.h"
 
 #define MAX_QUEUES 64
 
@@ -17,8 +18,8 @@ struct run_queue;
 /* One worker thread. Its fields are the queue's (under its lock). */
 typedef struct worker {
     struct run_queue *q;
-    long long busy_since; /* run_now_ms when its current batch began; 0 when idle */
-    char what[96];        /* the batch's first run (run_ctx.what) */
+    long long busy_since; /* queue_now_ms when its current batch began; 0 when idle */
+    char what[96];        /* the batch's first item (queue_ops.describe) */
     bool reported;        /* its wedged run was logged */
     pthread_t thread;
 } worker;
@@ -27,7 +28,7 @@ typedef struct run_queue {
     char device[16];
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    run_ctx *head, *tail;
+    queue_item *head, *tail;
     long long length;
     int configured;    /* THREADS_PER_QUEUE */
     int nworkers, cap; /* live workers; at most cap = 2 x configured (replacements for wedged ones) */
@@ -39,7 +40,21 @@ typedef struct run_queue {
 static run_queue *queues[MAX_QUEUES];
 static int nqueues;
 
-static void unlink_run(run_queue *q, run_ctx *r) {
+long long queue_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool timed_out(const queue_item *r, long long now) {
+    return r->timeout_ms > 0 && now - r->enqueued_ms > r->timeout_ms;
+}
+
+static bool batch_compatible(const queue_item *lead, const queue_item *o) {
+    return o->ops == lead->ops && lead->ops->compatible(lead, o);
+}
+
+static void unlink_run(run_queue *q, queue_item *r) {
     if (r->prev)
         r->prev->next = r->next;
     else
@@ -53,26 +68,26 @@ static void unlink_run(run_queue *q, run_ctx *r) {
 }
 
 /* Samples queued that could join r's batch (r included), capped at the batch size. */
-static long long compatible_samples(run_queue *q, run_ctx *r, model *m) {
-    long long n = run_batch_samples(r);
-    for (run_ctx *o = q->head; o != NULL && n < m->batchsize; o = o->next)
-        if (o != r && run_batch_compatible(r, o) && n + run_batch_samples(o) <= m->batchsize)
-            n += run_batch_samples(o);
+static long long compatible_samples(run_queue *q, queue_item *r, const queue_batching *b) {
+    long long n = r->ops->samples(r);
+    for (queue_item *o = q->head; o != NULL && n < b->size; o = o->next)
+        if (o != r && batch_compatible(r, o) && n + o->ops->samples(o) <= b->size)
+            n += o->ops->samples(o);
     return n;
 }
 
 /* The next ready run, or NULL with *wake_ms set to when to look again (0: nothing pending). Lock held. */
-static run_ctx *pick_ready(run_queue *q, long long now, long long *wake_ms) {
+static queue_item *pick_ready(run_queue *q, long long now, long long *wake_ms) {
     *wake_ms = 0;
-    for (run_ctx *r = q->head; r != NULL; r = r->next) {
-        if (r->timeout_ms > 0 && now - r->enqueued_ms > r->timeout_ms)
+    for (queue_item *r = q->head; r != NULL; r = r->next) {
+        if (timed_out(r, now))
             return r;
-        model *m = run_batch_model(r);
-        if (m == NULL || m->minbatchsize <= 0)
+        queue_batching b;
+        if (!r->ops->batching(r, &b) || b.min_size <= 0)
             return r;
-        if (compatible_samples(q, r, m) >= m->minbatchsize)
+        if (compatible_samples(q, r, &b) >= b.min_size)
             return r;
-        long long bound = m->minbatchtimeout > 0 ? m->minbatchtimeout : QUEUE_DEFAULT_MINBATCH_WAIT_MS;
+        long long bound = b.min_wait_ms > 0 ? b.min_wait_ms : QUEUE_DEFAULT_MINBATCH_WAIT_MS;
         if (now - r->enqueued_ms >= bound)
             return r;
         long long w = r->enqueued_ms + bound;
@@ -112,16 +127,16 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     run_queue *q = w->q;
     int cap = 16;
-    run_ctx **batch = RedisModule_Alloc((size_t)cap * sizeof *batch);
+    queue_item **batch = RedisModule_Alloc((size_t)cap * sizeof *batch);
     pthread_mutex_lock(&q->mu);
     for (;;) {
         long long wake;
-        run_ctx *r = pick_ready(q, run_now_ms(), &wake);
+        queue_item *r = pick_ready(q, queue_now_ms(), &wake);
         if (r == NULL) {
             if (wake == 0) {
                 pthread_cond_wait(&q->cv, &q->mu);
             } else {
-                /* run_now_ms is CLOCK_MONOTONIC; the condition variable uses the same clock */
+                /* queue_now_ms is CLOCK_MONOTONIC; the condition variable uses the same clock */
                 struct timespec ts = {.tv_sec = wake / 1000, .tv_nsec = (wake % 1000) * 1000000};
                 pthread_cond_timedwait(&q->cv, &q->mu, &ts);
             }
@@ -129,34 +144,36 @@ static void *worker_main(void *arg) {
         }
         int n = 0;
         batch[n++] = r;
-        model *m = run_batch_model(r);
-        long long samples = m != NULL ? run_batch_samples(r) : 0;
-        run_ctx *o = r->next;
+        queue_batching b;
+        bool batches = r->ops->batching(r, &b);
+        long long samples = batches ? r->ops->samples(r) : 0;
+        queue_item *o = r->next;
         unlink_run(q, r);
-        while (m != NULL && o != NULL && samples < m->batchsize) {
-            run_ctx *next = o->next;
-            if (run_batch_compatible(r, o) && samples + run_batch_samples(o) <= m->batchsize) {
+        while (batches && o != NULL && samples < b.size) {
+            queue_item *next = o->next;
+            if (batch_compatible(r, o) && samples + o->ops->samples(o) <= b.size) {
                 if (n == cap) {
                     cap *= 2;
                     batch = RedisModule_Realloc(batch, (size_t)cap * sizeof *batch);
                 }
-                samples += run_batch_samples(o);
+                samples += o->ops->samples(o);
                 unlink_run(q, o);
                 batch[n++] = o;
             }
             o = next;
         }
-        w->busy_since = run_now_ms();
-        snprintf(w->what, sizeof w->what, "%s", r->what[0] ? r->what : "run");
+        w->busy_since = queue_now_ms();
+        const char *what = r->ops->describe(r);
+        snprintf(w->what, sizeof w->what, "%s", what[0] ? what : "run");
         pthread_mutex_unlock(&q->mu);
-        run_execute_batch(batch, n);
+        r->ops->execute(batch, n);
         pthread_mutex_lock(&q->mu);
         if (w->reported)
             RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
-                            w->what, run_now_ms() - w->busy_since);
+                            w->what, queue_now_ms() - w->busy_since);
         w->busy_since = 0;
         w->reported = false;
-        if (healthy_workers(q, run_now_ms()) > q->configured) { /* a wedged one came back: a spare goes */
+        if (healthy_workers(q, queue_now_ms()) > q->configured) { /* a wedged one came back: a spare goes */
             remove_worker(q, w);
             pthread_mutex_unlock(&q->mu);
             RedisModule_Free(batch);
@@ -226,19 +243,19 @@ static long long check_workers(run_queue *q, long long now) {
 
 /* The timekeeper of a queue: answers TIMEDOUT the runs that waited past their TIMEOUT even when every worker
  * is busy (a script that never ends holds its worker for ever; without this, the runs behind it got no
- * reply at all). It never runs work: run_execute_batch drops runs past their TIMEOUT before doing any. */
+ * reply at all). It never runs work: queue_ops.execute drops items past their timeout before doing any. */
 static void *timekeeper_main(void *arg) {
     run_queue *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        long long now = run_now_ms(), wake = 0;
-        run_ctx *expired = NULL;
+        long long now = queue_now_ms(), wake = 0;
+        queue_item *expired = NULL;
         int n = 0;
-        for (run_ctx *r = q->head, *next; r != NULL; r = next) {
+        for (queue_item *r = q->head, *next; r != NULL; r = next) {
             next = r->next;
             if (r->timeout_ms <= 0)
                 continue;
-            if (now - r->enqueued_ms > r->timeout_ms) {
+            if (timed_out(r, now)) {
                 unlink_run(q, r);
                 r->next = expired;
                 expired = r;
@@ -252,14 +269,16 @@ static void *timekeeper_main(void *arg) {
             wake = watch;
         if (n > 0) {
             pthread_mutex_unlock(&q->mu);
-            run_ctx *stack[16];
-            run_ctx **batch = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *batch);
+            queue_item *stack[16];
+            queue_item **batch = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *batch);
             int k = 0;
-            for (run_ctx *r = expired; r != NULL; r = r->next)
+            for (queue_item *r = expired; r != NULL; r = r->next)
                 batch[k++] = r;
             for (int i = 0; i < k; i++)
                 batch[i]->next = NULL;
-            run_execute_batch(batch, k);
+            /* one call per item: items of different owners never share a batch */
+            for (int i = 0; i < k; i++)
+                batch[i]->ops->execute(&batch[i], 1);
             if (batch != stack)
                 RedisModule_Free(batch);
             pthread_mutex_lock(&q->mu);
@@ -319,18 +338,20 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
     return q;
 }
 
-int queue_submit(const char *device, run_ctx *rc, char *err, size_t errlen) {
+int queue_submit(const char *device, queue_item *it, const queue_ops *ops, char *err, size_t errlen) {
+    it->ops = ops;
+    it->enqueued_ms = queue_now_ms();
     run_queue *q = queue_get(device, err, errlen);
     if (q == NULL)
         return -1;
     pthread_mutex_lock(&q->mu);
-    rc->next = NULL;
-    rc->prev = q->tail;
+    it->next = NULL;
+    it->prev = q->tail;
     if (q->tail)
-        q->tail->next = rc;
+        q->tail->next = it;
     else
-        q->head = rc;
-    q->tail = rc;
+        q->head = it;
+    q->tail = it;
     q->length++;
     /* every worker re-evaluates: a new run may complete someone's MINBATCHSIZE */
     pthread_cond_broadcast(&q->cv);
@@ -341,7 +362,7 @@ int queue_submit(const char *device, run_ctx *rc, char *err, size_t errlen) {
 int queue_snapshot(queue_info **out) {
     int n = nqueues; /* queues are only added, by the main thread, which is the caller */
     queue_info *qs = RedisModule_Calloc((size_t)n + 1, sizeof *qs);
-    long long now = run_now_ms(), bound = wedged_after_ms();
+    long long now = queue_now_ms(), bound = wedged_after_ms();
     for (int i = 0; i < n; i++) {
         run_queue *q = queues[i];
         queue_info *o = &qs[i];

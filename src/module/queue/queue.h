@@ -12,18 +12,51 @@
  * when no MODEL_EXECUTION_TIMEOUT is set) is wedged: the backend could not stop it (a TorchScript loop with
  * no tensor operation). The timekeeper logs it once, AI.INFO without a key shows it, and when every worker
  * of a queue is wedged while runs wait, it starts a replacement worker (at most THREADS_PER_QUEUE of them, so
- * a queue never has more than twice its threads); the spare one leaves once a wedged run returns. */
+ * a queue never has more than twice its threads); the spare one leaves once a wedged run returns.
+ *
+ * The queue depends on nothing above it: a run (run/) is a queue_item to it, batched, executed and described
+ * through the queue_ops the run code hands over with each item. */
 #ifndef LOCUS_MODULE_QUEUE_H
 #define LOCUS_MODULE_QUEUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../dag/run.h"
-
 #define QUEUE_DEFAULT_MINBATCH_WAIT_MS 1000
 #define QUEUE_WEDGED_GRACE_MS 1000
 #define QUEUE_WEDGED_MS 60000
+
+/* What the queue holds: the owner (run/) embeds an item in its own struct and hands the queue, with it, the
+ * operations the queue calls back through, so the queue knows nothing above it. */
+typedef struct queue_item {
+    struct queue_item *prev, *next;
+    const struct queue_ops *ops;
+    long long enqueued_ms; /* queue_now_ms at queue_submit */
+    long long timeout_ms;  /* the run's TIMEOUT (answered TIMEDOUT past it); 0: none */
+} queue_item;
+
+/* How an item may be batched: up to `size` samples, ready once `min_size` are queued (0: at once) or after
+ * `min_wait_ms` (0: QUEUE_DEFAULT_MINBATCH_WAIT_MS). */
+typedef struct queue_batching {
+    long long size, min_size, min_wait_ms;
+} queue_batching;
+
+typedef struct queue_ops {
+    /* False when `it` runs alone; else true with how it batches in *b. */
+    bool (*batching)(const queue_item *it, queue_batching *b);
+    /* The samples (dim 0) a batchable item adds to a batch. */
+    long long (*samples)(const queue_item *it);
+    /* True when `other` can join a batch led by `lead` (both batchable, of the same ops). */
+    bool (*compatible)(const queue_item *lead, const queue_item *other);
+    /* Execute a batch of n items (n > 1 only for compatible ones) on a worker thread and hand each back to its
+     * owner; the items past their timeout_ms are dropped there, undone (the timekeeper passes only those). */
+    void (*execute)(queue_item **items, int n);
+    /* What a worker runs, for AI.INFO ("model <key>"); "" when nothing says. */
+    const char *(*describe)(const queue_item *it);
+} queue_ops;
+
+/* The clock the queue keeps time by (CLOCK_MONOTONIC, ms): enqueued_ms and timeouts are on it. */
+long long queue_now_ms(void);
 
 typedef struct queue_worker_info {
     bool busy, wedged;
@@ -44,8 +77,9 @@ typedef struct queue_info {
 int queue_snapshot(queue_info **out);
 void queue_snapshot_free(queue_info *qs, int n);
 
-/* Append rc to the queue of `device` (main thread). 0, or -1 with an "ERR ..." message. */
-int queue_submit(const char *device, run_ctx *rc, char *err, size_t errlen);
+/* Append `it` to the queue of `device` (main thread), to be executed through `ops` (which outlives it); sets
+ * it->enqueued_ms. 0, or -1 with an "ERR ..." message. */
+int queue_submit(const char *device, queue_item *it, const queue_ops *ops, char *err, size_t errlen);
 
 /* Number of runs waiting on a device's queue (for AI.INFO-like introspection and tests); 0 if none. */
 long long queue_length(const char *device);

@@ -2,16 +2,17 @@
  * whose inputs were loaded from the keyspace and whose outputs are persisted; AI.DAGEXECUTE is a run of
  * several ops over a private tensor table (slots).
  *
- * Life cycle: built and filled on the main thread (parse.c), handed to the run queue of its device
- * (queue/), executed on a worker thread (run_execute_batch, several compatible runs at once when the model
- * batches), then replied to, persisted and freed on the main thread (run_reply / run_free). Tensors, models
+ * Life cycle: built and filled on the main thread (commands/run_cmds.c), handed to the run queue of its device
+ * (queue/) as a queue item with this file's queue_ops, executed on a worker thread through them (several
+ * compatible runs at once when the model batches), then replied to, persisted and freed on the main thread. Tensors, models
  * and scripts are retained while a run holds them, so keys may change or vanish meanwhile. */
-#ifndef LOCUS_MODULE_DAG_RUN_H
-#define LOCUS_MODULE_DAG_RUN_H
+#ifndef LOCUS_MODULE_RUN_RUN_H
+#define LOCUS_MODULE_RUN_RUN_H
 
 #include <stdbool.h>
 
 #include "../model/model.h"
+#include "../queue/queue.h"
 #include "../redismodule_api.h"
 #include "../tensor/tensor.h"
 
@@ -32,7 +33,7 @@ typedef struct dag_op {
 } dag_op;
 
 typedef struct run_ctx {
-    struct run_ctx *prev, *next; /* run queue links */
+    queue_item qi;               /* the run queue's part: links, enqueue time, TIMEOUT (qi.timeout_ms) */
     RedisModuleBlockedClient *bc;
     bool dag;                    /* reply with one entry per op */
     int nops, capops;
@@ -43,7 +44,6 @@ typedef struct run_ctx {
     int npersist;
     int *persist_slot;
     RedisModuleString **persist_keys;
-    long long timeout_ms, enqueued_ms;
     bool timed_out, failed;
     int failed_op;               /* DAG: the op that failed (the reply has one entry per op, as RedisAI's) */
     char err[LB_ERR_MAX];
@@ -62,17 +62,5 @@ void run_ctx_add_persist(run_ctx *rc, int slot, RedisModuleString *key);
 
 /* Block the client and queue the run on its device. On failure replies with the error and frees rc. */
 int run_dispatch(RedisModuleCtx *ctx, run_ctx *rc);
-
-/* Worker side, used by the run queue. */
-long long run_now_ms(void);
-const char *run_device(const run_ctx *rc);
-/* The model when rc is a single model op that may be batched with others, else NULL. */
-model *run_batch_model(const run_ctx *rc);
-/* Samples (dim 0 of the first input) of a batchable run. */
-long long run_batch_samples(const run_ctx *rc);
-/* True when b can join a batch led by a (same model, input types and shapes past dim 0). */
-bool run_batch_compatible(const run_ctx *a, const run_ctx *b);
-/* Execute n runs (n > 1 only for compatible batchable runs) and unblock their clients. */
-void run_execute_batch(run_ctx **runs, int n);
 
 #endif

@@ -1,6 +1,7 @@
 /* Runs: building, executing (worker threads), replying and persisting (main thread). See run.h. */
 #include "run.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -96,19 +97,13 @@ void run_ctx_add_persist(run_ctx *rc, int slot, RedisModuleString *key) {
     rc->npersist++;
 }
 
-long long run_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-const char *run_device(const run_ctx *rc) {
+static const char *run_device(const run_ctx *rc) {
     for (int i = 0; i < rc->nops; i++) {
         if (rc->ops[i].m != NULL)
             return rc->ops[i].m->device;
@@ -120,7 +115,8 @@ const char *run_device(const run_ctx *rc) {
 
 /* ---- batching ---- */
 
-model *run_batch_model(const run_ctx *rc) {
+/* The model when rc is a single model op that may be batched with others, else NULL. */
+static model *run_batch_model(const run_ctx *rc) {
     if (rc->dag || rc->nops != 1 || rc->ops[0].kind != OP_MODEL || rc->ops[0].m->batchsize <= 0)
         return NULL;
     const dag_op *op = &rc->ops[0];
@@ -132,11 +128,13 @@ model *run_batch_model(const run_ctx *rc) {
     return op->m;
 }
 
-long long run_batch_samples(const run_ctx *rc) {
+/* Samples (dim 0 of the first input) of a batchable run. */
+static long long run_batch_samples(const run_ctx *rc) {
     return rc->slots[rc->ops[0].in[0]]->shape[0];
 }
 
-bool run_batch_compatible(const run_ctx *a, const run_ctx *b) {
+/* True when b can join a batch led by a (same model, input types and shapes past dim 0). */
+static bool run_batch_compatible(const run_ctx *a, const run_ctx *b) {
     model *m = run_batch_model(a);
     if (m == NULL || run_batch_model(b) != m)
         return false;
@@ -207,7 +205,7 @@ static int check_tensor_dims(const tensor *t, char *err, size_t errlen) {
  * runs alike: either can hold a worker). */
 static void run_bound_begin(const lb_ops *ops) {
     if (g_config.model_execution_timeout > 0 && ops->set_deadline)
-        ops->set_deadline(run_now_ms() + g_config.model_execution_timeout);
+        ops->set_deadline(queue_now_ms() + g_config.model_execution_timeout);
 }
 
 static void run_bound_end(const lb_ops *ops) {
@@ -270,9 +268,13 @@ static int exec_op(run_ctx *rc, dag_op *op) {
     return rcode;
 }
 
+static bool past_timeout(const run_ctx *rc) {
+    return rc->qi.timeout_ms > 0 && queue_now_ms() - rc->qi.enqueued_ms > rc->qi.timeout_ms;
+}
+
 static void exec_one(run_ctx *rc) {
     for (int i = 0; i < rc->nops; i++) {
-        if (rc->timeout_ms > 0 && run_now_ms() - rc->enqueued_ms > rc->timeout_ms) {
+        if (past_timeout(rc)) {
             rc->timed_out = true;
             return;
         }
@@ -365,13 +367,14 @@ static void exec_batched(run_ctx **runs, int n) {
     RedisModule_Free(out);
 }
 
-void run_execute_batch(run_ctx **runs, int n) {
+/* Execute n runs (n > 1 only for compatible batchable runs) and unblock their clients. */
+static void run_execute_batch(run_ctx **runs, int n) {
     /* Runs that waited past their TIMEOUT are dropped before any work. */
     run_ctx *stack[16];
     run_ctx **live = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *live);
     int nlive = 0;
     for (int r = 0; r < n; r++) {
-        if (runs[r]->timeout_ms > 0 && run_now_ms() - runs[r]->enqueued_ms > runs[r]->timeout_ms)
+        if (past_timeout(runs[r]))
             runs[r]->timed_out = true;
         else
             live[nlive++] = runs[r];
@@ -459,6 +462,46 @@ static void run_free_privdata(RedisModuleCtx *ctx, void *privdata) {
     run_ctx_free(privdata);
 }
 
+/* ---- the queue's view of a run (queue_ops) ---- */
+
+static run_ctx *run_of(const queue_item *it) {
+    return (run_ctx *)((char *)it - offsetof(run_ctx, qi));
+}
+
+static bool q_batching(const queue_item *it, queue_batching *b) {
+    const model *m = run_batch_model(run_of(it));
+    if (m == NULL)
+        return false;
+    b->size = m->batchsize;
+    b->min_size = m->minbatchsize;
+    b->min_wait_ms = m->minbatchtimeout;
+    return true;
+}
+
+static long long q_samples(const queue_item *it) {
+    return run_batch_samples(run_of(it));
+}
+
+static bool q_compatible(const queue_item *lead, const queue_item *other) {
+    return run_batch_compatible(run_of(lead), run_of(other));
+}
+
+static void q_execute(queue_item **items, int n) {
+    run_ctx *stack[16];
+    run_ctx **runs = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *runs);
+    for (int i = 0; i < n; i++)
+        runs[i] = run_of(items[i]);
+    run_execute_batch(runs, n);
+    if (runs != stack)
+        RedisModule_Free(runs);
+}
+
+static const char *q_describe(const queue_item *it) {
+    return run_of(it)->what;
+}
+
+static const queue_ops run_queue_ops = {q_batching, q_samples, q_compatible, q_execute, q_describe};
+
 int run_dispatch(RedisModuleCtx *ctx, run_ctx *rc) {
     int flags = RedisModule_GetContextFlags(ctx);
     if (flags & (REDISMODULE_CTX_FLAGS_MULTI | REDISMODULE_CTX_FLAGS_LUA | REDISMODULE_CTX_FLAGS_DENY_BLOCKING)) {
@@ -466,9 +509,8 @@ int run_dispatch(RedisModuleCtx *ctx, run_ctx *rc) {
         return RedisModule_ReplyWithError(ctx, "ERR Cannot run RedisAI command within a transaction or a LUA script");
     }
     rc->bc = RedisModule_BlockClient(ctx, run_reply, NULL, run_free_privdata, 0);
-    rc->enqueued_ms = run_now_ms();
     char err[256];
-    if (queue_submit(run_device(rc), rc, err, sizeof err) != 0) {
+    if (queue_submit(run_device(rc), &rc->qi, &run_queue_ops, err, sizeof err) != 0) {
         rc->failed = true;
         snprintf(rc->err, sizeof rc->err, "%s", err);
         RedisModule_UnblockClient(rc->bc, rc);
