@@ -78,7 +78,9 @@ int bench_reference(const char *backend, const char *model_path, const char *scr
     }
     bench_make_image(img.data, 0);
     int ni, no;
-    if (ops->init(&host, err, errlen) != 0 || !(model = ops->model_load("CPU", blob, mlen, &ni, &no, err, errlen)) ||
+    lb_names names = {0};
+    if (ops->init(&host, err, errlen) != 0 ||
+        !(model = ops->model_load("CPU", blob, mlen, &names, &ni, &no, err, errlen)) ||
         !(script = ops->script_compile("CPU", source, err, errlen)))
         goto done;
     if (ops->script_run(script, "pre_process_3ch", &img, 1, -1, NULL, 0, NULL, 0, &pre, 1, err, errlen) != 0 ||

@@ -1,5 +1,5 @@
-/* The contract between locus_ai.so and a backend shared object (Torch today; TF, TFLITE, ONNX would plug in
- * the same way).
+/* The contract between locus_ai.so and a backend shared object (TORCH: libtorch; ONNX and TF: OpenCV DNN;
+ * TFLITE would plug in the same way).
  *
  * A backend exports exactly one symbol, LB_OPS_SYMBOL, a `lb_ops` table whose first field is the API version
  * it was built against. The loader (backends/loader.c) resolves it with one dlsym, refuses a table whose
@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LB_API_VERSION 4u
+#define LB_API_VERSION 5u
 #define LB_OPS_SYMBOL "locus_backend_ops"
 #define LB_MAX_DIMS 16
 /* Room for a backend's message: TorchScript errors carry the failing source lines and a traceback. */
@@ -86,6 +86,15 @@ typedef struct lb_host {
                          char *err, size_t errlen);
 } lb_host;
 
+/* The input and output names given at store time (AI.MODELSTORE INPUTS/OUTPUTS, required for TF), NUL-terminated;
+ * zero counts when none were given. */
+typedef struct lb_names {
+    int ninputs;
+    const char *const *inputs;
+    int noutputs;
+    const char *const *outputs;
+} lb_names;
+
 typedef struct lb_ops {
     uint32_t api_version; /* LB_API_VERSION the backend was built with */
     const char *name;     /* "TORCH" */
@@ -93,17 +102,17 @@ typedef struct lb_ops {
 
     int (*init)(const lb_host *host, char *err, size_t errlen);
 
-    /* Models. device: "CPU", "GPU" or "GPU:n" (upper case). On success *ninputs / *noutputs are what the
-     * model's signature says (-1 when it cannot tell). */
-    void *(*model_load)(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs, char *err,
-                        size_t errlen);
+    /* Models. device: "CPU", "GPU" or "GPU:n" (upper case). names: borrowed for the call (never NULL). On
+     * success *ninputs / *noutputs are what the model's signature says (-1 when it cannot tell). */
+    void *(*model_load)(const char *device, const void *blob, size_t len, const lb_names *names, int *ninputs,
+                        int *noutputs, char *err, size_t errlen);
     void (*model_free)(void *model);
     /* Run once. out[0..nout) are filled (data allocated with host->alloc); the model must return exactly nout
      * tensors. Safe to call from several threads at once on one model. */
     int (*model_run)(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
                      size_t errlen);
 
-    /* Scripts (TorchScript source). */
+    /* Scripts (TorchScript source); NULL for backends without scripts. */
     void *(*script_compile)(const char *device, const char *source, char *err, size_t errlen);
     void (*script_free)(void *script);
     /* 0 when fn exists; with `entry_point` set it must also have the RedisAI 1.2 entry-point signature
@@ -124,6 +133,9 @@ typedef struct lb_ops {
     /* The name of the model's input i as its signature has it (Torch: forward's arguments after self), into
      * buf; 0, or -1 when there is none. NULL: the backend cannot tell. */
     int (*model_input_name)(void *model, int i, char *buf, size_t len);
+    /* The same for output i (ONNX: the graph's outputs, as RedisAI's MODELGET META lists them). NULL: the
+     * backend cannot tell. */
+    int (*model_output_name)(void *model, int i, char *buf, size_t len);
 } lb_ops;
 
 #ifdef __cplusplus

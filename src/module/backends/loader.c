@@ -19,10 +19,10 @@ static const struct {
     const char *name;  /* protocol spelling */
     const char *file;  /* shared object name */
 } backends[BACKEND_COUNT] = {
-    [BACKEND_TF] = {"TF", "locus_tensorflow.so"},
+    [BACKEND_TF] = {"TF", "locus_tf.so"}, /* OpenCV DNN, as locus_onnx.so */
     [BACKEND_TFLITE] = {"TFLITE", "locus_tflite.so"},
     [BACKEND_TORCH] = {"TORCH", "locus_torch.so"},
-    [BACKEND_ONNX] = {"ONNX", "locus_onnxruntime.so"},
+    [BACKEND_ONNX] = {"ONNX", "locus_onnx.so"},
 };
 
 static const lb_ops *loaded[BACKEND_COUNT];
@@ -133,8 +133,8 @@ static int load_path(backend_id id, const char *path, char *err, size_t errlen) 
     if (loaded[id] != NULL)
         return 0;
     if (access(path, R_OK) != 0) {
-        snprintf(err, errlen, "ERR backend %s is not available: %s not found (this build of locus_ai has the "
-                 "TORCH backend only; see AI.CONFIG BACKENDSPATH / LOADBACKEND)", backends[id].name, path);
+        snprintf(err, errlen, "ERR backend %s is not available: %s not found (TORCH needs libtorch-dev, ONNX and TF "
+                 "libopencv-dnn-dev at build time; see AI.CONFIG BACKENDSPATH / LOADBACKEND)", backends[id].name, path);
         return -1;
     }
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);

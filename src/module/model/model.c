@@ -75,8 +75,14 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *er
         return NULL;
     }
     int nin = -1, nout = -1;
-    void *h = ops->model_load(spec->device, blob, bloblen, &nin, &nout, err, errlen);
+    char **in_names = dup_names(spec->ninput_names, spec->input_names, spec->input_lens);
+    char **out_names = dup_names(spec->noutput_names, spec->output_names, spec->output_lens);
+    lb_names names = {spec->ninput_names, (const char *const *)in_names, spec->noutput_names,
+                      (const char *const *)out_names};
+    void *h = ops->model_load(spec->device, blob, bloblen, &names, &nin, &nout, err, errlen);
     if (h == NULL) {
+        free_names(spec->ninput_names, in_names);
+        free_names(spec->noutput_names, out_names);
         RedisModule_Free(blob);
         return NULL;
     }
@@ -93,8 +99,8 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *er
     m->minbatchtimeout = spec->minbatchtimeout;
     m->ninput_names = spec->ninput_names;
     m->noutput_names = spec->noutput_names;
-    m->input_names = dup_names(spec->ninput_names, spec->input_names, spec->input_lens);
-    m->output_names = dup_names(spec->noutput_names, spec->output_names, spec->output_lens);
+    m->input_names = in_names;
+    m->output_names = out_names;
     m->ninputs = spec->ninput_names > 0 ? spec->ninput_names : nin;
     m->noutputs = spec->noutput_names > 0 ? spec->noutput_names : nout;
     if (ops->model_input_name && nin > 0) {
@@ -103,6 +109,13 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *er
         for (int i = 0; i < nin; i++)
             if (ops->model_input_name(h, i, name, sizeof name) == 0)
                 m->sig_inputs[m->nsig_inputs++] = RedisModule_Strdup(name);
+    }
+    if (ops->model_output_name && nout > 0) {
+        m->sig_outputs = RedisModule_Calloc((size_t)nout, sizeof *m->sig_outputs);
+        char name[256];
+        for (int i = 0; i < nout; i++)
+            if (ops->model_output_name(h, i, name, sizeof name) == 0)
+                m->sig_outputs[m->nsig_outputs++] = RedisModule_Strdup(name);
     }
     m->blob = blob;
     m->bloblen = bloblen;
@@ -120,6 +133,7 @@ void model_release(model *m) {
     m->ops->model_free(m->handle);
     free_names(m->ninput_names, m->input_names);
     free_names(m->nsig_inputs, m->sig_inputs);
+    free_names(m->nsig_outputs, m->sig_outputs);
     free_names(m->noutput_names, m->output_names);
     RedisModule_Free(m->tag);
     RedisModule_Free(m->blob);

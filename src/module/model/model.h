@@ -36,6 +36,8 @@ typedef struct model {
     char **input_names, **output_names;
     int nsig_inputs;          /* the inputs the backend's signature names (MODELGET META without INPUTS) */
     char **sig_inputs;
+    int nsig_outputs;         /* the outputs the backend names (ONNX: the graph's; MODELGET META without OUTPUTS) */
+    char **sig_outputs;
     char *blob;               /* the serialized model as stored */
     size_t bloblen;
     run_stats stats;

@@ -408,8 +408,8 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
 // works again but still counts: libgomp then sees more threads than CPUs and switches every team to
 // throttled spinning, so the workers that run models sleep and wake between parallel regions (ResNet-50 at
 // batch 1 with 2 threads: 59 ms instead of 48 ms). When the loading thread ends, its team goes with it.
-static void *tb_model_load(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs,
-                           char *err, size_t errlen) {
+static void *tb_model_load(const char *device, const void *blob, size_t len, const lb_names *names, int *ninputs,
+                           int *noutputs, char *err, size_t errlen) {
     void *model = nullptr;
     auto load = [&] { model = model_load(device, blob, len, ninputs, noutputs, err, errlen); };
     if (!on_loader_thread(load)) // no thread could be started: load here
@@ -602,5 +602,5 @@ extern "C" __attribute__((visibility("default"))) const lb_ops locus_backend_ops
     LB_API_VERSION,     "TORCH",        TORCH_VERSION, tb_init,
     tb_model_load,      tb_model_free,  tb_model_run,  tb_script_compile,
     tb_script_free,     tb_script_check_function,      tb_script_run, tb_set_deadline,
-    tb_model_input_name,
+    tb_model_input_name, nullptr,
 };

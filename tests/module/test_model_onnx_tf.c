@@ -1,0 +1,384 @@
+/* The ONNX and TF backends (OpenCV DNN, issue 19) through AI.MODELSTORE with RedisAI's options: ONNX files
+ * as torch.onnx.export wrote them (the CNN's carry the exporter's Identity nodes) and TF frozen GraphDefs
+ * (INPUTS/OUTPUTS), each run alone, batched (BATCHSIZE, concatenated along dim 0) and in DAGs (one with a
+ * Torch script before an ONNX model), outputs checked against numpy's (tests/models/gen_onnx_tf.py);
+ * AI.MODELGET META/BLOB and AI.INFO as RedisAI replies them; RDB persistence (DUMP/RESTORE and a restart on
+ * the data dir); and the refusals (bad and foreign blobs, unsupported operators, GPU devices, TF without
+ * INPUTS/OUTPUTS or with names the graph lacks, wrong input count, type or shape) with the server up after
+ * each. */
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model_util.h"
+#include "server.h"
+
+static int alive(redisContext *c) {
+    redisReply *r = lt_cmdf(c, "PING");
+    int ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+    freeReplyObject(r);
+    return ok;
+}
+
+/* AI.MODELSTORE key <backend> <device> <opts> BLOB <file>; the reply (caller frees). */
+static redisReply *store(redisContext *c, const char *key, const char *backend, const char *opts, const char *file) {
+    size_t n;
+    char *blob = tm_read(file, &n);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "AI.MODELSTORE %s %s %s BLOB %%b", key, backend, opts);
+    redisReply *r = lt_cmdf(c, cmd, blob, n);
+    free(blob);
+    return r;
+}
+
+/* An error reply that contains every one of the NULL-terminated fragments; prints it otherwise. */
+static int refused(redisReply *r, const char *what, ...) {
+    int ok = r->type == REDIS_REPLY_ERROR;
+    va_list ap;
+    va_start(ap, what);
+    for (const char *frag = what; ok && frag != NULL; frag = va_arg(ap, const char *))
+        ok = strstr(r->str, frag) != NULL;
+    va_end(ap);
+    if (!ok)
+        fprintf(stderr, "expected an error with '%s', got type %d: %s\n", what, r->type, r->str ? r->str : "");
+    freeReplyObject(r);
+    return ok;
+}
+
+/* MODELGET META: backend, device, the inputs and outputs lists as expected (names comma-separated). */
+static int meta_is(redisContext *c, const char *key, const char *backend, const char *ins, const char *outs) {
+    redisReply *r = lt_cmdf(c, "AI.MODELGET %s META", key);
+    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 16 && strcmp(r->element[0]->str, "backend") == 0 &&
+             strcmp(r->element[1]->str, backend) == 0 && strcmp(r->element[3]->str, "CPU") == 0 &&
+             strcmp(r->element[10]->str, "inputs") == 0 && strcmp(r->element[12]->str, "outputs") == 0;
+    for (int which = 0; ok && which < 2; which++) {
+        redisReply *list = r->element[which == 0 ? 11 : 13];
+        char joined[256] = "";
+        for (size_t i = 0; i < list->elements; i++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", i ? "," : "",
+                     list->element[i]->str);
+        ok = strcmp(joined, which == 0 ? ins : outs) == 0;
+        if (!ok)
+            fprintf(stderr, "%s META %s: [%s], expected [%s]\n", key, which == 0 ? "inputs" : "outputs", joined,
+                    which == 0 ? ins : outs);
+    }
+    freeReplyObject(r);
+    return ok;
+}
+
+/* The six models stored and run alone, results against numpy's. */
+static void store_all(redisContext *c) {
+    CHECK(tm_status(store(c, "onnx_lin{t}", "ONNX", "CPU TAG lin", "onnx_linear.onnx"), "OK"));
+    CHECK(tm_status(store(c, "onnx_two{t}", "ONNX", "CPU", "onnx_two.onnx"), "OK"));
+    CHECK(tm_status(store(c, "onnx_cnn{t}", "ONNX", "CPU", "onnx_cnn.onnx"), "OK"));
+    CHECK(tm_status(store(c, "tf_mlp{t}", "TF", "CPU TAG mlp INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb"), "OK"));
+    CHECK(tm_status(store(c, "tf_two{t}", "TF", "CPU INPUTS 2 a b OUTPUTS 2 sum prod", "tf_two.pb"), "OK"));
+    CHECK(tm_status(store(c, "tf_cnn{t}", "TF", "CPU INPUTS 1 x OUTPUTS 1 logits", "tf_cnn.pb"), "OK"));
+    CHECK(tm_set_blob(c, "x{t}", "2 4", "onnx_linear_in.bin"));
+    CHECK(tm_set_blob(c, "a{t}", "2 3", "onnx_two_in_a.bin"));
+    CHECK(tm_set_blob(c, "b{t}", "2 3", "onnx_two_in_b.bin"));
+    CHECK(tm_set_blob(c, "img{t}", "2 1 12 12", "onnx_cnn_in.bin"));
+    CHECK(tm_set_blob(c, "tx{t}", "2 4", "tf_mlp_in.bin"));
+    CHECK(tm_set_blob(c, "ta{t}", "2 3", "tf_two_in_a.bin"));
+    CHECK(tm_set_blob(c, "tb{t}", "2 3", "tf_two_in_b.bin"));
+    CHECK(tm_set_blob(c, "timg{t}", "2 8 8 1", "tf_cnn_in.bin"));
+}
+
+static void run_all(redisContext *c, const char *what) {
+    fprintf(stderr, "run %s\n", what);
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 x{t} OUTPUTS 1 y{t}"), "OK"));
+    CHECK(tm_check_output(c, "y{t}", "onnx_linear_out.bin", 1e-5f));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_two{t} INPUTS 2 a{t} b{t} OUTPUTS 2 s{t} p{t}"), "OK"));
+    CHECK(tm_check_output(c, "s{t}", "onnx_two_out_s.bin", 1e-5f));
+    CHECK(tm_check_output(c, "p{t}", "onnx_two_out_p.bin", 1e-5f));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 cls{t}"), "OK"));
+    CHECK(tm_check_output(c, "cls{t}", "onnx_cnn_out.bin", 1e-4f));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_mlp{t} INPUTS 1 tx{t} OUTPUTS 1 ty{t}"), "OK"));
+    CHECK(tm_check_output(c, "ty{t}", "tf_mlp_out.bin", 1e-5f));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 tsum{t} tprod{t}"), "OK"));
+    CHECK(tm_check_output(c, "tsum{t}", "tf_two_out_sum.bin", 1e-5f));
+    CHECK(tm_check_output(c, "tprod{t}", "tf_two_out_prod.bin", 1e-5f));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_cnn{t} INPUTS 1 timg{t} OUTPUTS 1 tlog{t}"), "OK"));
+    CHECK(tm_check_output(c, "tlog{t}", "tf_cnn_out.bin", 1e-4f));
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET tlog{t} META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 4 && r->element[3]->elements == 2 &&
+          r->element[3]->element[0]->integer == 2 && r->element[3]->element[1]->integer == 3);
+    freeReplyObject(r);
+}
+
+static void check_meta(redisContext *c) {
+    /* ONNX: the graph's names, as RedisAI's ONNX backend lists them; TF: the names given */
+    CHECK(meta_is(c, "onnx_lin{t}", "ONNX", "x", "y"));
+    CHECK(meta_is(c, "onnx_two{t}", "ONNX", "a,b", "s,p"));
+    CHECK(meta_is(c, "tf_two{t}", "TF", "a,b", "sum,prod"));
+    CHECK(meta_is(c, "tf_cnn{t}", "TF", "x", "logits"));
+    redisReply *r = lt_cmdf(c, "AI.MODELGET onnx_lin{t} META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 16 && strcmp(r->element[5]->str, "lin") == 0);
+    freeReplyObject(r);
+    /* BLOB: the bytes as stored (not the rewritten graph OpenCV imported) */
+    const char *files[] = {"onnx_cnn.onnx", "tf_cnn.pb"}, *keys[] = {"onnx_cnn{t}", "tf_cnn{t}"};
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        char *want = tm_read(files[i], &n);
+        r = lt_cmdf(c, "AI.MODELGET %s BLOB", keys[i]);
+        CHECK(r->type == REDIS_REPLY_STRING && r->len == n && memcmp(r->str, want, n) == 0);
+        freeReplyObject(r);
+        free(want);
+    }
+}
+
+static void info_test(redisContext *c) {
+    redisReply *r = lt_cmdf(c, "AI.INFO onnx_lin{t}");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[5]->str, "ONNX") == 0 &&
+          strcmp(r->element[7]->str, "CPU") == 0 && r->element[15]->integer >= 1 && r->element[17]->integer == 0);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.INFO tf_mlp{t}");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[5]->str, "TF") == 0 &&
+          strcmp(r->element[9]->str, "mlp") == 0 && r->element[13]->integer >= 2);
+    freeReplyObject(r);
+    /* the module's AI.INFO: a version pair per loaded backend, in RedisAI's words */
+    r = lt_cmdf(c, "AI.INFO");
+    int onnx = 0, tf = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        onnx |= strcmp(r->element[i]->str, "ONNX version") == 0 && strstr(r->element[i + 1]->str, "OpenCV") != NULL;
+        tf |= strcmp(r->element[i]->str, "TensorFlow version") == 0 && strstr(r->element[i + 1]->str, "OpenCV");
+    }
+    CHECK(onnx && tf);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "INFO ai");
+    CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "onnxruntime_version:OpenCV DNN") != NULL &&
+          strstr(r->str, "TF_version:OpenCV DNN") != NULL);
+    freeReplyObject(r);
+}
+
+/* N clients, one row each, against a model stored with BATCHSIZE N MINBATCHSIZE N: every client its own
+ * row of numpy's result, fewer runs than requests. */
+static void batch_test(lt_server *s, redisContext *c, const char *backend, const char *opts, const char *file,
+                       const char *in_file, const char *out_file) {
+    enum { N = 4 };
+    size_t inlen, outlen;
+    float *rows = (float *)tm_read(in_file, &inlen);
+    float *want = (float *)tm_read(out_file, &outlen);
+    char o[256];
+    snprintf(o, sizeof o, "CPU BATCHSIZE %d MINBATCHSIZE %d MINBATCHTIMEOUT 5000 %s", N, N, opts);
+    CHECK(tm_status(store(c, "bm{t}", backend, o, file), "OK"));
+    redisContext *cl[N];
+    for (int i = 0; i < N; i++) {
+        cl[i] = lt_connect(s);
+        CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
+                        "OK"));
+    }
+    for (int i = 0; i < N; i++) {
+        redisAppendCommand(cl[i], "AI.MODELEXECUTE bm{t} INPUTS 1 in%d{t} OUTPUTS 1 out%d{t}", i, i);
+        int done = 0;
+        while (!done)
+            redisBufferWrite(cl[i], &done);
+    }
+    for (int i = 0; i < N; i++) {
+        void *rep = NULL;
+        CHECK(redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL);
+        if (rep != NULL) {
+            CHECK(((redisReply *)rep)->type == REDIS_REPLY_STATUS);
+            freeReplyObject(rep);
+        }
+        redisFree(cl[i]);
+        redisReply *r = lt_cmdf(c, "AI.TENSORGET out%d{t} BLOB", i);
+        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 && tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
+        freeReplyObject(r);
+    }
+    redisReply *r = lt_cmdf(c, "AI.INFO bm{t}");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
+          r->element[15]->integer < N);
+    freeReplyObject(r);
+    /* a batch of 8 rows in one request is one run too */
+    CHECK(tm_set_blob(c, "rows{t}", "8 4", in_file));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE bm{t} INPUTS 1 rows{t} OUTPUTS 1 rowsout{t}"), "OK"));
+    CHECK(tm_check_output(c, "rowsout{t}", out_file, 1e-5f));
+    free(rows);
+    free(want);
+}
+
+/* Runs in DAGs: ONNX and TF models side by side, a Torch script's output into an ONNX model, PERSIST. */
+static void dag_test(redisContext *c) {
+    redisReply *r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 3 x{t} a{t} b{t} PERSIST 1 dp{t} "
+                               "|> AI.MODELEXECUTE onnx_two{t} INPUTS 2 a{t} b{t} OUTPUTS 2 ds{t} dp{t} "
+                               "|> AI.MODELEXECUTE onnx_lin{t} INPUTS 1 x{t} OUTPUTS 1 dy{t} "
+                               "|> AI.TENSORGET dy{t} BLOB");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->type == REDIS_REPLY_STRING);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->type == REDIS_REPLY_STRING) {
+        size_t n;
+        float *want = (float *)tm_read("onnx_linear_out.bin", &n);
+        CHECK(r->element[2]->len == n && tm_close((float *)r->element[2]->str, want, n / 4, 1e-5f));
+        free(want);
+    }
+    freeReplyObject(r);
+    CHECK(tm_check_output(c, "dp{t}", "onnx_two_out_p.bin", 1e-5f));
+    r = lt_cmdf(c, "EXISTS ds{t} dy{t}");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+    /* sum_all of one tensor is that tensor: the script's output is the ONNX model's input */
+    size_t slen;
+    char *src = tm_read("script.py", &slen);
+    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE sc{t} CPU ENTRY_POINTS 1 sum_all SOURCE %b", src, slen), "OK"));
+    free(src);
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 2 x{t} tx{t} PERSIST 2 chained{t} tfy{t} "
+                   "|> AI.SCRIPTEXECUTE sc{t} sum_all INPUTS 1 x{t} OUTPUTS 1 pre{t} "
+                   "|> AI.MODELEXECUTE onnx_lin{t} INPUTS 1 pre{t} OUTPUTS 1 chained{t} "
+                   "|> AI.MODELEXECUTE tf_mlp{t} INPUTS 1 tx{t} OUTPUTS 1 tfy{t}");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 3);
+    freeReplyObject(r);
+    CHECK(tm_check_output(c, "chained{t}", "onnx_linear_out.bin", 1e-5f));
+    CHECK(tm_check_output(c, "tfy{t}", "tf_mlp_out.bin", 1e-5f));
+    /* an error inside a DAG is that op's entry */
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 a{t} |> AI.MODELEXECUTE onnx_lin{t} INPUTS 1 a{t} OUTPUTS 1 bad{t} "
+                   "|> AI.TENSORGET bad{t} META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+}
+
+/* Several clients at once on one model without batching (a Net per concurrent run). */
+static void concurrent_test(lt_server *s) {
+    enum { C = 4, ROUNDS = 5 };
+    redisContext *cl[C];
+    for (int i = 0; i < C; i++)
+        cl[i] = lt_connect(s);
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < C; i++) {
+            redisAppendCommand(cl[i], "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 cc%d{t}", i);
+            int done = 0;
+            while (!done)
+                redisBufferWrite(cl[i], &done);
+        }
+        for (int i = 0; i < C; i++) {
+            void *rep = NULL;
+            CHECK(redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL &&
+                  ((redisReply *)rep)->type == REDIS_REPLY_STATUS);
+            if (rep != NULL)
+                freeReplyObject(rep);
+        }
+    }
+    for (int i = 0; i < C; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "cc%d{t}", i);
+        CHECK(tm_check_output(cl[0], key, "onnx_cnn_out.bin", 1e-4f));
+    }
+    for (int i = 0; i < C; i++)
+        redisFree(cl[i]);
+}
+
+static void refusals(redisContext *c) {
+    size_t n;
+    char *onnx = tm_read("onnx_linear.onnx", &n);
+    /* blobs that are no model of that backend */
+    CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r ONNX CPU BLOB garbage"), "ERR ", "ONNX", NULL));
+    CHECK(alive(c));
+    CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r ONNX CPU BLOB %b", onnx, n / 2), "ERR ", NULL));
+    CHECK(alive(c));
+    CHECK(refused(store(c, "r", "ONNX", "CPU", "linear.pt"), "ERR ", NULL)); /* a TorchScript file */
+    CHECK(alive(c));
+    CHECK(refused(store(c, "r", "ONNX", "CPU", "tf_mlp.pb"), "No graph was found in the protobuf.", NULL));
+    CHECK(alive(c));
+    CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x OUTPUTS 1 y", "onnx_linear.onnx"), "ERR ", NULL));
+    CHECK(alive(c));
+    CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 1 x OUTPUTS 1 y BLOB garbage"), "ERR ", NULL));
+    CHECK(alive(c));
+    /* truncations of an ONNX file (every 5th length) are refused, never a crash */
+    for (size_t cut = 1; cut < n; cut += 5) {
+        redisReply *r = lt_cmdf(c, "AI.MODELSTORE r ONNX CPU BLOB %b", onnx, cut);
+        CHECK(r->type == REDIS_REPLY_ERROR);
+        freeReplyObject(r);
+    }
+    CHECK(alive(c));
+    /* operators OpenCV does not have, named */
+    CHECK(refused(store(c, "r", "ONNX", "CPU", "onnx_ml.onnx"), "TreeEnsembleClassifier", "ai.onnx.ml", NULL));
+    CHECK(alive(c));
+    CHECK(refused(store(c, "r", "ONNX", "CPU", "onnx_badop.onnx"), "NonZero", "not supported", NULL));
+    CHECK(alive(c));
+    /* GPU devices, named */
+    CHECK(refused(store(c, "r", "ONNX", "GPU", "onnx_linear.onnx"), "device GPU ", "CPU only", NULL));
+    CHECK(refused(store(c, "r", "TF", "GPU:1 INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb"), "device GPU:1 ", NULL));
+    CHECK(alive(c));
+    /* TF: INPUTS and OUTPUTS are required, and must name nodes of the graph (RedisAI's texts) */
+    CHECK(refused(store(c, "r", "TF", "CPU", "tf_mlp.pb"), "INPUTS", NULL));
+    CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x", "tf_mlp.pb"), "OUTPUTS", NULL));
+    CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x_ OUTPUTS 1 y", "tf_mlp.pb"),
+                  "Input node named \"x_\" not found in TF graph", NULL));
+    CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x OUTPUTS 1 yy", "tf_mlp.pb"),
+                  "Output node named \"yy\" not found in TF graph", NULL));
+    /* INPUTS is TF's only (RedisAI 1.2.7) */
+    CHECK(refused(store(c, "r", "ONNX", "CPU INPUTS 1 x OUTPUTS 1 y", "onnx_linear.onnx"),
+                  "INPUTS argument should not be specified for this backend", NULL));
+    CHECK(alive(c));
+    /* runs: wrong input count, type and shape */
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_two{t} INPUTS 1 a{t} OUTPUTS 2 o1 o2"),
+                  "Number of keys given as INPUTS here does not match model definition", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 1 o1"),
+                  "Number of keys given as OUTPUTS here does not match model definition", NULL));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET ints{t} INT32 2 4 VALUES 1 2 3 4 5 6 7 8"), "OK"));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 ints{t} OUTPUTS 1 o{t}"), "FLOAT", "INT32", NULL));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET wide{t} FLOAT 2 5"), "OK"));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 wide{t} OUTPUTS 1 o{t}"), "ERR ", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE tf_cnn{t} INPUTS 1 x{t} OUTPUTS 1 o{t}"), "ERR ", NULL));
+    CHECK(alive(c));
+    /* the models still run after all that */
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 x{t} OUTPUTS 1 y{t}"), "OK"));
+    CHECK(tm_check_output(c, "y{t}", "onnx_linear_out.bin", 1e-5f));
+    redisReply *r = lt_cmdf(c, "EXISTS r o{t} o1 o2");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+    free(onnx);
+}
+
+/* DUMP/RESTORE (the RDB encoding) of each backend's model, then a restart on the data dir. */
+static void persist_test(lt_server *s, redisContext **cp) {
+    redisContext *c = *cp;
+    const char *keys[] = {"onnx_cnn{t}", "tf_two{t}"};
+    for (int i = 0; i < 2; i++) {
+        redisReply *d = lt_cmdf(c, "DUMP %s", keys[i]);
+        CHECK(d->type == REDIS_REPLY_STRING);
+        if (d->type == REDIS_REPLY_STRING)
+            CHECK(tm_status(lt_cmdf(c, "RESTORE copy%d{t} 0 %b", i, d->str, d->len), "OK"));
+        freeReplyObject(d);
+    }
+    CHECK(meta_is(c, "copy1{t}", "TF", "a,b", "sum,prod"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE copy0{t} INPUTS 1 img{t} OUTPUTS 1 cls2{t}"), "OK"));
+    CHECK(tm_check_output(c, "cls2{t}", "onnx_cnn_out.bin", 1e-4f));
+    CHECK(tm_status(lt_cmdf(c, "SAVE"), "OK"));
+    redisFree(c);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", s->dir);
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true, .dir = dir};
+    CHECK(lt_server_stop(s, true) == 0);
+    REQUIRE(lt_server_start(s, &o) == 0);
+    s->own_dir = true;
+    c = lt_connect(s);
+    check_meta(c);
+    run_all(c, "after a restart on the RDB file");
+    *cp = c;
+}
+
+int main(void) {
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    store_all(c);
+    run_all(c, "alone");
+    check_meta(c);
+    info_test(c);
+    dag_test(c);
+    concurrent_test(&s);
+    refusals(c);
+    fprintf(stderr, "batching, ONNX\n");
+    batch_test(&s, c, "ONNX", "", "onnx_linear.onnx", "onnx_linear_batch_in.bin", "onnx_linear_batch_out.bin");
+    fprintf(stderr, "batching, TF\n");
+    batch_test(&s, c, "TF", "INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb", "tf_mlp_batch_in.bin", "tf_mlp_batch_out.bin");
+    persist_test(&s, &c);
+    CHECK(alive(c));
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+    return lt_report("module_model_onnx_tf");
+}
