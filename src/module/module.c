@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backends/loader.h"
+#include "commands/config_cmd.h"
 #include "commands/info.h"
 #include "commands/model_cmds.h"
 #include "commands/tensor_cmds.h"

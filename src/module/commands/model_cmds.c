@@ -1,5 +1,5 @@
-/* AI.MODELSTORE/SET/GET/DEL, AI.SCRIPTSTORE/SET/GET/DEL, AI.INFO and AI.CONFIG: parse, build the model or
- * script (model/), store it, reply. Syntax, replies and error strings follow RedisAI 1.2. */
+/* AI.MODELSTORE/SET/GET/DEL, AI.SCRIPTSTORE/SET/GET/DEL and AI.INFO: parse, build the model or script
+ * (model/), store it, reply. Syntax, replies and error strings follow RedisAI 1.2. */
 #include "model_cmds.h"
 
 #include <stdio.h>
@@ -591,68 +591,4 @@ int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     (void)argv;
     return argc != 1 ? RedisModule_WrongArity(ctx) : scan_type(ctx, ScriptType, "SCRIPTSCAN");
-}
-
-/* AI.CONFIG BACKENDSPATH dir | LOADBACKEND backend path | MODEL_CHUNK_SIZE bytes
- *         | GET BACKENDSPATH | GET MODEL_CHUNK_SIZE
- * Arity and value errors as RedisAI 1.2.7's AI.CONFIG replies them; arguments past the ones a subcommand reads
- * are ignored, as there. */
-int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    if (argc < 2)
-        return RedisModule_WrongArity(ctx);
-    arg_view v[4];
-    args_views(argv, argc < 4 ? argc : 4, v, 4);
-    if (arg_is(v[1], "GET")) {
-        if (argc != 3)
-            return RedisModule_WrongArity(ctx);
-        if (arg_is(v[2], "BACKENDSPATH")) {
-            char dir[1024];
-            backend_default_dir(dir, sizeof dir);
-            return RedisModule_ReplyWithCString(ctx, dir);
-        }
-        if (arg_is(v[2], "MODEL_CHUNK_SIZE"))
-            return RedisModule_ReplyWithLongLong(ctx, g_config.model_chunk_size);
-        return RedisModule_ReplyWithNull(ctx);
-    }
-    if (arg_is(v[1], "LOADBACKEND")) {
-        if (argc < 4)
-            return RedisModule_WrongArity(ctx);
-        int id = backend_by_name(v[2].ptr, v[2].len);
-        if (id < 0)
-            return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
-        char path[1200], err[1400];
-        if (backend_resolve_path(v[3].ptr, v[3].len, g_config.backend_paths_at_runtime != 0, path, sizeof path, err,
-                                 sizeof err) != 0)
-            return RedisModule_ReplyWithError(ctx, err);
-        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0) {
-            /* RedisAI's reply; the reason goes to the server's log */
-            RedisModule_Log(ctx, "warning", "AI.CONFIG LOADBACKEND: %s", err);
-            return RedisModule_ReplyWithError(ctx, "ERR error loading backend");
-        }
-        return RedisModule_ReplyWithSimpleString(ctx, "OK");
-    }
-    if (arg_is(v[1], "BACKENDSPATH")) {
-        if (argc < 3)
-            return RedisModule_ReplyWithError(ctx, "ERR BACKENDSPATH: missing path argument");
-        if (!g_config.backend_paths_at_runtime)
-            return RedisModule_ReplyWithError(ctx, "ERR AI.CONFIG BACKENDSPATH is refused at run time: a client could "
-                                                   "make the server load any library. Set it when loading the module "
-                                                   "(BACKENDSPATH dir), or load it with BACKEND_PATHS_AT_RUNTIME 1");
-        char err[256];
-        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "ERR %s", err);
-            return RedisModule_ReplyWithError(ctx, msg);
-        }
-        return RedisModule_ReplyWithSimpleString(ctx, "OK");
-    }
-    if (arg_is(v[1], "MODEL_CHUNK_SIZE")) {
-        if (argc < 3)
-            return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: missing chunk size");
-        char err[256];
-        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL)
-            return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: invalid chunk size");
-        return RedisModule_ReplyWithSimpleString(ctx, "OK");
-    }
-    return RedisModule_ReplyWithError(ctx, "ERR unsupported subcommand");
 }

@@ -1,4 +1,4 @@
-/* Model, script, DAG, INFO and CONFIG command handlers of locus_ai (RedisAI 1.2 protocol). */
+/* Model, script, DAG and INFO command handlers of locus_ai (RedisAI 1.2 protocol). */
 #ifndef LOCUS_MODULE_MODEL_CMDS_H
 #define LOCUS_MODULE_MODEL_CMDS_H
 
@@ -13,7 +13,6 @@ int cmd_scriptset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptdel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
-int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 int cmd_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
