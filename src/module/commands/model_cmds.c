@@ -253,6 +253,8 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModule_ReplyWithCString(ctx, "outputs");
     if (m->noutput_names > 0 || m->noutputs <= 0) {
         reply_names(ctx, m->noutput_names, m->output_names);
+    } else if (m->nsig_outputs > 0) { /* ONNX: the graph's output names, as RedisAI's ONNX backend */
+        reply_names(ctx, m->nsig_outputs, m->sig_outputs);
     } else {
         RedisModule_ReplyWithArray(ctx, m->noutputs);
         for (int i = 0; i < m->noutputs; i++)
