@@ -4,6 +4,8 @@
 
 #include "sched_cli.h"
 #include "sim/simulate_cmd.h"
+#include "live/serve.h"
+#include "live/worker_cmd.h"
 
 static const struct subcommand {
     const char *name;
@@ -11,6 +13,8 @@ static const struct subcommand {
     const char *summary;
 } subcommands[] = {
     {"simulate", sched_simulate_main, "simulate a GPU cluster scheduler (Synergy semantics) on a workload"},
+    {"serve", sched_serve_main, "run the scheduler on real machines, with `locus sched worker` on each"},
+    {"worker", sched_worker_main, "start and stop the jobs `locus sched serve` sends to this machine"},
 };
 
 static void usage(FILE *f)
