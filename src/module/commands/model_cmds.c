@@ -8,6 +8,7 @@
 #include "../config.h"
 #include "../keyspace.h"
 #include "../model/model_type.h"
+#include "../parsing/model_args.h"
 #include "../queue/queue.h"
 #include "../rdb/tensor_type.h"
 #include "locus/locus_version.h"
@@ -15,143 +16,34 @@
 
 #define STACK_ARGS 64
 
-static bool nonneg(arg_view a, long long *out) {
-    int64_t v;
-    if (!arg_to_int64(a, &v) || v < 0)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* Parse AI.MODELSTORE (counted INPUTS/OUTPUTS) or the deprecated AI.MODELSET (names up to the next keyword).
- * Fills spec (names point into argv) and *blob_pos. NULL or the error reply text. */
-static const char *parse_modelstore(int argc, const arg_view *v, bool deprecated, model_spec *spec, char devbuf[16],
-                                    int *blob_pos, const char **names, size_t *lens) {
-    int bk = backend_by_name(v[2].ptr, v[2].len);
-    if (bk < 0)
-        return "ERR unsupported backend";
-    spec->backend = (backend_id)bk;
-    if (!device_normalize(v[3].ptr, v[3].len, devbuf))
-        return "ERR Invalid DEVICE";
-    spec->device = devbuf;
-    int i = 4;
-    if (i < argc && arg_is(v[i], "TAG")) {
-        if (i + 1 >= argc)
-            return "ERR Insufficient arguments, missing model BLOB";
-        spec->tag = v[i + 1].ptr;
-        spec->taglen = v[i + 1].len;
-        i += 2;
-    }
-    if (i < argc && arg_is(v[i], "BATCHSIZE")) {
-        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->batchsize))
-            return "ERR Invalid argument for BATCHSIZE";
-        i += 2;
-    }
-    if (i < argc && arg_is(v[i], "MINBATCHSIZE")) {
-        if (spec->batchsize == 0)
-            return "ERR MINBATCHSIZE specified without BATCHSIZE";
-        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->minbatchsize))
-            return "ERR Invalid argument for MINBATCHSIZE";
-        i += 2;
-    }
-    if (i < argc && arg_is(v[i], "MINBATCHTIMEOUT")) {
-        /* AI.MODELSTORE checks MINBATCHSIZE only; the deprecated AI.MODELSET both (RedisAI 1.2.7) */
-        if (deprecated && spec->batchsize == 0)
-            return "ERR MINBATCHTIMEOUT specified without BATCHSIZE";
-        if (spec->minbatchsize == 0)
-            return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE";
-        if (i + 1 >= argc || !nonneg(v[i + 1], &spec->minbatchtimeout))
-            return "ERR Invalid argument for MINBATCHTIMEOUT";
-        i += 2;
-    }
-    if (spec->minbatchsize > spec->batchsize && spec->batchsize > 0)
-        return "ERR MINBATCHSIZE is larger than BATCHSIZE";
-    /* RedisAI 1.2.7: INPUTS and OUTPUTS belong to TF models; AI.MODELSTORE refuses INPUTS for the others */
-    if (!deprecated && spec->backend != BACKEND_TF && i < argc && arg_is(v[i], "INPUTS"))
-        return "ERR INPUTS argument should not be specified for this backend";
-    int nnames = 0;
-    for (int which = 0; which < 2; which++) {
-        const char *kw = which == 0 ? "INPUTS" : "OUTPUTS";
-        if (i >= argc || !arg_is(v[i], kw) || (!deprecated && spec->backend != BACKEND_TF))
-            continue;
-        i++;
-        int first = nnames, count = 0;
-        if (!deprecated) {
-            int64_t n;
-            if (i >= argc || !arg_to_int64(v[i], &n) || n <= 0)
-                return which == 0 ? "ERR Invalid argument for input_count" : "ERR Invalid argument for output_count";
-            i++;
-            if (n > argc - i - 1)
-                return which == 0 ? "ERR number of names given as INPUTS during MODELSTORE and given as arguments "
-                                    "does not match"
-                                  : "ERR number of names given as OUTPUTS during MODELSTORE and given as arguments "
-                                    "does not match";
-            count = (int)n;
-        } else {
-            while (i + count < argc && !arg_is(v[i + count], "BLOB") && !(which == 0 && arg_is(v[i + count], "OUTPUTS")))
-                count++;
-        }
-        for (int k = 0; k < count; k++) {
-            names[nnames] = v[i + k].ptr;
-            lens[nnames++] = v[i + k].len;
-        }
-        i += count;
-        if (which == 0) {
-            spec->ninput_names = count;
-            spec->input_names = names + first;
-            spec->input_lens = lens + first;
-        } else {
-            spec->noutput_names = count;
-            spec->output_names = names + first;
-            spec->output_lens = lens + first;
-        }
-    }
-    if (i >= argc || !arg_is(v[i], "BLOB") || i + 1 >= argc) {
-        if (i < argc && !arg_is(v[i], "BLOB"))
-            return "ERR Invalid argument, expected BLOB";
-        return "ERR Insufficient arguments, missing model BLOB";
-    }
-    *blob_pos = i + 1;
-    return NULL;
-}
-
 static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
-    /* AI.MODELSET key backend device is parsed (RedisAI: argc < 4 only is an arity error) */
-    if (argc < (deprecated ? 4 : 6))
-        return RedisModule_ReplyWithError(
-            ctx, deprecated ? "ERR wrong number of arguments for 'AI.MODELSET' command"
-                            : "ERR wrong number of arguments for 'AI.MODELSTORE' command");
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
     const char **names = RedisModule_Alloc((size_t)argc * sizeof *names);
     size_t *lens = RedisModule_Alloc((size_t)argc * sizeof *lens);
-    model_spec spec;
-    memset(&spec, 0, sizeof spec);
-    char dev[16];
-    int blob_pos = 0;
+    model_store_args a;
+    lc_err err;
     RedisModuleKey *key = NULL;
-    const char *perr = parse_modelstore(argc, v, deprecated, &spec, dev, &blob_pos, names, lens);
-    if (perr != NULL) {
-        RedisModule_ReplyWithError(ctx, perr);
+    if (parse_modelstore(argc, v, deprecated, names, lens, &a, &err) != NULL) {
+        RedisModule_ReplyWithError(ctx, err.msg);
         goto done;
     }
     key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, ModelType, NULL);
     if (key == NULL)
         goto done;
     size_t total = 0;
-    for (int i = blob_pos; i < argc; i++)
+    for (int i = a.blob_pos; i < argc; i++)
         total += v[i].len;
     char *blob = RedisModule_Alloc(total > 0 ? total : 1);
     size_t off = 0;
-    for (int i = blob_pos; i < argc; i++) {
+    for (int i = a.blob_pos; i < argc; i++) {
         memcpy(blob + off, v[i].ptr, v[i].len);
         off += v[i].len;
     }
     /* the strings are copied by model_create; tag too */
-    char err[LB_ERR_MAX];
-    model *m = model_create(&spec, blob, total, err, sizeof err);
+    model *m = model_create(&a.spec, blob, total, err.msg, sizeof err.msg);
     if (m == NULL) {
-        RedisModule_ReplyWithError(ctx, err);
+        RedisModule_ReplyWithError(ctx, err.msg);
         goto done;
     }
     RedisModule_ModuleTypeSetValue(key, ModelType, m);
@@ -301,80 +193,34 @@ static char *dup_view(arg_view a) {
 }
 
 static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
-    if (argc < (deprecated ? 5 : 6))
-        return RedisModule_ReplyWithError(
-            ctx, deprecated ? "ERR wrong number of arguments for 'AI.SCRIPTSET' command"
-                            : "ERR wrong number of arguments for 'AI.SCRIPTSTORE' command");
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
-    char dev[16];
-    const char *tag = NULL;
-    size_t taglen = 0;
-    int64_t nentry = 0;
-    char **entries = NULL;
-    RedisModuleKey *key = NULL;
-    const char *perr = NULL;
-    int i = 3;
-    if (!device_normalize(v[2].ptr, v[2].len, dev)) {
-        perr = "ERR Invalid DEVICE";
-        goto fail;
+    script_store_args a;
+    lc_err err;
+    if (parse_scriptstore(argc, v, deprecated, &a, &err) != NULL) {
+        RedisModule_ReplyWithError(ctx, err.msg);
+        goto out;
     }
-    if (i < argc && arg_is(v[i], "TAG") && i + 1 < argc) {
-        tag = v[i + 1].ptr;
-        taglen = v[i + 1].len;
-        i += 2;
-    }
-    if (!deprecated) {
-        if (i >= argc || !arg_is(v[i], "ENTRY_POINTS")) {
-            perr = "ERR Insufficient arguments, missing script entry points";
-            goto fail;
-        }
-        i++;
-        if (i >= argc || !arg_to_int64(v[i], &nentry) || nentry <= 0) {
-            perr = "ERR Non numeric entry points number provided to AI.SCRIPTSTORE command";
-            goto fail;
-        }
-        i++;
-        if (nentry > argc - i - 1) {
-            perr = "ERR Insufficient arguments, missing script entry points";
-            goto fail;
-        }
-        entries = RedisModule_Calloc((size_t)nentry, sizeof *entries);
-        for (int k = 0; k < nentry; k++)
-            entries[k] = dup_view(v[i + k]);
-        i += (int)nentry;
-    }
-    if (i >= argc || !arg_is(v[i], "SOURCE")) {
-        perr = deprecated ? "ERR Insufficient arguments, missing script SOURCE"
-                          : "ERR Insufficient arguments, missing script entry points";
-        goto fail;
-    }
-    if (i + 2 != argc) {
-        perr = i + 1 >= argc ? "ERR Insufficient arguments, missing script SOURCE" : "ERR too many arguments after SOURCE";
-        goto fail;
-    }
-    key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, ScriptType, NULL);
+    RedisModuleKey *key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, ScriptType, NULL);
     if (key == NULL)
         goto out;
-    char err[LB_ERR_MAX];
-    script *s = script_create(dev, tag, taglen, dup_view(v[i + 1]), (int)nentry, (const char *const *)entries, err,
-                              sizeof err);
-    if (s == NULL) {
-        RedisModule_ReplyWithError(ctx, err);
-        goto out;
-    }
-    RedisModule_ModuleTypeSetValue(key, ScriptType, s);
-    RedisModule_ReplicateVerbatim(ctx);
-    RedisModule_ReplyWithSimpleString(ctx, "OK");
-    goto out;
-fail:
-    RedisModule_ReplyWithError(ctx, perr);
-out:
-    if (key != NULL)
-        RedisModule_CloseKey(key);
-    for (int k = 0; entries != NULL && k < nentry; k++)
+    char **entries = RedisModule_Calloc((size_t)a.nentry + 1, sizeof *entries);
+    for (int k = 0; k < a.nentry; k++)
+        entries[k] = dup_view(v[a.first_entry + k]);
+    script *s = script_create(a.device, a.tag.ptr, a.tag.len, dup_view(v[a.source_pos]), a.nentry,
+                              (const char *const *)entries, err.msg, sizeof err.msg);
+    for (int k = 0; k < a.nentry; k++)
         RedisModule_Free(entries[k]);
     RedisModule_Free(entries);
+    if (s == NULL) {
+        RedisModule_ReplyWithError(ctx, err.msg);
+    } else {
+        RedisModule_ModuleTypeSetValue(key, ScriptType, s);
+        RedisModule_ReplicateVerbatim(ctx);
+        RedisModule_ReplyWithSimpleString(ctx, "OK");
+    }
+    RedisModule_CloseKey(key);
+out:
     args_views_free(v, stack);
     return REDISMODULE_OK;
 }

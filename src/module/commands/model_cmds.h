@@ -2,6 +2,7 @@
 #ifndef LOCUS_MODULE_MODEL_CMDS_H
 #define LOCUS_MODULE_MODEL_CMDS_H
 
+#include "../parsing/run_args.h"
 #include "../redismodule_api.h"
 
 int cmd_modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
@@ -22,17 +23,6 @@ int cmd_dagexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
-/* The run commands, for run_parse_only. */
-typedef enum {
-    RUN_MODELEXECUTE,
-    RUN_MODELRUN,
-    RUN_SCRIPTEXECUTE,
-    RUN_SCRIPTRUN,
-    RUN_DAGEXECUTE,
-    RUN_DAGEXECUTE_RO,
-    RUN_DAGRUN,
-    RUN_DAGRUN_RO
-} run_command;
 /* Parses a run command (argv as the handler gets it, command name first) into a run and frees it, running
  * nothing: 0, or -1 with the error reply the handler would send in err. The keys it names are looked up. */
 int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, char *err,

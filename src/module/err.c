@@ -1,0 +1,17 @@
+/* The error carrier (see err.h). */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *lc_err_set(lc_err *e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return e->msg;
+}
+
+const char *lc_err_put(lc_err *e, const char *text) {
+    return lc_err_set(e, "%s", text);
+}
