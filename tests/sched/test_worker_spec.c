@@ -1,0 +1,142 @@
+/* The worker's /v1/run checks and job environment (src/sched/live/worker_spec.c), fed values: a full request
+ * parsed; every refusal names its field; the environment puts the request's env over the worker's and the
+ * worker's own variables over both, SYNERGY_* dirs only where the request has none. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "live/worker_spec.h"
+
+static cpu_set_t have;
+
+/* Parses text; returns 0/-1 and the error in err. */
+static int parse(const char *text, wk_spec *s, char *err, size_t len)
+{
+    json_error_t je;
+    json_t *body = json_loads(text, JSON_ALLOW_NUL, &je); /* the HTTP layer refuses NULs; the spec too */
+    if (body == NULL) {
+        fprintf(stderr, "bad test JSON %s: %s\n", text, je.text);
+        exit(1);
+    }
+    int rc = wk_spec_parse(body, &have, s, err, len);
+    json_decref(body);
+    return rc;
+}
+
+/* The request is refused with a message containing want. */
+static void refused(const char *text, const char *want)
+{
+    wk_spec s;
+    char err[512] = "";
+    int rc = parse(text, &s, err, sizeof err);
+    if (rc != -1 || strstr(err, want) == NULL) {
+        fprintf(stderr, "%s: rc %d, error '%s', expected '%s'\n", text, rc, err, want);
+        check_failures++;
+    }
+}
+
+static const char *env_get(char **env, const char *key)
+{
+    size_t k = strlen(key);
+    const char *found = NULL;
+    int n = 0;
+    for (size_t i = 0; env[i]; i++)
+        if (strncmp(env[i], key, k) == 0 && env[i][k] == '=') found = env[i] + k + 1, n++;
+    return n == 1 ? found : n == 0 ? NULL : "(set twice)";
+}
+
+int main(void)
+{
+    CPU_ZERO(&have);
+    CPU_SET(0, &have);
+    CPU_SET(1, &have);
+    CPU_SET(2, &have);
+    CPU_SET(5, &have);
+    char err[512];
+    wk_spec s;
+
+    CHECK(parse("{\"job\": 12, \"lease\": 5, \"argv\": [\"prog\", \"\", \"b c\"], \"dir\": \"run/12\","
+                " \"env\": {\"K\": \"V\", \"PATH\": \"/opt/bin\"}, \"gpus\": [8, 9], \"cpus\": [0, 2], \"mem_gb\": 62.5}",
+                &s, err, sizeof err) == 0);
+    CHECK(s.job == 12 && s.lease == 5 && s.argc == 3 && strcmp(s.argv[2], "b c") == 0 && s.argv[3] == NULL);
+    CHECK(strcmp(s.dir, "run/12") == 0 && s.nenv == 2 && s.ngpus == 2 && s.gpus[1] == 9 && s.ncpus == 2);
+    CHECK(s.cpus[1] == 2 && s.mem_gb == 62.5);
+    char *base[] = {"PATH=/usr/bin", "HOME=/root", "LOCUS_JOB_ID=99", "SYNERGY_LOG_DIR=/old", NULL};
+    wk_vars v = {"10.0.0.1:7000", "/etc/token", 2.5, "/r/logs", "/ckpt"};
+    char **env = wk_spec_environ(&s, base, &v);
+    CHECK(env != NULL);
+    CHECK(strcmp(env_get(env, "PATH"), "/opt/bin") == 0);  /* the request over the worker's */
+    CHECK(strcmp(env_get(env, "HOME"), "/root") == 0);
+    CHECK(strcmp(env_get(env, "K"), "V") == 0);
+    CHECK(strcmp(env_get(env, "LOCUS_JOB_ID"), "12") == 0); /* the worker's over its own environment */
+    CHECK(strcmp(env_get(env, "LOCUS_JOB_LEASE"), "5") == 0);
+    CHECK(strcmp(env_get(env, "LOCUS_TIME_SCALE"), "2.5") == 0);
+    CHECK(strcmp(env_get(env, "LOCUS_SCHED_ADDR"), "10.0.0.1:7000") == 0);
+    CHECK(strcmp(env_get(env, "LOCUS_SCHED_TOKEN_FILE"), "/etc/token") == 0);
+    CHECK(strcmp(env_get(env, "CUDA_VISIBLE_DEVICES"), "8,9") == 0);
+    CHECK(strcmp(env_get(env, "SYNERGY_LOG_DIR"), "/r/logs") == 0);
+    CHECK(strcmp(env_get(env, "SYNERGY_CHECKPOINT_DIR"), "/ckpt/job12") == 0);
+    wk_env_free(env);
+    wk_spec_free(&s);
+
+    /* the scheduler's SYNERGY_* dirs win; no gpus: CUDA_VISIBLE_DEVICES empty (no GPU visible) */
+    CHECK(parse("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"env\": {\"SYNERGY_CHECKPOINT_DIR\": \"/mine\"}}", &s,
+                err, sizeof err) == 0);
+    CHECK(strcmp(s.dir, ".") == 0 && s.ncpus == 0 && s.mem_gb == -1 && wk_spec_has_env(&s, "SYNERGY_CHECKPOINT_DIR"));
+    env = wk_spec_environ(&s, base, &v);
+    CHECK(strcmp(env_get(env, "SYNERGY_CHECKPOINT_DIR"), "/mine") == 0);
+    CHECK(strcmp(env_get(env, "CUDA_VISIBLE_DEVICES"), "") == 0);
+    wk_env_free(env);
+    wk_spec_free(&s);
+
+    CHECK(wk_spec_parse(NULL, &have, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));
+    refused("{\"lease\": 0, \"argv\": [\"p\"]}", "field 'job': missing");
+    refused("{\"job\": 1.5, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': not an integer");
+    refused("{\"job\": -1, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': negative");
+    refused("{\"job\": 1, \"argv\": [\"p\"]}", "field 'lease': missing");
+    refused("{\"job\": 1, \"lease\": -2, \"argv\": [\"p\"]}", "field 'lease': negative");
+    refused("{\"job\": 1, \"lease\": 0}", "field 'argv': missing");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": \"p\"}", "field 'argv': not an array");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": []}", "field 'argv': empty");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"\"]}", "field 'argv': argv[0] (the program) is empty");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\", null]}", "field 'argv': entry 1 is not a string");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\\u0000q\"]}", "field 'argv': entry 0 is not a string");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"dir\": \"/abs\"}", "field 'dir': absolute");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"dir\": \"a/../../b\"}", "field 'dir': contains '..'");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"dir\": \"\"}", "field 'dir': empty");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"dir\": 3}", "field 'dir': not a string");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"env\": []}", "field 'env': not an object");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"env\": {\"K\": 1}}", "field 'env': K is not a string");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"env\": {\"A=B\": \"1\"}}", "'A=B' is not a variable");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"env\": {\"CUDA_VISIBLE_DEVICES\": \"0\"}}",
+            "field 'env': CUDA_VISIBLE_DEVICES is set by the worker");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"gpus\": 0}", "field 'gpus': not an array");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"gpus\": [0, 0]}", "field 'gpus': id 0 given twice");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"gpus\": [70000]}", "field 'gpus': id 70000 out of range");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"cpus\": [\"0\"]}", "field 'cpus': not an array");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"cpus\": [3, 0, 999]}",
+            "field 'cpus': 3, 999 not on this machine (this worker has CPUs 0-2,5)");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"cpus\": [2000000]}", "field 'cpus': id 2000000 out of range");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"mem_gb\": \"1\"}", "field 'mem_gb': not a number");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"mem_gb\": -1}", "field 'mem_gb': not a size");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"cmd\": \"x\"}", "field 'cmd': unknown");
+
+    double g;
+    json_t *b = json_pack("{s:f}", "grace_s", 0.5);
+    CHECK(wk_get_grace(b, &g, err, sizeof err) == 0 && g == 0.5);
+    json_object_set_new(b, "grace_s", json_real(4000));
+    CHECK(wk_get_grace(b, &g, err, sizeof err) == -1 && strstr(err, "field 'grace_s'"));
+    json_decref(b);
+    CHECK(wk_get_grace(NULL, &g, err, sizeof err) == 0 && g == WK_DEFAULT_GRACE_S);
+    static const char *const names[] = {"grace_s"};
+    b = json_pack("{s:i}", "grace", 1);
+    CHECK(wk_check_fields(b, names, 1, err, sizeof err) == -1 && strstr(err, "field 'grace': unknown (known: grace_s)"));
+    json_decref(b);
+
+    char text[64];
+    wk_cpuset_text(&have, text, sizeof text);
+    CHECK(strcmp(text, "0-2,5") == 0);
+    return check_failed();
+}
