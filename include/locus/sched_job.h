@@ -1,4 +1,5 @@
-/* liblocus_job: the job side of the live scheduler (`locus sched serve`, docs/sched-serve.md "Job ↔ scheduler").
+/* liblocus_job: a job's side of the live scheduler (locus sched serve; docs/sched-serve.md "Job ↔
+ * scheduler").
  *
  * A training program started by a `locus sched worker` calls locus_job_begin once, locus_job_step after every
  * iteration, and locus_job_end before it exits:
@@ -50,16 +51,16 @@ extern "C" {
 /* Status codes; LOCUS_JOB_OK is 0, the others use locus_status's numbers for the same meaning. */
 typedef enum locus_job_status {
     LOCUS_JOB_OK = 0,
-    LOCUS_JOB_ERR_BADALLOC = 1,  /* out of memory */
-    LOCUS_JOB_ERR_SCHED = 2,     /* the scheduler could not be reached or replied with an error */
-    LOCUS_JOB_ERR_INTERNAL = 3,  /* a reply the protocol does not allow (a missing field, an unknown action) */
+    LOCUS_JOB_ERR_BADALLOC = 1, /* out of memory */
+    LOCUS_JOB_ERR_SCHED = 2,    /* the scheduler could not be reached or replied with an error */
+    LOCUS_JOB_ERR_INTERNAL = 3, /* a reply the protocol does not allow (a missing field, an unknown action) */
     LOCUS_JOB_ERR_PARAMETER = 5, /* a bad argument, or a missing or malformed environment variable */
     LOCUS_JOB_ERR_TIMEOUT = 6    /* the scheduler did not answer within the timeout */
 } locus_job_status;
 
 /* What the job does next (locus_job_step). */
 typedef enum locus_job_action {
-    LOCUS_JOB_CONTINUE = 0, /* go on: the round is not over, or the lease was extended (new lease id, budget) */
+    LOCUS_JOB_CONTINUE = 0, /* go on: the round goes on, or the lease was extended (new lease, budget) */
     LOCUS_JOB_STOP = 1,     /* the lease ended: save a checkpoint (locus_job_executed) and exit */
     LOCUS_JOB_DONE = 2      /* the job reached its total: exit */
 } locus_job_action;
@@ -99,11 +100,11 @@ LOCUS_JOB_API locus_job_status locus_job_end(locus_job *j);
 
 /* Accessors (0 for a NULL handle). */
 LOCUS_JOB_API int64_t locus_job_id(const locus_job *j);
-LOCUS_JOB_API int64_t locus_job_lease(const locus_job *j);      /* the current lease id */
-LOCUS_JOB_API int64_t locus_job_executed(const locus_job *j);   /* iterations done in all leases so far */
-LOCUS_JOB_API int64_t locus_job_total(const locus_job *j);      /* the job's length in iterations */
-LOCUS_JOB_API int64_t locus_job_budget(const locus_job *j);     /* steps this round (the scheduler's) */
-LOCUS_JOB_API int64_t locus_job_round_steps(const locus_job *j); /* steps run in this round so far */
+LOCUS_JOB_API int64_t locus_job_lease(const locus_job *j);        /* the current lease id */
+LOCUS_JOB_API int64_t locus_job_executed(const locus_job *j);     /* iterations done in all leases so far */
+LOCUS_JOB_API int64_t locus_job_total(const locus_job *j);        /* the job's length in iterations */
+LOCUS_JOB_API int64_t locus_job_budget(const locus_job *j);       /* steps this round (the scheduler's) */
+LOCUS_JOB_API int64_t locus_job_round_steps(const locus_job *j);  /* steps run in this round so far */
 LOCUS_JOB_API double locus_job_round_seconds(const locus_job *j); /* wall-clock length of a round */
 LOCUS_JOB_API double locus_job_time_scale(const locus_job *j);
 

@@ -18,7 +18,7 @@ struct fjs {
     bool open; /* the lease is live (registered, not stopped or done) */
     int next_answer;
     double round_start;
-    bool pending;          /* a round_end was reported; its answer (pend) is given out at `release` */
+    bool pending; /* a round_end was reported; its answer (pend) is given out at `release` */
     fjs_answer pend;
     long long pend_steps;
     double release;
@@ -96,9 +96,9 @@ static int handle(void *ud, const char *method, const char *path, const json_t *
         } else {
             f->open = true;
             f->round_start = now_s() - f->sc.used_s;
-            *reply = json_pack("{s:f,s:f,s:I,s:I,s:I}", "round_s", f->sc.round_s, "used_s", f->sc.used_s, "steps",
-                               (json_int_t)f->budget, "executed", (json_int_t)f->sc.executed, "total",
-                               (json_int_t)f->sc.total);
+            *reply = json_pack("{s:f,s:f,s:I,s:I,s:I}", "round_s", f->sc.round_s, "used_s", f->sc.used_s,
+                               "steps", (json_int_t)f->budget, "executed", (json_int_t)f->sc.executed,
+                               "total", (json_int_t)f->sc.total);
         }
     } else if (!f->open || lease != f->lease) {
         status = lh_error(reply, 409, "lease %lld is stale or closed (current %lld)", lease, f->lease);
@@ -139,8 +139,8 @@ static int handle(void *ud, const char *method, const char *path, const json_t *
             f->lease = f->pend.lease;
             f->budget = f->pend.steps;
             f->round_start = now;
-            *reply = json_pack("{s:s,s:I,s:I}", "action", "continue", "lease", (json_int_t)f->pend.lease, "steps",
-                               (json_int_t)f->pend.steps);
+            *reply = json_pack("{s:s,s:I,s:I}", "action", "continue", "lease", (json_int_t)f->pend.lease,
+                               "steps", (json_int_t)f->pend.steps);
         }
     }
     if (log)

@@ -8,8 +8,8 @@
  * with " -> STATUS" appended when the call was refused. A round_end asked again while the answer is "wait"
  * (with "again": true and the same steps, as the protocol wants) is counted, not logged; one that is not
  * marked or changes its numbers is logged with " (repeat)" appended. The tests compare the lines exactly;
- * seconds and the number of repeats are kept apart (they depend on timing). Used in-process by test_job.c and as a program (fake_job_sched_main.c) by
- * the Python and install tests. */
+ * seconds and the number of repeats are kept apart (they depend on timing). Used in-process by test_job.c and
+ * as a program (fake_job_sched_main.c) by the Python and install tests. */
 #ifndef LOCUS_TEST_FAKE_JOB_SCHED_H
 #define LOCUS_TEST_FAKE_JOB_SCHED_H
 
@@ -20,14 +20,14 @@
 #define FJS_MAX_CALLS 4096
 
 typedef struct fjs_answer {
-    bool stop;             /* stop, or continue with: */
+    bool stop;              /* stop, or continue with: */
     long long lease, steps; /* the new lease id and budget */
 } fjs_answer;
 
 typedef struct fjs_script {
     long long job, lease; /* the job expected and its first lease */
     double round_s, used_s;
-    long long steps, executed, total; /* register's reply */
+    long long steps, executed, total;    /* register's reply */
     fjs_answer answers[FJS_MAX_ANSWERS]; /* round_end's answers in turn; stop once they run out */
     int nanswers;
     long long progress_steps; /* progress's answer (the budget); < 0: the current budget */

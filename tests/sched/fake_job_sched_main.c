@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
     FILE *pf = fopen(tmp, "w");
-    if (pf == NULL || fprintf(pf, "%d\n", fjs_port(f)) < 0 || fclose(pf) != 0 || rename(tmp, port_file) != 0) {
+    if (pf == NULL || fprintf(pf, "%d\n", fjs_port(f)) < 0 || fclose(pf) != 0 ||
+        rename(tmp, port_file) != 0) {
         perror(port_file);
         fjs_stop(f);
         return 2;

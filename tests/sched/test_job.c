@@ -3,10 +3,10 @@
  * new lease is the one used next), stop and done ending the job without a lease_ended, a job ended early
  * reporting lease_ended with what it ran, the round's time (with used_s) ending a round before its budget,
  * progress lowering the budget, round_end asking again while the scheduler answers "wait" (longer than the
- * timeout) and giving up after two rounds. Refusals: each missing variable named, malformed ones, a wrong token, a stale lease;
- * a closed port and a server that never answers fail within their bounds, and a scheduler gone mid-run
- * stops the job. The dummy job: its lease sequence, its checkpoint at stop and at SIGTERM, done.
- * usage: test_sched_job PATH_OF_locus-sched-dummy-job */
+ * timeout) and giving up after two rounds. Refusals: each missing variable named, malformed ones, a wrong
+ * token, a stale lease; a closed port and a server that never answers fail within their bounds, and a
+ * scheduler gone mid-run stops the job. The dummy job: its lease sequence, its checkpoint at stop and at
+ * SIGTERM, done. usage: test_sched_job PATH_OF_locus-sched-dummy-job */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,7 +53,12 @@ static void job_env(int port) {
 }
 
 static fjs_script base_script(void) {
-    return (fjs_script){.job = 12, .lease = 5, .round_s = 30, .steps = 5, .executed = 100, .total = 1000,
+    return (fjs_script){.job = 12,
+                        .lease = 5,
+                        .round_s = 30,
+                        .steps = 5,
+                        .executed = 100,
+                        .total = 1000,
                         .progress_steps = -1};
 }
 
@@ -73,7 +78,7 @@ static fjs *start(const fjs_script *sc) {
     do {                                                                                                     \
         char *_got = fjs_log(f);                                                                             \
         if (strcmp(_got, want) != 0) {                                                                       \
-            fprintf(stderr, "%s:%d: calls differ\n--- got\n%s--- want\n%s---\n", __FILE__, __LINE__, _got,    \
+            fprintf(stderr, "%s:%d: calls differ\n--- got\n%s--- want\n%s---\n", __FILE__, __LINE__, _got,   \
                     want);                                                                                   \
             check_failures++;                                                                                \
         }                                                                                                    \
@@ -281,9 +286,10 @@ static void test_refusals(void) {
         CHECK(locus_job_begin(&j) == LOCUS_JOB_ERR_PARAMETER && j == NULL);
         CHECK(strstr(locus_job_last_error(), vars[i]) && strstr(locus_job_last_error(), "not set"));
     }
-    static const char *const bad[][2] = {{"LOCUS_JOB_ID", "12x"},         {"LOCUS_JOB_LEASE", "-1"},
-                                         {"LOCUS_TIME_SCALE", "0"},       {"LOCUS_SCHED_ADDR", "localhost"},
-                                         {"LOCUS_JOB_TIMEOUT_MS", "0"},   {"LOCUS_SCHED_TOKEN_FILE", "/nonexistent"}};
+    static const char *const bad[][2] = {
+        {"LOCUS_JOB_ID", "12x"},       {"LOCUS_JOB_LEASE", "-1"},
+        {"LOCUS_TIME_SCALE", "0"},     {"LOCUS_SCHED_ADDR", "localhost"},
+        {"LOCUS_JOB_TIMEOUT_MS", "0"}, {"LOCUS_SCHED_TOKEN_FILE", "/nonexistent"}};
     for (int i = 0; i < 6; i++) {
         job_env(fjs_port(f));
         setenv(bad[i][0], bad[i][1], 1);

@@ -3,7 +3,8 @@
  * time scale: the scheduler computes it, docs/sched-serve.md "Job ↔ scheduler") and counts the step through
  * liblocus_job, until the scheduler says stop or the job is done. On stop (and on SIGTERM, the worker's kill)
  * it writes its executed count to $SYNERGY_CHECKPOINT_DIR/job<id>.ckpt if that variable is set; a killed job
- * reports its lease with lease_ended. Exit status 0 on stop or done, 1 on an error (the message on stderr). */
+ * reports its lease with lease_ended. Exit status 0 on stop or done, 1 on an error (the message on stderr).
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -77,7 +78,8 @@ int main(void) {
     if ((action == LOCUS_JOB_STOP || terminated) && write_checkpoint(j) != 0)
         rc = 1;
     printf("job %" PRId64 ": %s at %" PRId64 " of %" PRId64 " iterations\n", locus_job_id(j),
-           terminated ? "terminated" : locus_job_action_name(action), locus_job_executed(j), locus_job_total(j));
+           terminated ? "terminated" : locus_job_action_name(action), locus_job_executed(j),
+           locus_job_total(j));
     if (locus_job_end(j) != LOCUS_JOB_OK) {
         fprintf(stderr, "locus-sched-dummy-job: %s\n", locus_job_last_error());
         rc = 1;

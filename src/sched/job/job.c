@@ -34,7 +34,8 @@ struct locus_job {
 
 static _Thread_local char tl_msg[1024];
 
-static locus_job_status job_fail(locus_job_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static locus_job_status job_fail(locus_job_status s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static locus_job_status job_fail(locus_job_status s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -48,9 +49,9 @@ LOCUS_JOB_API const char *locus_job_last_error(void) {
 }
 
 LOCUS_JOB_API const char *locus_job_status_name(locus_job_status s) {
-    static const char *const names[] = {"LOCUS_JOB_OK",         "LOCUS_JOB_ERR_BADALLOC",  "LOCUS_JOB_ERR_SCHED",
-                                        "LOCUS_JOB_ERR_INTERNAL", NULL,                    "LOCUS_JOB_ERR_PARAMETER",
-                                        "LOCUS_JOB_ERR_TIMEOUT"};
+    static const char *const names[] = {
+        "LOCUS_JOB_OK", "LOCUS_JOB_ERR_BADALLOC",  "LOCUS_JOB_ERR_SCHED",  "LOCUS_JOB_ERR_INTERNAL",
+        NULL,           "LOCUS_JOB_ERR_PARAMETER", "LOCUS_JOB_ERR_TIMEOUT"};
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s] != NULL)
         return names[s];
     return "LOCUS_JOB_ERR_UNKNOWN";
@@ -72,7 +73,8 @@ static double now_s(void) {
 static locus_job_status env_str(const char *name, const char **out) {
     const char *v = getenv(name);
     if (v == NULL || *v == '\0')
-        return job_fail(LOCUS_JOB_ERR_PARAMETER, "%s is not set (the worker sets it for the jobs it starts)", name);
+        return job_fail(LOCUS_JOB_ERR_PARAMETER, "%s is not set (the worker sets it for the jobs it starts)",
+                        name);
     *out = v;
     return LOCUS_JOB_OK;
 }
@@ -85,7 +87,8 @@ static locus_job_status env_int(const char *name, int64_t min, int64_t *out) {
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (errno != 0 || *end != '\0' || x < min)
-        return job_fail(LOCUS_JOB_ERR_PARAMETER, "%s='%s' is not an integer >= %lld", name, v, (long long)min);
+        return job_fail(LOCUS_JOB_ERR_PARAMETER, "%s='%s' is not an integer >= %lld", name, v,
+                        (long long)min);
     *out = x;
     return LOCUS_JOB_OK;
 }
@@ -124,7 +127,8 @@ static locus_job_status post(locus_job *j, const char *path, json_t *body, json_
 }
 
 /* A field of a reply, or LOCUS_JOB_ERR_INTERNAL naming the call and the field. */
-static locus_job_status reply_int(const json_t *r, const char *call, const char *name, int64_t min, int64_t *out) {
+static locus_job_status reply_int(const json_t *r, const char *call, const char *name, int64_t min,
+                                  int64_t *out) {
     char err[256];
     long long v;
     if (lh_get_int(r, name, &v, err, sizeof err) != 0)
@@ -181,11 +185,12 @@ LOCUS_JOB_API locus_job_status locus_job_begin(locus_job **out) {
     }
     json_t *r = NULL;
     double used_s = 0;
-    if ((s = post(j, "/v1/job/register", json_pack("{s:I,s:I}", "job", (json_int_t)j->id, "lease",
-                                                   (json_int_t)j->lease),
-                  &r, j->timeout_ms)))
+    if ((s = post(j, "/v1/job/register",
+                  json_pack("{s:I,s:I}", "job", (json_int_t)j->id, "lease", (json_int_t)j->lease), &r,
+                  j->timeout_ms)))
         goto fail;
-    if (!(s = reply_num(r, "register", "round_s", &j->round_s)) && !(s = reply_num(r, "register", "used_s", &used_s)) &&
+    if (!(s = reply_num(r, "register", "round_s", &j->round_s)) &&
+        !(s = reply_num(r, "register", "used_s", &used_s)) &&
         !(s = reply_int(r, "register", "steps", 0, &j->budget)) &&
         !(s = reply_int(r, "register", "executed", 0, &j->executed)))
         s = reply_int(r, "register", "total", 0, &j->total);
@@ -239,8 +244,10 @@ static locus_job_status round_end(locus_job *j, bool done, int *action) {
         json_decref(r);
         r = NULL;
         if (now_s() + retry > deadline) {
-            s = job_fail(LOCUS_JOB_ERR_TIMEOUT, "job %lld: round_end: the scheduler still answers 'wait' after %.3g s "
-                         "(two rounds)", (long long)j->id, 2 * j->round_s);
+            s = job_fail(LOCUS_JOB_ERR_TIMEOUT,
+                         "job %lld: round_end: the scheduler still answers 'wait' after %.3g s "
+                         "(two rounds)",
+                         (long long)j->id, 2 * j->round_s);
             break;
         }
         sleep_s(retry);
@@ -271,7 +278,8 @@ static locus_job_status round_end(locus_job *j, bool done, int *action) {
             *action = LOCUS_JOB_CONTINUE;
         }
     } else {
-        s = job_fail(LOCUS_JOB_ERR_INTERNAL, "round_end reply: field 'action': '%s' is not wait, continue or stop", a);
+        s = job_fail(LOCUS_JOB_ERR_INTERNAL,
+                     "round_end reply: field 'action': '%s' is not wait, continue or stop", a);
     }
     json_decref(r);
     return s;
@@ -300,7 +308,8 @@ LOCUS_JOB_API locus_job_status locus_job_step(locus_job *j, int *action) {
     if (j == NULL)
         return job_fail(LOCUS_JOB_ERR_PARAMETER, "locus_job_step: the job is NULL");
     if (j->over)
-        return job_fail(LOCUS_JOB_ERR_PARAMETER, "job %lld: locus_job_step after the lease ended", (long long)j->id);
+        return job_fail(LOCUS_JOB_ERR_PARAMETER, "job %lld: locus_job_step after the lease ended",
+                        (long long)j->id);
     j->executed++;
     j->round_steps++;
     double now = now_s();
