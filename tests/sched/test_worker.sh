@@ -91,7 +91,7 @@ expect 200 "$p1" GET /v1/status
 has "$tmp/out" '"machine": *0' || fail "w1's status does not say machine 0: $(cat "$tmp/out")"
 
 # --- 2. a job: pinning, GPUs, environment, directory, log -----------------------------------------------------
-script='grep Cpus_allowed_list /proc/self/status; echo CVD=$CUDA_VISIBLE_DEVICES; echo ID=$LOCUS_JOB_ID LEASE=$LOCUS_JOB_LEASE SCALE=$LOCUS_TIME_SCALE; echo ADDR=$LOCUS_SCHED_ADDR; echo TOK=$LOCUS_SCHED_TOKEN_FILE; echo CK=$SYNERGY_CHECKPOINT_DIR; echo LD=$SYNERGY_LOG_DIR; echo X=$X; echo PWD=$(pwd); echo up; sleep 30'
+script='grep Cpus_allowed_list /proc/self/status; echo CVD=$CUDA_VISIBLE_DEVICES; echo ID=$LOCUS_JOB_ID LEASE=$LOCUS_JOB_LEASE SCALE=$LOCUS_TIME_SCALE; echo ADDR=$LOCUS_SCHED_ADDR; echo TOK=$LOCUS_SCHED_TOKEN_FILE; echo CK=$SYNERGY_CHECKPOINT_DIR; echo LD=$SYNERGY_LOG_DIR; echo X=$X; echo PWD=$(pwd); echo FDS=$(ls /proc/self/fd); echo up; sleep 30'
 j7=$(run_job "$p1" "{\"job\": 7, \"lease\": 2, \"argv\": [\"/bin/sh\", \"-c\", \"$script\"], \"dir\": \"d/7\",
      \"env\": {\"X\": \"y z\"}, \"gpus\": [5, 6], \"cpus\": [1], \"mem_gb\": 1.5}")
 log="$tmp/w1/run/logs/job7-lease2.log"
@@ -106,6 +106,7 @@ has "$log" "^CK=$tmp/w1/ckpt/job7\$" || fail "SYNERGY_CHECKPOINT_DIR: $(cat "$lo
 has "$log" "^LD=$tmp/w1/run/logs\$" || fail "SYNERGY_LOG_DIR: $(cat "$log")"
 has "$log" '^X=y z$' || fail "the request's env: $(cat "$log")"
 has "$log" "^PWD=$tmp/w1/run/d/7\$" || fail "the job's directory: $(cat "$log")"
+has "$log" '^FDS=0 1 2 3$' || fail "the job inherited descriptors other than 0-2 (3 is ls's own): $(cat "$log")"
 expect 200 "$p1" GET /v1/status
 has "$tmp/out" "{\"job\": *7, *\"lease\": *2, *\"pid\": *$j7}" || fail "status lacks job 7: $(cat "$tmp/out")"
 

@@ -89,6 +89,10 @@ int main(void)
     CHECK(strcmp(env_get(env, "SYNERGY_CHECKPOINT_DIR"), "/mine") == 0);
     CHECK(strcmp(env_get(env, "CUDA_VISIBLE_DEVICES"), "") == 0);
     wk_env_free(env);
+    v.time_scale = 0.1; /* the shortest text that reads back as the scale */
+    env = wk_spec_environ(&s, base, &v);
+    CHECK(strcmp(env_get(env, "LOCUS_TIME_SCALE"), "0.1") == 0);
+    wk_env_free(env);
     wk_spec_free(&s);
 
     CHECK(wk_spec_parse(NULL, &have, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));

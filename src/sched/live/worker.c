@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,6 +62,7 @@ typedef struct worker {
     char sched_addr[300], ip[INET_ADDRSTRLEN];
     int port;
     cpu_set_t have;
+    int max_fd; /* the soft RLIMIT_NOFILE, for closing fds in a child where close_range is missing */
     sigset_t sigs;
     lh_server *http;
 
@@ -375,7 +377,7 @@ typedef struct child_args {
     char **argv, **envp;
     cpu_set_t cpus;
     bool pin;
-    int log_fd, null_fd, err_fd;
+    int log_fd, null_fd, err_fd, max_fd;
 } child_args;
 
 /* In the child between fork and exec: async-signal-safe calls only. */
@@ -383,10 +385,12 @@ static void child_main(const child_args *a)
 {
     child_err e = {0, 0};
     setpgid(0, 0);
+    /* a clean signal state: the worker ignores SIGPIPE, and a worker started in the background inherits
+     * SIGINT and SIGQUIT ignored; both would pass through exec */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, NULL);
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -397,12 +401,12 @@ static void child_main(const child_args *a)
     } else if (dup2(a->null_fd, 0) < 0 || dup2(a->log_fd, 1) < 0 || dup2(a->log_fd, 2) < 0) {
         e = (child_err){STAGE_STDIO, errno};
     } else {
+        /* the worker's sockets must not reach the job (libcurl's are not all close-on-exec) */
 #ifdef CLOSE_RANGE_CLOEXEC
-        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-#else
-        for (int fd = 3; fd < 65536; fd++)
-            if (fd != a->err_fd) close(fd);
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
 #endif
+            for (int fd = 3; fd < a->max_fd; fd++)
+                if (fd != a->err_fd) close(fd);
         execve(a->prog, a->argv, a->envp);
         e = (child_err){STAGE_EXEC, errno};
     }
@@ -506,7 +510,7 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
     pid_t pid = -1;
     if (status == 0) {
         child_args a = {.prog = prog, .dir = dir, .argv = s->argv, .envp = envp, .pin = s->ncpus > 0,
-                        .log_fd = log_fd, .null_fd = null_fd, .err_fd = pfd[1]};
+                        .log_fd = log_fd, .null_fd = null_fd, .err_fd = pfd[1], .max_fd = w->max_fd};
         CPU_ZERO(&a.cpus);
         for (int i = 0; i < s->ncpus; i++) CPU_SET(s->cpus[i], &a.cpus);
         pthread_mutex_lock(&w->mu);
@@ -743,6 +747,10 @@ static int setup(worker *w)
         wlog("cannot make %s: %s", w->log_dir, strerror(errno));
         return -1;
     }
+    struct rlimit rl;
+    w->max_fd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1048576
+                    ? (int)rl.rlim_cur
+                    : 65536;
     if (sched_getaffinity(0, sizeof w->have, &w->have) != 0) {
         wlog("sched_getaffinity: %s", strerror(errno));
         return -1;
@@ -811,7 +819,11 @@ static int register_worker(worker *w)
             wlog("the scheduler at %s refused the registration: %s", w->sched_addr, err);
             break;
         }
-        if (is_stop_signal(wait_signal(w, fmin(backoff, deadline - now_s())))) {
+        int sig = wait_signal(w, fmin(backoff, deadline - now_s()));
+        pthread_mutex_lock(&w->mu);
+        bool asked = w->stop_requested;
+        pthread_mutex_unlock(&w->mu);
+        if (is_stop_signal(sig) || asked) {
             wlog("stopped before registering");
             rc = 2;
             break;
@@ -856,12 +868,18 @@ int wk_run(const wk_config *c)
     log_port = c->port;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->report_cv, NULL);
-    /* Before any thread exists, so every thread inherits the mask: only sigtimedwait takes these. */
-    signal(SIGCHLD, SIG_DFL);
+    /* Before any thread exists, so every thread inherits the mask: only sigtimedwait takes these.
+     * An ignored signal is dropped even when blocked: those the worker waits for get their default action
+     * (never taken: they are blocked), except SIGHUP under nohup, which stays ignored. */
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&w->sigs);
-    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(&w->sigs, sigs[i]);
+    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigs[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        signal(sigs[i], SIG_DFL);
+        sigaddset(&w->sigs, sigs[i]);
+    }
     pthread_sigmask(SIG_BLOCK, &w->sigs, NULL);
 
     int rc = 1;

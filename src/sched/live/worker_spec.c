@@ -271,7 +271,9 @@ char **wk_spec_environ(const wk_spec *s, char *const *base, const wk_vars *v)
     char id[32], lease[32], scale[32], gpus[WK_MAX_IDS * 7 + 1] = "", ckpt[WK_MAX_PATH + 32];
     snprintf(id, sizeof id, "%lld", s->job);
     snprintf(lease, sizeof lease, "%lld", s->lease);
-    snprintf(scale, sizeof scale, "%.17g", v->time_scale);
+    for (int prec = 1; prec <= 17; prec++) /* the shortest text that reads back the same: 0.1, not 0.1000...1 */
+        if (snprintf(scale, sizeof scale, "%.*g", prec, v->time_scale) > 0 && strtod(scale, NULL) == v->time_scale)
+            break;
     for (int i = 0, n = 0; i < s->ngpus; i++)
         n += snprintf(gpus + n, sizeof gpus - (size_t)n, "%s%d", i ? "," : "", s->gpus[i]);
     snprintf(ckpt, sizeof ckpt, "%s/job%lld", v->checkpoint_dir, s->job);
