@@ -1,8 +1,6 @@
 /* The one typed-key lookup (see keyspace.h). */
 #include "keyspace.h"
 
-#include <stdio.h>
-
 const char *key_check_type(RedisModuleKey *key, RedisModuleType *type, const char *empty_msg) {
     int kt = RedisModule_KeyType(key);
     if (kt == REDISMODULE_KEYTYPE_EMPTY)
@@ -24,11 +22,11 @@ static RedisModuleKey *open_checked(RedisModuleCtx *ctx, RedisModuleString *name
 }
 
 RedisModuleKey *open_typed(RedisModuleCtx *ctx, RedisModuleString *name, int mode, RedisModuleType *type,
-                           const char *empty_msg, char *err, size_t errlen) {
+                           const char *empty_msg, lc_err *err) {
     const char *why;
     RedisModuleKey *key = open_checked(ctx, name, mode, type, empty_msg, &why);
     if (key == NULL)
-        snprintf(err, errlen, "%s", why);
+        lc_err_put(err, why);
     return key;
 }
 
@@ -51,8 +49,8 @@ static void *take_value(RedisModuleKey *key) {
 }
 
 void *get_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type, const char *empty_msg,
-                char *err, size_t errlen) {
-    return take_value(open_typed(ctx, name, REDISMODULE_READ, type, empty_msg, err, errlen));
+                lc_err *err) {
+    return take_value(open_typed(ctx, name, REDISMODULE_READ, type, empty_msg, err));
 }
 
 void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,

@@ -5,8 +5,7 @@
 #ifndef LOCUS_MODULE_KEYSPACE_H
 #define LOCUS_MODULE_KEYSPACE_H
 
-#include <stddef.h>
-
+#include "err.h"
 #include "redismodule_api.h"
 
 /* The empty-key errors, RedisAI 1.2.7's texts. */
@@ -20,16 +19,16 @@ const char *key_check_type(RedisModuleKey *key, RedisModuleType *type, const cha
 
 /* Open `name` in `mode` (REDISMODULE_READ, or with REDISMODULE_WRITE) and check it as key_check_type does
  * (empty_msg NULL: an empty key is fine, for a store). The open key, which the caller closes; NULL with the
- * key closed and the error replied (_or_reply) or written into err. */
+ * key closed and the error replied (_or_reply) or recorded in err. */
 RedisModuleKey *open_typed(RedisModuleCtx *ctx, RedisModuleString *name, int mode, RedisModuleType *type,
-                           const char *empty_msg, char *err, size_t errlen);
+                           const char *empty_msg, lc_err *err);
 RedisModuleKey *open_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, int mode, RedisModuleType *type,
                                     const char *empty_msg);
 
 /* The `type` value stored at `name`, borrowed (valid until the key changes; the key is closed again). NULL
- * with the error replied (_or_reply) or written into err: empty_msg when the key is empty, WRONGTYPE. */
+ * with the error replied (_or_reply) or recorded in err: empty_msg when the key is empty, WRONGTYPE. */
 void *get_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type, const char *empty_msg,
-                char *err, size_t errlen);
+                lc_err *err);
 void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
                          const char *empty_msg);
 

@@ -3,38 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "parsing/model_args.h"
 #include "parsing/run_args.h"
-
-static int checks, failures;
-#define CHECK(c)                                                                                             \
-    do {                                                                                                     \
-        checks++;                                                                                            \
-        if (!(c)) {                                                                                          \
-            failures++;                                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                           \
-        }                                                                                                    \
-    } while (0)
-/* An error reply, both texts printed when they differ (NULL: the parse succeeded). */
-#define CHECK_ERR(expr, text)                                                                                \
-    do {                                                                                                     \
-        const char *got_ = (expr);                                                                           \
-        checks++;                                                                                            \
-        if (got_ == NULL || strcmp(got_, (text)) != 0) {                                                     \
-            failures++;                                                                                      \
-            fprintf(stderr, "%s:%d: expected \"%s\", got %s%s%s\n", __FILE__, __LINE__, (text),              \
-                    got_ ? "\"" : "", got_ ? got_ : "success", got_ ? "\"" : "");                            \
-        }                                                                                                    \
-    } while (0)
-#define CHECK_OK(expr)                                                                                       \
-    do {                                                                                                     \
-        const char *got_ = (expr);                                                                           \
-        checks++;                                                                                            \
-        if (got_ != NULL) {                                                                                  \
-            failures++;                                                                                      \
-            fprintf(stderr, "%s:%d: expected success, got \"%s\"\n", __FILE__, __LINE__, got_);             \
-        }                                                                                                    \
-    } while (0)
 
 #define MAXV 64
 

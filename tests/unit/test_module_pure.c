@@ -6,21 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "parsing/args.h"
 #include "rdb/tensor_type.h"
 #include "redismodule_api.h"
 #include "tensor/dtype.h"
 #include "tensor/tensor.h"
-
-static int checks, failures;
-#define CHECK(c)                                                                                             \
-    do {                                                                                                     \
-        checks++;                                                                                            \
-        if (!(c)) {                                                                                          \
-            failures++;                                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                           \
-        }                                                                                                    \
-    } while (0)
 
 /* ---- stand-ins for the Redis allocator and RDB IO ---- */
 static long live_allocs;

@@ -133,9 +133,12 @@ static model *retain_model(const char *key, size_t keylen, char *err, size_t err
     RedisModuleCtx *ctx = RedisModule_GetThreadSafeContext(NULL);
     RedisModuleString *name = RedisModule_CreateString(ctx, key, keylen);
     RedisModule_ThreadSafeContextLock(ctx);
-    model *m = get_typed(ctx, name, ModelType, KEY_EMPTY_MODEL, err, errlen);
+    lc_err why;
+    model *m = get_typed(ctx, name, ModelType, KEY_EMPTY_MODEL, &why);
     if (m != NULL)
         m = model_retain(m);
+    else
+        snprintf(err, errlen, "%s", why.msg); /* the backend contract's buffer */
     RedisModule_FreeString(ctx, name);
     RedisModule_ThreadSafeContextUnlock(ctx);
     RedisModule_FreeThreadSafeContext(ctx);

@@ -20,7 +20,7 @@ void args_views_free(arg_view *views, arg_view *stack) {
 /* Redis refuses proto-max-bulk-len values below 1 MiB, so nothing smaller can exceed it. */
 #define MIN_LEGAL_BULK_LIMIT (1024 * 1024)
 
-bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t msglen) {
+bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, lc_err *err) {
     if (nbytes <= MIN_LEGAL_BULK_LIMIT)
         return false;
     long long limit = 512LL * 1024 * 1024; /* the default, used if the server does not answer */
@@ -40,18 +40,18 @@ bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, char *msg, size_t m
         RedisModule_FreeCallReply(r);
     if ((unsigned long long)nbytes <= (unsigned long long)limit)
         return false;
-    snprintf(msg, msglen, "ERR tensor of %zu bytes is larger than proto-max-bulk-len (%lld bytes)", nbytes, limit);
+    lc_err_set(err, "ERR tensor of %zu bytes is larger than proto-max-bulk-len (%lld bytes)", nbytes, limit);
     return true;
 }
 
 
 tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_view *views, const tensor_set_args *a,
-                     bool hold, char *err, size_t errlen) {
+                     bool hold, lc_err *err) {
     if (a->fmt == TENSOR_DATA_BLOB) {
         const arg_view *blob = &views[a->data_pos];
         const char *bad = check_tensor_blob(a, blob->ptr, blob->len);
         if (bad != NULL) {
-            snprintf(err, errlen, "%s", bad);
+            lc_err_put(err, bad);
             return NULL;
         }
         if (hold)
@@ -61,11 +61,12 @@ tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_vi
         return t;
     }
     /* Zero-filled and VALUES tensors are built here, so their size is not bounded by what the client sent. */
-    if (bulk_limit_exceeded(ctx, a->nbytes, err, errlen))
+    if (bulk_limit_exceeded(ctx, a->nbytes, err))
         return NULL;
     tensor *t = tensor_new(a->dtype, a->ndims, a->dims, a->len, a->nbytes, a->fmt == TENSOR_DATA_NONE);
     if (a->fmt == TENSOR_DATA_VALUES &&
-        !parse_tensor_values(a->dtype, views + a->data_pos, (size_t)a->nvalues, t->data, err, errlen)) {
+        !parse_tensor_values(a->dtype, views + a->data_pos, (size_t)a->nvalues, t->data, err->msg,
+                             sizeof err->msg)) {
         tensor_release(t);
         return NULL;
     }

@@ -14,8 +14,6 @@
 #include "locus/locus_version.h"
 #include "common.h"
 
-#define STACK_ARGS 64
-
 static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);

@@ -15,9 +15,6 @@
 #include "common.h"
 #include "model_cmds.h"
 
-#define STACK_ARGS 64
-#define ERRLEN 512
-
 typedef struct parse_ctx {
     RedisModuleCtx *ctx;
     run_ctx *rc;
@@ -32,7 +29,7 @@ static int fail(parse_ctx *p, const char *text) {
 }
 
 static tensor *keyspace_tensor(parse_ctx *p, RedisModuleString *name) {
-    return get_typed(p->ctx, name, TensorType, KEY_EMPTY_TENSOR, p->err.msg, sizeof p->err.msg);
+    return get_typed(p->ctx, name, TensorType, KEY_EMPTY_TENSOR, &p->err);
 }
 
 /* The slot an input name refers to: inside a DAG an earlier version of it; standalone, a new slot holding
@@ -79,7 +76,7 @@ static int fill_ios(parse_ctx *p, dag_op *op, RedisModuleString **argv, const in
 }
 
 static void *keyspace_value(parse_ctx *p, RedisModuleString *name, RedisModuleType *type, const char *empty) {
-    void *v = get_typed(p->ctx, name, type, empty, p->err.msg, sizeof p->err.msg);
+    void *v = get_typed(p->ctx, name, type, empty, &p->err);
     if (v != NULL && p->rc->what[0] == '\0') { /* the first model or script names the run (AI.INFO) */
         size_t len;
         const char *s = RedisModule_StringPtrLen(name, &len);
@@ -145,7 +142,7 @@ static char **dup_views(const arg_view *v, int n) {
 /* The script's function v, checked by the backend: its copy, or NULL with p->err set. */
 static char *checked_function(parse_ctx *p, script *s, arg_view v) {
     char *fn = dup_view(v);
-    char err[ERRLEN]; /* the backend's text, cut where it always was */
+    char err[RUN_ERR_CUT]; /* the backend's text, cut where it always was */
     if (s->ops->script_check_function(s->handle, fn, 0, err, sizeof err) != 0) {
         fail(p, err);
         RedisModule_Free(fn);
@@ -260,11 +257,10 @@ static int op_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc, co
         RedisModule_Free(dims);
         return fail(p, err);
     }
-    char msg[160];
-    tensor *t = tensor_build(p->ctx, argv, v, &a, false, msg, sizeof msg);
+    tensor *t = tensor_build(p->ctx, argv, v, &a, false, &p->err);
     RedisModule_Free(dims);
     if (t == NULL)
-        return fail(p, msg);
+        return -1;
     dag_op *op = run_ctx_add_op(p->rc, OP_TENSORSET);
     op->set_tensor = t;
     op->nout = 1;

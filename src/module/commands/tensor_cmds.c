@@ -6,8 +6,6 @@
 #include "../rdb/tensor_type.h"
 #include "common.h"
 
-#define STACK_ARGS 64
-
 /* Store `t` at the open key, as a SET would: the old value goes, and so does any TTL. Over an existing tensor
  * the value is swapped in place, which spares Redis deleting and re-adding the key (half the cost of the
  * command for small tensors); an empty key gets a new one. */
@@ -44,10 +42,10 @@ int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithError(ctx, err);
         goto done;
     }
-    char msg[160];
-    t = tensor_build(ctx, argv, views, &a, true, msg, sizeof msg);
+    lc_err msg;
+    t = tensor_build(ctx, argv, views, &a, true, &msg);
     if (t == NULL) {
-        RedisModule_ReplyWithError(ctx, msg);
+        RedisModule_ReplyWithError(ctx, msg.msg);
         goto done;
     }
     store_tensor(key, t);

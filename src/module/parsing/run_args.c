@@ -3,9 +3,6 @@
 
 #include <string.h>
 
-/* The run parsers' replies were always cut at 511 bytes; kept, so a long argument echoes as it did. */
-#define RUN_ERR_CUT 512
-
 static const char *invalid_argument(arg_view a, lc_err *err) {
     lc_err_set(err, "ERR Invalid argument: %.*s", (int)a.len, a.ptr);
     err->msg[RUN_ERR_CUT - 1] = '\0';

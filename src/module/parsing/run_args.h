@@ -12,6 +12,10 @@
 #include "../err.h"
 #include "args.h"
 
+/* The run commands' error replies that echo an argument or a backend's text were always cut to
+ * RUN_ERR_CUT - 1 bytes; kept, so they read as they did. */
+#define RUN_ERR_CUT 512
+
 /* The run commands. */
 typedef enum {
     RUN_MODELEXECUTE,

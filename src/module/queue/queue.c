@@ -294,7 +294,7 @@ static void *timekeeper_main(void *arg) {
     return NULL;
 }
 
-static run_queue *queue_get(const char *device, char *err, size_t errlen) {
+static run_queue *queue_get(const char *device, lc_err *err) {
     /* CPU:n are all the one CPU queue */
     char name[16];
     snprintf(name, sizeof name, "%s", strncmp(device, "CPU", 3) == 0 ? "CPU" : device);
@@ -302,7 +302,7 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
         if (strcmp(queues[i]->device, name) == 0)
             return queues[i];
     if (nqueues == MAX_QUEUES) {
-        snprintf(err, errlen, "ERR too many devices");
+        lc_err_put(err, "ERR too many devices");
         return NULL;
     }
     run_queue *q = RedisModule_Calloc(1, sizeof *q);
@@ -322,7 +322,7 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
         if (e != 0) { /* keep the workers that started; a queue with none cannot serve */
             if (i == 0) {
                 pthread_mutex_unlock(&q->mu);
-                snprintf(err, errlen, "ERR cannot start a worker thread for %s: %s", name, strerror(e));
+                lc_err_set(err, "ERR cannot start a worker thread for %s: %s", name, strerror(e));
                 RedisModule_Free(q->workers);
                 RedisModule_Free(q);
                 return NULL;
@@ -338,10 +338,10 @@ static run_queue *queue_get(const char *device, char *err, size_t errlen) {
     return q;
 }
 
-int queue_submit(const char *device, queue_item *it, const queue_ops *ops, char *err, size_t errlen) {
+int queue_submit(const char *device, queue_item *it, const queue_ops *ops, lc_err *err) {
     it->ops = ops;
     it->enqueued_ms = queue_now_ms();
-    run_queue *q = queue_get(device, err, errlen);
+    run_queue *q = queue_get(device, err);
     if (q == NULL)
         return -1;
     pthread_mutex_lock(&q->mu);

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../err.h"
+
 #define QUEUE_DEFAULT_MINBATCH_WAIT_MS 1000
 #define QUEUE_WEDGED_GRACE_MS 1000
 #define QUEUE_WEDGED_MS 60000
@@ -78,8 +80,8 @@ int queue_snapshot(queue_info **out);
 void queue_snapshot_free(queue_info *qs, int n);
 
 /* Append `it` to the queue of `device` (main thread), to be executed through `ops` (which outlives it); sets
- * it->enqueued_ms. 0, or -1 with an "ERR ..." message. */
-int queue_submit(const char *device, queue_item *it, const queue_ops *ops, char *err, size_t errlen);
+ * it->enqueued_ms. 0, or -1 with the "ERR ..." message in err. */
+int queue_submit(const char *device, queue_item *it, const queue_ops *ops, lc_err *err);
 
 /* Number of runs waiting on a device's queue (for AI.INFO-like introspection and tests); 0 if none. */
 long long queue_length(const char *device);

@@ -97,15 +97,22 @@ void *tensor_rdb_load(RedisModuleIO *io, int encver) {
 
 /* ---- other callbacks ---- */
 
-static void tensor_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
-    tensor *t = value;
+void tensor_emit_tensorset(RedisModuleCtx *ctx, RedisModuleIO *aof, RedisModuleString *key, const tensor *t) {
     RedisModuleString *dims[t->ndims > 0 ? t->ndims : 1];
     for (int i = 0; i < t->ndims; i++)
         dims[i] = RedisModule_CreateStringFromLongLong(NULL, t->shape[i]);
-    RedisModule_EmitAOF(aof, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
-                        tensor_data(t), t->nbytes);
+    if (aof != NULL)
+        RedisModule_EmitAOF(aof, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
+                            tensor_data(t), t->nbytes);
+    else
+        RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
+                              tensor_data(t), t->nbytes);
     for (int i = 0; i < t->ndims; i++)
         RedisModule_FreeString(NULL, dims[i]);
+}
+
+static void tensor_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
+    tensor_emit_tensorset(NULL, aof, key, value);
 }
 
 static void tensor_digest(RedisModuleDigest *md, void *value) {

@@ -30,4 +30,8 @@ void *tensor_rdb_load(RedisModuleIO *io, int encver);
 tensor *tensor_from_fields(RedisModuleIO *io, const dtype_info *dt, int ndims, const uint64_t *dims, char *buf,
                            size_t blen);
 
+/* The AI.TENSORSET that recreates t at key (BLOB form): written to the AOF being rewritten when aof is not
+ * NULL, else replicated from ctx (a run's persisted outputs). */
+void tensor_emit_tensorset(RedisModuleCtx *ctx, RedisModuleIO *aof, RedisModuleString *key, const tensor *t);
+
 #endif

@@ -176,7 +176,7 @@ static void to_lb(const tensor *t, lb_tensor *out, char **copy) {
 }
 
 /* A tensor from a backend output; takes the data buffer. NULL (with err) when it cannot be stored. */
-static tensor *from_lb(lb_tensor *o, char *err, size_t errlen) {
+static tensor *from_lb(lb_tensor *o, lc_err *err) {
     const dtype_info *dt = dtype_by_code((uint64_t)o->dtype);
     size_t len = 1;
     for (int i = 0; i < o->ndims; i++) {
@@ -186,16 +186,16 @@ static tensor *from_lb(lb_tensor *o, char *err, size_t errlen) {
             len *= (size_t)o->shape[i];
     }
     if (dt == NULL || len * dt->size != o->nbytes) {
-        snprintf(err, errlen, "ERR the backend returned a tensor that cannot be stored (empty or unknown type)");
+        lc_err_put(err, "ERR the backend returned a tensor that cannot be stored (empty or unknown type)");
         RedisModule_Free(o->data);
         return NULL;
     }
     return tensor_adopt_buffer(dt, o->ndims, o->shape, len, o->nbytes, o->data);
 }
 
-static int check_tensor_dims(const tensor *t, char *err, size_t errlen) {
+static int check_tensor_dims(const tensor *t, lc_err *err) {
     if (t->ndims > LB_MAX_DIMS) {
-        snprintf(err, errlen, "ERR tensors of more than %d dimensions cannot be passed to a backend", LB_MAX_DIMS);
+        lc_err_set(err, "ERR tensors of more than %d dimensions cannot be passed to a backend", LB_MAX_DIMS);
         return -1;
     }
     return 0;
@@ -226,7 +226,7 @@ static int exec_op(run_ctx *rc, dag_op *op) {
     int rcode = 0;
     for (int i = 0; i < op->nin && rcode == 0; i++) {
         const tensor *t = rc->slots[op->in[i]];
-        rcode = check_tensor_dims(t, rc->err, sizeof rc->err);
+        rcode = check_tensor_dims(t, &rc->err);
         if (rcode == 0)
             to_lb(t, &in[i], &copies[i]);
     }
@@ -235,20 +235,21 @@ static int exec_op(run_ctx *rc, dag_op *op) {
         const lb_ops *ops = op->kind == OP_MODEL ? op->m->ops : op->s->ops;
         run_bound_begin(ops);
         if (op->kind == OP_MODEL) {
-            rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, rc->err, sizeof rc->err);
+            rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, rc->err.msg,
+                                          sizeof rc->err.msg);
             run_stats_add(&op->m->stats, now_us() - t0, op->nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1,
                           rcode != 0);
         } else {
             rcode = op->s->ops->script_run(op->s->handle, op->fn, in, op->nin, op->variadic_from,
                                            (const char *const *)op->keys, op->nkeys, (const char *const *)op->args,
-                                           op->nargs, out, op->nout, rc->err, sizeof rc->err);
+                                           op->nargs, out, op->nout, rc->err.msg, sizeof rc->err.msg);
             run_stats_add(&op->s->stats, now_us() - t0, 0, rcode != 0);
         }
         run_bound_end(ops);
     }
     if (rcode == 0) {
         for (int i = 0; i < op->nout; i++) {
-            tensor *t = rcode == 0 ? from_lb(&out[i], rc->err, sizeof rc->err) : NULL;
+            tensor *t = rcode == 0 ? from_lb(&out[i], &rc->err) : NULL;
             if (t == NULL) {
                 if (rcode == 0)
                     rcode = -1;
@@ -297,11 +298,12 @@ static void exec_batched(run_ctx **runs, int n) {
     long long total = 0;
     for (int r = 0; r < n; r++)
         total += run_batch_samples(runs[r]);
-    char err[LB_ERR_MAX] = "";
+    lc_err err;
+    lc_err_clear(&err);
     int rcode = 0;
     for (int i = 0; i < nin; i++) {
         const tensor *t0 = runs[0]->slots[op0->in[i]];
-        if (check_tensor_dims(t0, err, sizeof err) != 0) {
+        if (check_tensor_dims(t0, &err) != 0) {
             rcode = -1;
             break;
         }
@@ -323,13 +325,13 @@ static void exec_batched(run_ctx **runs, int n) {
     if (rcode == 0) {
         long long t0 = now_us();
         run_bound_begin(m->ops);
-        rcode = m->ops->model_run(m->handle, in, nin, out, nout, err, sizeof err);
+        rcode = m->ops->model_run(m->handle, in, nin, out, nout, err.msg, sizeof err.msg);
         run_bound_end(m->ops);
         run_stats_add(&m->stats, now_us() - t0, total, rcode != 0);
     }
     for (int i = 0; i < nout && rcode == 0; i++)
         if (out[i].ndims < 1 || out[i].shape[0] != total) {
-            snprintf(err, sizeof err, "ERR Model did not generate the expected batch size");
+            lc_err_put(&err, "ERR Model did not generate the expected batch size");
             rcode = -1;
         }
     if (rcode == 0) {
@@ -345,7 +347,7 @@ static void exec_batched(run_ctx **runs, int n) {
                 size_t len = dt != NULL && dt->size > 0 ? nbytes / dt->size : 0;
                 if (dt == NULL || len == 0) {
                     runs[r]->failed = true;
-                    snprintf(runs[r]->err, sizeof runs[r]->err, "ERR the backend returned an empty or unknown tensor");
+                    lc_err_put(&runs[r]->err, "ERR the backend returned an empty or unknown tensor");
                     continue;
                 }
                 tensor *t = tensor_new(dt, out[i].ndims, shape, len, nbytes, false);
@@ -358,7 +360,7 @@ static void exec_batched(run_ctx **runs, int n) {
     } else {
         for (int r = 0; r < n; r++) {
             runs[r]->failed = true;
-            snprintf(runs[r]->err, sizeof runs[r]->err, "%s", err);
+            lc_err_put(&runs[r]->err, err.msg);
         }
     }
     for (int i = 0; i < nin; i++)
@@ -391,16 +393,6 @@ static void run_execute_batch(run_ctx **runs, int n) {
 
 /* ---- reply (main thread) ---- */
 
-static void replicate_tensorset(RedisModuleCtx *ctx, RedisModuleString *key, const tensor *t) {
-    RedisModuleString *dims[t->ndims > 0 ? t->ndims : 1];
-    for (int i = 0; i < t->ndims; i++)
-        dims[i] = RedisModule_CreateStringFromLongLong(NULL, t->shape[i]);
-    RedisModule_Replicate(ctx, "AI.TENSORSET", "scvcb", key, t->dtype->name, dims, (size_t)t->ndims, "BLOB",
-                          tensor_data(t), t->nbytes);
-    for (int i = 0; i < t->ndims; i++)
-        RedisModule_FreeString(NULL, dims[i]);
-}
-
 static int persist_outputs(RedisModuleCtx *ctx, run_ctx *rc) {
     for (int i = 0; i < rc->npersist; i++) {
         tensor *t = rc->slots[rc->persist_slot[i]];
@@ -412,7 +404,7 @@ static int persist_outputs(RedisModuleCtx *ctx, run_ctx *rc) {
             return -1;
         RedisModule_ModuleTypeSetValue(key, TensorType, tensor_retain(t));
         RedisModule_CloseKey(key);
-        replicate_tensorset(ctx, rc->persist_keys[i], t);
+        tensor_emit_tensorset(ctx, NULL, rc->persist_keys[i], t);
     }
     return 0;
 }
@@ -430,7 +422,7 @@ static int run_reply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         for (int i = 0; i < rc->nops; i++) {
             dag_op *op = &rc->ops[i];
             if (i == rc->failed_op)
-                RedisModule_ReplyWithError(ctx, rc->err[0] ? rc->err : "ERR run failed");
+                RedisModule_ReplyWithError(ctx, lc_err_is_set(&rc->err) ? rc->err.msg : "ERR run failed");
             else if (i > rc->failed_op)
                 RedisModule_ReplyWithSimpleString(ctx, "NA");
             else if (op->kind == OP_TENSORGET)
@@ -441,7 +433,7 @@ static int run_reply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return REDISMODULE_OK;
     }
     if (rc->failed)
-        return RedisModule_ReplyWithError(ctx, rc->err[0] ? rc->err : "ERR run failed");
+        return RedisModule_ReplyWithError(ctx, lc_err_is_set(&rc->err) ? rc->err.msg : "ERR run failed");
     if (persist_outputs(ctx, rc) != 0)
         return REDISMODULE_OK;
     if (!rc->dag)
@@ -509,10 +501,8 @@ int run_dispatch(RedisModuleCtx *ctx, run_ctx *rc) {
         return RedisModule_ReplyWithError(ctx, "ERR Cannot run RedisAI command within a transaction or a LUA script");
     }
     rc->bc = RedisModule_BlockClient(ctx, run_reply, NULL, run_free_privdata, 0);
-    char err[256];
-    if (queue_submit(run_device(rc), &rc->qi, &run_queue_ops, err, sizeof err) != 0) {
+    if (queue_submit(run_device(rc), &rc->qi, &run_queue_ops, &rc->err) != 0) {
         rc->failed = true;
-        snprintf(rc->err, sizeof rc->err, "%s", err);
         RedisModule_UnblockClient(rc->bc, rc);
     }
     return REDISMODULE_OK;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "../err.h"
 #include "../model/model.h"
 #include "../queue/queue.h"
 #include "../redismodule_api.h"
@@ -46,7 +47,7 @@ typedef struct run_ctx {
     RedisModuleString **persist_keys;
     bool timed_out, failed;
     int failed_op;               /* DAG: the op that failed (the reply has one entry per op, as RedisAI's) */
-    char err[LB_ERR_MAX];
+    lc_err err;                  /* why the run failed */
     char what[96]; /* "model <key>", "script <key>", "DAG: model <key>": what a busy worker runs (AI.INFO) */
 } run_ctx;
 
