@@ -79,6 +79,9 @@ typedef struct serve {
     bool stopping;
     lh_server *http;
     FILE *log;
+    FILE *leases;               /* leases_all.csv rows, in memory until the output folder exists */
+    char *leases_buf;
+    size_t leases_len;
 } serve;
 
 static double wall_s(void) {
@@ -420,6 +423,24 @@ static json_t *run_body(serve *s, int pos, int part) {
                      "env", env, "gpus", gpus, "cpus", cpus, "mem_gb", l->alloc[part].res[R_MEM]);
 }
 
+/* One row per machine of the job's placement: time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps
+ * (the machine's own GPU and CPU ids, space-separated; steps: the budget, or what the ended lease ran). */
+static void log_lease(serve *s, double t, int pos, const char *event, int lease) {
+    const live_job *l = &s->live[pos];
+    for (int i = 0; s->leases && i < l->n_alloc; i++) {
+        serve_worker *w = &s->workers[l->alloc[i].server];
+        fprintf(s->leases, "%.0f,%d,%d,%s,%d,", t, s->jobs[pos].id, lease, event, l->alloc[i].server);
+        for (int k = 0; k < l->n_gpus[i]; k++)
+            fprintf(s->leases, "%s%d", k ? " " : "", w->start_gpu + l->gpus[i][k]);
+        fprintf(s->leases, ",");
+        for (int k = 0; k < l->n_cpus[i]; k++)
+            fprintf(s->leases, "%s%d", k ? " " : "", w->start_cpu + l->cpus[i][k]);
+        fprintf(s->leases, ",%g,%ld\n", l->alloc[i].res[R_MEM],
+                strcmp(event, "start") == 0 ? l->budget : strcmp(event, "extend") == 0 ? l->next_budget
+                                                                                       : (l->steps < 0 ? 0 : l->steps));
+    }
+}
+
 static void push(outgoing **out, int *n, int *cap, int machine, const char *path, json_t *body) {
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 64;
@@ -607,7 +628,9 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 l->action = ACT_CONTINUE;
                 l->next_lease = ++s->next_lease;
                 l->next_budget = sched_job_round_iters(j, s->round);
+                log_lease(s, T, pos, "extend", l->next_lease);
             } else {
+                log_lease(s, T, pos, "stop", l->lease);
                 l->action = ACT_STOP;
                 bool reported = l->reports >= l->n_proc;
                 for (int k = 0; k < l->n_alloc && l->alive > 0; k++)
@@ -633,6 +656,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 }
                 l->lease = ++s->next_lease;
                 l->budget = sched_job_round_iters(j, s->round);
+                log_lease(s, T, pos, "start", l->lease);
                 l->n_proc = l->n_alloc;
                 l->alive = l->n_alloc;
                 for (int k = 0; k < l->n_alloc; k++)
@@ -911,6 +935,7 @@ int sched_serve_main(int argc, char **argv) {
     s.job_argv = job_argv;
     s.job_argc = 1;
     sched_queue_init(&s.queue, &s.spec, 0, 0);
+    s.leases = open_memstream(&s.leases_buf, &s.leases_len);
     s.http = lh_server_start(s.listen_host, s.listen_port, s.token, 8, on_http, &s, err, sizeof err);
     if (!s.http) {
         fprintf(stderr, "locus sched serve: %s\n", err);
@@ -954,9 +979,18 @@ int sched_serve_main(int argc, char **argv) {
             (o.plot && sched_report_plots(o.out, o.out, &st, 1, NULL, err, sizeof err))) {
             fprintf(stderr, "locus sched serve: %s\n", err);
         } else {
-            logf_(&s, "%ld jobs finished in %ld rounds, %.1f s of wall time; results in %s", run.res.jobs_finished,
-                  run.res.n_rounds, wall_s() - t0, o.out);
-            status = run.res.unfinished == 0 ? 0 : 1;
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s/leases_all.csv", o.out, s.spec.name);
+            fflush(s.leases);
+            FILE *lf = fopen(path, "w");
+            if (lf == NULL || fprintf(lf, "time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps\n") < 0 ||
+                fwrite(s.leases_buf, 1, s.leases_len, lf) != s.leases_len || fclose(lf) != 0) {
+                fprintf(stderr, "locus sched serve: %s: cannot write: %s\n", path, strerror(errno));
+            } else {
+                logf_(&s, "%ld jobs finished in %ld rounds, %.1f s of wall time; results in %s", run.res.jobs_finished,
+                      run.res.n_rounds, wall_s() - t0, o.out);
+                status = run.res.unfinished == 0 ? 0 : 1;
+            }
         }
     }
 stop:
@@ -980,5 +1014,8 @@ out:
     free(s.jobs), free(s.live), free(s.placed), free(s.prev_placed);
     sched_sim_result_free(&run.res);
     sched_trace_free(&trace);
+    if (s.leases)
+        fclose(s.leases);
+    free(s.leases_buf);
     return status;
 }
