@@ -4,6 +4,7 @@
  * functions "f" and "g". The first byte picks the command; the rest, split at newlines, are its arguments.
  * A parser returns 0 or an error reply, never crashes, overreads or leaks (the runs it builds are freed). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

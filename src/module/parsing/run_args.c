@@ -179,8 +179,8 @@ const char *parse_scriptexecute(int argc, const arg_view *v, bool dag, int *in_p
             return lc_err_put(err, "ERR Missing arguments after KEYS keyword");
         if (n > argc - (i + 2)) {
             static const char *const mismatch[] = {
-                "ERR Number of pre declared KEYS to be used in the command does not match the number of given "
-                "arguments",
+                ("ERR Number of pre declared KEYS to be used in the command does not match the number of given "
+                 "arguments"),
                 "ERR number of inputs to AI.SCRIPTEXECUTE command does not match the number of given arguments",
                 "ERR number of args to AI.SCRIPTEXECUTE command does not match the number of given arguments",
                 "ERR number of outputs to AI.SCRIPTEXECUTE command does not match the number of given arguments"};
