@@ -60,7 +60,7 @@ lb_host g_host;
 const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "BOOL",
                                   "STRING"};
 
-thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's run_now_ms; 0: none
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
 
 long long monotonic_ms() {
     struct timespec ts;

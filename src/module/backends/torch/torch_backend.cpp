@@ -54,7 +54,7 @@ const struct {
 // through it; TorchScript's own integer and control-flow instructions do not (a loop of those cannot be
 // stopped, and its worker is reported wedged by the queue).
 constexpr c10::DispatchKey kDeadlineKey = c10::DispatchKey::TESTING_ONLY_GenericMode;
-thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's run_now_ms; 0: none
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
 thread_local bool t_deadline_hit = false;
 
 long long monotonic_ms() {
