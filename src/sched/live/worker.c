@@ -703,10 +703,10 @@ static int local_ip_towards(const char *host, int port, char *ip, size_t len)
     return rc;
 }
 
-/* A directory option made absolute (jobs run elsewhere); `make` creates it. 0 or -1, the reason logged. */
-static int dir_option(const char *opt, const char *path, bool make, char *out)
+/* A directory option, made if missing and made absolute (jobs run elsewhere). 0 or -1, the reason logged. */
+static int dir_option(const char *opt, const char *path, char *out)
 {
-    if (make && make_dirs(path) != 0) {
+    if (make_dirs(path) != 0) {
         wlog("%s %s: cannot make it: %s", opt, path, strerror(errno));
         return -1;
     }
@@ -738,9 +738,9 @@ static int setup(worker *w)
         wlog("--token_file %s: %s", c->token_file, strerror(errno));
         return -1;
     }
-    if (dir_option("--run_dir", c->run_dir, true, w->run_dir) ||
-        dir_option("--checkpoint_dir", c->checkpoint_dir, true, w->ckpt_dir) ||
-        dir_option("--data_dir", c->data_dir, false, w->data_dir))
+    if (dir_option("--run_dir", c->run_dir, w->run_dir) ||
+        dir_option("--checkpoint_dir", c->checkpoint_dir, w->ckpt_dir) ||
+        dir_option("--data_dir", c->data_dir, w->data_dir))
         return -1;
     if (!fits(snprintf(w->log_dir, sizeof w->log_dir, "%s/logs", w->run_dir), sizeof w->log_dir) ||
         make_dirs(w->log_dir) != 0) {

@@ -37,7 +37,7 @@ static const struct opt {
     {"--run_dir", NULL, O_STR, true, offsetof(worker_opts, c.run_dir), "DIR",
      "jobs run in DIR/<dir>, output in DIR/logs/job<id>-lease<lease>.log"},
     {"--data_dir", NULL, O_STR, true, offsetof(worker_opts, c.data_dir), "DIR",
-     "the jobs' data sets (must exist)"},
+     "the jobs' data sets"},
     {"--checkpoint_dir", NULL, O_STR, true, offsetof(worker_opts, c.checkpoint_dir), "DIR",
      "job N's SYNERGY_CHECKPOINT_DIR is DIR/jobN"},
     {"--bind", NULL, O_STR, false, offsetof(worker_opts, c.bind), "ADDR",
@@ -61,8 +61,8 @@ static void usage(FILE *f)
                  opts[i].name, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
         fprintf(f, "  %-30s %s%s\n", lhs, opts[i].required ? "required: " : "", opts[i].help);
     }
-    fprintf(f, "\n--run_dir and --checkpoint_dir are made if missing; --data_dir must exist. --bind 0.0.0.0 registers\n"
-               "the address of this machine that reaches the scheduler.\n");
+    fprintf(f, "\nThe directories are made if missing. --bind 0.0.0.0 registers the address of this machine that\n"
+               "reaches the scheduler.\n");
     fprintf(f, "\nStops its jobs and exits 0 on POST /v1/shutdown, SIGTERM or SIGINT; exits 1 when it cannot start\n"
                "(a directory, the token file, its port, a scheduler that refuses it or does not answer), 2 for a\n"
                "usage error.\n");
