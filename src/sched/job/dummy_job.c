@@ -23,10 +23,18 @@ static void on_term(int sig) {
     terminated = 1;
 }
 
-/* Sleeps s seconds unless SIGTERM comes first. */
-static void sleep_s(double s) {
-    struct timespec t = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-    while (!terminated && nanosleep(&t, &t) != 0 && errno == EINTR)
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Sleeps until the monotonic time `until` unless SIGTERM comes first. Steps end at absolute times (the lease's
+ * start + k iterations), so the cost of a step's own work and of the wake-ups does not add up over a round: a
+ * budget of floor(R / t) steps of t seconds ends within the round, as the scheduler's accounting assumes. */
+static void sleep_until(double until) {
+    struct timespec t = {.tv_sec = (time_t)until, .tv_nsec = (long)((until - (double)(time_t)until) * 1e9)};
+    while (!terminated && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
         ;
 }
 
@@ -66,8 +74,14 @@ int main(void) {
         return 1;
     }
     int action = LOCUS_JOB_CONTINUE, rc = 0;
+    int64_t lease = locus_job_lease(j);
+    double lease_start = now_s();
     while (action == LOCUS_JOB_CONTINUE && !terminated) {
-        sleep_s(iter_s);
+        if (locus_job_lease(j) != lease) { /* extended: the new lease's steps count from now */
+            lease = locus_job_lease(j);
+            lease_start = now_s();
+        }
+        sleep_until(lease_start + (double)(locus_job_round_steps(j) + 1) * iter_s);
         if (terminated)
             break; /* the step was cut short: not counted */
         if (locus_job_step(j, &action) != LOCUS_JOB_OK) {

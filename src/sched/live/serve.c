@@ -51,6 +51,8 @@ typedef struct live_job {
     int ended, action, next_lease;
     long next_budget;
     int exit_code, exit_signal; /* the last exit a worker reported (-1 none) */
+    int refused;                /* /v1/run refusals in a row */
+    int old_alive;              /* processes of the lease that ended (`ended`) not yet reported gone */
 } live_job;
 
 typedef struct serve {
@@ -208,6 +210,8 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
     l->exit_signal = json_is_integer(sig) ? (int)json_integer_value(sig) : -1;
     if (lease == l->lease && l->alive > 0)
         l->alive--;
+    else if (lease == l->ended && l->old_alive > 0 && --l->old_alive == 0)
+        pthread_cond_broadcast(&s->cv);
     if (lease == l->lease && l->reports < l->n_proc) {
         /* gone before it reported this round: the round does not wait for it */
         logf_(s, "job %lld lease %lld on machine %lld ended (%s %d) before reporting its round", job, lease, machine,
@@ -255,8 +259,9 @@ static int h_job(serve *s, const char *what, const json_t *b, json_t **reply) {
     if (strcmp(what, "register") == 0) {
         if (lease != l->lease || l->lease == 0)
             return lh_error(reply, 409, "job %d: lease %lld is not its current lease (%d)", j->id, lease, l->lease);
-        *reply = json_pack("{s:f,s:f,s:I,s:I,s:I}", "round_s", s->round / s->scale, "used_s",
-                           wall_s() - s->round_start, "steps", (json_int_t)l->budget, "executed",
+        /* a process started for this lease runs its round from now: startup does not eat its budget */
+        *reply = json_pack("{s:f,s:f,s:I,s:I,s:I}", "round_s", s->round / s->scale, "used_s", 0.0, "steps",
+                           (json_int_t)l->budget, "executed",
                            (json_int_t)j->executed, "total", (json_int_t)j->total_iters);
         return 200;
     }
@@ -374,9 +379,11 @@ static int take_ids(serve *s, int pos) {
 
 /* A request for a worker, sent once the lock is released. */
 typedef struct outgoing {
-    int machine;
+    int machine, job;           /* job: the position a /v1/run starts, -1 for other calls */
     char path[32];
     json_t *body;
+    bool failed;
+    char why[640];
 } outgoing;
 
 static json_t *run_body(serve *s, int pos, int part) {
@@ -441,12 +448,14 @@ static void log_lease(serve *s, double t, int pos, const char *event, int lease)
     }
 }
 
-static void push(outgoing **out, int *n, int *cap, int machine, const char *path, json_t *body) {
+static void push(outgoing **out, int *n, int *cap, int machine, int job, const char *path, json_t *body) {
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 64;
         *out = realloc(*out, (size_t)*cap * sizeof **out);
     }
     (*out)[*n].machine = machine;
+    (*out)[*n].job = job;
+    (*out)[*n].failed = false;
     snprintf((*out)[*n].path, sizeof (*out)[*n].path, "%s", path);
     (*out)[*n].body = body;
     (*n)++;
@@ -455,12 +464,15 @@ static void push(outgoing **out, int *n, int *cap, int machine, const char *path
 static void send_all(serve *s, outgoing *out, int n) {
     for (int i = 0; i < n; i++) {
         serve_worker *w = &s->workers[out[i].machine];
-        char err[512];
+        char err[400];
         int st = lh_post(w->ip, w->port, out[i].path, s->token, out[i].body, NULL, LH_DEFAULT_TIMEOUT_MS, err,
                          sizeof err);
-        if (st != 200)
-            logf_(s, "machine %d (%s:%d) %s: %s", out[i].machine, w->ip, w->port, out[i].path,
-                  st < 0 ? err : err[0] ? err : "refused");
+        if (st != 200) {
+            out[i].failed = true;
+            snprintf(out[i].why, sizeof out[i].why, "machine %d (%s:%d) %s: %s", out[i].machine, w->ip, w->port,
+                     out[i].path, st < 0 ? err : err[0] ? err : "refused");
+            logf_(s, "%s", out[i].why);
+        }
         json_decref(out[i].body);
     }
 }
@@ -631,11 +643,12 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 log_lease(s, T, pos, "extend", l->next_lease);
             } else {
                 log_lease(s, T, pos, "stop", l->lease);
+                l->old_alive = l->alive;
                 l->action = ACT_STOP;
                 bool reported = l->reports >= l->n_proc;
                 for (int k = 0; k < l->n_alloc && l->alive > 0; k++)
                     if (!reported) /* it did not end its round: its worker stops it */
-                        push(&out, &n_out, &cap_out, l->alloc[k].server, "/v1/kill",
+                        push(&out, &n_out, &cap_out, l->alloc[k].server, -1, "/v1/kill",
                              json_pack("{s:i,s:f}", "job", j->id, "grace_s", 2.0));
                 free_ids(s, pos);
             }
@@ -660,7 +673,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 l->n_proc = l->n_alloc;
                 l->alive = l->n_alloc;
                 for (int k = 0; k < l->n_alloc; k++)
-                    push(&out, &n_out, &cap_out, l->alloc[k].server, "/v1/run", run_body(s, pos, k));
+                    push(&out, &n_out, &cap_out, l->alloc[k].server, pos, "/v1/run", run_body(s, pos, k));
             }
             l->reports = 0;
             l->steps = -1;
@@ -668,11 +681,54 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         free(now_placed);
         sample(s, run, T);
         s->round_start = wall_s();
-        /* 5. dispatch without the lock */
+        /* 5. dispatch without the lock: the stops first; a job started again waits (bounded) for its old
+         * processes to be gone, so a worker never has two of one job */
         pthread_mutex_unlock(&s->mu);
-        send_all(s, out, n_out);
-        n_out = 0;
+        int n_kill = 0;
+        for (int i = 0; i < n_out; i++)
+            if (out[i].job < 0) {
+                outgoing t = out[i];
+                out[i] = out[n_kill];
+                out[n_kill++] = t;
+            }
+        send_all(s, out, n_kill);
         pthread_mutex_lock(&s->mu);
+        double gone_by = wall_s() + 2.0 + s->grace_s;
+        for (;;) {
+            bool waiting = false;
+            for (int i = n_kill; i < n_out && !waiting; i++)
+                waiting = s->live[out[i].job].old_alive > 0;
+            if (!waiting || wall_s() >= gone_by || interrupted)
+                break;
+            timed_wait(s, gone_by);
+        }
+        s->round_start = wall_s();
+        pthread_mutex_unlock(&s->mu);
+        send_all(s, out + n_kill, n_out - n_kill);
+        pthread_mutex_lock(&s->mu);
+        /* a process that could not be started runs nothing this round (its lease does not wait for it); a job
+         * refused three rounds in a row ends the run, with the worker's reason */
+        for (int i = 0; i < n_out; i++) {
+            if (out[i].job < 0)
+                continue;
+            live_job *l = &s->live[out[i].job];
+            if (!out[i].failed) {
+                l->refused = 0;
+                continue;
+            }
+            if (l->alive > 0)
+                l->alive--;
+            l->reports = l->n_proc;
+            l->steps = 0;
+            if (++l->refused >= 3 * l->n_proc) {
+                snprintf(err, errlen, "job %d could not be started three times: %s", s->jobs[out[i].job].id,
+                         out[i].why);
+                n_out = 0;
+                rc = -1;
+                goto done;
+            }
+        }
+        n_out = 0;
         /* 6. the round runs until every placed job reported, or its time plus the grace */
         double deadline = s->round_start + s->round / s->scale + s->grace_s;
         for (;;) {
@@ -896,7 +952,7 @@ int sched_serve_main(int argc, char **argv) {
     pthread_condattr_init(&ca);
     pthread_cond_init(&s.cv, &ca);
     s.round = o.round, s.scale = o.scale;
-    s.grace_s = fmin(0.1 * o.round / o.scale, 2.0);
+    s.grace_s = fmin(fmax(0.1 * o.round / o.scale, 0.25), 2.0);
     s.log = o.quiet ? NULL : stderr;
     char err[1024];
     int status = 1;
