@@ -84,6 +84,9 @@ typedef struct serve {
     FILE *leases;               /* leases_all.csv rows, in memory until the output folder exists */
     char *leases_buf;
     size_t leases_len;
+    FILE *timing;               /* serve_rounds_all.csv rows, likewise */
+    char *timing_buf;
+    size_t timing_len;
 } serve;
 
 static double wall_s(void) {
@@ -559,6 +562,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
     int rc = 0;
     pthread_mutex_lock(&s->mu);
     for (;;) {
+        double t_begin = wall_s(); /* the scheduler's own time per round: deciding, then dispatching */
         /* 1. every lease of the last round ends: its reported steps are its progress */
         for (int i = 0; i < s->n_placed; i++) {
             int pos = s->placed[i];
@@ -681,6 +685,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         free(now_placed);
         sample(s, run, T);
         s->round_start = wall_s();
+        double t_decided = wall_s();
         /* 5. dispatch without the lock: the stops first; a job started again waits (bounded) for its old
          * processes to be gone, so a worker never has two of one job */
         pthread_mutex_unlock(&s->mu);
@@ -704,7 +709,9 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         }
         s->round_start = wall_s();
         pthread_mutex_unlock(&s->mu);
+        double t_waited = wall_s();
         send_all(s, out + n_kill, n_out - n_kill);
+        double t_sent = wall_s();
         pthread_mutex_lock(&s->mu);
         /* a process that could not be started runs nothing this round (its lease does not wait for it); a job
          * refused three rounds in a row ends the run, with the worker's reason */
@@ -744,6 +751,9 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         if (r->n_rounds % 20 == 0 && s->log)
             logf_(s, "round %ld at %.0f s: %d running, %d runnable, %ld finished of %d", r->n_rounds, T, s->n_placed,
                   s->queue.n, r->jobs_finished, s->n_jobs);
+        if (s->timing)
+            fprintf(s->timing, "%ld,%.0f,%d,%d,%.3f,%.3f,%.3f\n", r->n_rounds, T, s->n_placed, n_out,
+                    (t_decided - t_begin) * 1e3, (t_waited - t_decided) * 1e3, (t_sent - t_waited) * 1e3);
         T += s->round;
     }
 done:
@@ -922,6 +932,18 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
     return 0;
 }
 
+/* OUT/<policy>/<name>: the header, then the rows gathered in memory. 0, or -1 with the path in path. */
+static int write_rows(serve *s, const char *out, const char *name, const char *header, FILE *mem, char **buf,
+                      size_t *len, char *path, size_t pathlen) {
+    snprintf(path, pathlen, "%s/%s/%s", out, s->spec.name, name);
+    fflush(mem);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    bool ok = fprintf(f, "%s\n", header) >= 0 && fwrite(*buf, 1, *len, f) == *len;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 static void default_job_command(char *buf, size_t len) {
     char self[2048];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -992,6 +1014,7 @@ int sched_serve_main(int argc, char **argv) {
     s.job_argc = 1;
     sched_queue_init(&s.queue, &s.spec, 0, 0);
     s.leases = open_memstream(&s.leases_buf, &s.leases_len);
+    s.timing = open_memstream(&s.timing_buf, &s.timing_len);
     s.http = lh_server_start(s.listen_host, s.listen_port, s.token, 8, on_http, &s, err, sizeof err);
     if (!s.http) {
         fprintf(stderr, "locus sched serve: %s\n", err);
@@ -1036,11 +1059,11 @@ int sched_serve_main(int argc, char **argv) {
             fprintf(stderr, "locus sched serve: %s\n", err);
         } else {
             char path[4200];
-            snprintf(path, sizeof path, "%s/%s/leases_all.csv", o.out, s.spec.name);
-            fflush(s.leases);
-            FILE *lf = fopen(path, "w");
-            if (lf == NULL || fprintf(lf, "time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps\n") < 0 ||
-                fwrite(s.leases_buf, 1, s.leases_len, lf) != s.leases_len || fclose(lf) != 0) {
+            if (write_rows(&s, o.out, "leases_all.csv", "time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps",
+                           s.leases, &s.leases_buf, &s.leases_len, path, sizeof path) ||
+                write_rows(&s, o.out, "serve_rounds_all.csv",
+                           "round,time_s,running,requests,decide_ms,wait_exits_ms,dispatch_ms", s.timing,
+                           &s.timing_buf, &s.timing_len, path, sizeof path)) {
                 fprintf(stderr, "locus sched serve: %s: cannot write: %s\n", path, strerror(errno));
             } else {
                 logf_(&s, "%ld jobs finished in %ld rounds, %.1f s of wall time; results in %s", run.res.jobs_finished,
@@ -1073,5 +1096,8 @@ out:
     if (s.leases)
         fclose(s.leases);
     free(s.leases_buf);
+    if (s.timing)
+        fclose(s.timing);
+    free(s.timing_buf);
     return status;
 }
