@@ -20,7 +20,7 @@ static int parse(const char *text, wk_spec *s, char *err, size_t len)
         fprintf(stderr, "bad test JSON %s: %s\n", text, je.text);
         exit(1);
     }
-    int rc = wk_spec_parse(body, &have, s, err, len);
+    int rc = wk_spec_parse(body, &have, NULL, 0, s, err, len);
     json_decref(body);
     return rc;
 }
@@ -56,6 +56,22 @@ int main(void)
     CPU_SET(5, &have);
     char err[512];
     wk_spec s;
+
+    /* --cpus: the scheduler's CPU ids mapped onto the listed ones in order, modulo their count */
+    int map[16];
+    CHECK(wk_parse_cpu_list("0-2,5", map, 16, err, sizeof err) == 4 && map[0] == 0 && map[2] == 2 && map[3] == 5);
+    CHECK(wk_parse_cpu_list("3-1", map, 16, err, sizeof err) == -1 && strstr(err, "--cpus '3-1'"));
+    CHECK(wk_parse_cpu_list("", map, 16, err, sizeof err) == -1);
+    CHECK(wk_parse_cpu_list("1,x", map, 16, err, sizeof err) == -1);
+    {
+        json_t *b = json_pack("{s:i,s:i,s:[s],s:[i,i,i,i]}", "job", 1, "lease", 1, "argv", "p", "cpus", 4, 5, 6, 23);
+        int two[2] = {0, 5};
+        CHECK(wk_spec_parse(b, &have, two, 2, &s, err, sizeof err) == 0 && s.ncpus == 4 && s.cpus[0] == 0 &&
+              s.cpus[1] == 5 && s.cpus[2] == 0 && s.cpus[3] == 5);
+        wk_spec_free(&s);
+        CHECK(wk_spec_parse(b, &have, NULL, 0, &s, err, sizeof err) == -1 && strstr(err, "not on this machine"));
+        json_decref(b);
+    }
 
     CHECK(parse("{\"job\": 12, \"lease\": 5, \"argv\": [\"prog\", \"\", \"b c\"], \"dir\": \"run/12\","
                 " \"env\": {\"K\": \"V\", \"PATH\": \"/opt/bin\"}, \"gpus\": [8, 9], \"cpus\": [0, 2], \"mem_gb\": 62.5}",
@@ -95,7 +111,7 @@ int main(void)
     wk_env_free(env);
     wk_spec_free(&s);
 
-    CHECK(wk_spec_parse(NULL, &have, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));
+    CHECK(wk_spec_parse(NULL, &have, NULL, 0, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));
     refused("{\"lease\": 0, \"argv\": [\"p\"]}", "field 'job': missing");
     refused("{\"job\": 1.5, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': not an integer");
     refused("{\"job\": -1, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': negative");

@@ -62,6 +62,7 @@ typedef struct worker {
     char sched_addr[300], ip[INET_ADDRSTRLEN];
     int port;
     cpu_set_t have;
+    int cpu_map[CPU_SETSIZE], n_map; /* --cpus */
     int max_fd; /* the soft RLIMIT_NOFILE, for closing fds in a child where close_range is missing */
     sigset_t sigs;
     lh_server *http;
@@ -575,7 +576,7 @@ static int h_run(worker *w, const json_t *body, json_t **reply)
 {
     wk_spec s;
     char err[512];
-    if (wk_spec_parse(body, &w->have, &s, err, sizeof err)) return lh_error(reply, 400, "%s", err);
+    if (wk_spec_parse(body, &w->have, w->cpu_map, w->n_map, &s, err, sizeof err)) return lh_error(reply, 400, "%s", err);
     int status = start_job(w, &s, reply);
     wk_spec_free(&s);
     return status;
@@ -754,6 +755,20 @@ static int setup(worker *w)
     if (sched_getaffinity(0, sizeof w->have, &w->have) != 0) {
         wlog("sched_getaffinity: %s", strerror(errno));
         return -1;
+    }
+    if (c->cpus != NULL) {
+        w->n_map = wk_parse_cpu_list(c->cpus, w->cpu_map, CPU_SETSIZE, err, sizeof err);
+        if (w->n_map < 0) {
+            wlog("%s", err);
+            return -1;
+        }
+        for (int i = 0; i < w->n_map; i++)
+            if (!CPU_ISSET(w->cpu_map[i], &w->have)) {
+                char h[128];
+                wk_cpuset_text(&w->have, h, sizeof h);
+                wlog("--cpus: CPU %d is not one this worker may use (it has %s)", w->cpu_map[i], h);
+                return -1;
+            }
     }
     snprintf(w->sched_addr, sizeof w->sched_addr, "%s:%d", c->sched_host, c->sched_port);
     w->http = lh_server_start(c->bind, c->port, w->token, WK_HTTP_THREADS, handle, w, err, sizeof err);

@@ -25,6 +25,7 @@ typedef struct wk_config {
     int port;                 /* -w (0: any free port, registered as bound) */
     int gpus;                 /* -g: GPUs of this worker, registered */
     const char *token_file, *run_dir, *data_dir, *checkpoint_dir, *bind;
+    const char *cpus;         /* --cpus LIST: the machine CPUs the scheduler's CPU ids map onto (NULL: as given) */
     double register_timeout_s;
 } wk_config;
 

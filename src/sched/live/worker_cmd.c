@@ -42,6 +42,9 @@ static const struct opt {
      "job N's SYNERGY_CHECKPOINT_DIR is DIR/jobN"},
     {"--bind", NULL, O_STR, false, offsetof(worker_opts, c.bind), "ADDR",
      "IPv4 address to listen on (default 127.0.0.1)"},
+    {"--cpus", NULL, O_STR, false, offsetof(worker_opts, c.cpus), "LIST",
+     "pin jobs to these CPUs (e.g. 0-3,8): the scheduler's CPU id c goes to the (c mod n)-th of the n listed; "
+     "for a machine with fewer CPUs than its server in the INI (default: the ids as given, which must exist)"},
     {"--register_timeout", NULL, O_SECONDS, false, offsetof(worker_opts, c.register_timeout_s), "S",
      "exit 1 if the scheduler has not answered in S s (60)"},
     {"--help", "-h", O_FLAG, false, offsetof(worker_opts, help), NULL, "this text"},

@@ -192,7 +192,8 @@ int wk_get_grace(const json_t *body, double *grace, char *err, size_t errlen)
     return 0;
 }
 
-static int parse(const json_t *body, const cpu_set_t *have, wk_spec *s, char *err, size_t errlen)
+static int parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
+                 size_t errlen)
 {
     if (body == NULL) return fail(err, errlen, "job", "missing");
     if (wk_check_fields(body, known_fields, sizeof known_fields / sizeof known_fields[0], err, errlen)) return -1;
@@ -205,6 +206,8 @@ static int parse(const json_t *body, const cpu_set_t *have, wk_spec *s, char *er
     if (parse_ids(body, "gpus", WK_MAX_GPU_ID, s->gpus, &s->ngpus, err, errlen) ||
         parse_ids(body, "cpus", CPU_SETSIZE - 1, s->cpus, &s->ncpus, err, errlen))
         return -1;
+    for (int i = 0; n_map > 0 && i < s->ncpus; i++) /* --cpus: onto the listed CPUs, in order */
+        s->cpus[i] = cpu_map[s->cpus[i] % n_map];
     char missing[256] = "";
     size_t m = 0;
     for (int i = 0; i < s->ncpus; i++)
@@ -224,10 +227,11 @@ static int parse(const json_t *body, const cpu_set_t *have, wk_spec *s, char *er
     return 0;
 }
 
-int wk_spec_parse(const json_t *body, const cpu_set_t *have, wk_spec *s, char *err, size_t errlen)
+int wk_spec_parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
+                  size_t errlen)
 {
     memset(s, 0, sizeof *s);
-    if (parse(body, have, s, err, errlen) == 0) return 0;
+    if (parse(body, have, cpu_map, n_map, s, err, errlen) == 0) return 0;
     wk_spec_free(s);
     return -1;
 }
@@ -304,4 +308,31 @@ char **wk_spec_environ(const wk_spec *s, char *const *base, const wk_vars *v)
 oom:
     wk_env_free(env);
     return NULL;
+}
+
+int wk_parse_cpu_list(const char *text, int *ids, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p || a < 0 || a >= CPU_SETSIZE) goto bad;
+        if (*end == '-') {
+            const char *q = end + 1;
+            b = strtol(q, &end, 10);
+            if (end == q || b < a || b >= CPU_SETSIZE) goto bad;
+        }
+        for (long c = a; c <= b; c++) {
+            if (n == max) goto bad;
+            ids[n++] = (int)c;
+        }
+        if (*end == ',') end++;
+        else if (*end) goto bad;
+        p = end;
+    }
+    if (n > 0) return n;
+bad:
+    snprintf(err, errlen, "--cpus '%s': expected CPU ids and ranges such as 0-3,8", text);
+    return -1;
 }

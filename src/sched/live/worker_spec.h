@@ -32,7 +32,10 @@ typedef struct wk_spec {
 
 /* body: the request (may be NULL: every required field missing). have: the CPUs this worker may use. 0, or -1
  * with "field 'name': reason" in err (unknown fields are refused too, named); on -1 nothing is left to free. */
-int wk_spec_parse(const json_t *body, const cpu_set_t *have, wk_spec *s, char *err, size_t errlen);
+int wk_spec_parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
+                  size_t errlen);
+/* "0-3,8" into ids (at most max); the count, or -1 with the reason in err. */
+int wk_parse_cpu_list(const char *text, int *ids, int max, char *err, size_t errlen);
 void wk_spec_free(wk_spec *s);
 
 /* For /v1/kill, /v1/reset and /v1/shutdown: 0, or -1 with "field 'x': unknown (...)" when body has a field
