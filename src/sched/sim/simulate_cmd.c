@@ -87,10 +87,11 @@ static const struct opt {
     {"--tune", NULL, O_NOOP, offsetof(sim_opts, noop), NULL, "no effect: the scheduler name sets +tune"},
     {"--opt", NULL, O_NOOP, offsetof(sim_opts, noop), NULL, "no effect: the scheduler name sets +opt"},
     {"--no_simulate", NULL, O_REFUSE, 0, NULL,
-     "a deployment on real machines is `locus sched serve` with `locus sched worker` on each machine, which is "
-     "not built yet; `locus sched simulate` only simulates"},
+     "a deployment on real machines is `locus sched serve` with `locus sched worker` on each machine "
+     "(docs/sched-serve.md); `locus sched simulate` only simulates"},
     {"--conn_file", NULL, O_REFUSE, 0, "FILE",
-     "the workers' connection file is for a deployment (`locus sched serve`, not built yet), not a simulation"},
+     "the workers' connection file is for a deployment (`locus sched serve --conn_file FILE`), not a "
+     "simulation"},
     {"--analyze_trace", NULL, O_REFUSE, 0, NULL,
      "trace analysis is not provided; simulate the trace and read summary.csv and the per-job CSVs"},
     {"--debug", NULL, O_REFUSE, 0, NULL,
