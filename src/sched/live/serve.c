@@ -974,7 +974,7 @@ int sched_serve_main(int argc, char **argv) {
     pthread_condattr_init(&ca);
     pthread_cond_init(&s.cv, &ca);
     s.round = o.round, s.scale = o.scale;
-    s.grace_s = fmin(fmax(0.1 * o.round / o.scale, 0.25), 2.0);
+    s.grace_s = fmin(fmax(0.25 * o.round / o.scale, 0.5), 5.0);
     s.log = o.quiet ? NULL : stderr;
     char err[1024];
     int status = 1;
