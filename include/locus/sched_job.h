@@ -92,6 +92,10 @@ LOCUS_JOB_API locus_job_status locus_job_step(locus_job *j, int *action);
  * round, taking the budget the scheduler answers; 0 (the default) sends none. LOCUS_JOB_ERR_PARAMETER for a
  * negative value or a NULL handle. */
 LOCUS_JOB_API locus_job_status locus_job_set_progress_interval(locus_job *j, double seconds);
+/* Lets a round run `seconds` past its time when its budget is not done yet (default 0: a round ends at its
+ * time whatever ran). For jobs whose steps have a fixed cost, such as the dummy job: a late wake-up then
+ * costs no steps. Keep it below the scheduler's grace for late reports (docs/sched-serve.md "Rounds"). */
+LOCUS_JOB_API locus_job_status locus_job_set_time_slack(locus_job *j, double seconds);
 
 /* Reports `lease_ended` with the steps and seconds of the current lease if it was cut short (neither STOP
  * nor DONE was answered: the job is being killed, or an error stopped it), then frees the handle. Accepts

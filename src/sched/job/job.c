@@ -24,6 +24,7 @@ struct locus_job {
     int64_t budget;      /* steps of this round (register, round_end's continue, progress replies) */
     int64_t round_steps; /* steps run under the current lease */
     double round_s, time_scale, progress_s;
+    double slack_s;     /* a round also ends this long after its time (locus_job_set_time_slack) */
     double round_start; /* monotonic time the round began (register: now - used_s) */
     double lease_start; /* monotonic time the current lease's steps began */
     double last_progress;
@@ -315,7 +316,7 @@ LOCUS_JOB_API locus_job_status locus_job_step(locus_job *j, int *action) {
     double now = now_s();
     if (j->executed >= j->total)
         return round_end(j, true, action);
-    if (j->round_steps >= j->budget || now >= j->round_start + j->round_s)
+    if (j->round_steps >= j->budget || now >= j->round_start + j->round_s + j->slack_s)
         return round_end(j, false, action);
     if (j->progress_s > 0 && now - j->last_progress >= j->progress_s) {
         locus_job_status s = progress(j, now);
@@ -325,6 +326,14 @@ LOCUS_JOB_API locus_job_status locus_job_step(locus_job *j, int *action) {
             return round_end(j, false, action);
     }
     *action = LOCUS_JOB_CONTINUE;
+    return LOCUS_JOB_OK;
+}
+
+LOCUS_JOB_API locus_job_status locus_job_set_time_slack(locus_job *j, double seconds) {
+    if (j == NULL || !(seconds >= 0))
+        return job_fail(LOCUS_JOB_ERR_PARAMETER, "locus_job_set_time_slack: %s",
+                        j == NULL ? "the job is NULL" : "seconds must be >= 0");
+    j->slack_s = seconds;
     return LOCUS_JOB_OK;
 }
 
