@@ -509,30 +509,8 @@ static void sample(serve *s, serve_run *run, double t) {
         run->cap_rounds = run->cap_rounds ? 2 * run->cap_rounds : 256;
         r->rounds = realloc(r->rounds, (size_t)run->cap_rounds * sizeof *r->rounds);
     }
-    sched_round_sample *smp = &r->rounds[r->n_rounds++];
-    memset(smp, 0, sizeof *smp);
-    smp->time = t;
-    const sched_cluster *c = &s->cluster;
-    double used[3] = {0}, util[3] = {0}, dem[3] = {0};
-    for (int i = 0; i < c->n_servers; i++)
-        for (int k = 0; k < 3; k++)
-            used[k] += c->servers[i].used[k];
-    for (int i = 0; i < s->n_placed; i++) {
-        const sched_job *j = &s->jobs[s->placed[i]];
-        double a[R_N];
-        sched_job_alloc_vec(j, a);
-        for (int k = 0; k < 3; k++) {
-            util[k] += a[k] < j->demand[k] ? a[k] : j->demand[k];
-            dem[k] += j->demand[k];
-        }
-    }
-    for (int k = 0; k < 3; k++) {
-        smp->alloc[k] = 100.0 * used[k] / c->total[k];
-        smp->util[k] = 100.0 * util[k] / c->total[k];
-        smp->demand[k] = 100.0 * dem[k] / c->total[k];
-    }
-    smp->runnable = s->queue.n;
-    smp->running = s->n_placed;
+    sched_round_sample_fill(&r->rounds[r->n_rounds++], t, &s->cluster, s->jobs, s->placed, s->n_placed,
+                            s->queue.n);
 }
 
 static void timed_wait(serve *s, double until) {

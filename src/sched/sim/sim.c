@@ -154,27 +154,16 @@ static int on_lease_end(sim *s, const sched_event *e)
     return 0;
 }
 
-static int sample_round(sim *s, int n_placed)
+void sched_round_sample_fill(sched_round_sample *smp, double t, const sched_cluster *c, const sched_job *jobs,
+                             const int *placed, int n_placed, int runnable)
 {
-    sched_sim_result *r = s->res;
-    if (r->n_rounds == s->cap_rounds) {
-        s->cap_rounds = s->cap_rounds ? 2 * s->cap_rounds : 1024;
-        sched_round_sample *nr = realloc(r->rounds, (size_t)s->cap_rounds * sizeof *nr);
-        if (!nr) {
-            snprintf(s->err, s->errlen, "out of memory");
-            return -1;
-        }
-        r->rounds = nr;
-    }
-    sched_round_sample *smp = &r->rounds[r->n_rounds++];
     memset(smp, 0, sizeof *smp);
-    smp->time = s->now;
-    const sched_cluster *c = &s->cluster;
+    smp->time = t;
     double used[3] = {0}, util[3] = {0}, dem[3] = {0};
     for (int i = 0; i < c->n_servers; i++)
         for (int k = 0; k < 3; k++) used[k] += c->servers[i].used[k];
     for (int i = 0; i < n_placed; i++) {
-        const sched_job *j = &s->jobs[s->placed[i]];
+        const sched_job *j = &jobs[placed[i]];
         double a[R_N];
         sched_job_alloc_vec(j, a);
         for (int k = 0; k < 3; k++) {
@@ -187,8 +176,24 @@ static int sample_round(sim *s, int n_placed)
         smp->util[k] = 100.0 * util[k] / c->total[k];
         smp->demand[k] = 100.0 * dem[k] / c->total[k];
     }
-    smp->runnable = s->queue.n;
+    smp->runnable = runnable;
     smp->running = n_placed;
+}
+
+static int sample_round(sim *s, int n_placed)
+{
+    sched_sim_result *r = s->res;
+    if (r->n_rounds == s->cap_rounds) {
+        s->cap_rounds = s->cap_rounds ? 2 * s->cap_rounds : 1024;
+        sched_round_sample *nr = realloc(r->rounds, (size_t)s->cap_rounds * sizeof *nr);
+        if (!nr) {
+            snprintf(s->err, s->errlen, "out of memory");
+            return -1;
+        }
+        r->rounds = nr;
+    }
+    sched_round_sample_fill(&r->rounds[r->n_rounds++], s->now, &s->cluster, s->jobs, s->placed, n_placed,
+                            s->queue.n);
     return 0;
 }
 

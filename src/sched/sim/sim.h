@@ -66,6 +66,11 @@ typedef struct sched_round_sample {
     int runnable, running;
 } sched_round_sample;
 
+/* One round's sample (percentages of the cluster allocated, used within demand, demanded; counts) from the
+ * cluster and the round's placed jobs: the simulator's and the live scheduler's series are the same. */
+void sched_round_sample_fill(sched_round_sample *smp, double t, const sched_cluster *c, const sched_job *jobs,
+                             const int *placed, int n_placed, int runnable);
+
 typedef struct sched_sim_result {
     sched_job_result *jobs;     /* measured jobs that finished, by finish order */
     long n_jobs;
