@@ -29,6 +29,9 @@
 
 enum { ACT_NONE, ACT_CONTINUE, ACT_STOP };
 
+#define SEND_THREADS 8        /* most threads sending one round's requests to the workers */
+#define SEND_MIN_PER_THREAD 4 /* fewer requests than this per thread go out from the main thread alone */
+
 typedef struct serve_worker {
     char ip[64];
     int port, start_gpu, start_cpu;
@@ -464,19 +467,57 @@ static void push(outgoing **out, int *n, int *cap, int machine, int job, const c
     (*n)++;
 }
 
+static void send_one(serve *s, outgoing *o) {
+    serve_worker *w = &s->workers[o->machine];
+    char err[400];
+    int st =
+        lh_post(w->ip, w->port, o->path, s->token, o->body, NULL, LH_DEFAULT_TIMEOUT_MS, err, sizeof err);
+    if (st != 200) {
+        o->failed = true;
+        const char *reason = st < 0 || err[0] ? err : "refused";
+        snprintf(o->why, sizeof o->why, "machine %d (%s:%d) %s: %s", o->machine, w->ip, w->port, o->path,
+                 reason);
+        logf_(s, "%s", o->why);
+    }
+    json_decref(o->body);
+}
+
+/* One sender's share of a dispatch: the requests of the machines m with m % stride == k, in their order. */
+typedef struct send_part {
+    serve *s;
+    outgoing *out;
+    int n, k, stride;
+} send_part;
+
+static void *send_part_main(void *arg) {
+    send_part *p = arg;
+    for (int i = 0; i < p->n; i++)
+        if (p->out[i].machine % p->stride == p->k)
+            send_one(p->s, &p->out[i]);
+    return NULL;
+}
+
+/* Sends the requests (the lock released). A round that starts hundreds of jobs spent its dispatch waiting on
+ * one connection after another (bench/sched_serve: 1000 /v1/run in about 0.3 s), so many requests go out on
+ * up to SEND_THREADS threads, each taking whole machines: a machine's requests keep their order, and a slow
+ * worker holds up only its share. */
 static void send_all(serve *s, outgoing *out, int n) {
-    for (int i = 0; i < n; i++) {
-        serve_worker *w = &s->workers[out[i].machine];
-        char err[400];
-        int st = lh_post(w->ip, w->port, out[i].path, s->token, out[i].body, NULL, LH_DEFAULT_TIMEOUT_MS, err,
-                         sizeof err);
-        if (st != 200) {
-            out[i].failed = true;
-            snprintf(out[i].why, sizeof out[i].why, "machine %d (%s:%d) %s: %s", out[i].machine, w->ip, w->port,
-                     out[i].path, st < 0 ? err : err[0] ? err : "refused");
-            logf_(s, "%s", out[i].why);
-        }
-        json_decref(out[i].body);
+    int nt = s->n_workers < SEND_THREADS ? s->n_workers : SEND_THREADS;
+    if (n < SEND_MIN_PER_THREAD * nt)
+        nt = 1;
+    send_part parts[SEND_THREADS];
+    pthread_t th[SEND_THREADS];
+    bool here[SEND_THREADS] = {false};
+    for (int k = 0; k < nt; k++)
+        parts[k] = (send_part){s, out, n, k, nt};
+    for (int k = 1; k < nt; k++)
+        here[k] = pthread_create(&th[k], NULL, send_part_main, &parts[k]) != 0; /* no thread: sent here */
+    send_part_main(&parts[0]);
+    for (int k = 1; k < nt; k++) {
+        if (here[k])
+            send_part_main(&parts[k]);
+        else
+            pthread_join(th[k], NULL);
     }
 }
 
