@@ -73,18 +73,50 @@ static void install_hooks(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-int lt_free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+/* Binds 127.0.0.1:port (SO_REUSEADDR, as a server would); the socket, or -1. */
+static int bind_port(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        perror("lt_free_port");
-        exit(1);
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
-    int port = ntohs(a.sin_port);
-    close(fd);
-    return port;
+    return fd;
+}
+
+/* A port any server may take, cluster nodes included: Redis Cluster's bus listens on port + 10000, which must
+ * be free too and at most 65535, so ports are drawn from 10000 up to below the kernel's ephemeral range (which
+ * the kernel's own choice of a free port, above 55535 half the time, does not respect). */
+int lt_free_port(void) {
+    static unsigned seed;
+    if (seed == 0)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+    int lo = 32768;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%d", &lo) != 1)
+            lo = 32768;
+        fclose(f);
+    }
+    int top = lo - 10000 - 1 < 55535 ? lo - 10000 - 1 : 55535;
+    if (top < 12000)
+        top = 12000;
+    for (int tries = 0; tries < 1000; tries++) {
+        int port = 10000 + (int)(rand_r(&seed) % (unsigned)(top - 10000));
+        int a = bind_port(port), b = a >= 0 ? bind_port(port + 10000) : -1;
+        if (a >= 0)
+            close(a);
+        if (b >= 0)
+            close(b);
+        if (a >= 0 && b >= 0)
+            return port;
+    }
+    fprintf(stderr, "lt_free_port: no free port pair (p, p + 10000) in 10000..%d\n", top);
+    exit(1);
 }
 
 void lt_rmtree(const char *dir) {
