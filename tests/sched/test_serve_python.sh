@@ -105,7 +105,7 @@ if restarted == 0:
     ok = False
 sys.exit(0 if ok else 1)
 EOF
-wait "$wpid" # serve tells its worker to shut down at the end
+for _ in $(seq 150); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done # serve shuts its worker down
 check "the worker left, nothing left running" bash -c "! kill -0 $wpid 2>/dev/null && ! pgrep -f '$out/[j]ob.py' >/dev/null"
 echo "sched_serve_python: $((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -56,6 +56,8 @@ typedef struct live_job {
     int exit_code, exit_signal; /* the last exit a worker reported (-1 none) */
     int refused;                /* /v1/run refusals in a row */
     int old_alive;              /* processes of the lease that ended (`ended`) not yet reported gone */
+    long late_budget;           /* > 0: the ended lease closed before its report came; the report, when it
+                                   comes, is still credited up to this many steps */
 } live_job;
 
 typedef struct serve {
@@ -253,6 +255,21 @@ static void note_steps(serve *s, live_job *l, long long steps) {
         pthread_cond_broadcast(&s->cv);
 }
 
+/* A report of a lease the round closed without it: its steps (beyond what was credited) are progress all the
+ * same; only the round it comes in is later than the simulator's. */
+static void credit_late(serve *s, int pos, long long steps) {
+    sched_job *j = &s->jobs[pos];
+    live_job *l = &s->live[pos];
+    long add = steps < 0 ? 0 : steps > l->late_budget ? l->late_budget : (long)steps;
+    if (add > 0 && !j->finished) {
+        j->executed += add;
+        if (j->executed > j->total_iters)
+            j->executed = j->total_iters;
+        logf_(s, "job %d: %ld steps of lease %d reported after its round closed, credited now", j->id, add, l->ended);
+    }
+    l->late_budget = 0;
+}
+
 static int h_job(serve *s, const char *what, const json_t *b, json_t **reply) {
     long long lease;
     int status;
@@ -278,6 +295,8 @@ static int h_job(serve *s, const char *what, const json_t *b, json_t **reply) {
     long long steps;
     if (lh_get_int(b, "steps", &steps, err, sizeof err))
         return lh_error(reply, 400, "%s", err);
+    if (lease == l->ended && l->late_budget > 0)
+        credit_late(s, pos, steps);
     if (strcmp(what, "lease_ended") == 0) {
         if (lease == l->lease && l->reports < l->n_proc)
             note_steps(s, l, steps);
@@ -588,6 +607,8 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
             sched_job *j = &s->jobs[pos];
             live_job *l = &s->live[pos];
             long steps = l->steps < 0 ? 0 : l->steps;
+            /* not reported in time (a loaded machine): what it reports later still counts */
+            l->late_budget = l->reports < l->n_proc && l->alive > 0 ? l->budget - steps : 0;
             j->executed += steps;
             if (j->executed > j->total_iters)
                 j->executed = j->total_iters;
@@ -754,6 +775,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 goto done;
             }
         }
+        int n_requests = n_out;
         n_out = 0;
         /* 6. the round runs until every placed job reported, or its time plus the grace */
         double deadline = s->round_start + s->round / s->scale + s->grace_s;
@@ -771,7 +793,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
             logf_(s, "round %ld at %.0f s: %d running, %d runnable, %ld finished of %d", r->n_rounds, T, s->n_placed,
                   s->queue.n, r->jobs_finished, s->n_jobs);
         if (s->timing)
-            fprintf(s->timing, "%ld,%.0f,%d,%d,%.3f,%.3f,%.3f\n", r->n_rounds, T, s->n_placed, n_out,
+            fprintf(s->timing, "%ld,%.0f,%d,%d,%.3f,%.3f,%.3f\n", r->n_rounds, T, s->n_placed, n_requests,
                     (t_decided - t_begin) * 1e3, (t_waited - t_decided) * 1e3, (t_sent - t_waited) * 1e3);
         T += s->round;
     }
@@ -993,7 +1015,7 @@ int sched_serve_main(int argc, char **argv) {
     pthread_condattr_init(&ca);
     pthread_cond_init(&s.cv, &ca);
     s.round = o.round, s.scale = o.scale;
-    s.grace_s = fmin(fmax(0.25 * o.round / o.scale, 0.5), 5.0);
+    s.grace_s = fmin(fmax(o.round / o.scale, 0.5), 30.0);
     s.log = o.quiet ? NULL : stderr;
     char err[1024];
     int status = 1;
