@@ -78,6 +78,7 @@ typedef struct serve {
     sched_job *jobs;
     live_job *live;
     int n_jobs;
+    int *by_id;                 /* job positions in id order (job_pos) */
     int *placed, n_placed, *prev_placed, n_prev;
     serve_worker *workers;
     int n_workers, n_registered;
@@ -174,6 +175,22 @@ static int load_conn_file(serve *s, const char *path, char *err, size_t errlen) 
 
 /* ---- HTTP handlers (server threads) ---- */
 
+/* The position of the job with this id (by_id: positions sorted by id; ids are unique in a workload), or -1.
+ * A binary search: every request of every job looks its job up. */
+static int job_pos(const serve *s, long long id) {
+    int lo = 0, hi = s->n_jobs - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, p = s->by_id[mid];
+        if (s->jobs[p].id == id)
+            return p;
+        if (s->jobs[p].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
 static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
     char err[160];
     const char *ip;
@@ -206,10 +223,7 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
     if (lh_get_int(b, "machine", &machine, err, sizeof err) || lh_get_int(b, "job", &job, err, sizeof err) ||
         lh_get_int(b, "lease", &lease, err, sizeof err))
         return lh_error(reply, 400, "%s", err);
-    int pos = -1;
-    for (int i = 0; i < s->n_jobs; i++)
-        if (s->jobs[i].id == job)
-            pos = i;
+    int pos = job_pos(s, job);
     if (pos < 0)
         return lh_error(reply, 404, "no job %lld", job);
     live_job *l = &s->live[pos];
@@ -240,9 +254,9 @@ static int find_job(serve *s, const json_t *b, long long *lease, json_t **reply,
         *status = lh_error(reply, 400, "%s", err);
         return -1;
     }
-    for (int i = 0; i < s->n_jobs; i++)
-        if (s->jobs[i].id == job)
-            return i;
+    int pos = job_pos(s, job);
+    if (pos >= 0)
+        return pos;
     *status = lh_error(reply, 404, "no job %lld", job);
     return -1;
 }
@@ -923,6 +937,12 @@ static int serve_parse(serve_opts *o, int argc, char **argv) {
     return 0;
 }
 
+static int cmp_id(const void *a, const void *b, void *jobs) {
+    const sched_job *j = jobs;
+    int x = j[*(const int *)a].id, y = j[*(const int *)b].id;
+    return (x > y) - (x < y);
+}
+
 /* The jobs of the workload, all known in advance (a replay, or a finite synthetic workload). */
 static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *static_start, char *err,
                      size_t errlen) {
@@ -966,6 +986,15 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
         return -1;
     }
     s->live = calloc((size_t)s->n_jobs, sizeof *s->live);
+    s->by_id = malloc((size_t)s->n_jobs * sizeof *s->by_id);
+    for (int i = 0; i < s->n_jobs; i++)
+        s->by_id[i] = i;
+    qsort_r(s->by_id, (size_t)s->n_jobs, sizeof *s->by_id, cmp_id, s->jobs);
+    for (int i = 1; i < s->n_jobs; i++)
+        if (s->jobs[s->by_id[i]].id == s->jobs[s->by_id[i - 1]].id) {
+            snprintf(err, errlen, "the workload has two jobs with id %d", s->jobs[s->by_id[i]].id);
+            return -1;
+        }
     s->placed = malloc((size_t)s->n_jobs * sizeof *s->placed);
     s->prev_placed = malloc((size_t)s->n_jobs * sizeof *s->prev_placed);
     for (int i = 0; i < s->n_jobs; i++)
@@ -1131,7 +1160,7 @@ out:
         free(s.workers[i].gpu_owner), free(s.workers[i].cpu_owner);
     free(s.workers);
     sched_cluster_free(&s.cluster);
-    free(s.jobs), free(s.live), free(s.placed), free(s.prev_placed);
+    free(s.jobs), free(s.live), free(s.placed), free(s.prev_placed), free(s.by_id);
     sched_sim_result_free(&run.res);
     sched_trace_free(&trace);
     if (s.leases)
