@@ -1,7 +1,9 @@
 /* The live scheduler's HTTP/JSON layer against itself on loopback: a request with the token reaches the
  * handler and its reply comes back; no token or a wrong one is 401; malformed JSON, a body that is not an
  * object and one over 1 MiB are refused with 400/413 naming the problem, before any handler runs; a closed
- * port is an error naming the URL after the retries; token files and addresses are checked. */
+ * port is an error naming the URL after the retries; token files and addresses are checked. A client keeps
+ * one connection for many calls; /v1/batch runs its requests in order and answers each, and a malformed batch
+ * runs none. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,48 @@ int main(void)
                   sizeof err) == 400);
     CHECK(strstr(err, "field 'n': not an integer") != NULL);
     CHECK(lh_post("127.0.0.1", port, "/v1/nothing", "s3cret", body, NULL, 2000, err, sizeof err) == 404);
+
+    /* one connection for many calls */
+    lh_client *c = lh_client_new();
+    CHECK(c != NULL);
+    for (int i = 0; i < 20; i++)
+        CHECK(lh_client_post(c, "127.0.0.1", port, "/v1/echo", "s3cret", body, NULL, 2000, err, sizeof err) == 200);
+    CHECK(lh_client_post(c, "127.0.0.1", port, "/v1/nothing", "s3cret", body, NULL, 2000, err, sizeof err) == 404);
+    CHECK(lh_client_connects(c) == 1);
+
+    /* a batch: each request answered in order, as if alone */
+    handled = 0;
+    json_t *batch = json_pack("{s:[{s:s,s:{s:i}},{s:s,s:{}},{s:s,s:{s:s}},{s:s,s:{s:[]}},{s:s,s:{s:i}}]}",
+                              "requests", "path", "/v1/echo", "body", "n", 1, "path", "/v1/nothing", "body",
+                              "path", "/v1/echo", "body", "n", "x", "path", "/v1/batch", "body", "requests",
+                              "path", "/v1/echo", "body", "n", 5);
+    CHECK(lh_client_post(c, "127.0.0.1", port, "/v1/batch", "s3cret", batch, &reply, 2000, err, sizeof err) == 200);
+    json_t *rs = json_object_get(reply, "replies");
+    CHECK(json_array_size(rs) == 5);
+    int want[] = {200, 404, 400, 400, 200};
+    for (size_t i = 0; i < 5; i++)
+        CHECK(json_integer_value(json_object_get(json_array_get(rs, i), "status")) == want[i]);
+    CHECK(json_integer_value(json_object_get(json_object_get(json_array_get(rs, 0), "body"), "twice")) == 2);
+    CHECK(json_integer_value(json_object_get(json_object_get(json_array_get(rs, 4), "body"), "twice")) == 10);
+    CHECK(strstr(json_string_value(json_object_get(json_object_get(json_array_get(rs, 3), "body"), "error")),
+                 "inside a batch") != NULL);
+    CHECK(handled == 4); /* the nested batch reached no handler */
+    json_decref(reply);
+    json_decref(batch);
+    /* malformed batches run nothing */
+    handled = 0;
+    const char *bad[] = {"{}", "{\"requests\": 3}", "{\"requests\": [{\"body\": {}}]}",
+                         "{\"requests\": [{\"path\": \"/v1/echo\", \"body\": 1}]}",
+                         "{\"requests\": [{\"path\": \"/v1/echo\", \"x\": 1}]}",
+                         "{\"requests\": [], \"more\": 1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *b = json_loads(bad[i], 0, NULL);
+        CHECK(lh_client_post(c, "127.0.0.1", port, "/v1/batch", "s3cret", b, NULL, 2000, err, sizeof err) == 400);
+        json_decref(b);
+    }
+    CHECK(handled == 0);
+    CHECK(lh_client_connects(c) == 1);
+    lh_client_free(c);
     lh_server_stop(s);
 
     /* nothing listens any more: -1 and the URL named, after the retries */

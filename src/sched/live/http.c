@@ -53,8 +53,34 @@ static size_t on_data(char *p, size_t size, size_t nm, void *ud) {
     return n;
 }
 
-int lh_post(const char *host, int port, const char *path, const char *token, const json_t *body, json_t **reply,
-            int timeout_ms, char *err, size_t errlen) {
+struct lh_client {
+    CURL *c;
+    long connects; /* connections opened so far */
+};
+
+lh_client *lh_client_new(void) {
+    pthread_once(&curl_once, curl_setup);
+    lh_client *k = calloc(1, sizeof *k);
+    if (k != NULL && (k->c = curl_easy_init()) == NULL) {
+        free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+void lh_client_free(lh_client *k) {
+    if (k == NULL)
+        return;
+    curl_easy_cleanup(k->c);
+    free(k);
+}
+
+long lh_client_connects(const lh_client *c) {
+    return c != NULL ? c->connects : 0;
+}
+
+int lh_client_post(lh_client *conn, const char *host, int port, const char *path, const char *token,
+                   const json_t *body, json_t **reply, int timeout_ms, char *err, size_t errlen) {
     pthread_once(&curl_once, curl_setup);
     if (reply != NULL)
         *reply = NULL;
@@ -72,7 +98,9 @@ int lh_post(const char *host, int port, const char *path, const char *token, con
     }
     int status = -1;
     for (int attempt = 0; attempt < LH_RETRIES && status < 0; attempt++) {
-        CURL *c = curl_easy_init();
+        /* A caller's handle keeps its connection open between calls (curl opens a new one when the server
+         * closed it); without one, a handle for this call alone. */
+        CURL *c = conn != NULL ? conn->c : curl_easy_init();
         if (c == NULL) {
             snprintf(err, errlen, "curl_easy_init failed");
             break;
@@ -89,7 +117,14 @@ int lh_post(const char *host, int port, const char *path, const char *token, con
         CURLcode rc = curl_easy_perform(c);
         long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_cleanup(c);
+        long opened = 0;
+        if (conn != NULL && curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
+            conn->connects += opened;
+        /* the handle must not keep pointers into this call's header list and body */
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+        if (conn == NULL)
+            curl_easy_cleanup(c);
         if (rc == CURLE_OK) {
             json_error_t je;
             json_t *j = k.n > 0 ? json_loadb(k.buf, k.n, 0, &je) : json_object();
@@ -118,6 +153,11 @@ int lh_post(const char *host, int port, const char *path, const char *token, con
     curl_slist_free_all(hdr);
     free(text);
     return status;
+}
+
+int lh_post(const char *host, int port, const char *path, const char *token, const json_t *body, json_t **reply,
+            int timeout_ms, char *err, size_t errlen) {
+    return lh_client_post(NULL, host, port, path, token, body, reply, timeout_ms, err, errlen);
 }
 
 int lh_read_token(const char *path, char *token, size_t len, char *err, size_t errlen) {

@@ -39,6 +39,17 @@ int lh_error(json_t **reply, int status, const char *fmt, ...) __attribute__((fo
 int lh_post(const char *host, int port, const char *path, const char *token, const json_t *body, json_t **reply,
             int timeout_ms, char *err, size_t errlen);
 
+/* A client whose connection stays open between calls (HTTP keep-alive), for a caller that sends many
+ * requests to one server: a fresh connection per request cost serve's dispatch most of its time. One thread
+ * at a time uses a client. */
+typedef struct lh_client lh_client;
+lh_client *lh_client_new(void); /* NULL when out of memory */
+void lh_client_free(lh_client *c); /* accepts NULL */
+long lh_client_connects(const lh_client *c); /* connections it has opened so far */
+/* lh_post on c's connection (c NULL: as lh_post). */
+int lh_client_post(lh_client *c, const char *host, int port, const char *path, const char *token,
+                   const json_t *body, json_t **reply, int timeout_ms, char *err, size_t errlen);
+
 /* The token: the first line of path, without its line break; 0, or -1 with "path: reason" in err (missing
  * file, empty first line, longer than LH_TOKEN_MAX - 1). */
 int lh_read_token(const char *path, char *token, size_t len, char *err, size_t errlen);

@@ -58,6 +58,36 @@ static bool token_ok(const lh_server *s, const char *auth) {
     return diff == 0;
 }
 
+/* POST /v1/batch {"requests": [{"path": "/v1/...", "body": {...}}, ...]}: each request handed to the handler
+ * in order, as if it had come alone, and {"replies": [{"status": N, "body": {...}}, ...]} in the same order.
+ * One connection round trip for a machine's share of a round instead of one per job. A batch inside a batch
+ * is refused (that item's status is 400); a malformed batch is refused whole, before any request runs. */
+static int batch(lh_server *s, const json_t *body, json_t **reply) {
+    json_t *reqs = json_object_get(body, "requests");
+    if (!json_is_array(reqs))
+        return lh_error(reply, 400, "field 'requests': %s", reqs == NULL ? "missing" : "not an array");
+    if (json_object_size(body) != 1)
+        return lh_error(reply, 400, "a batch has one field, 'requests'");
+    size_t i;
+    json_t *q;
+    json_array_foreach(reqs, i, q) {
+        json_t *p = json_object_get(q, "path"), *b = json_object_get(q, "body");
+        if (!json_is_object(q) || !json_is_string(p) || (b != NULL && !json_is_object(b)) ||
+            json_object_size(q) != (b != NULL ? 2u : 1u))
+            return lh_error(reply, 400, "requests[%zu]: not {\"path\": \"/v1/...\", \"body\": {...}}", i);
+    }
+    json_t *out = json_array();
+    json_array_foreach(reqs, i, q) {
+        const char *path = json_string_value(json_object_get(q, "path"));
+        json_t *b = json_object_get(q, "body"), *r = NULL;
+        int st = strcmp(path, "/v1/batch") == 0 ? lh_error(&r, 400, "a batch inside a batch")
+                                                : s->h(s->ud, "POST", path, b, &r);
+        json_array_append_new(out, json_pack("{s:i,s:o}", "status", st, "body", r != NULL ? r : json_object()));
+    }
+    *reply = json_pack("{s:o}", "replies", out);
+    return 200;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     (void)version;
@@ -108,7 +138,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             else if (!json_is_object(body))
                 status = lh_error(&reply, 400, "the body must be a JSON object");
         }
-        if (status == 0)
+        if (status == 0 && strcmp(url, "/v1/batch") == 0)
+            status = strcmp(method, "POST") == 0 ? batch(s, body, &reply)
+                                                 : lh_error(&reply, 405, "/v1/batch is a POST");
+        else if (status == 0)
             status = s->h(s->ud, method, url, body, &reply);
         json_decref(body);
     }
