@@ -8,7 +8,8 @@
 #   - each process's Cpus_allowed_list and CUDA_VISIBLE_DEVICES are the CPUs and GPUs of its lease;
 #   - a lease extension keeps the same process (one process per "start" row of leases_all.csv, none for
 #     "extend"), and a job started again continues from the steps it had (SYNERGY_ELAPSED_ITERS);
-#   - bad input: a conn file that disagrees with the INI is refused with file:line; a worker not listed, a
+#   - bad input: a conn file that disagrees with the INI is refused with file:line; Philly and class-split
+#     options are checked before anything listens; a worker not listed, a
 #     request without the token and malformed JSON get their errors and change nothing.
 # Everything listens on 127.0.0.1 on free ports and is stopped at the end, also on failure.
 #   test_serve.sh LOCUS DUMMY_JOB DATA_DIR CONFIG
@@ -168,6 +169,24 @@ printf '127.0.0.1,7001,0,0\n' >"$out/bad.conn"
 "$LOCUS" sched serve --config_file "$CONFIG" --conn_file "$out/bad.conn" --token_file "$out/token" \
     --replay_trace "$trace" >"$out/o" 2>&1
 check "malformed conn line refused with file:line" bash -c "grep -q 'bad.conn:1: expected IP,port' '$out/o'"
+# Philly workloads: finite ones only; options that need a Philly trace say so; a bad trace is named
+printf '127.0.0.1,7001,0,0,0\n127.0.0.1,7002,0,0,0\n127.0.0.1,7003,0,0,0\n127.0.0.1,7004,0,0,0\n' >"$out/ok.conn"
+serve_err() { # serve_err EXPECTED ARGS...: serve refuses before listening, naming EXPECTED
+    local want=$1
+    shift
+    "$LOCUS" sched serve --config_file "$CONFIG" --conn_file "$out/ok.conn" --token_file "$out/token" \
+        --register_timeout 1 "$@" >"$out/o" 2>&1
+    local rc=$?
+    [ "$rc" -ne 0 ] && grep -qF -- "$want" "$out/o" && ! grep -q listening "$out/o"
+}
+check "Philly without --philly_arrival or a job count refused" \
+    serve_err "give --philly_arrival or --num-jobs-default N" --cluster_job_log "$DATA/philly/cluster_job_log.json"
+check "--philly_arrival without a Philly trace refused" serve_err "apply to a Philly trace" --philly_arrival \
+    --num-jobs-default 3
+check "a malformed Philly trace named" serve_err "bad_syntax.json" --cluster_job_log \
+    "$DATA/philly/bad_syntax.json" --philly_arrival
+check "--class_split checked" serve_err "--class_split '50,50': expected three percentages" --num-jobs-default 3 \
+    --class_split 50,50
 
 run_policy FIFO+fair
 run_policy LAS+tune

@@ -876,10 +876,10 @@ done:
 /* ---- options ---- */
 
 typedef struct serve_opts {
-    const char *config, *conn, *token, *policy, *replay, *listen, *out, *job_command;
+    const char *config, *conn, *token, *policy, *replay, *philly, *split, *listen, *out, *job_command;
     long num_jobs, seed;
     double round, scale, jobs_per_hour, register_timeout;
-    bool is_static, single_gpu, plot, quiet, help;
+    bool is_static, single_gpu, philly_arrival, no_exp, multigpu, prioritize, plot, quiet, help;
 } serve_opts;
 
 typedef enum { SO_FLAG, SO_STR, SO_LONG, SO_POS } so_kind;
@@ -902,6 +902,16 @@ static const struct sopt {
     {"--num-jobs-default", SO_LONG, offsetof(serve_opts, num_jobs), "N", "synthetic jobs to generate"},
     {"--jobs_per_hour", SO_POS, offsetof(serve_opts, jobs_per_hour), "X", "Poisson arrival rate (default 9)"},
     {"--single_gpu", SO_FLAG, offsetof(serve_opts, single_gpu), NULL, "synthetic jobs all take 1 GPU"},
+    {"--class_split", SO_STR, offsetof(serve_opts, split), "I,L,S",
+     "percent of image, language and speech jobs (default 20,70,10)"},
+    {"--cluster_job_log", SO_STR, offsetof(serve_opts, philly), "FILE",
+     "Philly cluster_job_log JSON trace (with --philly_arrival or --num-jobs-default N)"},
+    {"--philly_arrival", SO_FLAG, offsetof(serve_opts, philly_arrival), NULL,
+     "Philly: the trace's real arrivals (every kept job runs)"},
+    {"--no_exp", SO_FLAG, offsetof(serve_opts, no_exp), NULL, "Philly: keep trace durations (no synthetic mode)"},
+    {"--multigpu", SO_FLAG, offsetof(serve_opts, multigpu), NULL,
+     "Philly: keep multi-GPU demands in {1,2,4,8,16} (default: every job 1 GPU)"},
+    {"--prioritize", SO_FLAG, offsetof(serve_opts, prioritize), NULL, "Philly: jobs 4000-4999 start with priority 1"},
     {"--seed", SO_LONG, offsetof(serve_opts, seed), "N", "random seed of synthetic workloads (42)"},
     {"--round_duration", SO_POS, offsetof(serve_opts, round), "S", "round (lease) length in seconds (300)"},
     {"--time_scale", SO_POS, offsetof(serve_opts, scale), "K",
@@ -994,13 +1004,50 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
     sched_rng_seed(&rng, (uint64_t)o->seed);
     sched_workload wl = {.rng = &rng, .cluster = &s->cluster, .ratio = sched_profile_ratio(s->cluster.fair[R_CPU]),
                          .jobs_per_hour = o->jobs_per_hour, .limit = o->num_jobs, .single_gpu = o->single_gpu,
-                         .split = {20, 70, 10}};
+                         .philly_arrival = o->philly_arrival, .prioritize = o->prioritize, .split = {20, 70, 10}};
+    if (o->split != NULL && sched_parse_class_split(o->split, wl.split)) {
+        snprintf(err, errlen, "--class_split '%s': expected three percentages adding to 100", o->split);
+        return -1;
+    }
+    if ((o->philly_arrival || o->no_exp || o->multigpu || o->prioritize) && o->philly == NULL) {
+        snprintf(err, errlen, "--philly_arrival, --no_exp, --multigpu and --prioritize apply to a Philly trace "
+                              "(--cluster_job_log FILE)");
+        return -1;
+    }
+    if (o->replay != NULL && o->philly != NULL) {
+        snprintf(err, errlen, "--replay_trace and --cluster_job_log exclude each other");
+        return -1;
+    }
     int n_gpus = s->cluster.n_gpus;
+    double *philly_dur = NULL;
     if (o->replay) {
         if (sched_trace_load(trace, o->replay, n_gpus, err, errlen))
             return -1;
         wl.kind = WL_REPLAY;
         wl.trace = trace;
+    } else if (o->philly) {
+        if (!o->philly_arrival && o->num_jobs == 0) {
+            snprintf(err, errlen, "a Philly trace without --philly_arrival has Poisson arrivals without end: give "
+                                  "--philly_arrival or --num-jobs-default N (a deployment runs a finite workload)");
+            return -1;
+        }
+        bool reordered;
+        if (sched_philly_prepare(trace, o->philly, o->multigpu, !o->no_exp, o->philly_arrival, n_gpus, &reordered,
+                                 err, errlen))
+            return -1;
+        if (reordered && !o->quiet)
+            fprintf(stderr, "locus sched serve: note: %s is not in arrival order; its jobs arrive in time order\n",
+                    o->philly);
+        wl.kind = WL_PHILLY;
+        wl.trace = trace;
+        if (trace->exponential) { /* drawn first from the run's generator, as simulate does */
+            philly_dur = sched_philly_draw_durations(trace, &rng);
+            if (philly_dur == NULL) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            wl.philly_dur = philly_dur;
+        }
     } else if (o->num_jobs > 0) {
         wl.kind = o->is_static ? WL_STATIC : WL_POISSON;
     } else {
@@ -1018,13 +1065,16 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
             s->jobs = realloc(s->jobs, (size_t)cap * sizeof *s->jobs);
         }
         int rc = sched_workload_next(&wl, last, &s->jobs[s->n_jobs], err, errlen);
-        if (rc < 0)
+        if (rc < 0) {
+            free(philly_dur);
             return -1;
+        }
         if (rc == 0)
             break;
         last = s->jobs[s->n_jobs].arrival;
         s->n_jobs++;
     }
+    free(philly_dur);
     if (s->n_jobs == 0) {
         snprintf(err, errlen, "the workload has no job");
         return -1;

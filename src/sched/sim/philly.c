@@ -157,6 +157,21 @@ int sched_trace_sort_by_arrival(sched_trace *t)
     return 1;
 }
 
+int sched_philly_prepare(sched_trace *t, const char *path, bool multigpu, bool exponential, bool philly_arrival,
+                         int n_gpus, bool *reordered, char *err, size_t errlen)
+{
+    *reordered = false;
+    if (sched_philly_load(t, path, multigpu, exponential, err, errlen)) return -1;
+    for (int i = 0; i < t->n; i++)
+        if (t->jobs[i].gpus > n_gpus) {
+            snprintf(err, errlen, "%s: a kept job needs %d GPUs, the cluster has %d", path, t->jobs[i].gpus, n_gpus);
+            sched_trace_free(t);
+            return -1;
+        }
+    if (philly_arrival && exponential) *reordered = sched_trace_sort_by_arrival(t) == 1;
+    return 0;
+}
+
 /* Checks one entry's shape; returns 0 or -1 with err set. */
 static int check_entry(const load_ctx *lc, size_t idx, const json_t *j)
 {

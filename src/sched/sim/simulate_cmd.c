@@ -329,23 +329,10 @@ int sched_simulate_main(int argc, char **argv)
     } else {
         sched_cluster_cfg_default(&base.cluster);
     }
-    {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%s", o.split);
-        char *it[4];
-        int n = split_list(buf, it, 3);
-        long sum = 0;
-        for (int i = 0; i < n; i++) {
-            char *end;
-            base.split[i] = (int)strtol(it[i], &end, 10);
-            if (*end || base.split[i] < 0) n = -1;
-            else sum += base.split[i];
-        }
-        if (n != 3 || sum != 100) {
-            fprintf(stderr, "locus sched simulate: --class_split '%s': expected three percentages adding to 100\n",
-                    o.split);
-            return 2;
-        }
+    if (sched_parse_class_split(o.split, base.split)) {
+        fprintf(stderr, "locus sched simulate: --class_split '%s': expected three percentages adding to 100\n",
+                o.split);
+        return 2;
     }
     if ((o.replay != NULL) + (o.philly != NULL) > 1) {
         fprintf(stderr, "locus sched simulate: --replay_trace and --cluster_job_log exclude each other\n");
@@ -378,18 +365,13 @@ int sched_simulate_main(int argc, char **argv)
         base.trace = &trace;
         base.static_start = o.is_static;
     } else if (o.philly) {
-        if (sched_philly_load(&trace, o.philly, o.multigpu, !o.no_exp, err, sizeof err)) {
+        bool reordered;
+        if (sched_philly_prepare(&trace, o.philly, o.multigpu, !o.no_exp, o.philly_arrival, n_gpus, &reordered, err,
+                                 sizeof err)) {
             fprintf(stderr, "locus sched simulate: %s\n", err);
             return 1;
         }
-        for (int i = 0; i < trace.n; i++)
-            if (trace.jobs[i].gpus > n_gpus) {
-                fprintf(stderr, "locus sched simulate: %s: a kept job needs %d GPUs, the cluster has %d\n", o.philly,
-                        trace.jobs[i].gpus, n_gpus);
-                sched_trace_free(&trace);
-                return 1;
-            }
-        if (o.philly_arrival && !o.no_exp && sched_trace_sort_by_arrival(&trace) == 1 && !o.quiet)
+        if (reordered && !o.quiet)
             fprintf(stderr, "locus sched simulate: note: %s is not in arrival order; its jobs arrive in time order "
                             "(the synthetic durations still follow the file order)\n", o.philly);
         base.kind = WL_PHILLY;

@@ -72,6 +72,15 @@ static void fresh_job(sched_job *j)
     j->last_exec = -1;
 }
 
+int sched_parse_class_split(const char *text, int split[3])
+{
+    int v[3], used = 0;
+    if (sscanf(text, " %d , %d , %d %n", &v[0], &v[1], &v[2], &used) != 3 || text[used] != '\0') return -1;
+    if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[0] + v[1] + v[2] != 100) return -1;
+    memcpy(split, v, sizeof v);
+    return 0;
+}
+
 int sched_workload_next(sched_workload *wl, double last_arrival, sched_job *out, char *err, size_t errlen)
 {
     fresh_job(out);

@@ -55,6 +55,13 @@ double *sched_philly_draw_durations(const sched_trace *t, sched_rng *rng);
  * and lets its clock run backwards; we keep time monotonic. Returns 1 if the order changed, else 0. */
 int sched_trace_sort_by_arrival(sched_trace *t);
 void sched_trace_free(sched_trace *t);
+/* A Philly trace ready for a run on n_gpus GPUs, as `simulate` and `serve` take it: loaded, every kept job
+ * fitting the cluster (else -1, "path: a kept job needs N GPUs, ..."), and with --philly_arrival in exp mode
+ * sorted by arrival (*reordered set when the file was not in arrival order). */
+int sched_philly_prepare(sched_trace *t, const char *path, bool multigpu, bool exponential, bool philly_arrival,
+                         int n_gpus, bool *reordered, char *err, size_t errlen);
+/* --class_split "I,L,S": three non-negative percentages adding to 100 into split. 0, or -1. */
+int sched_parse_class_split(const char *text, int split[3]);
 
 typedef struct sched_workload {
     sched_wl_kind kind;
