@@ -27,6 +27,7 @@
 #include "locus/locus_version.h"
 #include "report.h"
 
+#define ARGV_MAX 320 /* a client launch: the launcher, its options (PBS: one -x per variable passed), the app */
 #define TENSOR_SIZES "[1024,8192,16384,32768,65536,131072,262144,524288,1024000,2048000]"
 
 static const flag_spec throughput_standard_flags[] = {
@@ -342,53 +343,75 @@ static int check_inference(const plan *p) {
     return 0;
 }
 
-/* The suite's dict flags ({"C": "V100", "exclusive": None}, {'constraint': 'P100'}) as scheduler options:
- * "-C V100 --exclusive", "--constraint=P100" ('' for {}). 0, or -1 when the text is not such a dict. */
-static int dict_to_args(const char *dict, char *out, size_t n) {
-    out[0] = '\0';
-    const char *p = dict;
-    while (*p == ' ')
-        p++;
-    if (*p != '{')
-        return -1;
-    p++;
-    size_t at = 0;
-    while (*p && *p != '}') {
-        char key[128] = "", val[256] = "";
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == '}')
-            break;
-        char q = *p == '\'' || *p == '"' ? *p++ : 0;
-        size_t k = 0;
-        while (*p && (q ? *p != q : *p != ':' && *p != ' ') && k + 1 < sizeof key)
-            key[k++] = *p++;
-        key[k] = '\0';
-        if (q && *p == q)
-            p++;
-        while (*p == ' ')
-            p++;
-        if (*p++ != ':' || !key[0])
-            return -1;
-        while (*p == ' ')
-            p++;
-        q = *p == '\'' || *p == '"' ? *p++ : 0;
-        k = 0;
-        while (*p && (q ? *p != q : *p != ',' && *p != '}') && k + 1 < sizeof val)
-            val[k++] = *p++;
-        val[k] = '\0';
-        if (q && *p == q)
-            p++;
-        while (k > 0 && val[k - 1] == ' ')
-            val[--k] = '\0';
-        bool none = !q && (!strcmp(val, "None") || !val[0]);
-        bool shortopt = strlen(key) == 1;
-        at += (size_t)snprintf(out + at, at < n ? n - at : 0, "%s%s%s%s%s", at ? " " : "", shortopt ? "-" : "--",
-                               key, none ? "" : shortopt ? " " : "=", none ? "" : val);
-        while (*p == ' ')
-            p++;
+/* The PBS form of a dict flag (jobspec.c's table), or a message naming the flag and the key at fault. */
+static int pbs_dict(const plan *p, const char *flag, pbs_request *r) {
+    char err[512];
+    if (!flag_get(&p->fs, flag)) {
+        memset(r, 0, sizeof *r);
+        return 0;
     }
-    return *p == '}' ? 0 : -1;
+    if (dict_to_pbs(flag_str(&p->fs, flag, 0), r, err, sizeof err) != 0) {
+        fprintf(stderr, "locus bench: --%s=%s under PBS: %s\n", flag, flag_str(&p->fs, flag, 0), err);
+        return -1;
+    }
+    return 0;
+}
+
+static bool on_path(const char *cmd) {
+    const char *path = getenv("PATH");
+    char copy[8192], full[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path ? path : "/usr/bin:/bin");
+    for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(full, sizeof full, "%s/%s", d, cmd);
+        if (access(full, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* What the pbs launcher needs to run the suite, inside a job or in the script written for one: an mpiexec
+ * it knows (ranks are started per host with it), dict flags it can pass, and with the database as its own
+ * job qsub, qstat and qdel (only checked inside the job: a script may be written where they are not). */
+static int check_pbs(const plan *p, bool batch_db, bool in_job) {
+    char why[512];
+    pbs_request r;
+    if (!mpi_detect(why, sizeof why)) {
+        fprintf(stderr, "locus bench: under PBS: %s\n", why);
+        return -1;
+    }
+    if (pbs_dict(p, "node_feature", &r) != 0)
+        return -1;
+    if (batch_db && (pbs_dict(p, "batch_args", &r) != 0 || pbs_dict(p, "db_node_feature", &r) != 0))
+        return -1;
+    if (!batch_db && !colocated_kind(p->test->kind) && pbs_dict(p, "db_node_feature", &r) != 0)
+        return -1;
+    const char *tools[] = {"qsub", "qstat", "qdel"};
+    for (int k = 0; batch_db && in_job && k < 3; k++)
+        if (!on_path(tools[k])) {
+            fprintf(stderr, "locus bench: --run_db_as_batch=True under PBS submits the database with qsub, watches it "
+                            "with qstat and ends it with qdel; %s is not on PATH here (run inside a PBS job with "
+                            "the PBS commands, or pass --run_db_as_batch=False to start it inside this job)\n",
+                    tools[k]);
+            return -1;
+        }
+    return 0;
+}
+
+/* A database spread over several hosts cannot honour --net_ifname yet: locus db start reads the interface's
+ * addresses on the host it runs on, which are not those of the other shard hosts (db.c refuses it too; this
+ * says so before anything starts). spread: whether shards would be on separate hosts. */
+static int check_db_spread(const plan *p, bool spread) {
+    if (colocated_kind(p->test->kind) || !spread)
+        return 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->c[i].db_nodes > 1) {
+            fprintf(stderr, "locus bench: --db_nodes=%ld on separate hosts with --net_ifname=%s: each shard would have "
+                            "to bind the address %s has on its own host, which locus cannot read from the first "
+                            "host yet; run a one-host database (--db_nodes=[1]) or everything in a one-node job\n",
+                    p->c[i].db_nodes, flag_str(&p->fs, "net_ifname", 0), flag_str(&p->fs, "net_ifname", 0));
+            return -1;
+        }
+    return 0;
 }
 
 /* Refuse, before anything starts, what cannot run here; the message names the flag and the reason. */
@@ -397,21 +420,23 @@ static int check_plan(const plan *p) {
     int avail = allocation_nodes(p->l);
     bool local = !strcmp(p->l->name, "local");
     bool batch_db = flag_get(fs, "run_db_as_batch") && flag_int(fs, "run_db_as_batch", 0);
-    if (!strcmp(p->l->name, "pbs")) {
-        fprintf(stderr, "locus bench: the pbs launcher can print a batch script (--print-batch-script pbs) but "
-                        "running the suite under PBS is not implemented yet\n");
-        return -1;
-    }
     if (batch_db && local) {
         fprintf(stderr, "locus bench: --run_db_as_batch=True needs the slurm or pbs launcher; with --launcher=%s pass "
                         "--run_db_as_batch=False\n", p->l->name);
         return -1;
     }
-    if (batch_db) {
+    if (!strcmp(p->l->name, "pbs") && check_pbs(p, batch_db, true) != 0)
+        return -1;
+    if (!local && check_db_spread(p, batch_db || avail > 1) != 0)
+        return -1;
+    if (!local && avail == 1 && !batch_db && !colocated_kind(p->test->kind))
+        fprintf(stderr, "locus bench: the %s job has one node: the database shares it with the clients\n",
+                p->l->name);
+    if (batch_db && !strcmp(p->l->name, "slurm")) {
         char args[1024];
         const char *names[] = {"batch_args", "db_node_feature"};
         for (int k = 0; k < 2; k++)
-            if (flag_get(fs, names[k]) && dict_to_args(flag_str(fs, names[k], 0), args, sizeof args) != 0) {
+            if (flag_get(fs, names[k]) && dict_to_slurm(flag_str(fs, names[k], 0), args, sizeof args) != 0) {
                 fprintf(stderr, "locus bench: --%s=%s: expected a dict such as {\"C\": \"V100\", \"exclusive\": None}\n",
                         names[k], flag_str(fs, names[k], 0));
                 return -1;
@@ -430,8 +455,8 @@ static int check_plan(const plan *p) {
         }
         /* a batch database brings its own nodes */
         long need = colocated_kind(p->test->kind) || batch_db ? c->nodes : c->nodes + c->db_nodes;
-        if (!colocated_kind(p->test->kind) && local)
-            need = c->nodes; /* locally the database shares the one host */
+        if (!colocated_kind(p->test->kind) && (local || (avail == 1 && c->nodes == 1)))
+            need = c->nodes; /* on one host (locally, or a one-node job) the database shares it */
         if (local && (c->nodes > 1 || (!colocated_kind(p->test->kind) && c->db_nodes > 64))) {
             fprintf(stderr, "locus bench: %s needs %ld nodes; the local launcher has this one host (pass "
                             "--%s=[1] or use --launcher=slurm inside an allocation)\n", p->test->name, c->nodes,
@@ -569,6 +594,12 @@ static int run_and_wait(char *const argv[], const char *logfile) {
     if (pid == 0) {
         FILE *log = fopen(logfile, "a");
         if (log) {
+            /* the launch line first, so a log shows where the ranks were placed */
+            fputs("# launch:", log);
+            for (int i = 0; argv[i]; i++)
+                fprintf(log, " %s", argv[i]);
+            fputc('\n', log);
+            fflush(log);
             dup2(fileno(log), 1);
             dup2(fileno(log), 2);
         }
@@ -586,34 +617,70 @@ static int run_and_wait(char *const argv[], const char *logfile) {
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* Under Slurm, the hosts of a database running inside this allocation, which the clients keep off
- * ("--exclude=a,b"; "" when the database is elsewhere or holds no host of ours). */
+/* The hosts of a database running inside this allocation, which the clients keep off when the allocation has
+ * others (Slurm: "--exclude=a,b" for srun; PBS: left out of mpiexec's host list). None when the database is a
+ * batch job of its own (its own nodes) or holds every host (one node shared by all). */
+#define MAX_JOB_HOSTS 4096
 static char db_exclude[4200];
+static char db_hosts_in_job[DB_MAX_SHARDS][256];
+static int n_db_hosts_in_job;
 
 static void note_db_hosts(const plan *p, const db_state *s) {
     db_exclude[0] = '\0';
-    if (strcmp(p->l->name, "slurm") || s->jobid[0]) /* a batch database has its own nodes */
+    n_db_hosts_in_job = 0;
+    if (!strcmp(p->l->name, "local") || s->jobid[0]) /* a batch database has its own nodes */
         return;
     char list[4096] = "";
     int nh = 0;
+    char hosts[DB_MAX_SHARDS][256];
     for (int i = 0; i < s->nshards; i++) {
-        char pat[300];
-        snprintf(pat, sizeof pat, ",%s,", s->shards[i].host);
-        char padded[4200];
-        snprintf(padded, sizeof padded, ",%s,", list);
-        if (strstr(padded, pat))
+        const char *h = s->shards[i].node[0] ? s->shards[i].node : s->shards[i].host;
+        bool seen = false;
+        for (int k = 0; k < nh; k++)
+            seen |= !strcmp(hosts[k], h);
+        if (seen)
             continue;
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "", s->shards[i].host);
-        nh++;
+        snprintf(hosts[nh++], 256, "%s", h);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "", h);
     }
-    if (nh > 0 && allocation_nodes(p->l) > nh) /* one node shared by all: nothing to keep off */
-        snprintf(db_exclude, sizeof db_exclude, "--exclude=%s", list);
+    if (nh == 0 || allocation_nodes(p->l) <= nh) /* one node shared by all: nothing to keep off */
+        return;
+    snprintf(db_exclude, sizeof db_exclude, "--exclude=%s", list);
+    memcpy(db_hosts_in_job, hosts, sizeof hosts[0] * (size_t)nh);
+    n_db_hosts_in_job = nh;
+}
+
+/* Under PBS: the first `nodes` hosts of the job that hold no database, R ranks on each, through this
+ * installation's mpiexec; the environment the ranks need is passed by name where the flavour wants it. */
+static int pbs_prefix(long nodes, long cpn, char **argv, int max) {
+    static char hosts[MAX_JOB_HOSTS][256], mine[MAX_JOB_HOSTS][256], buf[1 << 17];
+    const launcher *l = launcher_by_name("pbs");
+    int nh = l->hosts(hosts, MAX_JOB_HOSTS), n = 0;
+    for (int i = 0; i < nh && n < nodes; i++) {
+        bool db = false;
+        for (int k = 0; k < n_db_hosts_in_job; k++)
+            db |= !strcmp(hosts[i], db_hosts_in_job[k]);
+        if (!db)
+            memcpy(mine[n++], hosts[i], sizeof mine[0]);
+    }
+    char why[512];
+    const mpi_flavour *f = mpi_detect(why, sizeof why);
+    if (n < nodes || !f) {
+        fprintf(stderr, "locus bench: %s\n", f ? "the job has fewer hosts free of the database than the clients need"
+                                               : why);
+        return -1;
+    }
+    const char *env[128];
+    int nenv = job_env_names(env, 128, true);
+    return mpi_hosts_argv(f, (const char(*)[256])mine, n, cpn, env, nenv, getuid() == 0, argv, max, buf, sizeof buf);
 }
 
 /* The launch prefix for `ranks` ranks on `nodes` nodes: mpirun locally, srun under Slurm (off the database's
- * hosts). */
+ * hosts), mpiexec over the job's hosts under PBS. -1 when the ranks cannot be placed. */
 static int launch_prefix(const plan *p, long nodes, long cpn, char **argv, char *buf1, char *buf2) {
     int n = 0;
+    if (!strcmp(p->l->name, "pbs"))
+        return pbs_prefix(nodes, cpn, argv, ARGV_MAX - 32); /* room for the app and its arguments */
     if (!strcmp(p->l->name, "slurm")) {
         snprintf(buf1, 32, "-N%ld", nodes);
         snprintf(buf2, 32, "--ntasks-per-node=%ld", cpn);
@@ -656,7 +723,7 @@ static void set_db_env(const db_state *s) {
  * whose first rank per node stores the model and script in its node's database; rank 0 stores them in the
  * separate database otherwise). */
 static int run_inference(const plan *p, const combo *c, const char *sdir, const char *locus_exe, const char *log) {
-    char *argv[64], b1[32], b2[32], iters[32], dbc[32], tpq[32], bs[32], port[32], app[PATH_MAX];
+    char *argv[ARGV_MAX], b1[32], b2[32], iters[32], dbc[32], tpq[32], bs[32], port[32], app[PATH_MAX];
     char model[PATH_MAX + 64], script[PATH_MAX + 64], be[PATH_MAX + 32], ndev[32];
     const char *device = flag_str(&p->fs, "device", 0);
     bool colo = colocated_kind(p->test->kind);
@@ -667,6 +734,8 @@ static int run_inference(const plan *p, const combo *c, const char *sdir, const 
     snprintf(script, sizeof script, "%s/inference_script.py", models_dir());
     setenv("LOCUS_TORCH_BACKEND", torch_backend(be, sizeof be) ? be : "", 1);
     int n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2);
+    if (n < 0)
+        return 1;
     if (colo) {
         snprintf(dbc, sizeof dbc, "%ld", c->db_cpus);
         snprintf(tpq, sizeof tpq, "%ld", c->tpq);
@@ -762,7 +831,7 @@ static void reset_db_stats(const db_state *s) {
 }
 
 static int run_session(const plan *p, const combo *c, const char *sdir, const char *locus_exe) {
-    char *argv[64];
+    char *argv[ARGV_MAX];
     char b1[32], b2[32], iters[32], bytes[32], tpd[32], thr[32], dbc[32], app[PATH_MAX], log[PATH_MAX + 32];
     int n = 0;
     snprintf(iters, sizeof iters, "%ld", flag_int(&p->fs, "iterations", 0));
@@ -779,6 +848,8 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
         snprintf(producers, sizeof producers, "%ld", c->nodes * c->cpn);
         char clog[PATH_MAX + 32];
         snprintf(clog, sizeof clog, "%s/consumer.log", sdir);
+        if ((n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2)) < 0)
+            return 1;
         pid_t cons = fork();
         if (cons == 0) {
             FILE *l = fopen(clog, "a");
@@ -790,7 +861,6 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
             execv(consumer, cargv);
             _exit(127);
         }
-        n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2);
         argv[n++] = app;
         argv[n++] = "producer";
         argv[n++] = iters;
@@ -810,7 +880,8 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
     if (inference_kind(p->test->kind))
         return run_inference(p, c, sdir, locus_exe, log);
     snprintf(app, sizeof app, "%s/locus_bench_throughput%s", app_dir(), !strcmp(lang, "fortran") ? "_f" : "");
-    n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2);
+    if ((n = launch_prefix(p, c->nodes, c->cpn, argv, b1, b2)) < 0)
+        return 1;
     if (p->test->kind == TEST_THROUGHPUT_COLOCATED) {
         snprintf(dbc, sizeof dbc, "%ld", c->db_cpus);
         argv[n++] = (char *)locus_exe;
@@ -834,11 +905,9 @@ static int run_session(const plan *p, const combo *c, const char *sdir, const ch
 
 /* What a printed job script could not do inside its job, refused before it is written. */
 static int check_batch_script(const plan *p, const char *kind) {
-    if (!strcmp(kind, "pbs")) {
-        fprintf(stderr, "locus bench: --print-batch-script pbs: running the suite under PBS is not implemented yet "
-                        "(the script would fail inside the job); use slurm, or run with --launcher=local\n");
+    bool batch_db = flag_get(&p->fs, "run_db_as_batch") && flag_int(&p->fs, "run_db_as_batch", 0);
+    if (!strcmp(kind, "pbs") && check_pbs(p, batch_db, false) != 0)
         return -1;
-    }
     const flag_value *ifv = flag_get(&p->fs, "net_ifname");
     if (!colocated_kind(p->test->kind) && ifv && !ifv->given && if_nametoindex(ifv->strs[0]) == 0) {
         fprintf(stderr, "locus bench: --net_ifname: the default %s is not an interface of this host, and likely not "
@@ -846,7 +915,57 @@ static int check_batch_script(const plan *p, const char *kind) {
                 ifv->strs[0]);
         return -1;
     }
-    return 0;
+    /* with the database in the job, its shards go on hosts of their own as soon as the job has several */
+    bool spread = batch_db;
+    for (int i = 0; i < p->n && !spread; i++)
+        spread = p->c[i].nodes + p->c[i].db_nodes > 1;
+    return check_db_spread(p, spread);
+}
+
+static void print_quoted(const char *s) {
+    putchar('\'');
+    for (; *s; s++)
+        *s == '\'' ? fputs("'\\''", stdout) : putchar(*s);
+    putchar('\'');
+}
+
+/* The #PBS header: one select with a chunk per host. With the database in the job its chunks come first
+ * (PBS writes the nodefile in chunk order, and the database takes the first hosts), each with the CPUs of a
+ * shard and one process; then the clients' chunks with R ranks each (mpiprocs) and their CPUs (plus the
+ * database's on each node when co-located). place=scatter:excl puts each chunk on a host of its own, and
+ * keeps other jobs off them. */
+static void print_pbs_header(const plan *p, bool batch_db, const char *wall) {
+    long max_nodes = 1, max_cpn = 1, max_dbn = 0, max_dbc = 1;
+    for (int i = 0; i < p->n; i++) {
+        const combo *c = &p->c[i];
+        max_nodes = c->nodes > max_nodes ? c->nodes : max_nodes;
+        max_cpn = c->cpn > max_cpn ? c->cpn : max_cpn;
+        max_dbn = c->db_nodes > max_dbn ? c->db_nodes : max_dbn;
+        max_dbc = c->db_cpus > max_dbc ? c->db_cpus : max_dbc;
+    }
+    pbs_request app, db;
+    pbs_dict(p, "node_feature", &app);
+    pbs_dict(p, "db_node_feature", &db);
+    bool colo = colocated_kind(p->test->kind);
+    printf("#PBS -N %s\n#PBS -l select=", flag_str(&p->fs, "exp_name", 0));
+    if (!colo && !batch_db && max_dbn > 0)
+        printf("%ld:ncpus=%ld:mpiprocs=1%s+", max_dbn, max_dbc, db.chunk);
+    printf("%ld:ncpus=%ld:mpiprocs=%ld%s\n", max_nodes, colo ? max_cpn + max_dbc : max_cpn, max_cpn, app.chunk);
+    printf("#PBS -l place=scatter:excl\n#PBS -l walltime=%s\n#PBS -j oe\n", wall);
+    char copy[2048];
+    snprintf(copy, sizeof copy, "%s", app.lines);
+    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        printf("#PBS %s\n", l);
+    printf("cd \"${PBS_O_WORKDIR:-.}\"\n");
+    /* qsub passes none of our environment: what locus needs is written here, quoted, rather than through
+     * qsub -v, which splits its list at every comma (see db_print_env) */
+    const char *names[128];
+    int nn = job_env_names(names, 128, false);
+    for (int k = 0; k < nn; k++) {
+        printf("export %s=", names[k]);
+        print_quoted(getenv(names[k]));
+        putchar('\n');
+    }
 }
 
 static void print_batch_script(const plan *p, const char *kind, int argc, char **argv) {
@@ -860,14 +979,21 @@ static void print_batch_script(const plan *p, const char *kind, int argc, char *
     }
     const char *wall = flag_str(&p->fs, "wall_time", 0);
     printf("#!/bin/bash\n");
-    if (!strcmp(kind, "slurm"))
+    if (!strcmp(kind, "slurm")) {
         printf("#SBATCH --job-name=%s\n#SBATCH --nodes=%ld\n#SBATCH --exclusive\n#SBATCH --time=%s\n"
                "#SBATCH --output=%s-%%j.log\n",
                flag_str(&p->fs, "exp_name", 0), max_nodes, wall, flag_str(&p->fs, "exp_name", 0));
-    else
-        printf("#PBS -N %s\n#PBS -l select=%ld\n#PBS -l walltime=%s\n#PBS -j oe\ncd \"${PBS_O_WORKDIR:-.}\"\n",
-               flag_str(&p->fs, "exp_name", 0), max_nodes, wall);
-    printf("exec locus bench %s --launcher=%s", p->test->name, kind);
+        printf("exec locus bench %s --launcher=%s", p->test->name, kind);
+    } else {
+        print_pbs_header(p, batch_db, wall);
+        /* the full path: the job's PATH is the login default, not ours */
+        char exe[PATH_MAX];
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[len > 0 ? len : 0] = '\0';
+        printf("exec ");
+        print_quoted(len > 0 ? exe : "locus");
+        printf(" bench %s --launcher=%s", p->test->name, kind);
+    }
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--print-batch-script", 20)) {
             if (!strchr(argv[i], '='))
@@ -879,7 +1005,8 @@ static void print_batch_script(const plan *p, const char *kind, int argc, char *
                 i++;
             continue;
         }
-        printf(" '%s'", argv[i]);
+        putchar(' ');
+        print_quoted(argv[i]);
     }
     printf("\n");
 }
@@ -971,18 +1098,28 @@ static int run_test(const test_def *t, int argc, char **argv) {
             /* --run_db_as_batch: the database is its own batch job (locus db start --batch), with the suite's
              * --batch_args and --db_node_feature as its scheduler options, cancelled when it is stopped */
             bool batch_db = flag_get(&p.fs, "run_db_as_batch") && flag_int(&p.fs, "run_db_as_batch", 0);
-            char bargs[2048] = "", feat[1024] = "";
-            if (batch_db) {
-                dict_to_args(flag_str(&p.fs, "batch_args", 0), bargs, sizeof bargs);
+            char bargs[sizeof(pbs_request) * 2] = "", feat[sizeof(pbs_request) * 2] = "";
+            pbs_request pa = {0}, pf = {0};
+            if (batch_db && !strcmp(p.l->name, "pbs")) {
+                /* qsub options one a line; db_node_feature as resources of each of the job's chunks (both
+                 * checked in check_pbs) */
+                pbs_dict(&p, "batch_args", &pa);
+                pbs_dict(&p, "db_node_feature", &pf);
+                snprintf(bargs, sizeof bargs, "%s%s", pa.lines, pf.lines);
+                snprintf(feat, sizeof feat, "%s%s", pa.chunk, pf.chunk);
+            } else if (batch_db) {
+                dict_to_slurm(flag_str(&p.fs, "batch_args", 0), bargs, sizeof bargs);
                 if (flag_get(&p.fs, "db_node_feature"))
-                    dict_to_args(flag_str(&p.fs, "db_node_feature", 0), feat, sizeof feat);
+                    dict_to_slurm(flag_str(&p.fs, "db_node_feature", 0), feat, sizeof feat);
                 if (feat[0])
                     snprintf(bargs + strlen(bargs), sizeof bargs - strlen(bargs), "%s%s", bargs[0] ? " " : "", feat);
+                feat[0] = '\0';
             }
             int hh = 0, mm = 0, ss = 0;
             sscanf(flag_str(&p.fs, "wall_time", 0), "%d:%d:%d", &hh, &mm, &ss);
             db_options o = {.dir = ddir, .shards = c->db_nodes, .port = flag_int(&p.fs, "db_port", 0),
                             .batch = batch_db, .batch_args = bargs[0] ? bargs : NULL,
+                            .batch_select = feat[0] ? feat : NULL,
                             .wall_time_min = hh * 60 + mm + (ss > 0),
                             .cpus = c->db_cpus, .threads_per_queue = c->tpq, .launcher = p.l->name, .password = "auto",
                             .ifname = flag_str(&p.fs, "net_ifname", 0), .hosts = hosts[0] ? hosts : NULL};

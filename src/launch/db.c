@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +185,11 @@ static void on_signal(int sig) {
     got_signal = sig;
 }
 
+static void reap_children(void) {
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
 static bool any_alive(const db_state *s) {
     for (int i = 0; i < s->nshards; i++)
         if (s->shards[i].pid > 0 && kill((pid_t)s->shards[i].pid, 0) == 0)
@@ -191,8 +197,9 @@ static bool any_alive(const db_state *s) {
     return false;
 }
 
-/* Wait for a batch job to bring the database up: its state file turns "running". */
-static int wait_for_batch(db_state *s, long timeout_s) {
+/* Wait for a batch job to bring the database up: its state file turns "running". Every 5 s the scheduler
+ * is asked whether the job still exists, so a job that failed or was cancelled ends the wait at once. */
+static int wait_for_batch(const launcher *l, db_state *s, long timeout_s) {
     char jobid[64];
     snprintf(jobid, sizeof jobid, "%s", s->jobid);
     fprintf(stderr, "locus db: waiting for job %s to start the database", jobid);
@@ -204,13 +211,28 @@ static int wait_for_batch(db_state *s, long timeout_s) {
             snprintf(s->jobid, sizeof s->jobid, "%s", jobid);
             return state_save(s);
         }
-        if (t % 10 == 0)
+        if (t % 10 == 0) {
             fprintf(stderr, ".");
+            if (t > 0 && l->job_state && l->job_state(jobid) == 0) {
+                fprintf(stderr, "\nlocus db: job %s ended before the database came up (see %s/batch-*.log)\n", jobid,
+                        s->dir);
+                return -1;
+            }
+        }
         usleep(500000);
     }
     fprintf(stderr, "\nlocus db: job %s did not start the database within %ld s (see %s/batch-*.log)\n", jobid,
             timeout_s, s->dir);
     return -1;
+}
+
+static bool this_host(const char *host) {
+    char self[256] = "";
+    gethostname(self, sizeof self - 1);
+    size_t k = strcspn(self, ".");
+    return !strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") || !strcmp(host, self) ||
+           (strlen(host) == k && !strncmp(host, self, k)) ||
+           (!strncmp(host, self, k) && host[k] == '.'); /* short and full names of this host */
 }
 
 /* Everything `locus db start` does after parsing its options; `locus bench` calls it too. Returns 0,
@@ -297,14 +319,32 @@ int db_launch(db_options *po, db_state *ps) {
         snprintf(script, sizeof script, "%s/db-%s.sh", dir, l->name);
         /* The job must use the same password: pass it explicitly. */
         o.password = s.password[0] ? s.password : "none";
+        if (o.dry_run) {
+            if (l->batch(&o, &s, script, false) != 0) {
+                rc = 1;
+                goto out;
+            }
+            printf("%s %s\n", l->submit_command, script);
+            fprintf(stderr, "locus db start: --dry-run: wrote %s; nothing was submitted\n", script);
+            snprintf(s.status, sizeof s.status, "not submitted");
+            state_save(&s);
+            prelaunch = false; /* keep the script */
+            goto out;
+        }
+        /* saved before the submission: once submitted, the job writes this file itself */
+        snprintf(s.status, sizeof s.status, "submitted");
+        state_save(&s);
         if (l->batch(&o, &s, script, true) != 0) {
             rc = 1;
             goto out;
         }
         prelaunch = false; /* submitted: the job may be running */
-        snprintf(s.status, sizeof s.status, "submitted");
-        state_save(&s);
-        if (wait_for_batch(&s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0) {
+        fprintf(stderr, "locus db: submitted %s as job %s\n", script, s.jobid);
+        if (wait_for_batch(l, &s, o.wall_time_min > 0 ? o.wall_time_min * 60 : 600) != 0) {
+            /* never leave a job behind that would start a database no one uses */
+            l->cancel(s.jobid);
+            snprintf(s.status, sizeof s.status, "stopped");
+            state_save(&s);
             rc = 1;
             goto out;
         }
@@ -365,8 +405,18 @@ int db_launch(db_options *po, db_state *ps) {
         h->primary = r > 0 ? p : 0;
         snprintf(h->role, sizeof h->role, "%s", r ? "replica" : "primary");
         const char *host = hosts[where[i].host];
+        snprintf(h->node, sizeof h->node, "%s", host);
         h->port = (int)o.port + where[i].port_offset;
         bool local = strcmp(l->name, "local") == 0 || strcmp(host, "localhost") == 0;
+        if (o.ifname && !local && !this_host(host)) {
+            /* the interface's addresses are read here, and would be this host's, not those of the host the
+             * shard runs on */
+            fprintf(stderr, "locus db start: --ifname %s with a shard on %s, another host than this one: the "
+                            "address of %s there cannot be read from here. Leave --ifname out (each shard then "
+                            "binds its host's address), or start one database per host\n", o.ifname, host, o.ifname);
+            rc = 2;
+            goto out;
+        }
         if (o.ifname) {
             if (iface_addresses(o.ifname, h->bind, sizeof h->bind) != 0) {
                 fprintf(stderr, "locus db start: interface '%s' has no address here\n", o.ifname);
@@ -482,7 +532,7 @@ static int db_start(int argc, char **argv) {
     db_options o = {.shards = 1, .port = 6379, .threads_per_queue = 1, .launcher = "auto", .password = "auto",
                     .persist = "none"};
     str_list redis_args = {0};
-    bool batch = false, wait_in_job = false;
+    bool batch = false, wait_in_job = false, dry_run = false;
     const opt_spec specs[] = {
         {"dir", OPT_STR, &o.dir, "DIR", "state directory (required): addresses, pids, logs, password", 0, 0},
         {"shards", OPT_INT, &o.shards, "N", "number of shards; N >= 2 forms a Redis Cluster (default 1)", 1, DB_MAX_SHARDS},
@@ -510,9 +560,14 @@ static int db_start(int argc, char **argv) {
         {"redis-arg", OPT_STR_LIST, &redis_args, "'NAME VALUE'", DB_LIMITS_HELP, 0, 0},
         {"module", OPT_STR, &o.module, "PATH", "locus_ai.so to load (default: $LOCUS_MODULE_PATH or beside locus)", 0, 0},
         {"batch", OPT_FLAG, &batch, NULL, "slurm/pbs: submit the database as its own batch job", 0, 0},
-        {"batch-args", OPT_STR, &o.batch_args, "ARGS", "extra #SBATCH/#PBS line for --batch", 0, 0},
+        {"batch-args", OPT_STR, &o.batch_args, "ARGS",
+         "extra #SBATCH line for --batch; with pbs, qsub options (one #PBS line each, separated by newlines)", 0, 0},
+        {"batch-select", OPT_STR, &o.batch_select, ":RES=V...",
+         "pbs: resources added to each chunk of the --batch job's select (e.g. ':ngpus=1:P100=True')", 0, 0},
         {"wall-time", OPT_INT, &o.wall_time_min, "MIN", "wall time of the --batch job in minutes (default 60)", 1, 100000},
         {"wait-in-job", OPT_FLAG, &wait_in_job, NULL, "stay in the foreground until the shards exit (used in batch jobs)", 0, 0},
+        {"dry-run", OPT_FLAG, &dry_run, NULL, "with --batch: write the job script and print the command that would submit "
+         "it, submit nothing", 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0},
     };
     char **rest;
@@ -534,12 +589,19 @@ static int db_start(int argc, char **argv) {
     }
     o.batch = batch;
     o.wait_in_job = wait_in_job;
+    o.dry_run = dry_run;
+    if (dry_run && !batch) {
+        fprintf(stderr, "locus db start: --dry-run goes with --batch (it writes the job script only)\n");
+        return 2;
+    }
     for (int k = 0; k < redis_args.n; k++)
         o.redis_args[o.n_redis_args++] = redis_args.items[k];
     db_state s;
     int launched = db_launch(&o, &s);
     if (launched != 0)
         return launched;
+    if (dry_run)
+        return 0;
     if (batch) { /* the job holds the shards; we only report */
         db_print_env(&s, "sh", stdout);
         return 0;
@@ -559,7 +621,9 @@ static int db_start(int argc, char **argv) {
     if (wait_in_job) {
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
-        while (!got_signal && any_alive(&s))
+        /* the launchers' processes (srun, mpiexec) are our children: reap them, or an ended one would look
+         * alive (a zombie) and the job would never end */
+        while (!got_signal && (reap_children(), any_alive(&s)))
             sleep(1);
         if (got_signal) {
             db_stop_all(&s);

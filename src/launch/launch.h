@@ -24,6 +24,7 @@
 
 typedef struct shard_state {
     char host[256];        /* the name or address clients connect to */
+    char node[256];        /* the allocation's host it was placed on (set at start, not saved) */
     char bind[256];        /* space-separated addresses the server binds */
     int port;
     char unix_socket[512]; /* "" when none */
@@ -67,7 +68,9 @@ typedef struct db_options {
     const char *redis_args[64];
     int n_redis_args;
     bool batch, wait_in_job;
-    const char *batch_args;
+    bool dry_run; /* with batch: write the job script and say how it would be submitted, submit nothing */
+    const char *batch_args;   /* slurm: one #SBATCH line; pbs: qsub options, one a line */
+    const char *batch_select; /* pbs: resources added to each chunk of the select (":ngpus=1:P100=True") */
     long wall_time_min;
 } db_options;
 
@@ -117,9 +120,48 @@ void cpulist_format(const int *cpus, int from, int count, char *out, size_t n);
 /* Pin the calling process to a cpulist. 0 or -1. */
 int pin_to_cpulist(const char *cpulist);
 
+/* ---- jobspec.c: batch requests and MPI launches as command-line text (pure) ---- */
+/* One entry of the suite's dict flags ({"C": "V100", "exclusive": None}). */
+typedef struct suite_kv {
+    char key[128];
+    char val[256];
+    bool none; /* the value was None (or empty): a flag without a value */
+} suite_kv;
+/* Parse dict text into kv[0 .. max); returns the count, or -1 when it is not such a dict. */
+int suite_dict_parse(const char *dict, suite_kv *kv, int max);
+/* The dict as sbatch options: "-C V100 --exclusive", "--constraint=P100" ("" for {}). 0 or -1. */
+int dict_to_slurm(const char *dict, char *out, size_t n);
+/* The dict for PBS: chunk resources to append to each chunk of a select (":P100=True:ngpus=1") and qsub
+ * options, one per line without "#PBS " ("-q gpu\n-A proj\n"). See the table in jobspec.c. 0, or -1
+ * with err naming the key that cannot be passed. */
+typedef struct pbs_request {
+    char chunk[1024];
+    char lines[2048];
+} pbs_request;
+int dict_to_pbs(const char *dict, pbs_request *r, char *err, size_t errn);
+
+/* A family of MPI launchers and how it is told "R ranks on each of these hosts". */
+typedef enum { MPI_HOST_SLOTS, MPI_PPN_HOSTS } mpi_style;
+typedef struct mpi_flavour {
+    const char *name;  /* "openmpi", "hydra" */
+    const char *match; /* '|'-separated texts of `mpiexec --version` that identify it */
+    mpi_style style;
+} mpi_flavour;
+/* The flavour whose texts appear in `mpiexec --version` output; NULL when none does. */
+const mpi_flavour *mpi_flavour_of(const char *version_text);
+const mpi_flavour *mpi_flavour_by_name(const char *name);
+/* argv (NULL-terminated, at most max entries with the NULL) of an mpiexec that starts per_node ranks on
+ * each of hosts[0 .. nhosts), with env_names passed to remote ranks where the flavour needs them named
+ * (Open MPI's -x). The strings live in buf. Returns argc, or -1 when argv or buf is too small. The caller
+ * appends the program and its arguments. */
+int mpi_hosts_argv(const mpi_flavour *f, const char (*hosts)[256], int nhosts, long per_node,
+                   const char *const *env_names, int nenv, bool as_root, char **argv, int max, char *buf,
+                   size_t bufn);
+
 /* ---- launchers.c ---- */
 typedef struct launcher {
     const char *name;
+    const char *submit_command; /* what batch() runs on the script ("sbatch --parsable"), NULL for none */
     bool (*detect)(void);                  /* are we inside this launcher's allocation? */
     int (*hosts)(char hosts[][256], int max); /* the allocation's hosts */
     /* Start shard i (conf already written); record its pid. */
@@ -129,9 +171,19 @@ typedef struct launcher {
     int (*batch)(const db_options *o, db_state *s, const char *script_path, bool submit);
     /* Cancel a batch job. */
     void (*cancel)(const char *jobid);
+    /* Is a batch job still queued or running? 1 yes, 0 it ended (or the scheduler no longer knows it), -1
+     * cannot tell (the query failed). */
+    int (*job_state)(const char *jobid);
 } launcher;
 
 const launcher *launcher_by_name(const char *name); /* "auto" resolves by environment */
+/* The family of this installation's mpiexec (from `mpiexec --version`, or $LOCUS_MPI_FLAVOUR), found once;
+ * NULL with why filled when it is missing or not one locus knows. */
+const mpi_flavour *mpi_detect(char *why, size_t n);
+/* Names of the variables of our environment that a job's processes on other hosts need: PATH,
+ * LD_LIBRARY_PATH, LOCUS_*, REDIS_*, OMPI_ALLOW_RUN_AS_ROOT*, and with client_settings the database's
+ * (SSDB*, SR_*, SSKEY*, LOCUS_DB_PASSWORD). The strings stay valid until the next call. Returns the count. */
+int job_env_names(const char **names, int max, bool client_settings);
 /* Write the script body for a batch submission of the database (exposed for unit tests). */
 int write_batch_script(const char *kind, const db_options *o, const char *locus_exe, const char *path);
 

@@ -1,5 +1,7 @@
 /* Launchers behind one table: local (fork/exec), slurm (srun per shard inside an allocation, sbatch for a
- * separate database job), pbs (mpiexec per shard inside a job, qsub for a separate job). */
+ * separate database job), pbs (mpiexec per shard inside a job, qsub for a separate job). Also the MPI
+ * launcher of this installation (mpiexec's family, for starting ranks per host) and the environment a
+ * job's processes need from ours. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +11,8 @@
 #include <unistd.h>
 
 #include "launch.h"
+
+extern char **environ;
 
 static const char *redis_path(void) {
     const char *p = getenv("REDIS_PATH");
@@ -61,9 +65,10 @@ static int lines_to_hosts(char *text, char hosts[][256], int max) {
     return n;
 }
 
-static void quote_into(char *dst, size_t n, const char *s) {
+/* Append s to dst in single quotes, as a shell reads it back whole. */
+static void append_quoted(char *dst, size_t n, const char *s) {
     size_t used = strlen(dst);
-    snprintf(dst + used, n - used, " '");
+    snprintf(dst + used, n - used, "'");
     for (const char *p = s; *p; p++) {
         used = strlen(dst);
         if (*p == '\'')
@@ -73,6 +78,46 @@ static void quote_into(char *dst, size_t n, const char *s) {
     }
     used = strlen(dst);
     snprintf(dst + used, n - used, "'");
+}
+
+static void quote_into(char *dst, size_t n, const char *s) {
+    size_t used = strlen(dst);
+    snprintf(dst + used, n - used, " ");
+    append_quoted(dst, n, s);
+}
+
+int job_env_names(const char **names, int max, bool client_settings) {
+    /* exact names, or prefixes ending in '_' or naming a family (SSDB, SSDB_suffix, SSKEYIN, ...); the
+     * client settings are those of one database, which a job script must not carry over */
+    static const struct {
+        const char *name;
+        bool prefix, client;
+    } wanted[] = {
+        {"PATH", false, false},   {"LD_LIBRARY_PATH", false, false},        {"SSDB", true, true},
+        {"SR_", true, true},      {"SSKEY", true, true},                    {"LOCUS_DB_PASSWORD", false, true},
+        {"LOCUS_", true, false},  {"REDIS_", true, false},                  {"OMPI_ALLOW_RUN_AS_ROOT", true, false},
+    };
+    int n = 0;
+    for (char **e = environ; e && *e && n < max; e++) {
+        size_t len = strcspn(*e, "=");
+        if ((*e)[len] != '=' || len == 0 || len >= 128)
+            continue;
+        for (size_t k = 0; k < sizeof wanted / sizeof wanted[0]; k++) {
+            size_t wl = strlen(wanted[k].name);
+            bool match = wanted[k].prefix ? len >= wl && !strncmp(*e, wanted[k].name, wl)
+                                          : len == wl && !strncmp(*e, wanted[k].name, wl);
+            if (match && wanted[k].client && !client_settings)
+                break; /* left out, and not taken by a later, wider prefix (LOCUS_) */
+            if (match) {
+                static char store[128][128];
+                snprintf(store[n], sizeof store[n], "%.*s", (int)len, *e);
+                names[n] = store[n];
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
 }
 
 /* The `locus db start` line the batch job runs: the same options, inside the job. */
@@ -134,11 +179,34 @@ int write_batch_script(const char *kind, const db_options *o, const char *locus_
         if (o->batch_args)
             fprintf(f, "#SBATCH %s\n", o->batch_args);
     } else {
-        fprintf(f, "#PBS -N locus-db\n#PBS -l select=%ld:ncpus=%ld\n", nodes, o->cpus > 0 ? o->cpus : 1);
-        fprintf(f, "#PBS -l walltime=%02ld:%02ld:00\n#PBS -j oe\n#PBS -o %s/batch.log\n", minutes / 60, minutes % 60, o->dir);
-        if (o->batch_args)
-            fprintf(f, "#PBS %s\n", o->batch_args);
+        /* one chunk per shard host, each host the database's alone; PBS writes the nodefile in chunk order */
+        fprintf(f, "#PBS -N locus-db\n#PBS -l select=%ld:ncpus=%ld:mpiprocs=1%s\n#PBS -l place=scatter:excl\n", nodes,
+                o->cpus > 0 ? o->cpus : 1, o->batch_select ? o->batch_select : "");
+        fprintf(f, "#PBS -l walltime=%02ld:%02ld:00\n#PBS -j oe\n", minutes / 60, minutes % 60);
+        if (!strpbrk(o->dir, " \t\n:,'\"\\#$"))
+            fprintf(f, "#PBS -o %s/batch-pbs.log\n", o->dir);
+        if (o->batch_args) { /* one qsub option a line */
+            char copy[8192];
+            snprintf(copy, sizeof copy, "%s", o->batch_args);
+            for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                fprintf(f, "#PBS %s\n", l);
+        }
+        /* PBS copies the job's output only at its end: the job writes its own log, read while it runs */
+        char log[1200] = "exec >>";
+        append_quoted(log, sizeof log, o->dir);
+        fprintf(f, "%s\"/batch-${PBS_JOBID}.log\" 2>&1\n", log);
         fprintf(f, "cd \"${PBS_O_WORKDIR:-.}\"\n");
+        /* qsub passes none of the submitter's environment (sbatch passes all of it): the variables locus and
+         * its servers use are written here, shell-quoted, and not through qsub -v, which splits its list at
+         * every comma (as sbatch --export does; see db_print_env) */
+        const char *names[128];
+        int nn = job_env_names(names, 128, false);
+        for (int k = 0; k < nn; k++) {
+            fprintf(f, "export %s='", names[k]);
+            for (const char *c = getenv(names[k]); *c; c++)
+                *c == '\'' ? fputs("'\\''", f) : fputc(*c, f);
+            fputs("'\n", f);
+        }
     }
     fprintf(f, "# The database runs inside this job until 'locus db stop --dir %s' (or the job ends).\n", o->dir);
     fprintf(f, "%s\n", line);
@@ -178,7 +246,7 @@ static int slurm_hosts(char hosts[][256], int max) {
 static int slurm_start(const db_options *o, db_state *s, int i, const char *cpulist) {
     (void)cpulist; /* inside a step Slurm's own binding applies */
     char nodelist[300], cpus[64];
-    snprintf(nodelist, sizeof nodelist, "--nodelist=%s", s->shards[i].host);
+    snprintf(nodelist, sizeof nodelist, "--nodelist=%s", s->shards[i].node[0] ? s->shards[i].node : s->shards[i].host);
     snprintf(cpus, sizeof cpus, "--cpus-per-task=%ld", o->cpus > 0 ? o->cpus : 1);
     char *argv[] = {"srun", "--nodes=1", "--ntasks=1", nodelist, cpus, "--overlap", "--job-name=locus-db", "--",
                     (char *)redis_path(), s->shards[i].conf, NULL};
@@ -214,6 +282,19 @@ static void slurm_cancel(const char *jobid) {
         fprintf(stderr, "locus db: scancel %s did not succeed (the job may have ended)\n", jobid);
 }
 
+static int slurm_job_state(const char *jobid) {
+    char cmd[200], out[4096];
+    snprintf(cmd, sizeof cmd, "squeue -h -j '%s' -o %%T 2>&1", jobid);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        return strstr(out, "Invalid job id") ? 0 : -1;
+    static const char *alive[] = {"PENDING", "RUNNING", "CONFIGURING", "SUSPENDED", "REQUEUED", "RESIZING",
+                                  "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING"};
+    for (size_t k = 0; k < sizeof alive / sizeof alive[0]; k++)
+        if (!strcmp(out, alive[k]))
+            return 1;
+    return 0; /* gone from the queue, or COMPLETED, FAILED, CANCELLED, TIMEOUT, ... */
+}
+
 /* ---- pbs ---- */
 
 static bool pbs_detect(void) {
@@ -234,10 +315,28 @@ static int pbs_hosts(char hosts[][256], int max) {
     return lines_to_hosts(text, hosts, max);
 }
 
+/* One redis-server on the shard's host through this installation's mpiexec (inside the job, mpiexec is
+ * what reaches the other hosts). */
 static int pbs_start(const db_options *o, db_state *s, int i, const char *cpulist) {
     (void)o;
-    (void)cpulist;
-    char *argv[] = {"mpiexec", "-n", "1", "-host", s->shards[i].host, (char *)redis_path(), s->shards[i].conf, NULL};
+    (void)cpulist; /* the host's own binding applies */
+    char why[512];
+    const mpi_flavour *f = mpi_detect(why, sizeof why);
+    if (!f) {
+        fprintf(stderr, "locus db start: %s\n", why);
+        return -1;
+    }
+    char *argv[320], buf[65536];
+    const char *env[128];
+    int nenv = job_env_names(env, 128, false);
+    char host[1][256];
+    snprintf(host[0], sizeof host[0], "%s", s->shards[i].node[0] ? s->shards[i].node : s->shards[i].host);
+    int n = mpi_hosts_argv(f, (const char(*)[256])host, 1, 1, env, nenv, getuid() == 0, argv, 316, buf, sizeof buf);
+    if (n < 0)
+        return -1;
+    argv[n++] = (char *)redis_path();
+    argv[n++] = s->shards[i].conf;
+    argv[n] = NULL;
     pid_t pid = spawn_detached(argv, s->shards[i].log, "");
     s->shards[i].pid = pid;
     return pid > 0 ? 0 : -1;
@@ -257,10 +356,25 @@ static void pbs_cancel(const char *jobid) {
         fprintf(stderr, "locus db: qdel %s did not succeed (the job may have ended)\n", jobid);
 }
 
+/* qstat -f's job_state: Q, H, W, T, S, U, B, R, M are a job still to run or running; E, F, X, C (TORQUE's
+ * completed) one that ended; a job qstat no longer knows has ended too. */
+static int pbs_job_state(const char *jobid) {
+    char cmd[200], out[65536];
+    snprintf(cmd, sizeof cmd, "qstat -f '%s' 2>&1", jobid);
+    int rc = run_capture(cmd, out, sizeof out);
+    const char *st = strstr(out, "job_state = ");
+    if (st)
+        return strchr("QHWTSUBRM", st[12]) && st[12] ? 1 : 0;
+    if (strstr(out, "Unknown Job") || strstr(out, "has finished"))
+        return 0;
+    (void)rc;
+    return -1;
+}
+
 static const launcher launchers[] = {
-    {"slurm", slurm_detect, slurm_hosts, slurm_start, slurm_batch, slurm_cancel},
-    {"pbs", pbs_detect, pbs_hosts, pbs_start, pbs_batch, pbs_cancel},
-    {"local", local_detect, local_hosts, local_start, NULL, NULL},
+    {"slurm", "sbatch --parsable", slurm_detect, slurm_hosts, slurm_start, slurm_batch, slurm_cancel, slurm_job_state},
+    {"pbs", "qsub", pbs_detect, pbs_hosts, pbs_start, pbs_batch, pbs_cancel, pbs_job_state},
+    {"local", NULL, local_detect, local_hosts, local_start, NULL, NULL, NULL},
 };
 
 const launcher *launcher_by_name(const char *name) {
@@ -274,4 +388,30 @@ const launcher *launcher_by_name(const char *name) {
         if (strcmp(launchers[i].name, name) == 0)
             return &launchers[i];
     return NULL;
+}
+
+const mpi_flavour *mpi_detect(char *why, size_t n) {
+    static const mpi_flavour *found;
+    static char version[512];
+    if (found)
+        return found;
+    const char *forced = getenv("LOCUS_MPI_FLAVOUR");
+    if (forced && *forced) {
+        if ((found = mpi_flavour_by_name(forced)))
+            return found;
+        snprintf(why, n, "LOCUS_MPI_FLAVOUR=%s: expected openmpi or hydra", forced);
+        return NULL;
+    }
+    if (run_capture("mpiexec --version 2>&1", version, sizeof version) != 0 && !version[0]) {
+        snprintf(why, n, "mpiexec is not on PATH (or 'mpiexec --version' failed): the pbs launcher starts ranks "
+                         "and servers on the job's hosts with it");
+        return NULL;
+    }
+    if (!(found = mpi_flavour_of(version))) {
+        snprintf(why, n, "'mpiexec --version' says \"%.*s\": not Open MPI nor MPICH/Intel MPI (Hydra), the "
+                         "launchers locus knows how to give R ranks per host (set LOCUS_MPI_FLAVOUR=openmpi or hydra "
+                         "for one that takes the same options)", (int)strcspn(version, "\n"), version);
+        return NULL;
+    }
+    return found;
 }

@@ -53,18 +53,26 @@ check "bench --help exits 0 and lists the tests" bash -c "grep -q throughput_col
 "$LOCUS" bench aggregation --help >"$out/o" 2>&1
 check "aggregation --help lists its flags" bash -c "grep -q -- --client_threads '$out/o' && grep -q -- --tensors_per_dataset '$out/o'"
 
-"$LOCUS" bench throughput_standard --client_nodes=[2,4] --db_nodes=[1,3] --net_ifname=lo --run_db_as_batch=False \
+"$LOCUS" bench throughput_standard --client_nodes=[2,4] --db_nodes=[1] --net_ifname=lo --run_db_as_batch=False \
     --print-batch-script slurm >"$out/s" 2>"$out/e"
 check "slurm script: exit 0" [ $? -eq 0 ]
-check "slurm script: nodes for the largest combination (4 + 3)" grep -qx '#SBATCH --nodes=7' "$out/s"
-check "slurm script: runs the same flags under slurm" grep -q "^exec locus bench throughput_standard --launcher=slurm '--client_nodes=\[2,4\]' '--db_nodes=\[1,3\]'" "$out/s"
+check "slurm script: nodes for the largest combination (4 + 1)" grep -qx '#SBATCH --nodes=5' "$out/s"
+check "slurm script: runs the same flags under slurm" grep -q "^exec locus bench throughput_standard --launcher=slurm '--client_nodes=\[2,4\]' '--db_nodes=\[1\]'" "$out/s"
 check "slurm script: nothing started" [ ! -e "$out/results" ]
-"$LOCUS" bench throughput_standard --client_nodes=[2,4] --db_nodes=[1,3] --net_ifname=lo --print-batch-script slurm \
+"$LOCUS" bench throughput_standard --client_nodes=[2,4] --db_nodes=[1] --net_ifname=lo --print-batch-script slurm \
     >"$out/s" 2>"$out/e"
 check "slurm script, database as its own job: nodes for the clients only (4)" grep -qx '#SBATCH --nodes=4' "$out/s"
-# what the script could not do inside its job is refused before it is written
-refused "pbs script" "running the suite under PBS is not implemented yet" aggregation --client_nodes=[2] \
-    --db_nodes=[1] --net_ifname=lo --print-batch-script pbs
+# what the script could not do inside its job is refused before it is written: a database over several
+# hosts cannot bind the interface's address on the others yet
+refused "slurm script, 3 database hosts with an interface" "--db_nodes=3 on separate hosts with --net_ifname=lo" \
+    throughput_standard --client_nodes=[2] --db_nodes=[1,3] --net_ifname=lo --print-batch-script slurm
+# PBS scripts are written (tests/bench/test_bench_pbs.sh runs them); aggregation's too
+"$LOCUS" bench aggregation --client_nodes=[2] --db_nodes=[1] --net_ifname=lo --run_db_as_batch=False \
+    --print-batch-script pbs >"$out/s" 2>"$out/e"
+check "pbs script: exit 0" [ $? -eq 0 ]
+check "pbs script: database chunk first, then the producers' (32 ranks each)" \
+    grep -qx '#PBS -l select=1:ncpus=36:mpiprocs=1+2:ncpus=32:mpiprocs=32' "$out/s"
+check "pbs script: nothing started" [ ! -e "$out/results" ]
 if ! ip link show ipogif0 >/dev/null 2>&1; then
     refused "default ipogif0 in a script" "the default ipogif0 is not an interface of this host" throughput_standard \
         --client_nodes=[2] --db_nodes=[1] --print-batch-script slurm

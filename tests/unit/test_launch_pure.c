@@ -1,7 +1,8 @@
 /* Unit tests of the orchestrator's pure parts: the option-table parser, CPU lists, launcher selection from
  * the environment, the hosts of a PBS job, the batch scripts generated for Slurm and PBS (no PBS server is
- * available here, so the generated qsub script is checked line by line), and where servers and their
- * replicas are placed on the hosts. */
+ * available here, so the generated qsub script is checked line by line), the suite's dict flags as sbatch
+ * and qsub requests, the mpiexec lines that put R ranks on each host, and where servers and their replicas
+ * are placed on the hosts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,17 +99,41 @@ static void test_batch_scripts(void) {
     o.redis_args[o.n_redis_args++] = "maxmemory 10gb";
     char path[] = "/tmp/locus-batch-XXXXXX";
     close(mkstemp(path));
+    setenv("LOCUS_MODULE_PATH", "/opt/a,b/locus_ai.so", 1); /* a comma: qsub -v would cut it */
+    setenv("LOCUS_DB_PASSWORD", "of-another-database", 1);
+    setenv("SSDB", "h1:1,h2:2", 1);
     CHECK(write_batch_script("pbs", &o, "/opt/locus/bin/locus", path) == 0);
     const char *s = slurp(path);
     CHECK(strncmp(s, "#!/bin/bash\n", 12) == 0);
     CHECK(strstr(s, "#PBS -N locus-db\n") != NULL);
-    CHECK(strstr(s, "#PBS -l select=2:ncpus=4\n") != NULL);
+    /* one chunk per shard host, one process each, the hosts the job's alone */
+    CHECK(strstr(s, "#PBS -l select=2:ncpus=4:mpiprocs=1\n#PBS -l place=scatter:excl\n") != NULL);
     CHECK(strstr(s, "#PBS -l walltime=01:30:00\n") != NULL);
     CHECK(strstr(s, "#PBS -q debug\n") != NULL);
+    CHECK(strstr(s, "#PBS -o ") == NULL); /* a directory with a quote and a space is not put in a directive */
+    CHECK(strstr(s, "exec >>'/scratch/it'\\''s here'\"/batch-${PBS_JOBID}.log\" 2>&1\n") != NULL);
     CHECK(strstr(s, "cd \"${PBS_O_WORKDIR:-.}\"") != NULL);
+    CHECK(strstr(s, "export LOCUS_MODULE_PATH='/opt/a,b/locus_ai.so'\n") != NULL);
+    CHECK(strstr(s, "#PBS -v") == NULL);
+    CHECK(strstr(s, "LOCUS_DB_PASSWORD") == NULL && strstr(s, "SSDB") == NULL); /* another database's */
+    unsetenv("LOCUS_DB_PASSWORD");
+    unsetenv("SSDB");
     CHECK(strstr(s, "exec '/opt/locus/bin/locus' db start --launcher pbs --wait-in-job --shards 2 --port 7000 "
                     "--threads-per-queue 2 --dir '/scratch/it'\\''s here' --cpus 4 --ifname 'ib0' --password 'secret' "
                     "--redis-arg 'maxmemory 10gb'\n") != NULL);
+    /* qsub options one a line; chunk resources in the select; a plain directory gets PBS's own log */
+    o.batch_args = "-q gpu\n-A proj";
+    o.batch_select = ":ngpus=1:P100=True";
+    o.dir = "/scratch/db";
+    CHECK(write_batch_script("pbs", &o, "/opt/locus/bin/locus", path) == 0);
+    s = slurp(path);
+    CHECK(strstr(s, "#PBS -l select=2:ncpus=4:mpiprocs=1:ngpus=1:P100=True\n") != NULL);
+    CHECK(strstr(s, "#PBS -q gpu\n#PBS -A proj\n") != NULL);
+    CHECK(strstr(s, "#PBS -o /scratch/db/batch-pbs.log\n") != NULL);
+    o.batch_args = "-q debug";
+    o.batch_select = NULL;
+    o.dir = "/scratch/it's here";
+    unsetenv("LOCUS_MODULE_PATH");
     CHECK(write_batch_script("slurm", &o, "/opt/locus/bin/locus", path) == 0);
     s = slurp(path);
     CHECK(strstr(s, "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n#SBATCH --time=01:30:00\n") != NULL);
@@ -122,6 +147,72 @@ static void test_batch_scripts(void) {
                "--shards 3 --port 7000 --threads-per-queue 2 --dir '/scratch/it'\\''s here' --replicas 1 ") !=
         NULL);
     unlink(path);
+}
+
+/* The suite's dict flags as sbatch options and as qsub options and chunk resources. */
+static void test_dicts(void) {
+    char out[512], err[512];
+    suite_kv kv[8];
+    CHECK(suite_dict_parse("{\"C\": \"V100\", \"exclusive\": None}", kv, 8) == 2);
+    CHECK(!strcmp(kv[0].key, "C") && !strcmp(kv[0].val, "V100") && !kv[0].none && kv[1].none);
+    CHECK(suite_dict_parse("{}", kv, 8) == 0);
+    CHECK(suite_dict_parse("C=V100", kv, 8) == -1);
+    CHECK(suite_dict_parse("{'a': 1", kv, 8) == -1);
+    CHECK(dict_to_slurm("{\"C\": \"V100\", \"exclusive\": None}", out, sizeof out) == 0);
+    CHECK(!strcmp(out, "-C V100 --exclusive"));
+    CHECK(dict_to_slurm("{'constraint': 'P100'}", out, sizeof out) == 0 && !strcmp(out, "--constraint=P100"));
+
+    pbs_request r;
+    /* a Slurm constraint: one boolean host resource per feature; exclusive is always asked */
+    CHECK(dict_to_pbs("{\"C\": \"V100\", \"exclusive\": None}", &r, err, sizeof err) == 0);
+    CHECK(!strcmp(r.chunk, ":V100=True") && !strcmp(r.lines, ""));
+    CHECK(dict_to_pbs("{'constraint': 'P100&ib'}", &r, err, sizeof err) == 0 && !strcmp(r.chunk, ":P100=True:ib=True"));
+    /* Slurm names of queue, account, job name; qsub's own letters; PBS resources pass through */
+    CHECK(dict_to_pbs("{'partition': 'gpu', 'account': 'proj', 'job-name': 'db', 'l': 'mem=10gb', 'ngpus': 1, "
+                      "'bigmem': None}", &r, err, sizeof err) == 0);
+    CHECK(!strcmp(r.lines, "-q gpu\n-A proj\n-N db\n-l mem=10gb\n"));
+    CHECK(!strcmp(r.chunk, ":ngpus=1:bigmem=True"));
+    CHECK(dict_to_pbs("{}", &r, err, sizeof err) == 0 && !r.chunk[0] && !r.lines[0]);
+    /* what cannot be passed is refused, naming the key */
+    CHECK(dict_to_pbs("{'constraint': 'a|b'}", &r, err, sizeof err) == -1 && strstr(err, "'constraint'"));
+    CHECK(dict_to_pbs("{'time': '1:00:00'}", &r, err, sizeof err) == -1 && strstr(err, "--wall_time"));
+    CHECK(dict_to_pbs("{'nodes': 4}", &r, err, sizeof err) == -1 && strstr(err, "'nodes'"));
+    CHECK(dict_to_pbs("{'I': None}", &r, err, sizeof err) == -1 && strstr(err, "qsub -I"));
+    CHECK(dict_to_pbs("{'p': 'gpu'}", &r, err, sizeof err) == -1 && strstr(err, "'queue'"));
+    CHECK(dict_to_pbs("{'host': 'a:b'}", &r, err, sizeof err) == -1 && strstr(err, "'host'"));
+    CHECK(dict_to_pbs("not a dict", &r, err, sizeof err) == -1 && strstr(err, "not a dict"));
+}
+
+static int argv_is(char **argv, const char *const *want) {
+    int i = 0;
+    for (; want[i]; i++)
+        if (!argv[i] || strcmp(argv[i], want[i])) {
+            fprintf(stderr, "argv[%d]: '%s', expected '%s'\n", i, argv[i] ? argv[i] : "(end)", want[i]);
+            return 0;
+        }
+    return argv[i] == NULL;
+}
+
+/* R ranks on each host: the mpiexec line of each flavour, from the flavour's --version text. */
+static void test_mpi_lines(void) {
+    CHECK(mpi_flavour_of("mpiexec (OpenRTE) 4.1.4\n\nReport bugs to http://www.open-mpi.org/community/help/") ==
+          mpi_flavour_by_name("openmpi"));
+    CHECK(mpi_flavour_of("HYDRA build details:\n    Version: 4.0.2") == mpi_flavour_by_name("hydra"));
+    CHECK(mpi_flavour_of("Intel(R) MPI Library for Linux* OS, Version 2021.6") == mpi_flavour_by_name("hydra"));
+    CHECK(mpi_flavour_of("aprun (ALPS) 6.6") == NULL);
+    const char hosts[2][256] = {"n01", "n02"};
+    const char *env[] = {"SSDB", "LOCUS_DB_PASSWORD"};
+    char *argv[64], buf[4096];
+    int n = mpi_hosts_argv(mpi_flavour_by_name("openmpi"), hosts, 2, 4, env, 2, true, argv, 64, buf, sizeof buf);
+    const char *want_ompi[] = {"mpiexec", "-np", "8", "--host", "n01:4,n02:4", "--map-by", "ppr:4:node", "--bind-to",
+                               "none", "--allow-run-as-root", "-x", "SSDB", "-x", "LOCUS_DB_PASSWORD", NULL};
+    CHECK(n == 14 && argv_is(argv, want_ompi));
+    n = mpi_hosts_argv(mpi_flavour_by_name("hydra"), hosts, 2, 4, env, 2, true, argv, 64, buf, sizeof buf);
+    const char *want_hydra[] = {"mpiexec", "-n", "8", "-ppn", "4", "-hosts", "n01,n02", "-genvall", NULL};
+    CHECK(n == 8 && argv_is(argv, want_hydra));
+    CHECK(mpi_hosts_argv(mpi_flavour_by_name("hydra"), hosts, 0, 4, env, 2, false, argv, 64, buf, sizeof buf) == -1);
+    CHECK(mpi_hosts_argv(mpi_flavour_by_name("openmpi"), hosts, 2, 4, env, 2, false, argv, 8, buf, sizeof buf) == -1);
+    CHECK(mpi_hosts_argv(mpi_flavour_by_name("openmpi"), hosts, 2, 4, env, 2, false, argv, 64, buf, 16) == -1);
 }
 
 /* Replicas go on hosts other than their primary's; servers sharing a host get consecutive ports. */
@@ -153,6 +244,8 @@ int main(void) {
     test_cpulists();
     test_launcher_choice();
     test_batch_scripts();
+    test_dicts();
+    test_mpi_lines();
     test_placement();
     printf("unit_launch_pure: %d passed, %d failed\n", checks - failures, failures);
     return failures != 0;
