@@ -85,7 +85,7 @@ start_worker() {
 # --- 1. registration ----------------------------------------------------------------------------------------
 start_worker w1 0 4
 w1=$wpid p1=$wport
-has "$tmp/sched.rec" "{\"body\":{\"gpus\":4,\"ip\":\"127.0.0.1\",\"port\":$p1},\"path\":\"/v1/worker/register\"}" ||
+has "$tmp/sched.rec" "{\"body\":{\"gpus\":4,\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$p1},\"path\":\"/v1/worker/register\"}" ||
     fail "registration of w1 not received with its fields"
 expect 200 "$p1" GET /v1/status
 has "$tmp/out" '"machine": *0' || fail "w1's status does not say machine 0: $(cat "$tmp/out")"
@@ -108,7 +108,7 @@ has "$log" '^X=y z$' || fail "the request's env: $(cat "$log")"
 has "$log" "^PWD=$tmp/w1/run/d/7\$" || fail "the job's directory: $(cat "$log")"
 has "$log" '^FDS=0 1 2 3$' || fail "the job inherited descriptors other than 0-2 (3 is ls's own): $(cat "$log")"
 expect 200 "$p1" GET /v1/status
-has "$tmp/out" "{\"job\": *7, *\"lease\": *2, *\"pid\": *$j7}" || fail "status lacks job 7: $(cat "$tmp/out")"
+has "$tmp/out" "{\"job\": *7, *\"lease\": *2, *\"pid\": *$j7, *\"cpus\": *\[1\]," || fail "status lacks job 7: $(cat "$tmp/out")"
 
 # --- 3. the same job twice, and bad requests: refused naming the problem, the worker still serving -----------
 expect 409 "$p1" POST /v1/run '{"job": 7, "lease": 3, "argv": ["/bin/true"]}'
@@ -181,7 +181,7 @@ fixed=$("$fake" --free-port)
 start_worker w2 "$fixed" 2
 w2=$wpid
 [ "$wport" = "$fixed" ] || fail "w2 listens on $wport, not -w $fixed"
-has "$tmp/sched.rec" "{\"body\":{\"gpus\":2,\"ip\":\"127.0.0.1\",\"port\":$fixed},\"path\":\"/v1/worker/register\"}" ||
+has "$tmp/sched.rec" "{\"body\":{\"gpus\":2,\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$fixed},\"path\":\"/v1/worker/register\"}" ||
     fail "registration of w2 not received with its fields"
 j7b=$(run_job "$fixed" '{"job": 7, "lease": 5, "argv": ["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status; echo CVD=$CUDA_VISIBLE_DEVICES; echo up; sleep 30"], "gpus": [2], "cpus": [0]}')
 wait_for 10 has "$tmp/w2/run/logs/job7-lease5.log" '^up$' || fail "job 7 on w2 did not start"
@@ -240,7 +240,7 @@ has "$tmp/w4.err" "refused the registration: .*403 this worker is not in the con
 # --- 12. the options --------------------------------------------------------------------------------------------
 "$bin" worker --help > "$tmp/help" || fail "--help exited $?"
 for o in --sched_addr --sched_port --worker_port --num_gpus --token_file --run_dir --data_dir --checkpoint_dir \
-    --bind --register_timeout; do
+    --bind --cpus --memory_limit --register_timeout; do
     has "$tmp/help" -- "$o" || fail "--help lacks $o"
 done
 "$bin" --help | grep -q '^  worker ' || fail "locus sched --help does not list worker"

@@ -1,12 +1,14 @@
 /* The worker's /v1/run checks and job environment (src/sched/live/worker_spec.c), fed values: a full request
  * parsed; every refusal names its field; the environment puts the request's env over the worker's and the
- * worker's own variables over both, SYNERGY_* dirs only where the request has none. */
+ * worker's own variables over both, SYNERGY_* dirs only where the request has none. The NUMA order of CPUs
+ * (worker_numa.c) on synthetic hwloc topologies, and the CPU ids of a "numa" request mapped through it. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "live/worker_numa.h"
 #include "live/worker_spec.h"
 
 static cpu_set_t have;
@@ -20,7 +22,8 @@ static int parse(const char *text, wk_spec *s, char *err, size_t len)
         fprintf(stderr, "bad test JSON %s: %s\n", text, je.text);
         exit(1);
     }
-    int rc = wk_spec_parse(body, &have, NULL, 0, s, err, len);
+    wk_cpu_view cv = {&have, NULL, 0, NULL, 0};
+    int rc = wk_spec_parse(body, &cv, s, err, len);
     json_decref(body);
     return rc;
 }
@@ -47,6 +50,76 @@ static const char *env_get(char **env, const char *key)
     return n == 1 ? found : n == 0 ? NULL : "(set twice)";
 }
 
+/* cpus (n) in the NUMA order of the synthetic topology desc equal want; returns the node count (-1: bad). */
+static int order_of(const char *desc, const int *cpus, int n, const int *want)
+{
+    hwloc_topology_t t;
+    int out[64];
+    if (hwloc_topology_init(&t) || hwloc_topology_set_synthetic(t, desc) || hwloc_topology_load(t)) {
+        fprintf(stderr, "cannot load the synthetic topology '%s'\n", desc);
+        check_failures++;
+        return -1;
+    }
+    int nodes = wk_numa_order(t, cpus, n, out);
+    hwloc_topology_destroy(t);
+    for (int i = 0; i < n; i++)
+        if (out[i] != want[i]) {
+            fprintf(stderr, "'%s': position %d is CPU %d, expected %d\n", desc, i, out[i], want[i]);
+            check_failures++;
+            break;
+        }
+    return nodes;
+}
+
+static void numa_checks(void)
+{
+    /* two nodes whose CPUs the OS numbers alternately (node 0 has 0,2,4,6): one node filled before the next */
+    const char *alt = "pack:2 numa:1 core:4 pu:1(indexes=0,2,4,6,1,3,5,7)";
+    int all[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    CHECK(order_of(alt, all, 8, (int[]){0, 2, 4, 6, 1, 3, 5, 7}) == 2);
+    /* already in node order: unchanged */
+    CHECK(order_of("pack:2 numa:1 core:4 pu:1", all, 8, all) == 2);
+    /* two threads a core (core 0 of node 0 has 0 and 4): the first thread of each core before the second ones */
+    const char *smt = "pack:2 numa:1 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)";
+    CHECK(order_of(smt, all, 8, (int[]){0, 1, 4, 5, 2, 3, 6, 7}) == 2);
+    /* a subset (--cpus 7,6,0,2): node 0's 0, then node 1's first threads (2), then its second ones in the
+     * order given (7, 6) */
+    CHECK(order_of(smt, (int[]){7, 6, 0, 2}, 4, (int[]){0, 2, 7, 6}) == 2);
+    /* one node only: the order given; a CPU the topology lacks goes last */
+    CHECK(order_of("pack:1 numa:1 core:2 pu:1", (int[]){1, 0}, 2, (int[]){1, 0}) == 1);
+    CHECK(order_of(alt, (int[]){99, 5, 0}, 3, (int[]){0, 5, 99}) == 2);
+    CHECK(order_of(alt, (int[]){6, 2}, 2, (int[]){6, 2}) == 1);
+
+    /* a "numa" request's ids index the NUMA-ordered CPUs: ids 0-3 are node 0's four CPUs, not 0-3 */
+    cpu_set_t have8;
+    CPU_ZERO(&have8);
+    for (int c = 0; c < 8; c++) CPU_SET(c, &have8);
+    int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+    wk_cpu_view cv = {&have8, NULL, 0, order, 8};
+    wk_spec s;
+    char err[512];
+    json_t *b = json_pack("{s:i,s:i,s:[s],s:[i,i,i,i],s:b}", "job", 1, "lease", 0, "argv", "p", "cpus", 0, 1, 2, 3,
+                          "numa", 1);
+    CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == 0 && s.numa && s.ncpus == 4 && s.cpus[0] == 0 &&
+          s.cpus[1] == 2 && s.cpus[2] == 4 && s.cpus[3] == 6);
+    wk_spec_free(&s);
+    json_object_set_new(b, "numa", json_false()); /* the same ids without numa: as given */
+    CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == 0 && s.cpus[1] == 1 && s.cpus[3] == 3);
+    wk_spec_free(&s);
+    json_object_set_new(b, "numa", json_true());
+    json_object_set_new(b, "cpus", json_pack("[i]", 8)); /* without --cpus an id past the list is refused */
+    CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == -1 && strstr(err, "field 'cpus': id 8 beyond this worker's 8"));
+    /* with --cpus 6,1,4,3 (on alt: 6,4 of node 0, then 1,3): ids wrap around the ordered list as they do around
+     * the list */
+    int listed[4] = {6, 1, 4, 3}, ordered[4] = {6, 4, 1, 3};
+    CHECK(order_of(alt, listed, 4, ordered) == 2);
+    wk_cpu_view cl = {&have8, listed, 4, ordered, 4};
+    json_object_set_new(b, "cpus", json_pack("[i,i,i]", 0, 5, 8));
+    CHECK(wk_spec_parse(b, &cl, &s, err, sizeof err) == 0 && s.cpus[0] == 6 && s.cpus[1] == 4 && s.cpus[2] == 6);
+    wk_spec_free(&s);
+    json_decref(b);
+}
+
 int main(void)
 {
     CPU_ZERO(&have);
@@ -66,10 +139,11 @@ int main(void)
     {
         json_t *b = json_pack("{s:i,s:i,s:[s],s:[i,i,i,i]}", "job", 1, "lease", 1, "argv", "p", "cpus", 4, 5, 6, 23);
         int two[2] = {0, 5};
-        CHECK(wk_spec_parse(b, &have, two, 2, &s, err, sizeof err) == 0 && s.ncpus == 4 && s.cpus[0] == 0 &&
-              s.cpus[1] == 5 && s.cpus[2] == 0 && s.cpus[3] == 5);
+        wk_cpu_view cv = {&have, two, 2, NULL, 0}, plain = {&have, NULL, 0, NULL, 0};
+        CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == 0 && s.ncpus == 4 && s.cpus[0] == 0 && s.cpus[1] == 5 &&
+              s.cpus[2] == 0 && s.cpus[3] == 5 && !s.numa);
         wk_spec_free(&s);
-        CHECK(wk_spec_parse(b, &have, NULL, 0, &s, err, sizeof err) == -1 && strstr(err, "not on this machine"));
+        CHECK(wk_spec_parse(b, &plain, &s, err, sizeof err) == -1 && strstr(err, "not on this machine"));
         json_decref(b);
     }
 
@@ -111,7 +185,8 @@ int main(void)
     wk_env_free(env);
     wk_spec_free(&s);
 
-    CHECK(wk_spec_parse(NULL, &have, NULL, 0, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));
+    wk_cpu_view none = {&have, NULL, 0, NULL, 0};
+    CHECK(wk_spec_parse(NULL, &none, &s, err, sizeof err) == -1 && strstr(err, "field 'job': missing"));
     refused("{\"lease\": 0, \"argv\": [\"p\"]}", "field 'job': missing");
     refused("{\"job\": 1.5, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': not an integer");
     refused("{\"job\": -1, \"lease\": 0, \"argv\": [\"p\"]}", "field 'job': negative");
@@ -142,6 +217,17 @@ int main(void)
     refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"mem_gb\": \"1\"}", "field 'mem_gb': not a number");
     refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"mem_gb\": -1}", "field 'mem_gb': not a size");
     refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"cmd\": \"x\"}", "field 'cmd': unknown");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"numa\": 1}", "field 'numa': not a boolean");
+    refused("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"numa\": \"true\"}", "field 'numa': not a boolean");
+    /* numa without a NUMA list (the worker has none): the ids map as in any other request */
+    CHECK(parse("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"numa\": true, \"cpus\": [5, 0]}", &s, err,
+                sizeof err) == 0 && s.numa && s.cpus[0] == 5 && s.cpus[1] == 0);
+    wk_spec_free(&s);
+    CHECK(parse("{\"job\": 1, \"lease\": 0, \"argv\": [\"p\"], \"numa\": false}", &s, err, sizeof err) == 0 &&
+          !s.numa);
+    wk_spec_free(&s);
+
+    numa_checks();
 
     double g;
     json_t *b = json_pack("{s:f}", "grace_s", 0.5);

@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "worker_mem.h"
+#include "worker_numa.h"
 #include "worker_spec.h"
 
 extern char **environ;
@@ -48,12 +50,22 @@ typedef struct job_slot {
     int status;
     bool term_sent, kill_sent;
     double kill_at; /* monotonic seconds: SIGKILL then if it is still there */
+    wk_job_mem mem; /* its memory limit and cgroup */
+    cpu_set_t cpus; /* the CPUs it is pinned to (none: not pinned) */
 } job_slot;
 
 typedef struct report {
     long long job, lease;
     int code, sig; /* one of them: code >= 0 or sig > 0 */
+    char reason[160]; /* "memory limit (...)" when its cgroup counted OOM kills, else "" */
 } report;
+
+/* A job's cgroup that was still busy when the job ended: removed later by the main thread. */
+typedef struct cg_pending {
+    char group[WK_CG_PATH];
+    bool v2;
+    double until; /* monotonic: given up then */
+} cg_pending;
 
 typedef struct worker {
     const wk_config *c;
@@ -63,6 +75,8 @@ typedef struct worker {
     int port;
     cpu_set_t have;
     int cpu_map[CPU_SETSIZE], n_map; /* --cpus */
+    int numa_map[CPU_SETSIZE], n_numa, numa_nodes; /* the CPUs for "numa" requests, in NUMA order */
+    wk_mem mem; /* the memory limit mechanism, decided at start */
     int max_fd; /* the soft RLIMIT_NOFILE, for closing fds in a child where close_range is missing */
     sigset_t sigs;
     lh_server *http;
@@ -78,6 +92,8 @@ typedef struct worker {
     int rhead, rcount;
     bool reporter_stop;
     double reporter_deadline;
+    cg_pending pending[WK_MAX_JOBS];
+    int npending;
 } worker;
 
 static double now_s(void)
@@ -164,16 +180,24 @@ static int make_dirs(const char *path)
 
 /* ---- exit reports ---- */
 
-/* Under the lock: the exit of slot j (wait status st) is logged and queued for the reporter. */
+/* Under the lock: the exit of slot j (wait status st) is logged and queued for the reporter, with the
+ * memory limit as its reason when the job's cgroup counted OOM kills. */
 static void queue_report(worker *w, const job_slot *j, int st)
 {
     report r = {.job = j->job, .lease = j->lease, .code = -1, .sig = 0};
+    long long ooms = wk_mem_job_ooms(&j->mem, r.reason, sizeof r.reason);
+    char why[WK_CG_PATH + 320] = "";
+    if (ooms > 0)
+        snprintf(why, sizeof why, ": stopped by its %s, %lld OOM kill%s in %s", r.reason, ooms, ooms == 1 ? "" : "s",
+                 j->mem.group);
+    else if (j->mem.kind == WK_MEM_RLIMIT_AS)
+        snprintf(why, sizeof why, " (RLIMIT_AS %lld bytes applied: past it an allocation fails)", j->mem.as_bytes);
     if (WIFSIGNALED(st)) {
         r.sig = WTERMSIG(st);
-        wlog("job %lld lease %lld (pid %d) ended by signal %d", r.job, r.lease, (int)j->pid, r.sig);
+        wlog("job %lld lease %lld (pid %d) ended by signal %d%s", r.job, r.lease, (int)j->pid, r.sig, why);
     } else {
         r.code = WEXITSTATUS(st);
-        wlog("job %lld lease %lld (pid %d) exited with code %d", r.job, r.lease, (int)j->pid, r.code);
+        wlog("job %lld lease %lld (pid %d) exited with code %d%s", r.job, r.lease, (int)j->pid, r.code, why);
     }
     if (w->rcount == WK_MAX_REPORTS) {
         wlog("job %lld lease %lld: %d exit reports are waiting already: this one is not sent", r.job, r.lease,
@@ -193,6 +217,7 @@ static void send_report(worker *w, const report *r)
         json_object_set_new(body, "signal", json_integer(r->sig));
     else
         json_object_set_new(body, "exit_code", json_integer(r->code));
+    if (r->reason[0]) json_object_set_new(body, "reason", json_string(r->reason));
     char err[512] = "";
     for (int t = 0; t < WK_REPORT_TRIES; t++) {
         int ms = LH_DEFAULT_TIMEOUT_MS;
@@ -253,6 +278,45 @@ static job_slot *slot_of_pid(worker *w, pid_t pid)
     return NULL;
 }
 
+/* Under the lock: the slot's cgroup removed (or left to the main thread while its last processes exit) and
+ * the slot freed. */
+static void free_slot(worker *w, job_slot *j)
+{
+    if (j->mem.group[0] && wk_mem_job_remove(&j->mem) != 0) {
+        if (w->npending < WK_MAX_JOBS) {
+            cg_pending *p = &w->pending[w->npending++];
+            snprintf(p->group, sizeof p->group, "%s", j->mem.group);
+            p->v2 = j->mem.kind == WK_MEM_CGROUP2;
+            p->until = now_s() + WK_CG_RETRY_S;
+        } else {
+            wlog("cannot remove the cgroup %s: %s (left)", j->mem.group, strerror(errno));
+        }
+    }
+    wk_mem_job_forked(&j->mem);
+    memset(j, 0, sizeof *j);
+}
+
+/* The cgroups left to remove, tried again; returns whether some are still left. */
+static bool retry_groups(worker *w, bool last)
+{
+    pthread_mutex_lock(&w->mu);
+    double t = now_s();
+    for (int i = 0; i < w->npending;) {
+        cg_pending *p = &w->pending[i];
+        if (wk_mem_group_remove(p->group, p->v2) != 0) {
+            if (t < p->until && !last) {
+                i++;
+                continue;
+            }
+            wlog("cannot remove the cgroup %s: %s (left)", p->group, strerror(errno));
+        }
+        *p = w->pending[--w->npending];
+    }
+    bool left = w->npending > 0;
+    pthread_mutex_unlock(&w->mu);
+    return left;
+}
+
 /* Reaps every child that has exited. What is left of an ended job's process group is killed while its leader
  * is still a zombie (the group id cannot be reused yet). */
 static void reap_all(worker *w)
@@ -269,13 +333,13 @@ static void reap_all(worker *w)
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
         if (j != NULL) {
             if (j->start_failed) {
-                memset(j, 0, sizeof *j);
+                free_slot(w, j);
             } else if (j->starting) {
                 j->reaped = true;
                 j->status = st;
             } else {
                 queue_report(w, j, st);
-                memset(j, 0, sizeof *j);
+                free_slot(w, j);
             }
         }
         pthread_mutex_unlock(&w->mu);
@@ -371,7 +435,8 @@ static void stop_all(worker *w, double grace)
 typedef struct child_err {
     int stage, err;
 } child_err;
-enum { STAGE_AFFINITY = 1, STAGE_CHDIR, STAGE_STDIO, STAGE_EXEC };
+enum { STAGE_AFFINITY = 1, STAGE_CHDIR, STAGE_STDIO, STAGE_EXEC, STAGE_CGROUP_NOTE };
+/* STAGE_CGROUP_NOTE is no failure: the child could not enter its cgroup and set RLIMIT_AS instead; it goes on */
 
 typedef struct child_args {
     const char *prog, *dir;
@@ -379,6 +444,7 @@ typedef struct child_args {
     cpu_set_t cpus;
     bool pin;
     int log_fd, null_fd, err_fd, max_fd;
+    const wk_job_mem *mem;
 } child_args;
 
 /* In the child between fork and exec: async-signal-safe calls only. */
@@ -395,6 +461,12 @@ static void child_main(const child_args *a)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    int cg_err = wk_mem_child_enter(a->mem); /* first: everything the job does is charged to its group */
+    if (cg_err != 0) {
+        child_err note = {STAGE_CGROUP_NOTE, cg_err};
+        ssize_t wn = write(a->err_fd, &note, sizeof note);
+        (void)wn;
+    }
     if (a->pin && sched_setaffinity(0, sizeof a->cpus, &a->cpus) != 0) {
         e = (child_err){STAGE_AFFINITY, errno};
     } else if (chdir(a->dir) != 0) {
@@ -408,6 +480,7 @@ static void child_main(const child_args *a)
 #endif
             for (int fd = 3; fd < a->max_fd; fd++)
                 if (fd != a->err_fd) close(fd);
+        wk_mem_child_rlimit(a->mem, cg_err != 0); /* last: the calls above must not fail for it */
         execve(a->prog, a->argv, a->envp);
         e = (child_err){STAGE_EXEC, errno};
     }
@@ -454,8 +527,20 @@ static int resolve_prog(const char *name, const char *dir, char **envp, char *ou
 static void release_slot(worker *w, job_slot *j)
 {
     pthread_mutex_lock(&w->mu);
-    memset(j, 0, sizeof *j);
+    free_slot(w, j);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* The job's memory limit for the start log line: " memory limit N bytes (cgroup1 DIR)" or "". */
+static void mem_text(const wk_job_mem *m, char *buf, size_t len)
+{
+    if (m->kind == WK_MEM_NONE)
+        snprintf(buf, len, ", no memory limit");
+    else if (m->group[0])
+        snprintf(buf, len, ", memory limit %lld bytes (%s %s%s)", m->bytes, wk_mem_kind_name(m->kind), m->group,
+                 m->cpuset ? ", cpuset" : "");
+    else
+        snprintf(buf, len, ", memory limit %lld bytes (RLIMIT_AS %lld)", m->bytes, m->as_bytes);
 }
 
 /* POST /v1/run with a checked spec: 200 {"pid": N}, or the error reply. */
@@ -509,12 +594,20 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
         status = lh_error(reply, 400, "%s", err);
     }
     pid_t pid = -1;
+    wk_job_mem jm;
     if (status == 0) {
         child_args a = {.prog = prog, .dir = dir, .argv = s->argv, .envp = envp, .pin = s->ncpus > 0,
-                        .log_fd = log_fd, .null_fd = null_fd, .err_fd = pfd[1], .max_fd = w->max_fd};
+                        .log_fd = log_fd, .null_fd = null_fd, .err_fd = pfd[1], .max_fd = w->max_fd, .mem = &jm};
         CPU_ZERO(&a.cpus);
         for (int i = 0; i < s->ncpus; i++) CPU_SET(s->cpus[i], &a.cpus);
+        char cpus_text[256], note[WK_CG_PATH + 128];
+        wk_cpuset_text(&a.cpus, cpus_text, sizeof cpus_text);
+        wk_mem_job_prepare(&w->mem, s->job, s->lease, s->mem_gb, s->ncpus > 0 ? cpus_text : NULL, &jm, note,
+                           sizeof note);
+        if (note[0]) wlog("job %lld lease %lld: %s", s->job, s->lease, note);
         pthread_mutex_lock(&w->mu);
+        j->mem = jm; /* from here the slot owns the group: freeing it removes the group */
+        j->cpus = a.cpus;
         if (w->stop_requested) {
             status = lh_error(reply, 503, "the worker is stopping");
         } else if ((pid = fork()) == 0) {
@@ -525,6 +618,7 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
             setpgid(pid, pid); /* EACCES once the child has exec'd: it made its group itself */
             j->pid = pid;
         }
+        wk_mem_job_forked(&j->mem);
         pthread_mutex_unlock(&w->mu);
     }
     if (pfd[1] >= 0) close(pfd[1]);
@@ -537,23 +631,45 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
         return status;
     }
 
+    /* the pipe closes at exec; before, the child may send a note (no cgroup) and then a failure */
     child_err e = {0, 0};
-    struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-    int ready = poll(&p, 1, WK_EXEC_WAIT_MS);
-    bool failed = ready > 0 && read(pfd[0], &e, sizeof e) == (ssize_t)sizeof e;
+    bool failed = false;
+    int cg_err = 0, ready = 0;
+    double exec_by = now_s() + WK_EXEC_WAIT_MS / 1000.0;
+    for (;;) {
+        struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+        int ms = (int)((exec_by - now_s()) * 1000);
+        ready = poll(&p, 1, ms > 0 ? ms : 0);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0 || read(pfd[0], &e, sizeof e) != (ssize_t)sizeof e) break;
+        if (e.stage != STAGE_CGROUP_NOTE) {
+            failed = true;
+            break;
+        }
+        cg_err = e.err;
+    }
     close(pfd[0]);
     if (ready == 0) wlog("job %lld (pid %d) has not reached exec in %d ms", s->job, (int)pid, WK_EXEC_WAIT_MS);
     pthread_mutex_lock(&w->mu);
+    if (cg_err != 0) {
+        wlog("job %lld lease %lld: cannot enter its cgroup %s (%s): RLIMIT_AS instead", s->job, s->lease,
+             j->mem.group, strerror(cg_err));
+        wk_mem_job_remove(&j->mem); /* nothing is in it */
+        j->mem.group[0] = '\0';
+        j->mem.kind = WK_MEM_RLIMIT_AS;
+    }
+    char mem[WK_CG_PATH + 128];
+    mem_text(&j->mem, mem, sizeof mem);
     if (failed) {
         if (j->reaped)
-            memset(j, 0, sizeof *j);
+            free_slot(w, j);
         else
             j->start_failed = true;
     } else {
         j->starting = false;
         if (j->reaped) {
             queue_report(w, j, j->status);
-            memset(j, 0, sizeof *j);
+            free_slot(w, j);
         }
     }
     pthread_mutex_unlock(&w->mu);
@@ -564,19 +680,29 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
                         "job %lld: %s: %s", s->job, what[e.stage >= 1 && e.stage <= 4 ? e.stage : 0],
                         strerror(e.err));
     }
-    wlog("job %lld lease %lld started: pid %d in %s, output to %s", s->job, s->lease, (int)pid, dir, log);
+    char cpus[160] = "not pinned";
+    if (s->ncpus > 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int i = 0; i < s->ncpus; i++) CPU_SET(s->cpus[i], &set);
+        memcpy(cpus, "CPUs ", 5);
+        wk_cpuset_text(&set, cpus + 5, sizeof cpus - 5);
+    }
+    wlog("job %lld lease %lld started: pid %d in %s, output to %s, %s%s%s", s->job, s->lease, (int)pid, dir, log,
+         cpus, s->numa ? " (NUMA order)" : "", mem);
     *reply = json_pack("{s:i}", "pid", (int)pid);
     return 200;
 }
 
 /* ---- the requests ---- */
 
-/* POST /v1/run {"job", "lease", "argv", "dir", "env", "gpus", "cpus", "mem_gb"} -> {"pid"} */
+/* POST /v1/run {"job", "lease", "argv", "dir", "env", "gpus", "cpus", "mem_gb", "numa"} -> {"pid"} */
 static int h_run(worker *w, const json_t *body, json_t **reply)
 {
     wk_spec s;
     char err[512];
-    if (wk_spec_parse(body, &w->have, w->cpu_map, w->n_map, &s, err, sizeof err)) return lh_error(reply, 400, "%s", err);
+    wk_cpu_view cv = {&w->have, w->cpu_map, w->n_map, w->numa_map, w->n_numa};
+    if (wk_spec_parse(body, &cv, &s, err, sizeof err)) return lh_error(reply, 400, "%s", err);
     int status = start_job(w, &s, reply);
     wk_spec_free(&s);
     return status;
@@ -648,7 +774,8 @@ static int h_shutdown(worker *w, const json_t *body, json_t **reply)
     return 200;
 }
 
-/* GET /v1/status -> {"machine", "jobs": [{"job", "lease", "pid"}]} */
+/* GET /v1/status -> {"machine", "memory_limit", "numa_nodes", "jobs": [{"job", "lease", "pid", "cpus",
+ * "memory_limit", "memory_bytes"?, "cgroup"?}]} */
 static int h_status(worker *w, const json_t *body, json_t **reply)
 {
     (void)body;
@@ -656,11 +783,18 @@ static int h_status(worker *w, const json_t *body, json_t **reply)
     pthread_mutex_lock(&w->mu);
     for (int i = 0; i < WK_MAX_JOBS; i++) {
         const job_slot *j = &w->jobs[i];
-        if (j->used && j->pid > 0 && !j->start_failed)
-            json_array_append_new(jobs, json_pack("{s:I,s:I,s:i}", "job", j->job, "lease", j->lease, "pid",
-                                                  (int)j->pid));
+        if (!j->used || j->pid <= 0 || j->start_failed) continue;
+        json_t *cpus = json_array();
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &j->cpus)) json_array_append_new(cpus, json_integer(c));
+        json_t *o = json_pack("{s:I,s:I,s:i,s:o,s:s}", "job", j->job, "lease", j->lease, "pid", (int)j->pid, "cpus",
+                              cpus, "memory_limit", wk_mem_kind_name(j->mem.kind));
+        if (j->mem.kind != WK_MEM_NONE) json_object_set_new(o, "memory_bytes", json_integer(j->mem.bytes));
+        if (j->mem.group[0]) json_object_set_new(o, "cgroup", json_string(j->mem.group));
+        json_array_append_new(jobs, o);
     }
-    *reply = json_pack("{s:I,s:o}", "machine", w->machine, "jobs", jobs);
+    *reply = json_pack("{s:I,s:s,s:i,s:o}", "machine", w->machine, "memory_limit", wk_mem_kind_name(w->mem.kind),
+                       "numa_nodes", w->numa_nodes, "jobs", jobs);
     pthread_mutex_unlock(&w->mu);
     return 200;
 }
@@ -727,6 +861,65 @@ static int dir_option(const char *opt, const char *path, char *out)
     return 0;
 }
 
+/* The CPUs for "numa" requests: --cpus or every CPU the worker may use, in NUMA order (hwloc). A topology
+ * hwloc cannot load leaves them in their own order (logged). */
+static int numa_setup(worker *w)
+{
+    int cpus[CPU_SETSIZE], n = 0;
+    if (w->n_map > 0) {
+        memcpy(cpus, w->cpu_map, (size_t)w->n_map * sizeof *cpus);
+        n = w->n_map;
+    } else {
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &w->have)) cpus[n++] = c;
+    }
+    char err[256], text[512];
+    size_t m = 0;
+    w->numa_nodes = wk_numa_order_here(cpus, n, w->numa_map, err, sizeof err);
+    w->n_numa = n;
+    if (w->numa_nodes < 0) {
+        wlog("NUMA: %s: jobs asking for numa get the CPUs in their own order", err);
+        w->numa_nodes = 0;
+        return 0;
+    }
+    for (int i = 0; i < n && m + 16 < sizeof text; i++)
+        m += (size_t)snprintf(text + m, sizeof text - m, "%s%d", i ? "," : "", w->numa_map[i]);
+    wlog("NUMA: %d node%s; CPUs in NUMA order: %s%s", w->numa_nodes, w->numa_nodes == 1 ? "" : "s", text,
+         m + 16 >= sizeof text ? "..." : "");
+    return 0;
+}
+
+/* The memory limit mechanism (--memory_limit), decided and logged once. */
+static int mem_setup(worker *w)
+{
+    const char *name = w->c->memory_limit ? w->c->memory_limit : "auto";
+    int choice = wk_mem_choice_parse(name);
+    char err[1536];
+    if (choice < 0) {
+        wlog("--memory_limit '%s': expected %s", name, wk_mem_choice_names());
+        return -1;
+    }
+    if (wk_mem_setup(&w->mem, (wk_mem_choice)choice, err, sizeof err) != 0) {
+        wlog("%s", err);
+        return -1;
+    }
+    const wk_mem *m = &w->mem;
+    if (m->kind == WK_MEM_CGROUP2 || m->kind == WK_MEM_CGROUP1)
+        wlog("memory limits: %s, a group per job in %s (%s%s)%s%s", wk_mem_kind_name(m->kind), m->parent,
+             m->kind == WK_MEM_CGROUP2 ? "memory.max" : "memory.limit_in_bytes",
+             m->kind == WK_MEM_CGROUP2 ? (m->cpuset ? ", cpuset.cpus" : ", no cpuset controller")
+                                       : (m->memsw ? ", memory.memsw.limit_in_bytes" : ""),
+             m->self_group[0] ? "; the worker moved itself into " : "", m->self_group);
+    else
+        wlog("memory limits: %s%s", wk_mem_kind_name(m->kind),
+             m->kind == WK_MEM_RLIMIT_AS ? " (RLIMIT_AS per job process: it counts address space, not resident "
+                                           "memory; CUDA processes reserve much of it and may fail to start)"
+                                         : " (mem_gb is not enforced)");
+    if (m->why[0] && choice != WK_MEMOPT_RLIMIT && choice != WK_MEMOPT_NONE)
+        wlog("memory limits: not %s because %s", m->kind == WK_MEM_CGROUP1 ? "cgroup2" : "a cgroup", m->why);
+    return 0;
+}
+
 static int setup(worker *w)
 {
     const wk_config *c = w->c;
@@ -770,6 +963,7 @@ static int setup(worker *w)
                 return -1;
             }
     }
+    if (numa_setup(w) != 0 || mem_setup(w) != 0) return -1;
     snprintf(w->sched_addr, sizeof w->sched_addr, "%s:%d", c->sched_host, c->sched_port);
     w->http = lh_server_start(c->bind, c->port, w->token, WK_HTTP_THREADS, handle, w, err, sizeof err);
     if (w->http == NULL) {
@@ -792,7 +986,8 @@ static int setup(worker *w)
 static int register_worker(worker *w)
 {
     const wk_config *c = w->c;
-    json_t *body = json_pack("{s:s,s:i,s:i}", "ip", w->ip, "port", w->port, "gpus", c->gpus);
+    json_t *body = json_pack("{s:s,s:i,s:i,s:s}", "ip", w->ip, "port", w->port, "gpus", c->gpus, "memory_limit",
+                             wk_mem_kind_name(w->mem.kind));
     double deadline = now_s() + c->register_timeout_s, backoff = 0.2;
     char err[512] = "no try made";
     int rc = 1;
@@ -861,6 +1056,7 @@ static double serve_loop(worker *w)
         double grace = w->stop_grace;
         pthread_mutex_unlock(&w->mu);
         if (stop) return grace;
+        if (retry_groups(w, false)) next = fmin(next, now_s() + 0.1);
         int sig = wait_signal(w, fmin(next - now_s(), WK_IDLE_WAKE_S));
         if (is_stop_signal(sig)) {
             wlog("%s: stopping", strsignal(sig));
@@ -908,7 +1104,10 @@ int wk_run(const wk_config *c)
         if (reg == 0) grace = serve_loop(w);
         rc = reg == 1 ? 1 : 0;
         stop_all(w, grace);
+        for (int t = 0; t < 20 && retry_groups(w, false); t++) wait_signal(w, 0.1);
+        retry_groups(w, true);
     }
+    wk_mem_close(&w->mem);
     if (have_reporter) {
         pthread_mutex_lock(&w->mu);
         w->reporter_stop = true;

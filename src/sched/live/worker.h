@@ -17,6 +17,8 @@
 #define WK_REAP_WAIT_S 5.0        /* at the end: how long after the SIGKILLs the jobs may take to go */
 #define WK_IDLE_WAKE_S 5.0        /* the main thread's longest wait */
 #define WK_EXEC_WAIT_MS 10000     /* how long a started job may take to reach exec */
+#define WK_CG_RETRY_S 10.0        /* how long an ended job's cgroup is retried for removal (it is busy while its
+                                     last processes exit) */
 
 /* The options of `locus sched worker` (worker_cmd.c parses them). Strings are borrowed. */
 typedef struct wk_config {
@@ -26,6 +28,7 @@ typedef struct wk_config {
     int gpus;                 /* -g: GPUs of this worker, registered */
     const char *token_file, *run_dir, *data_dir, *checkpoint_dir, *bind;
     const char *cpus;         /* --cpus LIST: the machine CPUs the scheduler's CPU ids map onto (NULL: as given) */
+    const char *memory_limit; /* --memory_limit: a wk_mem_choice name (NULL: auto) */
     double register_timeout_s;
 } wk_config;
 

@@ -10,6 +10,7 @@
 
 #include "worker.h"
 #include "worker_cmd.h"
+#include "worker_mem.h"
 
 typedef struct worker_opts {
     wk_config c;
@@ -45,6 +46,10 @@ static const struct opt {
     {"--cpus", NULL, O_STR, false, offsetof(worker_opts, c.cpus), "LIST",
      "pin jobs to these CPUs (e.g. 0-3,8): the scheduler's CPU id c goes to the (c mod n)-th of the n listed; "
      "for a machine with fewer CPUs than its server in the INI (default: the ids as given, which must exist)"},
+    {"--memory_limit", NULL, O_STR, false, offsetof(worker_opts, c.memory_limit), "HOW",
+     "how a job's mem_gb is enforced: auto (default: the first that works here of cgroup2, cgroup1, rlimit), "
+     "cgroup (cgroup2 or cgroup1), cgroup2, cgroup1, rlimit (RLIMIT_AS) or none; a cgroup asked for that cannot "
+     "be made is an error at start"},
     {"--register_timeout", NULL, O_SECONDS, false, offsetof(worker_opts, c.register_timeout_s), "S",
      "exit 1 if the scheduler has not answered in S s (60)"},
     {"--help", "-h", O_FLAG, false, offsetof(worker_opts, help), NULL, "this text"},
@@ -54,7 +59,8 @@ static const struct opt {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: locus sched worker -i SCHED_IP -s SCHED_PORT -w PORT -g GPUS --token_file FILE --run_dir DIR\n"
-               "                          --data_dir DIR --checkpoint_dir DIR [--bind ADDR] [--register_timeout S]\n\n"
+               "                          --data_dir DIR --checkpoint_dir DIR [--bind ADDR] [--cpus LIST]\n"
+               "                          [--memory_limit HOW] [--register_timeout S]\n\n"
                "Registers with `locus sched serve`, then starts and stops the jobs it is sent (fork/exec in their\n"
                "own process group, pinned to their CPUs, CUDA_VISIBLE_DEVICES their GPUs) and reports every\n"
                "exit (docs/sched-serve.md). Options (--name VALUE or --name=VALUE):\n\n");
@@ -153,6 +159,11 @@ int sched_worker_main(int argc, char **argv)
 {
     worker_opts o = {.c = {.bind = "127.0.0.1", .register_timeout_s = 60}};
     if (parse_args(&o, argc, argv) != 0) return 2;
+    if (o.c.memory_limit && wk_mem_choice_parse(o.c.memory_limit) < 0) {
+        fprintf(stderr, "locus sched worker: --memory_limit: '%s' is not one of %s\n", o.c.memory_limit,
+                wk_mem_choice_names());
+        return 2;
+    }
     if (o.help) {
         usage(stdout);
         return 0;

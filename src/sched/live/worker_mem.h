@@ -46,6 +46,7 @@ typedef struct wk_mem {
     wk_mem_kind kind;
     char parent[WK_CG_PATH]; /* cgroup: the directory the job groups are made in */
     bool made_parent;        /* parent is a group the worker made (removed by wk_mem_close) */
+    char self_group[WK_CG_PATH]; /* cgroup2: the leaf the worker moved itself into ("" when it did not move) */
     bool cpuset;             /* cgroup2: the job groups have the cpuset controller */
     bool memsw;              /* cgroup1: memory.memsw.limit_in_bytes exists (swap is accounted) */
     long long as_hard;       /* the worker's own hard RLIMIT_AS (-1: unlimited): a job's is at most that */
@@ -66,7 +67,8 @@ typedef struct wk_job_mem {
     long long bytes;         /* the limit asked, mem_gb x 2^30 */
     long long as_bytes;      /* RLIMIT_AS: what the child sets (bytes, or the worker's lower hard limit) */
     char group[WK_CG_PATH];  /* cgroup: the job's group ("" when none) */
-    int procs_fd;            /* cgroup: its cgroup.procs, open for the child to write "0" (-1: none) */
+    int procs_fd;            /* cgroup: its cgroup.procs, open for the child to write "0" (-1: none; only
+                                meaningful with a group, so that a zeroed wk_job_mem owns nothing) */
     bool cpuset;             /* cgroup2: cpuset.cpus was written */
 } wk_job_mem;
 

@@ -16,7 +16,7 @@ static const char *const reserved[] = {
     "CUDA_VISIBLE_DEVICES",
 };
 
-static const char *const known_fields[] = {"job", "lease", "argv", "dir", "env", "gpus", "cpus", "mem_gb"};
+static const char *const known_fields[] = {"job", "lease", "argv", "dir", "env", "gpus", "cpus", "mem_gb", "numa"};
 
 static int fail(char *err, size_t errlen, const char *field, const char *what)
 {
@@ -192,9 +192,29 @@ int wk_get_grace(const json_t *body, double *grace, char *err, size_t errlen)
     return 0;
 }
 
-static int parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
-                 size_t errlen)
+/* The request's CPU ids onto this machine's CPUs (see wk_spec_parse). */
+static int map_cpus(const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen)
 {
+    if (s->numa && cv->n_numa > 0) {
+        for (int i = 0; i < s->ncpus; i++) {
+            if (cv->n_map == 0 && s->cpus[i] >= cv->n_numa) {
+                snprintf(err, errlen,
+                         "field 'cpus': id %d beyond this worker's %d CPUs (with numa the ids index them in NUMA "
+                         "order)",
+                         s->cpus[i], cv->n_numa);
+                return -1;
+            }
+            s->cpus[i] = cv->numa[s->cpus[i] % cv->n_numa];
+        }
+    } else if (cv->n_map > 0) {
+        for (int i = 0; i < s->ncpus; i++) s->cpus[i] = cv->map[s->cpus[i] % cv->n_map];
+    }
+    return 0;
+}
+
+static int parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen)
+{
+    const cpu_set_t *have = cv->have;
     if (body == NULL) return fail(err, errlen, "job", "missing");
     if (wk_check_fields(body, known_fields, sizeof known_fields / sizeof known_fields[0], err, errlen)) return -1;
     if (lh_get_int(body, "job", &s->job, err, errlen) || lh_get_int(body, "lease", &s->lease, err, errlen))
@@ -206,8 +226,10 @@ static int parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, 
     if (parse_ids(body, "gpus", WK_MAX_GPU_ID, s->gpus, &s->ngpus, err, errlen) ||
         parse_ids(body, "cpus", CPU_SETSIZE - 1, s->cpus, &s->ncpus, err, errlen))
         return -1;
-    for (int i = 0; n_map > 0 && i < s->ncpus; i++) /* --cpus: onto the listed CPUs, in order */
-        s->cpus[i] = cpu_map[s->cpus[i] % n_map];
+    json_t *numa = json_object_get(body, "numa");
+    if (numa != NULL && !json_is_boolean(numa)) return fail(err, errlen, "numa", "not a boolean");
+    s->numa = numa != NULL && json_is_true(numa);
+    if (map_cpus(cv, s, err, errlen)) return -1;
     char missing[256] = "";
     size_t m = 0;
     for (int i = 0; i < s->ncpus; i++)
@@ -227,11 +249,10 @@ static int parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, 
     return 0;
 }
 
-int wk_spec_parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
-                  size_t errlen)
+int wk_spec_parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
-    if (parse(body, have, cpu_map, n_map, s, err, errlen) == 0) return 0;
+    if (parse(body, cv, s, err, errlen) == 0) return 0;
     wk_spec_free(s);
     return -1;
 }

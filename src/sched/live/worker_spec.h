@@ -27,13 +27,24 @@ typedef struct wk_spec {
     int nenv;
     int gpus[WK_MAX_IDS], ngpus;
     int cpus[WK_MAX_IDS], ncpus;  /* empty: no pinning */
-    double mem_gb;                /* informative (-1 when absent) */
+    double mem_gb;                /* the memory limit in GiB (-1 when absent; 0: no limit) */
+    int numa;                     /* "numa": the CPU ids went through the NUMA-ordered list */
 } wk_spec;
 
-/* body: the request (may be NULL: every required field missing). have: the CPUs this worker may use. 0, or -1
- * with "field 'name': reason" in err (unknown fields are refused too, named); on -1 nothing is left to free. */
-int wk_spec_parse(const json_t *body, const cpu_set_t *have, const int *cpu_map, int n_map, wk_spec *s, char *err,
-                  size_t errlen);
+/* How the scheduler's CPU ids of a request become this machine's CPUs. */
+typedef struct wk_cpu_view {
+    const cpu_set_t *have; /* the CPUs this worker may use */
+    const int *map;        /* --cpus as listed (n_map 0: none given) */
+    int n_map;
+    const int *numa;       /* for "numa": true, the --cpus list or else every CPU in have, in NUMA order */
+    int n_numa;            /* (0: no such list; numa requests then map as the others) */
+} wk_cpu_view;
+
+/* body: the request (may be NULL: every required field missing). CPU id c becomes map[c mod n_map] with
+ * --cpus, c itself without; for a "numa": true request numa[c mod n_numa] with --cpus, numa[c] without (c >=
+ * n_numa refused). 0, or -1 with "field 'name': reason" in err (unknown fields are refused too, named); on -1
+ * nothing is left to free. */
+int wk_spec_parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen);
 /* "0-3,8" into ids (at most max); the count, or -1 with the reason in err. */
 int wk_parse_cpu_list(const char *text, int *ids, int max, char *err, size_t errlen);
 void wk_spec_free(wk_spec *s);
