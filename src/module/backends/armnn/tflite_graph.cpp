@@ -8,6 +8,7 @@
 // NUL. A union field takes two slots: its type tag (uint8) and then the offset of its table.
 #include "tflite_graph.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -361,6 +362,7 @@ std::string parse(const void *data, size_t len, Model *m) {
             !r.scalar(codes[i], 3, &wide))
             return "the FlatBuffer is malformed: " + r.error();
         m->codes[i].builtin = narrow > wide ? narrow : wide;
+        m->codes[i].narrow = narrow;
     }
     m->subgraphs.resize(subgraphs.size());
     for (size_t s = 0; s < subgraphs.size(); s++) {
@@ -476,6 +478,8 @@ class Checker {
             e = tensor((int)i);
         if (e.empty())
             e = graph_io();
+        if (!e.empty())
+            return e;
         produced_.assign(g_.tensors.size(), false);
         for (int32_t i : g_.inputs)
             produced_[(size_t)i] = true;
@@ -510,8 +514,8 @@ class Checker {
             if (d < 1)
                 return tname(i) + " has shape " + shape_text(t.shape) + " (dimensions must be at least 1)";
             n *= d;
-            if (n > INT32_MAX)
-                return tname(i) + " has shape " + shape_text(t.shape) + ", over 2^31 elements";
+            if (n * (int64_t)(type_size(t.type) > 0 ? type_size(t.type) : 1) > INT32_MAX) // Arm NN sizes in 32 bits
+                return tname(i) + " has shape " + shape_text(t.shape) + ", over 2 GiB";
         }
         if (t.has_sparsity)
             return tname(i) + " is sparse, which Arm NN 20.08 does not read";
@@ -580,6 +584,11 @@ class Checker {
             return where + " names operator code " + std::to_string(o.opcode_index) + " of " +
                    std::to_string(m_.codes.size());
         const OperatorCode &code = m_.codes[o.opcode_index];
+        // Arm NN 20.08 reads the byte-wide code only and indexes its parsers with it: both fields must agree
+        // (127 in the byte means "see the int field", whose codes Arm NN does not have)
+        if (code.narrow < 0 || (code.narrow != code.builtin && code.narrow != 127))
+            return where + " has operator code " + std::to_string(code.narrow) + " in its byte field and " +
+                   std::to_string(code.builtin) + " in its int field";
         if (code.builtin == 32)
             return "TFLITE custom operator '" + code.custom + "' (" + where + ") is not supported";
         std::string name = op_name(code.builtin);
@@ -625,10 +634,108 @@ class Checker {
                        "computed twice";
         }
         std::string e = values_ok(o, *spec, where);
+        if (e.empty())
+            e = shapes_ok(o, *spec, where);
         if (!e.empty())
             return e;
         for (int32_t t : o.outputs)
             produced_[(size_t)t] = true;
+        return "";
+    }
+
+    static int64_t numel(const Tensor &t) {
+        int64_t n = 1;
+        for (int32_t d : t.shape)
+            n *= d; // at most 2^31 (checked for every tensor)
+        return n;
+    }
+
+    // The output size of a convolution or pool along one dimension (schema.fbs: Padding SAME = 0, VALID = 1).
+    static int64_t conv_out(int64_t in, int64_t k, int64_t stride, int64_t dilation, int padding) {
+        int64_t span = (k - 1) * dilation + 1;
+        return padding == 0 ? (in + stride - 1) / stride : in >= span ? (in - span) / stride + 1 : 0;
+    }
+
+    // Shapes Arm NN 20.08 trusts (its checks are assertions, or none: a fully connected input whose size does
+    // not fit its weights is read past its end), for the operators common in small models. The others are
+    // left to Arm NN's own shape validation.
+    std::string shapes_ok(const Operator &o, const OpSpec &spec, const std::string &where) {
+        auto opt = [&](int slot, int32_t dflt) { return o.opt_present >> slot & 1 ? o.opt[slot] : dflt; };
+        auto shape_of = [&](int32_t t) { return g_.tensors[(size_t)t].shape; };
+        const std::vector<int32_t> in0 = shape_of(o.inputs[0]), out0 = shape_of(o.outputs[0]);
+        std::string bad = where + " has input and output shapes that do not fit (" + shape_text(in0) + " -> " +
+                          shape_text(out0) + ")";
+        switch (spec.code) {
+        case 0: case 18: case 41: case 42: case 55: case 57: { // ADD MUL SUB DIV MAXIMUM MINIMUM: broadcast
+            std::vector<int32_t> a = in0, b = shape_of(o.inputs[1]);
+            if (a.size() > 4 || b.size() > 4)
+                return where + " has inputs of more than 4 dimensions";
+            size_t r = std::max(a.size(), b.size());
+            a.insert(a.begin(), r - a.size(), 1);
+            b.insert(b.begin(), r - b.size(), 1);
+            std::vector<int32_t> want(r);
+            for (size_t d = 0; d < r; d++) {
+                if (a[d] != b[d] && a[d] != 1 && b[d] != 1)
+                    return where + " has inputs " + shape_text(shape_of(o.inputs[0])) + " and " +
+                           shape_text(shape_of(o.inputs[1])) + " that do not broadcast";
+                want[d] = std::max(a[d], b[d]);
+            }
+            if (out0 != want)
+                return where + " has output " + shape_text(out0) + " for the broadcast shape " + shape_text(want);
+            break;
+        }
+        case 9: { // FULLY_CONNECTED: [batch, in] x weights [units, in]^T + bias [units]
+            const std::vector<int32_t> w = shape_of(o.inputs[1]);
+            if (w.size() != 2 || numel(in(o, 0)) % w[1] != 0 || numel(g_.tensors[(size_t)o.outputs[0]]) !=
+                numel(in(o, 0)) / w[1] * w[0] || out0.empty() || out0.back() != w[0])
+                return where + " has input " + shape_text(in0) + ", weights " + shape_text(w) + " and output " +
+                       shape_text(out0) + " that do not fit";
+            if (o.inputs.size() > 2 && o.inputs[2] >= 0 && numel(in(o, 2)) != w[0])
+                return where + " has a bias of " + std::to_string(numel(in(o, 2))) + " for " + std::to_string(w[0]) +
+                       " units";
+            break;
+        }
+        case 1: case 17: case 3: case 4: { // pools and convolutions: NHWC in and out
+            if (in0.size() != 4 || out0.size() != 4 || in0[0] != out0[0])
+                return bad;
+            int64_t kh = opt(4, 0), kw = opt(3, 0), channels = in0[3], dh = 1, dw = 1;
+            if (spec.code == 3 || spec.code == 4) {
+                const std::vector<int32_t> f = shape_of(o.inputs[1]);
+                if (f.size() != 4)
+                    return where + " has a filter of shape " + shape_text(f);
+                kh = f[1];
+                kw = f[2];
+                dw = spec.code == 3 ? opt(4, 1) : opt(5, 1);
+                dh = spec.code == 3 ? opt(5, 1) : opt(6, 1);
+                // CONV_2D: filter [out, kh, kw, in]; DEPTHWISE: [1, kh, kw, in * multiplier]
+                bool fits = spec.code == 3 ? f[3] == in0[3] : f[0] == 1 && f[3] == (int64_t)in0[3] * opt(3, 0);
+                if (!fits)
+                    return where + " has a filter " + shape_text(f) + " that does not fit its input " + shape_text(in0);
+                channels = spec.code == 3 ? f[0] : f[3];
+                if (o.inputs.size() > 2 && o.inputs[2] >= 0 && numel(in(o, 2)) != channels)
+                    return where + " has a bias of " + std::to_string(numel(in(o, 2))) + " for " +
+                           std::to_string(channels) + " channels";
+            }
+            int pad = opt(0, 0);
+            if (pad != 0 && pad != 1)
+                return where + " has padding " + std::to_string(pad);
+            int64_t ho = conv_out(in0[1], kh, opt(2, 0), dh, pad), wo = conv_out(in0[2], kw, opt(1, 0), dw, pad);
+            if (ho < 1 || wo < 1 || out0[1] != ho || out0[2] != wo || out0[3] != channels)
+                return bad;
+            break;
+        }
+        case 6: case 11: case 14: case 19: case 21: case 25: case 28: case 47: case 59: case 98: case 114: case 117:
+            // DEQUANTIZE L2_NORMALIZATION LOGISTIC RELU RELU6 SOFTMAX TANH EXP NEG LEAKY_RELU QUANTIZE HARD_SWISH
+            if (out0 != in0)
+                return bad;
+            break;
+        case 22: // RESHAPE
+            if (numel(in(o, 0)) != numel(g_.tensors[(size_t)o.outputs[0]]))
+                return bad;
+            break;
+        default:
+            break;
+        }
         return "";
     }
 

@@ -55,6 +55,7 @@ struct Operator {
 
 struct OperatorCode {
     int32_t builtin = 0; // the larger of the byte-wide (deprecated) and the int field, as TFLite reads it
+    int8_t narrow = 0;   // the byte-wide field alone: what Arm NN 20.08 reads
     std::string custom;  // for CUSTOM
 };
 
