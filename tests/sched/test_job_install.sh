@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The installed job side, used as a job's author would: `cmake --install --component job` into a temporary
-# prefix; from there a tiny C job built with pkg-config (locus-job.pc) and the installed dummy job run against
-# the fake scheduler (their calls compared exactly), the libraries resolved inside the prefix, and the Python
+# prefix; from there a tiny C job and the example training job (examples/sched/train_c.c) built with pkg-config
+# (locus-job.pc) and the installed dummy job run against the fake scheduler (their calls compared exactly), the
+# libraries resolved inside the prefix, and the Python
 # module imported from the prefix by /usr/bin/python3 and put through test_job_python.py. The default Python
 # folder is one /usr/bin/python3 searches under /usr/local.
 # usage: test_job_install.sh BUILD_DIR TESTS_SCHED_DIR FAKE_JOB_SCHED
@@ -97,6 +98,26 @@ out=$("$tmp/job" 2>&1)
 check "the C job runs: $out" [ "$out" = "stop at 5, lease 6" ]
 check "the C job's calls: $(cat "$FAKE_LOG")" [ "$(cat "$FAKE_LOG")" = "$want" ]
 stop_fake
+
+# The example training job (examples/sched/train_c.c) built as its comment says: lease 5 (3 steps), extended to
+# lease 6 (2 steps), stopped; its checkpoint at step 5, both leases in its leases.csv, and a run without a
+# scheduler (--steps 8) resuming from that checkpoint.
+cc "$here/../../examples/sched/train_c.c" -o "$tmp/train_c" -Wall -Wextra -Werror \
+    $(pkg-config --cflags --libs locus-job) $(pkg-config --variable=rpath locus-job) -lm > "$tmp/cc.log" 2>&1
+check "the example train_c.c builds with pkg-config locus-job: $(head -3 "$tmp/cc.log")" [ -x "$tmp/train_c" ]
+start_fake --steps 3 --answer continue:6:2 --answer stop
+job_env
+SYNERGY_CHECKPOINT_DIR=$tmp/ck "$tmp/train_c" > "$tmp/train_c.log" 2>&1
+check "the example job runs: $(tail -2 "$tmp/train_c.log")" [ $? -eq 0 ]
+check "the example job's calls: $(cat "$FAKE_LOG")" [ "$(cat "$FAKE_LOG")" = "$want" ]
+check "the example job's leases.csv: $(cat "$tmp/ck/leases.csv" 2> /dev/null)" \
+    bash -c "cut -d, -f1-3,6- '$tmp/ck/leases.csv' | tail -n +2 | tr '\n' ' ' | grep -qx '5,0,3,0,1,extended 6,3,5,3,1,stop '"
+check "the example job's checkpoint is at step 5" grep -qx "step 5" "$tmp/ck/checkpoint.txt"
+stop_fake
+"$tmp/train_c" --steps 8 --checkpoint_dir "$tmp/ck" > "$tmp/train_c.log" 2>&1
+check "the example job resumes at step 5 without a scheduler: $(head -1 "$tmp/train_c.log")" \
+    bash -c "head -1 '$tmp/train_c.log' | grep -qx 'start standalone step=5 steps=8' &&
+             tail -1 '$tmp/ck/leases.csv' | cut -d, -f1-3 | grep -qx -- '-1,5,8'"
 
 start_fake --steps 3 --answer continue:6:2 --answer stop
 job_env
