@@ -894,7 +894,7 @@ static int mem_setup(worker *w)
 {
     const char *name = w->c->memory_limit ? w->c->memory_limit : "auto";
     int choice = wk_mem_choice_parse(name);
-    char err[1536];
+    char err[sizeof w->mem.why + 256];
     if (choice < 0) {
         wlog("--memory_limit '%s': expected %s", name, wk_mem_choice_names());
         return -1;

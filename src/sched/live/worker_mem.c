@@ -390,7 +390,7 @@ static int try_cgroup2(wk_mem *m, char *why, size_t whylen)
         free(procs);
         return -1;
     }
-    char reason[512];
+    char reason[WK_CG_PATH];
     wk_cg2_plan plan = wk_cg2_decide(ctl, sub, procs, m->self, reason, sizeof reason);
     free(procs);
     snprintf(pid, sizeof pid, "%d", (int)m->self);
@@ -458,7 +458,7 @@ int wk_mem_setup(wk_mem *m, wk_mem_choice choice, char *err, size_t errlen)
     size_t c = 0;
     while (c < NCHOICES && choices[c].choice != choice) c++;
     if (c == NCHOICES) return snprintf(err, errlen, "unknown --memory_limit"), -1;
-    char why[512];
+    char why[WK_CG_WHY];
     size_t n = 0;
     if (choices[c].v2) {
         if (try_cgroup2(m, why, sizeof why) == 0) return m->kind = WK_MEM_CGROUP2, 0;

@@ -21,6 +21,7 @@
 #define WK_CG_NAME_ROOM 96     /* what a job group's own name may take of WK_CG_PATH */
 #define WK_CG_TEXT_MAX 65536   /* the most read of one cgroup or /proc file */
 #define WK_GIB 1073741824.0    /* mem_gb is in GiB: bytes = mem_gb x 2^30 */
+#define WK_CG_WHY (4 * WK_CG_PATH + 128) /* one mechanism's reason for not applying (it names up to 3 paths) */
 
 typedef enum { WK_MEM_NONE, WK_MEM_RLIMIT_AS, WK_MEM_CGROUP1, WK_MEM_CGROUP2 } wk_mem_kind;
 
@@ -51,7 +52,7 @@ typedef struct wk_mem {
     bool memsw;              /* cgroup1: memory.memsw.limit_in_bytes exists (swap is accounted) */
     long long as_hard;       /* the worker's own hard RLIMIT_AS (-1: unlimited): a job's is at most that */
     pid_t self;
-    char why[1024];          /* why the better mechanisms do not apply here ("" if the best does) */
+    char why[2 * WK_CG_WHY + 64]; /* why the better mechanisms do not apply here ("" if the best does) */
 } wk_mem;
 
 /* Decides the mechanism for `choice`, making (and probing) what it needs. 0, or -1 with the reason in err when
