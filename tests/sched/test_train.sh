@@ -13,13 +13,17 @@
 #     step and its end, matching the CSV;
 #   - the preempted runs end where uninterrupted runs of all 145 steps (--steps) end: the same model, data order
 #     and random draws (Python to 1e-5 relative, C exactly);
-#   - the workers leave and no job process is left.
-#   test_train.sh LOCUS TRAIN_PY TRAIN_C PYTHON_DIR
+#   - the workers leave and no job process is left;
+#   - SIGTERM (a worker's kill) in the middle of a lease, against the fake scheduler of the job tests: each job
+#     stops at a step boundary, exits 0, saves its checkpoint and reports the steps it trained (lease_ended),
+#     the same number as its leases.csv's last line ("terminated").
+#   test_train.sh LOCUS TRAIN_PY TRAIN_C PYTHON_DIR FAKE_JOB_SCHED
 set -uo pipefail
 LOCUS=$1
 TRAIN_PY=$2
 TRAIN_C=$3
 PYDIR=$4
+FAKE=$5
 out=$(mktemp -d /tmp/locus-train-XXXXXX)
 pids=()
 cleanup() {
@@ -212,5 +216,33 @@ for p in $(cat "$out/jobpids" 2>/dev/null); do
 done
 check "the workers left and no job process is left (${left:-none})" \
     bash -c "! kill -0 ${wpids[0]} 2>/dev/null && ! kill -0 ${wpids[1]} 2>/dev/null && [ -z '$left' ]"
+# SIGTERM: a budget far beyond what a few seconds run, killed once it has trained 20 steps
+term_check() { # term_check NAME PROGRAM
+    local name=$1 prog=$2 fpid jpid rc=
+    "$FAKE" --token_file "$out/token" --port_file "$out/fport-$name" --log "$out/fcalls-$name" --job 7 --lease 3 \
+        --steps 100000000 --total 200000000 --round_s 600 --max_s 60 &
+    fpid=$!
+    pids+=("$fpid")
+    for _ in $(seq 500); do [ -s "$out/fport-$name" ] && break; sleep 0.01; done
+    LOCUS_SCHED_ADDR=127.0.0.1:$(cat "$out/fport-$name") LOCUS_SCHED_TOKEN_FILE=$out/token LOCUS_JOB_ID=7 \
+        LOCUS_JOB_LEASE=3 LOCUS_TIME_SCALE=1 SYNERGY_CHECKPOINT_DIR=$out/term/$name "$prog" >"$out/term-$name.log" 2>&1 &
+    jpid=$!
+    pids+=("$jpid")
+    for _ in $(seq 300); do grep -q '^step=20 ' "$out/term-$name.log" 2>/dev/null && break; sleep 0.1; done
+    kill -TERM "$jpid"
+    for _ in $(seq 100); do kill -0 "$jpid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$jpid" 2>/dev/null || { wait "$jpid"; rc=$?; }
+    kill "$fpid" 2>/dev/null
+    wait "$fpid" 2>/dev/null
+    local saved reported
+    saved=$(tail -n 1 "$out/term/$name/leases.csv" 2>/dev/null | awk -F, '$1 == 3 && $8 == "terminated" {print $3}')
+    reported=$(sed -n 's/^lease_ended job=7 lease=3 steps=\([0-9]*\)$/\1/p' "$out/fcalls-$name" 2>/dev/null)
+    echo "$name: SIGTERM after ${saved:-?} steps, exit ${rc:-still running}, lease_ended reported ${reported:-nothing}"
+    check "$name: SIGTERM: exit 0, the steps saved (${saved:-none}) are the steps reported (${reported:-none})" \
+        bash -c "[ '${rc:-x}' = 0 ] && [ -n '$saved' ] && [ '$saved' -ge 20 ] && [ '$saved' = '$reported' ]"
+}
+term_check py "$TRAIN_PY"
+term_check c "$TRAIN_C"
+
 echo "sched_train: $((checks - fails)) passed, $fails failed ($(($(date +%s) - t0)) s)"
 [ "$fails" -eq 0 ]
