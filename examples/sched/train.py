@@ -35,7 +35,6 @@ import os
 import pickle
 import random
 import sys
-import time
 
 import torch
 
@@ -267,13 +266,16 @@ def run_scheduled(t, locus_job):
                     break  # this batch is neither trained nor counted
                 if job.lease != rec["lease"]:  # the lease was extended: the same process goes on
                     t.end_lease(rec, "extended")
-                    rec = t.begin_lease(job.lease, job.executed - job.round_steps)
+                    rec = t.begin_lease(job.lease, job.executed)
                 loss = t.train_step(x, y)
                 log("step=%d lease=%d loss=%.6f" % (t.step, job.lease, loss))
         except locus_job.JobError as e:
             print("train.py: %s" % e, file=sys.stderr, flush=True)
             t.end_lease(rec, "error")
             return 1
+        if job.lease != rec["lease"]:  # SIGTERM right after an extension
+            t.end_lease(rec, "extended")
+            rec = t.begin_lease(job.lease, job.executed)
         how = "terminated" if _terminated and job.action == locus_job.CONTINUE else job.action
         t.end_lease(rec, how)
     return 0
