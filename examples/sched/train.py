@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""A real training job for the live scheduler (`locus sched serve` / `locus sched worker`; docs/sched-train.md).
+"""A real training job for the live scheduler (`locus sched serve` / `locus sched worker`;
+docs/sched-train.md).
 
 A small PyTorch MLP learns a regression task on synthetic data made in-process from a fixed seed (no
 downloads), on CPU with Debian's /usr/bin/python3 and python3-torch. Its DataLoader is wrapped in
 locus_job.iterate, so a lease's end ends the iteration; the script then saves a checkpoint (model, optimizer,
-step, data position, the RNG states of torch, Python's random and numpy) to $SYNERGY_CHECKPOINT_DIR, atomically,
-and exits 0. Started again it resumes from that checkpoint: the same step count, the data order going on where
-it stopped. One line per lease goes to leases.csv beside the checkpoint (lease, start and end step, the held-out
-loss at both ends), for people and tests to read; stdout (the worker's log of the lease) gets a line per step.
+step, data position, the RNG states of torch, Python's random and numpy) to $SYNERGY_CHECKPOINT_DIR,
+atomically, and exits 0. Started again it resumes from that checkpoint: the same step count, the data order
+going on where it stopped. One line per lease goes to leases.csv beside the checkpoint (lease, start and end
+step, the held-out loss at both ends), for people and tests to read; stdout (the worker's log of the lease)
+gets a line per step.
 
 Without a scheduler, `train.py --steps N --checkpoint_dir DIR` trains (or resumes) to step N the same way: the
 reference that a run preempted across leases must agree with.
@@ -59,8 +61,8 @@ def log(*words):
 
 
 def cpu_threads():
-    """Threads for torch: the CPUs the scheduler gave this server (SYNERGY_CPU_THIS_SERVER), but never more than
-    the CPUs the process is pinned to (the worker maps the scheduler's CPU ids onto the ones it has)."""
+    """Threads for torch: the CPUs the scheduler gave this server (SYNERGY_CPU_THIS_SERVER), but never more
+    than the CPUs the process is pinned to (the worker maps the scheduler's CPU ids onto the ones it has)."""
     pinned = len(os.sched_getaffinity(0))
     v = os.environ.get("SYNERGY_CPU_THIS_SERVER", "")
     n = int(v) if v.isdigit() and int(v) > 0 else pinned
@@ -169,7 +171,7 @@ def load_checkpoint(ckdir, seed):
 
 
 def append_lease(ckdir, rec):
-    """One line per lease in leases.csv (the header first in a new file); after the checkpoint it describes."""
+    """One line per lease in leases.csv (the header first in a new file), after its checkpoint."""
     path = os.path.join(ckdir, LEASES_CSV)
     new = not os.path.exists(path)
     with open(path, "a") as f:
@@ -193,8 +195,9 @@ class Trainer:
         # A generator of its own: each new iterator of a DataLoader draws a seed (for loader processes, none
         # here) from its generator, else from torch's global RNG, which a resumed run would then draw from
         # once more than an uninterrupted one, changing every dropout mask after it.
-        self.loader = torch.utils.data.DataLoader(dataset, batch_size=CONFIG["batch_size"], sampler=self.sampler,
-                                                  drop_last=True, generator=torch.Generator().manual_seed(seed))
+        self.loader = torch.utils.data.DataLoader(dataset, batch_size=CONFIG["batch_size"],
+                                                  sampler=self.sampler, drop_last=True,
+                                                  generator=torch.Generator().manual_seed(seed))
         torch.manual_seed(seed)  # the initial weights; dropout and jitter draw from it later
         random.seed(seed)
         if numpy is not None:
@@ -226,14 +229,14 @@ class Trainer:
         self.sampler.position = 0
 
     def save(self):
-        save_checkpoint(self.ckdir, {"format": FORMAT, "version": VERSION, "config": CONFIG, "seed": self.seed,
-                                     "step": self.step, "epoch": self.sampler.epoch,
+        save_checkpoint(self.ckdir, {"format": FORMAT, "version": VERSION, "config": CONFIG,
+                                     "seed": self.seed, "step": self.step, "epoch": self.sampler.epoch,
                                      "position": self.sampler.position, "model": self.model.state_dict(),
                                      "optimizer": self.opt.state_dict(), "rng": rng_states()})
 
     def begin_lease(self, lease, executed):
-        return {"lease": lease, "start_step": self.step, "loss_start": held_out_loss(self.model, self.eval_set),
-                "executed": executed, "threads": self.threads}
+        return {"lease": lease, "start_step": self.step, "executed": executed, "threads": self.threads,
+                "loss_start": held_out_loss(self.model, self.eval_set)}
 
     def end_lease(self, rec, how):
         """Saves the checkpoint, then the lease's line; logs the lease's end."""
@@ -305,7 +308,8 @@ def import_locus_job():
 
 
 def main():
-    p = argparse.ArgumentParser(description="A small PyTorch job for locus sched serve (docs/sched-train.md).")
+    p = argparse.ArgumentParser(description="A small PyTorch job for locus sched serve "
+                                            "(docs/sched-train.md).")
     p.add_argument("--steps", type=int, help="train to this step without a scheduler (the reference run)")
     p.add_argument("--checkpoint_dir", help="default: $SYNERGY_CHECKPOINT_DIR")
     p.add_argument("--seed", type=int, help="data, weights and order (default: $LOCUS_JOB_ID, else 0)")

@@ -3,8 +3,8 @@
  * made from a fixed seed) by minibatch stochastic gradient descent: each step draws BATCH rows of A with its
  * own random generator and moves x against the gradient of their squared residuals. At every lease's end it
  * writes a checkpoint (step, generator state, x) atomically to $SYNERGY_CHECKPOINT_DIR/checkpoint.txt and
- * appends the lease to leases.csv beside it (the columns of examples/sched/train.py); started again it resumes
- * from the checkpoint, so the run is the same step for step as one that was never stopped.
+ * appends the lease to leases.csv beside it (the columns of examples/sched/train.py); started again it
+ * resumes from the checkpoint, so the run is the same step for step as one that was never stopped.
  *
  * Without a scheduler, `locus_example_train_c --steps N --checkpoint_dir DIR` trains (or resumes) to step N:
  * the reference a preempted run must agree with.
@@ -145,8 +145,8 @@ static int save_checkpoint(const char *dir, const train_state *s) {
     FILE *f = fopen(tmp, "w");
     int ok = f != NULL;
     if (ok) {
-        ok = fprintf(f, FORMAT " %d\nseed %" PRIu64 "\nstep %" PRId64 "\nrng %" PRIu64 "\nx %d\n", FORMAT_VERSION,
-                     s->seed, s->step, s->rng, COLS) > 0;
+        ok = fprintf(f, FORMAT " %d\nseed %" PRIu64 "\nstep %" PRId64 "\nrng %" PRIu64 "\nx %d\n",
+                     FORMAT_VERSION, s->seed, s->step, s->rng, COLS) > 0;
         for (int j = 0; ok && j < COLS; j++)
             ok = fprintf(f, "%.17g\n", s->x[j]) > 0;
         ok = fflush(f) == 0 && ok && fsync(fileno(f)) == 0;
@@ -174,8 +174,8 @@ static int load_checkpoint(const char *dir, train_state *s) {
     int version = 0, cols = 0, ok;
     uint64_t seed = 0;
     train_state t = *s;
-    ok = fscanf(f, FORMAT " %d seed %" SCNu64 " step %" SCNd64 " rng %" SCNu64 " x %d", &version, &seed, &t.step,
-                &t.rng, &cols) == 5;
+    ok = fscanf(f, FORMAT " %d seed %" SCNu64 " step %" SCNd64 " rng %" SCNu64 " x %d", &version, &seed,
+                &t.step, &t.rng, &cols) == 5;
     for (int j = 0; ok && j < COLS; j++)
         ok = fscanf(f, "%lf", &t.x[j]) == 1 && isfinite(t.x[j]);
     char extra;
@@ -187,8 +187,8 @@ static int load_checkpoint(const char *dir, train_state *s) {
         return -1;
     }
     if (seed != s->seed) {
-        fprintf(stderr, "%s: %s: a checkpoint of another run (seed %" PRIu64 ", this one %" PRIu64 ")\n", prog,
-                path, seed, s->seed);
+        fprintf(stderr, "%s: %s: a checkpoint of another run (seed %" PRIu64 ", this one %" PRIu64 ")\n",
+                prog, path, seed, s->seed);
         return -1;
     }
     *s = t;
@@ -200,7 +200,8 @@ typedef struct lease_rec {
     double loss_start;
 } lease_rec;
 
-static int append_lease(const char *dir, const lease_rec *r, int64_t end_step, double loss_end, const char *how) {
+static int append_lease(const char *dir, const lease_rec *r, int64_t end_step, double loss_end,
+                        const char *how) {
     char path[PATH_MAX_LEN];
     snprintf(path, sizeof path, "%s/" LEASES_CSV, dir);
     int is_new = access(path, F_OK) != 0;
@@ -229,8 +230,8 @@ typedef struct trainer {
 } trainer;
 
 static lease_rec begin_lease(const trainer *t, int64_t lease, int64_t executed) {
-    return (lease_rec){.lease = lease, .start_step = t->s.step, .executed = executed,
-                       .loss_start = full_loss(t->p, t->s.x)};
+    return (lease_rec){
+        .lease = lease, .start_step = t->s.step, .executed = executed, .loss_start = full_loss(t->p, t->s.x)};
 }
 
 /* Checkpoint first, then the lease's line, so the line never names a state that was not saved. */
@@ -254,8 +255,8 @@ static int run_scheduled(trainer *t) {
            locus_job_id(j), locus_job_lease(j), t->s.step, locus_job_executed(j), locus_job_total(j),
            cpus ? cpus : "?");
     if (t->s.step != locus_job_executed(j))
-        printf("warning: the checkpoint is at step %" PRId64 ", the scheduler counts %" PRId64 "\n", t->s.step,
-               locus_job_executed(j));
+        printf("warning: the checkpoint is at step %" PRId64 ", the scheduler counts %" PRId64 "\n",
+               t->s.step, locus_job_executed(j));
     lease_rec rec = begin_lease(t, locus_job_lease(j), locus_job_executed(j));
     int action = LOCUS_JOB_CONTINUE, rc = 0;
     while (action == LOCUS_JOB_CONTINUE && !terminated) {
@@ -276,7 +277,7 @@ static int run_scheduled(trainer *t) {
             rc = 1;
         rec = begin_lease(t, locus_job_lease(j), locus_job_executed(j));
     }
-    const char *how = rc                                         ? "error"
+    const char *how = rc                                           ? "error"
                       : terminated && action == LOCUS_JOB_CONTINUE ? "terminated"
                                                                    : locus_job_action_name(action);
     if (end_lease(t, &rec, how) != 0)
@@ -313,15 +314,18 @@ static const struct {
     size_t off;
     const char *arg, *help;
 } opt_table[] = {
-    {"--steps", OPT_COUNT, offsetof(options, steps), "N", "train to step N without a scheduler (the reference)"},
+    {"--steps", OPT_COUNT, offsetof(options, steps), "N",
+     "train to step N without a scheduler (the reference)"},
     {"--checkpoint_dir", OPT_STR, offsetof(options, dir), "DIR", "default: $SYNERGY_CHECKPOINT_DIR"},
-    {"--seed", OPT_COUNT, offsetof(options, seed), "N", "the problem and the draws (default: $LOCUS_JOB_ID, else 0)"},
+    {"--seed", OPT_COUNT, offsetof(options, seed), "N",
+     "the problem and the draws (default: $LOCUS_JOB_ID, else 0)"},
     {"--help", OPT_FLAG, offsetof(options, help), NULL, "this text"},
 };
 enum { NOPTS = sizeof opt_table / sizeof opt_table[0] };
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: %s [options]\nA least-squares job for locus sched serve (docs/sched-train.md).\n", prog);
+    fprintf(f, "usage: %s [options]\nA least-squares job for locus sched serve (docs/sched-train.md).\n",
+            prog);
     for (int i = 0; i < NOPTS; i++) {
         char lhs[48];
         snprintf(lhs, sizeof lhs, "%s%s%s", opt_table[i].name, opt_table[i].arg ? " " : "",
@@ -381,8 +385,10 @@ int main(int argc, char **argv) {
     if (o.dir == NULL)
         o.dir = getenv("SYNERGY_CHECKPOINT_DIR");
     if (o.dir == NULL || *o.dir == '\0' || strlen(o.dir) > PATH_MAX_LEN - 64) {
-        fprintf(stderr, "%s: no checkpoint folder (--checkpoint_dir, or SYNERGY_CHECKPOINT_DIR, which the "
-                        "worker sets), or one too long\n", prog);
+        fprintf(stderr,
+                "%s: no checkpoint folder (--checkpoint_dir, or SYNERGY_CHECKPOINT_DIR, which the "
+                "worker sets), or one too long\n",
+                prog);
         return 2;
     }
     if (o.seed < 0) {
@@ -408,7 +414,9 @@ int main(int argc, char **argv) {
     }
     make_problem(t.p, t.s.seed);
     t.s.rng = 7 * t.s.seed + 1;
-    int rc = load_checkpoint(o.dir, &t.s) < 0 ? 1 : o.steps >= 0 ? run_standalone(&t, o.steps) : run_scheduled(&t);
+    int rc = load_checkpoint(o.dir, &t.s) < 0 ? 1
+             : o.steps >= 0                   ? run_standalone(&t, o.steps)
+                                              : run_scheduled(&t);
     free(t.p);
     return rc;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The real training jobs (examples/sched/train.py, PyTorch, and locus_example_train_c, least squares in C;
 # docs/sched-train.md) under the real `locus sched serve` and two real `locus sched worker`s on loopback that
-# share one checkpoint folder: 3 one-GPU jobs (2 Python, 1 C) of 145 steps on 2 one-GPU servers under LAS+fair,
-# so every job trains across 5 leases of 29 steps in 3 processes (stopped twice, started again, some of them on
-# the other server, some leases extended). Checked from each job's leases.csv and the workers' logs:
+# share one checkpoint folder: 3 one-GPU jobs (2 Python, 1 C) of 145 steps on 2 one-GPU servers under
+# LAS+fair, so every job trains across 5 leases of 29 steps in 3 processes (stopped twice, started again, some
+# of them on the other server, some leases extended). Checked from each job's leases.csv and the workers' logs:
 #   - every job finishes (serve exits 0; the last lease ends "done" at step 145), after at least 3 leases of
 #     which at least 2 ended by a stop, and at least one job resumed on the other worker;
 #   - the step a lease starts at is the step the lease before it saved, and the scheduler's count
@@ -11,12 +11,12 @@
 #     (the model restored); the loss falls in every lease and from lease to lease (the table is printed);
 #   - each lease's log has its start (an extended lease: the lease before it ended "extended"), one line per
 #     step and its end, matching the CSV;
-#   - the preempted runs end where uninterrupted runs of all 145 steps (--steps) end: the same model, data order
-#     and random draws (Python to 1e-5 relative, C exactly);
+#   - the preempted runs end where uninterrupted runs of all 145 steps (--steps) end: the same model, data
+#     order and random draws (Python to 1e-5 relative, C exactly);
 #   - the workers leave and no job process is left;
-#   - SIGTERM (a worker's kill) in the middle of a lease, against the fake scheduler of the job tests: each job
-#     stops at a step boundary, exits 0, saves its checkpoint and reports the steps it trained (lease_ended),
-#     the same number as its leases.csv's last line ("terminated").
+#   - SIGTERM (a worker's kill) in the middle of a lease, against the fake scheduler of the job tests: each
+#     job stops at a step boundary, exits 0, saves its checkpoint and reports the steps it trained
+#     (lease_ended), the same number as its leases.csv's last line ("terminated").
 #   test_train.sh LOCUS TRAIN_PY TRAIN_C PYTHON_DIR FAKE_JOB_SCHED
 set -uo pipefail
 LOCUS=$1
