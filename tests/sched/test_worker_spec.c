@@ -90,7 +90,7 @@ static void numa_checks(void)
     CHECK(order_of(alt, (int[]){99, 5, 0}, 3, (int[]){0, 5, 99}) == 2);
     CHECK(order_of(alt, (int[]){6, 2}, 2, (int[]){6, 2}) == 1);
 
-    /* a "numa" request's ids index the NUMA-ordered CPUs: ids 0-3 are node 0's four CPUs, not 0-3 */
+    /* a "numa" request's ids through the NUMA order: ids 0-3 are the four CPUs of node 0, not 0-3 */
     cpu_set_t have8;
     CPU_ZERO(&have8);
     for (int c = 0; c < 8; c++) CPU_SET(c, &have8);
@@ -107,8 +107,17 @@ static void numa_checks(void)
     CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == 0 && s.cpus[1] == 1 && s.cpus[3] == 3);
     wk_spec_free(&s);
     json_object_set_new(b, "numa", json_true());
-    json_object_set_new(b, "cpus", json_pack("[i]", 8)); /* without --cpus an id past the list is refused */
-    CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == -1 && strstr(err, "field 'cpus': id 8 beyond this worker's 8"));
+    json_object_set_new(b, "cpus", json_pack("[i]", 8)); /* a CPU the worker does not have: refused as named */
+    CHECK(wk_spec_parse(b, &cv, &s, err, sizeof err) == -1 && strstr(err, "field 'cpus': 8 not on this machine"));
+    /* a worker whose CPUs are 0-2,5 (say its cpuset), in NUMA order 0,2 | 1,5: the ids keep the machine's
+     * numbering (start_cpu_id), the r-th of its CPUs goes to the r-th in NUMA order: 5 -> 5, 1 -> 2, 2 -> 1 */
+    int sparse[4] = {0, 2, 1, 5};
+    wk_cpu_view sv = {&have, NULL, 0, sparse, 4};
+    json_object_set_new(b, "cpus", json_pack("[i,i,i]", 5, 1, 2));
+    CHECK(wk_spec_parse(b, &sv, &s, err, sizeof err) == 0 && s.cpus[0] == 5 && s.cpus[1] == 2 && s.cpus[2] == 1);
+    wk_spec_free(&s);
+    json_object_set_new(b, "cpus", json_pack("[i]", 3));
+    CHECK(wk_spec_parse(b, &sv, &s, err, sizeof err) == -1 && strstr(err, "field 'cpus': 3 not on this machine"));
     /* with --cpus 6,1,4,3 (on alt: 6,4 of node 0, then 1,3): ids wrap around the ordered list as they do around
      * the list */
     int listed[4] = {6, 1, 4, 3}, ordered[4] = {6, 4, 1, 3};

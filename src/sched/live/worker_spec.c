@@ -193,23 +193,21 @@ int wk_get_grace(const json_t *body, double *grace, char *err, size_t errlen)
 }
 
 /* The request's CPU ids onto this machine's CPUs (see wk_spec_parse). */
-static int map_cpus(const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen)
+static void map_cpus(const wk_cpu_view *cv, wk_spec *s)
 {
-    if (s->numa && cv->n_numa > 0) {
-        for (int i = 0; i < s->ncpus; i++) {
-            if (cv->n_map == 0 && s->cpus[i] >= cv->n_numa) {
-                snprintf(err, errlen,
-                         "field 'cpus': id %d beyond this worker's %d CPUs (with numa the ids index them in NUMA "
-                         "order)",
-                         s->cpus[i], cv->n_numa);
-                return -1;
-            }
-            s->cpus[i] = cv->numa[s->cpus[i] % cv->n_numa];
+    for (int i = 0; i < s->ncpus; i++) {
+        int c = s->cpus[i];
+        if (s->numa && cv->n_numa > 0 && cv->n_map > 0) {
+            s->cpus[i] = cv->numa[c % cv->n_numa];
+        } else if (s->numa && cv->n_numa > 0) {
+            if (!CPU_ISSET(c, cv->have)) continue; /* refused below, named as it was given */
+            int rank = 0; /* c is the rank-th CPU of the worker's, which in NUMA order is numa[rank] */
+            for (int k = 0; k < c; k++) rank += CPU_ISSET(k, cv->have) ? 1 : 0;
+            if (rank < cv->n_numa) s->cpus[i] = cv->numa[rank];
+        } else if (cv->n_map > 0) {
+            s->cpus[i] = cv->map[c % cv->n_map];
         }
-    } else if (cv->n_map > 0) {
-        for (int i = 0; i < s->ncpus; i++) s->cpus[i] = cv->map[s->cpus[i] % cv->n_map];
     }
-    return 0;
 }
 
 static int parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen)
@@ -229,7 +227,7 @@ static int parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *er
     json_t *numa = json_object_get(body, "numa");
     if (numa != NULL && !json_is_boolean(numa)) return fail(err, errlen, "numa", "not a boolean");
     s->numa = numa != NULL && json_is_true(numa);
-    if (map_cpus(cv, s, err, errlen)) return -1;
+    map_cpus(cv, s);
     char missing[256] = "";
     size_t m = 0;
     for (int i = 0; i < s->ncpus; i++)

@@ -36,14 +36,15 @@ typedef struct wk_cpu_view {
     const cpu_set_t *have; /* the CPUs this worker may use */
     const int *map;        /* --cpus as listed (n_map 0: none given) */
     int n_map;
-    const int *numa;       /* for "numa": true, the --cpus list or else every CPU in have, in NUMA order */
-    int n_numa;            /* (0: no such list; numa requests then map as the others) */
+    const int *numa;       /* for "numa": true, map (with --cpus) or else the CPUs of have in ascending order, */
+    int n_numa;            /* put in NUMA order (n_numa 0: no such list; numa requests then map as the others) */
 } wk_cpu_view;
 
 /* body: the request (may be NULL: every required field missing). CPU id c becomes map[c mod n_map] with
- * --cpus, c itself without; for a "numa": true request numa[c mod n_numa] with --cpus, numa[c] without (c >=
- * n_numa refused). 0, or -1 with "field 'name': reason" in err (unknown fields are refused too, named); on -1
- * nothing is left to free. */
+ * --cpus, c itself without; for a "numa": true request numa[c mod n_numa] with --cpus, and without, numa[r]
+ * where c is the r-th CPU of have (the same set, reordered; a c not in have is refused as in any request).
+ * 0, or -1 with "field 'name': reason" in err (unknown fields are refused too, named); on -1 nothing is left
+ * to free. */
 int wk_spec_parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *err, size_t errlen);
 /* "0-3,8" into ids (at most max); the count, or -1 with the reason in err. */
 int wk_parse_cpu_list(const char *text, int *ids, int max, char *err, size_t errlen);
