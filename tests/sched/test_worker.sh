@@ -15,7 +15,7 @@ procs=""
 cleanup() {
     for p in $procs; do kill -9 "$p" 2>/dev/null || true; done
     # the jobs' process groups (pids the worker replied with), in case a worker died before stopping them
-    for p in $(cat "$tmp"/pids 2>/dev/null); do kill -9 -- "-$p" 2>/dev/null || true; done
+    for p in $(cat "$tmp"/pids 2>/dev/null); do kill -9 "-$p" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT

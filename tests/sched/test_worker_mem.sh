@@ -16,7 +16,7 @@ tmp=$(cd "$tmp" && pwd -P)
 procs=""
 cleanup() {
     for p in $procs; do kill -9 "$p" 2>/dev/null || true; done
-    for p in $(cat "$tmp"/pids 2>/dev/null); do kill -9 -- "-$p" 2>/dev/null || true; done
+    for p in $(cat "$tmp"/pids 2>/dev/null); do kill -9 "-$p" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -90,6 +90,10 @@ start_worker() {
     wait_for 15 has "$tmp/$1.err" "registered with the scheduler" || fail "worker $1 did not register"
     wport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/$1.err")
     [ -n "$wport" ] || fail "worker $1: no 'listening on' line"
+}
+# machine_of PORT: the machine id the fake scheduler gave the worker on PORT (its registrations in order)
+machine_of() {
+    grep '"path":"/v1/worker/register"' "$tmp/sched.rec" | grep -n "\"port\":$1}" | cut -d: -f1 | awk '{print $1 - 1}'
 }
 # stop_worker PID PORT: /v1/shutdown, exit 0
 stop_worker() {
@@ -186,19 +190,40 @@ case "$mech" in
 cgroup*) ! ls "$parent" 2>/dev/null | grep -q "^locus-w$wa-" || fail "groups of worker $wa left in $parent" ;;
 esac
 
+# --- 5b. a worker killed with SIGKILL leaves its job's group; the next worker removes it once it is empty ------
+case "$mech" in
+cgroup*)
+    start_worker k9 auto
+    wk=$wpid pk=$wport
+    j6=$(run_job "$pk" "$(hog 6 1 30)")
+    wait_for 15 has "$tmp/k9/run/logs/job6-lease0.log" "^survived" || fail "job 6 did not start"
+    stale=$(sed -n "s/.*job 6 lease 0 started: .*memory limit $limit bytes ($mech \([^ ,)]*\).*/\1/p" "$tmp/k9.err")
+    [ -d "$stale" ] || fail "job 6's group '$stale' is not there"
+    kill -9 "$wk"
+    wait "$wk" 2>/dev/null || true
+    kill -9 "-$j6"
+    wait_for 10 eval "! grep -q . $stale/cgroup.procs" || fail "job 6 still in $stale"
+    start_worker k9b auto
+    has "$tmp/k9b.err" "memory limits: [0-9]* empty groups* of workers no longer running removed" ||
+        fail "the next worker did not remove the stale group: $(cat "$tmp/k9b.err")"
+    [ ! -e "$stale" ] || fail "the stale group $stale is still there"
+    stop_worker "$wpid" "$wport"
+    ;;
+esac
+
 # --- 6. forced: rlimit; none (the same job then survives) -------------------------------------------------------
 start_worker rl rlimit
 wr=$wpid pr=$wport
 expect 200 "$pr" GET /v1/status
 has "$tmp/out" '"memory_limit": *"rlimit_as"' || fail "--memory_limit rlimit: status $(cat "$tmp/out")"
 run_job "$pr" "$(hog 12 60)" > /dev/null
-wait_for 30 exited 12 1 '"exit_code":1' || fail "job 12 past RLIMIT_AS did not exit 1"
-! exited 12 1 reason || fail "an RLIMIT_AS exit has a reason"
+wait_for 30 exited 12 "$(machine_of "$pr")" '"exit_code":1' || fail "job 12 past RLIMIT_AS did not exit 1"
+! exited 12 "$(machine_of "$pr")" reason || fail "an RLIMIT_AS exit has a reason"
 has "$tmp/rl/run/logs/job12-lease0.log" MemoryError || fail "job 12 did not fail with MemoryError"
 has "$tmp/rl.err" "job 12 lease 0 (pid [0-9]*) exited with code 1 (RLIMIT_AS $limit bytes applied" ||
     fail "the log does not say RLIMIT_AS applied"
 run_job "$pr" "$(hog 11 5)" > /dev/null
-wait_for 20 exited 11 1 '"exit_code":0' || fail "job 11 under RLIMIT_AS did not exit 0"
+wait_for 20 exited 11 "$(machine_of "$pr")" '"exit_code":0' || fail "job 11 under RLIMIT_AS did not exit 0"
 stop_worker "$wr" "$pr"
 
 start_worker none none
@@ -206,7 +231,7 @@ wn=$wpid pn=$wport
 expect 200 "$pn" GET /v1/status
 has "$tmp/out" '"memory_limit": *"none"' || fail "--memory_limit none: status $(cat "$tmp/out")"
 run_job "$pn" "$(hog 22 40)" > /dev/null
-wait_for 30 exited 22 2 '"exit_code":0' || fail "job 22 (400 MiB, no limit) did not exit 0"
+wait_for 30 exited 22 "$(machine_of "$pn")" '"exit_code":0' || fail "job 22 (400 MiB, no limit) did not exit 0"
 has "$tmp/none/run/logs/job22-lease0.log" "^survived 400 MiB" || fail "job 22 did not survive without a limit"
 stop_worker "$wn" "$pn"
 

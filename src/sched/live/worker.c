@@ -910,6 +910,9 @@ static int mem_setup(worker *w)
              m->kind == WK_MEM_CGROUP2 ? (m->cpuset ? ", cpuset.cpus" : ", no cpuset controller")
                                        : (m->memsw ? ", memory.memsw.limit_in_bytes" : ""),
              m->self_group[0] ? "; the worker moved itself into " : "", m->self_group);
+    if (m->swept > 0)
+        wlog("memory limits: %d empty group%s of workers no longer running removed from %s", m->swept,
+             m->swept == 1 ? "" : "s", m->base);
     else
         wlog("memory limits: %s%s", wk_mem_kind_name(m->kind),
              m->kind == WK_MEM_RLIMIT_AS ? " (RLIMIT_AS per job process: it counts address space, not resident "

@@ -11,6 +11,7 @@
 #include "worker_mem.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -325,6 +326,37 @@ int wk_mem_group_remove(const char *group, bool v2)
 
 /* ---- start-up: the mechanisms ---- */
 
+/* The pid in a group name the worker makes ("locus-w<pid>-..." or "locus-worker-<pid>"), 0 for another name. */
+static pid_t owner_of(const char *name)
+{
+    const char *p = strncmp(name, "locus-worker-", 13) == 0 ? name + 13 : strncmp(name, "locus-w", 7) == 0 ? name + 7 : NULL;
+    if (p == NULL || !isdigit((unsigned char)*p)) return 0;
+    char *end;
+    long pid = strtol(p, &end, 10);
+    return (*end == '\0' || *end == '-') && pid > 0 ? (pid_t)pid : 0;
+}
+
+/* Removes the groups in dir that workers no longer running made (a worker killed with SIGKILL leaves its jobs'
+ * groups behind). Only empty groups can be removed (rmdir refuses the others), and a worker that is alive, or
+ * whose pid another process has now, keeps its own. Returns how many went. */
+static int sweep_stale(const wk_mem *m, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        pid_t pid = owner_of(e->d_name);
+        char p[WK_CG_PATH];
+        if (pid == 0 || pid == m->self || !join(p, dir, e->d_name)) continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH) continue; /* alive (or not ours to ask): kept */
+        if (depth == 0 && strncmp(e->d_name, "locus-worker-", 13) == 0) n += sweep_stale(m, p, 1);
+        if (rmdir(p) == 0) n++;
+    }
+    closedir(d);
+    return n;
+}
+
 /* The worker's group of one hierarchy (ctrl NULL: v2) into dir: 0, or -1 with the reason. */
 static int own_group(const char *ctrl, char *dir, size_t len, char *why, size_t whylen)
 {
@@ -426,10 +458,11 @@ static int try_cgroup2(wk_mem *m, char *why, size_t whylen)
         snprintf(m->self_group, sizeof m->self_group, "%s", own);
         rc = 0;
     }
+    if (rc == 0) snprintf(m->base, sizeof m->base, "%s", g);
     if (rc == 0 && probe(m, m->parent, "memory.max", "max", why, whylen) != 0) {
         if (m->made_parent) rmdir(m->parent);
         m->made_parent = m->cpuset = false;
-        m->parent[0] = m->self_group[0] = '\0';
+        m->parent[0] = m->self_group[0] = m->base[0] = '\0';
         rc = -1;
     }
     return rc;
@@ -445,6 +478,7 @@ static int try_cgroup1(wk_mem *m, char *why, size_t whylen)
     }
     if (probe(m, g, "memory.limit_in_bytes", "-1", why, whylen) != 0) return -1;
     snprintf(m->parent, sizeof m->parent, "%s", g);
+    snprintf(m->base, sizeof m->base, "%s", g);
     m->memsw = exists_in(g, "memory.memsw.limit_in_bytes");
     return 0;
 }
@@ -461,11 +495,17 @@ int wk_mem_setup(wk_mem *m, wk_mem_choice choice, char *err, size_t errlen)
     char why[WK_CG_WHY];
     size_t n = 0;
     if (choices[c].v2) {
-        if (try_cgroup2(m, why, sizeof why) == 0) return m->kind = WK_MEM_CGROUP2, 0;
+        if (try_cgroup2(m, why, sizeof why) == 0) {
+            m->swept = sweep_stale(m, m->base, 0);
+            return m->kind = WK_MEM_CGROUP2, 0;
+        }
         n += (size_t)snprintf(m->why + n, sizeof m->why - n, "cgroup2: %s", why);
     }
     if (choices[c].v1 && n < sizeof m->why) {
-        if (try_cgroup1(m, why, sizeof why) == 0) return m->kind = WK_MEM_CGROUP1, 0;
+        if (try_cgroup1(m, why, sizeof why) == 0) {
+            m->swept = sweep_stale(m, m->base, 0);
+            return m->kind = WK_MEM_CGROUP1, 0;
+        }
         n += (size_t)snprintf(m->why + n, sizeof m->why - n, "%scgroup1: %s", n ? "; " : "", why);
     }
     if (choices[c].rlimit) return m->kind = WK_MEM_RLIMIT_AS, 0;

@@ -46,6 +46,8 @@ const char *wk_mem_kind_name(wk_mem_kind k);
 typedef struct wk_mem {
     wk_mem_kind kind;
     char parent[WK_CG_PATH]; /* cgroup: the directory the job groups are made in */
+    char base[WK_CG_PATH];   /* cgroup: the worker's own group as it found it (parent or parent's parent) */
+    int swept;               /* groups of workers no longer running removed from base at start */
     bool made_parent;        /* parent is a group the worker made (removed by wk_mem_close) */
     char self_group[WK_CG_PATH]; /* cgroup2: the leaf the worker moved itself into ("" when it did not move) */
     bool cpuset;             /* cgroup2: the job groups have the cpuset controller */
@@ -55,9 +57,11 @@ typedef struct wk_mem {
     char why[2 * WK_CG_WHY + 64]; /* why the better mechanisms do not apply here ("" if the best does) */
 } wk_mem;
 
-/* Decides the mechanism for `choice`, making (and probing) what it needs. 0, or -1 with the reason in err when
- * the mechanism asked for (cgroup, cgroup2, cgroup1) cannot be used here. May move the calling process into a
- * child group of its own cgroup v2 group (see docs); call it before any thread exists. */
+/* Decides the mechanism for `choice`, making (and probing) what it needs, and removes the empty groups that
+ * workers no longer running left in the worker's group (one killed with SIGKILL cannot remove its jobs'
+ * groups). 0, or -1 with the reason in err when the mechanism asked for (cgroup, cgroup2, cgroup1) cannot be
+ * used here. May move the calling process into a child group of its own cgroup v2 group (see docs); call it
+ * before any thread exists. */
 int wk_mem_setup(wk_mem *m, wk_mem_choice choice, char *err, size_t errlen);
 /* At the end: removes the parent group if the worker made it (its job groups are gone by then). */
 void wk_mem_close(wk_mem *m);
