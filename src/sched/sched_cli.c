@@ -5,6 +5,7 @@
 #include "sched_cli.h"
 #include "sim/simulate_cmd.h"
 #include "live/serve.h"
+#include "live/status_cmd.h"
 #include "live/worker_cmd.h"
 
 static const struct subcommand {
@@ -15,6 +16,7 @@ static const struct subcommand {
     {"simulate", sched_simulate_main, "simulate a GPU cluster scheduler (Synergy semantics) on a workload"},
     {"serve", sched_serve_main, "run the scheduler on real machines, with `locus sched worker` on each"},
     {"worker", sched_worker_main, "start and stop the jobs `locus sched serve` sends to this machine"},
+    {"status", sched_status_main, "what a running `locus sched serve` is doing: workers, jobs, rounds"},
 };
 
 static void usage(FILE *f)

@@ -187,6 +187,15 @@ check "a malformed Philly trace named" serve_err "bad_syntax.json" --cluster_job
     "$DATA/philly/bad_syntax.json" --philly_arrival
 check "--class_split checked" serve_err "--class_split '50,50': expected three percentages" --num-jobs-default 3 \
     --class_split 50,50
+# --record_trace writes the workload before the first round, the same file as simulate's for the same options
+rec_opts=(--num-jobs-default 7 --jobs_per_hour 30 --seed 5 --policy LAS+tune --record_trace)
+"$LOCUS" sched serve --config_file "$CONFIG" --conn_file "$out/ok.conn" --token_file "$out/token" \
+    --register_timeout 1 "${rec_opts[@]}" --rec_trace "$out/srv-" >"$out/o" 2>&1
+"$LOCUS" sched simulate --config_file "$CONFIG" --num-jobs-default 7 --jobs_per_hour 30 --seed 5 --policies LAS+tune \
+    --record_trace --rec_trace "$out/sim-" --out "$out/simrec" --quiet >/dev/null 2>&1
+check "serve --record_trace: 7 jobs, as simulate records them" \
+    bash -c "[ \$(wc -l <'$out/srv-30.0_tune') = 7 ] && cmp '$out/srv-30.0_tune' '$out/sim-30.0_tune'"
+check "a replay is not recorded" serve_err "a replay has none" --replay_trace "$trace" --record_trace
 
 run_policy FIFO+fair
 run_policy LAS+tune

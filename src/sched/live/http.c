@@ -79,7 +79,7 @@ long lh_client_connects(const lh_client *c) {
     return c != NULL ? c->connects : 0;
 }
 
-int lh_client_post(lh_client *conn, const char *host, int port, const char *path, const char *token,
+static int request(lh_client *conn, bool get, const char *host, int port, const char *path, const char *token,
                    const json_t *body, json_t **reply, int timeout_ms, char *err, size_t errlen) {
     pthread_once(&curl_once, curl_setup);
     if (reply != NULL)
@@ -107,7 +107,10 @@ int lh_client_post(lh_client *conn, const char *host, int port, const char *path
         }
         sink k = {0};
         curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+        if (get)
+            curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        else
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : LH_DEFAULT_TIMEOUT_MS));
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -155,9 +158,19 @@ int lh_client_post(lh_client *conn, const char *host, int port, const char *path
     return status;
 }
 
+int lh_client_post(lh_client *c, const char *host, int port, const char *path, const char *token,
+                   const json_t *body, json_t **reply, int timeout_ms, char *err, size_t errlen) {
+    return request(c, false, host, port, path, token, body, reply, timeout_ms, err, errlen);
+}
+
+int lh_client_get(lh_client *c, const char *host, int port, const char *path, const char *token, json_t **reply,
+                  int timeout_ms, char *err, size_t errlen) {
+    return request(c, true, host, port, path, token, NULL, reply, timeout_ms, err, errlen);
+}
+
 int lh_post(const char *host, int port, const char *path, const char *token, const json_t *body, json_t **reply,
             int timeout_ms, char *err, size_t errlen) {
-    return lh_client_post(NULL, host, port, path, token, body, reply, timeout_ms, err, errlen);
+    return request(NULL, false, host, port, path, token, body, reply, timeout_ms, err, errlen);
 }
 
 int lh_read_token(const char *path, char *token, size_t len, char *err, size_t errlen) {

@@ -13,8 +13,9 @@
 #define LH_DEFAULT_TIMEOUT_MS 5000
 #define LH_RETRIES 3
 
-/* A request: the handler fills *reply (a new JSON object it owns until the layer sends and frees it) and
- * returns the HTTP status. For an error, reply {"error": "..."} (lh_error builds one). body is NULL for a GET
+/* A request: the handler fills *reply (a new JSON object it owns until the layer sends and frees it; a JSON
+ * string instead is sent as an HTML page) and returns the HTTP status. A GET may carry the token as
+ * `?token=...` instead of the header, so a browser can open a status page. For an error, reply {"error": "..."} (lh_error builds one). body is NULL for a GET
  * or an empty body. Called from the server's threads: the handler does its own locking. */
 typedef int (*lh_handler)(void *ud, const char *method, const char *path, const json_t *body, json_t **reply);
 
@@ -49,6 +50,9 @@ long lh_client_connects(const lh_client *c); /* connections it has opened so far
 /* lh_post on c's connection (c NULL: as lh_post). */
 int lh_client_post(lh_client *c, const char *host, int port, const char *path, const char *token,
                    const json_t *body, json_t **reply, int timeout_ms, char *err, size_t errlen);
+/* The same for a GET (no body); c may be NULL. */
+int lh_client_get(lh_client *c, const char *host, int port, const char *path, const char *token, json_t **reply,
+                  int timeout_ms, char *err, size_t errlen);
 
 /* The token: the first line of path, without its line break; 0, or -1 with "path: reason" in err (missing
  * file, empty first line, longer than LH_TOKEN_MAX - 1). */

@@ -28,8 +28,10 @@ typedef struct req {
     bool too_large;
 } req;
 
+/* The reply: a JSON object as JSON; a JSON string as an HTML page (a status page for a browser). */
 static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t *body) {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    bool html = json_is_string(body);
+    char *text = html ? strdup(json_string_value(body)) : body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (text == NULL)
         text = strdup("{}");
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -37,7 +39,9 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Content-Type", html ? "text/html; charset=utf-8" : "application/json");
+    if (html)
+        MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
@@ -45,12 +49,16 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_t
 
 /* The token check in constant time for equal lengths (a token is not a secret worth timing attacks here,
  * but comparing all bytes costs nothing). */
-static bool token_ok(const lh_server *s, const char *auth) {
+static bool token_ok(const lh_server *s, const char *auth, const char *query_token) {
     if (!s->check_token)
         return true;
-    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+    const char *t;
+    if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+        t = auth + 7;
+    else if (query_token != NULL) /* ?token=...: a browser opening a status page */
+        t = query_token;
+    else
         return false;
-    const char *t = auth + 7;
     size_t a = strlen(t), b = strlen(s->token);
     unsigned diff = (unsigned)(a ^ b);
     for (size_t i = 0; i < a && i < b; i++)
@@ -120,7 +128,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     json_t *reply = NULL;
     int status;
-    if (!token_ok(s, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))) {
+    if (!token_ok(s, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+                  strcmp(method, "GET") == 0 ? MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token")
+                                             : NULL)) {
         status = lh_error(&reply, 401, "missing or wrong token (Authorization: Bearer <token of the token file>)");
     } else if (r->too_large) {
         status = lh_error(&reply, 413, "request body over %d bytes", LH_MAX_BODY);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,84 +27,16 @@
 #include "../sim/simulate_cmd.h"
 #include "../sim/workload.h"
 #include "http.h"
+#include "serve_int.h"
 
-enum { ACT_NONE, ACT_CONTINUE, ACT_STOP };
 
-#define SEND_THREADS 8        /* most threads sending one round's requests to the workers */
-#define SEND_MIN_PER_THREAD 4 /* fewer requests than this per thread go out from the main thread alone */
-
-typedef struct serve_worker {
-    char ip[64];
-    int port, start_gpu, start_cpu;
-    bool numa, registered;
-    int *gpu_owner, *cpu_owner; /* per local GPU / CPU: the job position holding it, -1 free */
-    lh_client *conn;            /* the connection the dispatch keeps open to it (one sender at a time) */
-} serve_worker;
-
-/* A job's life on the machines, next to its sched_job. */
-typedef struct live_job {
-    int lease;                  /* current lease id; 0 when not placed */
-    long budget;                /* steps the current lease should run (sched_job_round_iters) */
-    int n_proc, reports;        /* processes of the current lease; round_end reports received from them */
-    long steps;                 /* fewest steps any of them reported (-1: none yet) */
-    int alive;                  /* processes started and not yet reported gone by their worker */
-    int n_alloc;                /* the allocation the processes run with (to tell an extension) */
-    sched_alloc alloc[SCHED_MAX_SPAN];
-    int *gpus[SCHED_MAX_SPAN], *cpus[SCHED_MAX_SPAN]; /* local ids per machine of alloc[] */
-    int n_gpus[SCHED_MAX_SPAN], n_cpus[SCHED_MAX_SPAN];
-    /* the answer to round_end of lease `ended`: continue with `next_lease`/`next_budget`, or stop */
-    int ended, action, next_lease;
-    long next_budget;
-    int exit_code, exit_signal; /* the last exit a worker reported (-1 none) */
-    int refused;                /* /v1/run refusals in a row */
-    int old_alive;              /* processes of the lease that ended (`ended`) not yet reported gone */
-    long late_budget;           /* > 0: the ended lease closed before its report came; the report, when it
-                                   comes, is still credited up to this many steps */
-} live_job;
-
-typedef struct serve {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* configuration */
-    sched_cluster_cfg ccfg;
-    sched_spec spec;
-    double round, scale, grace_s;
-    char token[LH_TOKEN_MAX];
-    char listen_host[64], sched_addr[96], token_path[4096];
-    int listen_port;
-    char **job_argv;            /* the command every job runs (the dummy job by default) */
-    int job_argc;
-    /* state */
-    sched_cluster cluster;
-    sched_queue queue;
-    sched_job *jobs;
-    live_job *live;
-    int n_jobs;
-    int *by_id;                 /* job positions in id order (job_pos) */
-    int *placed, n_placed, *prev_placed, n_prev;
-    serve_worker *workers;
-    int n_workers, n_registered;
-    int next_lease;
-    double round_start;         /* monotonic wall seconds when the current round began */
-    bool stopping;
-    lh_server *http;
-    FILE *log;
-    FILE *leases;               /* leases_all.csv rows, in memory until the output folder exists */
-    char *leases_buf;
-    size_t leases_len;
-    FILE *timing;               /* serve_rounds_all.csv rows, likewise */
-    char *timing_buf;
-    size_t timing_len;
-} serve;
-
-static double wall_s(void) {
+double wall_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void logf_(serve *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(serve *s, const char *fmt, ...) {
+void logf_(serve *s, const char *fmt, ...) {
     if (s->log == NULL)
         return;
     va_list ap;
@@ -193,6 +126,59 @@ static int job_pos(const serve *s, long long id) {
     return -1;
 }
 
+/* Machine m is gone (killed, hung, or replaced by a new worker process), under the lock: its jobs' processes
+ * there count as ended, their leases as lost (no fault of theirs: not a retry); what they reported before
+ * still counts. The next round end re-queues them, and the policy places them on the other machines, from
+ * their credited steps (their checkpoints), until m registers again. A job with processes elsewhere too is
+ * stopped there (it is not extended: fewer processes are alive than it has). */
+void worker_lost(serve *s, int m, const char *why) {
+    serve_worker *w = &s->workers[m];
+    if (w->lost)
+        return;
+    if (w->registered)
+        s->n_registered--;
+    w->registered = false;
+    w->lost = true;
+    w->times_lost++;
+    snprintf(w->lost_why, sizeof w->lost_why, "%s", why);
+    int hit = 0;
+    for (int i = 0; i < s->n_placed; i++) {
+        int pos = s->placed[i];
+        live_job *l = &s->live[pos];
+        for (int k = 0; k < l->n_alloc; k++) {
+            if (l->alloc[k].server != m)
+                continue;
+            hit++;
+            l->lease_lost = true;
+            if (l->alive > 0)
+                l->alive--;
+            if (l->reports < l->n_proc)
+                l->reports = l->n_proc;
+            if (l->steps < 0)
+                l->steps = 0;
+        }
+    }
+    /* (processes told to stop there will not report their exit either: a restart of their job waits for them
+     * at most its bound, 2 s + the grace) */
+    pthread_cond_broadcast(&s->cv);
+    logf_(s, "machine %d (%s:%d) lost: %s; %d running process%s there re-queued", m, w->ip, w->port, why, hit,
+          hit == 1 ? "" : "es");
+}
+
+/* Job pos is given up at round time T (failures past --max_retries), under the lock, at a round end (its lease
+ * released, its progress credited): out of the queue, listed in failed_all.csv. */
+static void give_up(serve *s, int pos, double T, const char *reason) {
+    live_job *l = &s->live[pos];
+    if (reason != NULL)
+        snprintf(l->reason, sizeof l->reason, "%s", reason);
+    l->failed = true;
+    l->failed_at = T;
+    sched_queue_remove(&s->queue, pos);
+    s->n_failed++;
+    logf_(s, "job %d failed after %d retr%s: %s", s->jobs[pos].id, l->failures - 1, l->failures - 1 == 1 ? "y" : "ies",
+          l->reason);
+}
+
 static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
     char err[160];
     const char *ip;
@@ -204,15 +190,25 @@ static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
         serve_worker *w = &s->workers[i];
         if (strcmp(w->ip, ip) != 0 || w->port != port)
             continue;
-        if (w->registered)
-            return lh_error(reply, 409, "worker %s:%lld (machine %d) is already registered", ip, port, i);
+        const char *inst = json_string_value(json_object_get(b, "instance"));
         if (gpus < s->ccfg.gpus_per_server)
             return lh_error(reply, 400, "worker %s:%lld offers %lld GPUs; the config's servers have %d", ip, port,
                             gpus, s->ccfg.gpus_per_server);
+        if (w->registered) {
+            /* a new process on the worker's address: the one before it is gone (two cannot listen on one port) */
+            if (inst == NULL || w->instance[0] == '\0' || strcmp(inst, w->instance) == 0)
+                return lh_error(reply, 409, "worker %s:%lld (machine %d) is already registered", ip, port, i);
+            worker_lost(s, i, "restarted (a new worker process registered)");
+        }
+        bool back = w->lost;
         w->registered = true;
+        w->lost = false;
+        w->last_seen = wall_s();
+        snprintf(w->instance, sizeof w->instance, "%s", inst != NULL ? inst : "");
         s->n_registered++;
         pthread_cond_broadcast(&s->cv);
-        logf_(s, "worker %s:%lld registered as machine %d (%d of %d)", ip, port, i, s->n_registered, s->n_workers);
+        logf_(s, "worker %s:%lld %s machine %d (%d of %d)", ip, port, back ? "is back as" : "registered as", i,
+              s->n_registered, s->n_workers);
         *reply = json_pack("{s:i,s:f,s:f}", "machine", i, "round_duration", s->round, "time_scale", s->scale);
         return 200;
     }
@@ -230,13 +226,27 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
         return lh_error(reply, 404, "no job %lld", job);
     live_job *l = &s->live[pos];
     json_t *code = json_object_get(b, "exit_code"), *sig = json_object_get(b, "signal");
+    const char *why = json_string_value(json_object_get(b, "reason"));
     l->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : -1;
     l->exit_signal = json_is_integer(sig) ? (int)json_integer_value(sig) : -1;
-    if (lease == l->lease && l->alive > 0)
+    bool current = lease == l->run_lease && l->lease != 0 && l->alive > 0;
+    if (current)
         l->alive--;
-    else if (lease == l->ended && l->old_alive > 0 && --l->old_alive == 0)
+    else if (lease == l->old_run_lease && l->old_alive > 0 && --l->old_alive == 0)
         pthread_cond_broadcast(&s->cv);
-    if (lease == l->lease && l->reports < l->n_proc) {
+    /* a process of the running lease that ends by a signal or a code != 0 (not one told to stop: those are
+     * old_run_lease's) failed: the lease counts as failed, and the job is retried from its checkpoint */
+    if (current && (l->exit_signal > 0 || (l->exit_signal < 0 && l->exit_code != 0)) && !l->lease_failed) {
+        l->lease_failed = true;
+        if (l->exit_signal > 0)
+            snprintf(l->reason, sizeof l->reason, "killed by signal %d (%s) on machine %lld%s%s", l->exit_signal,
+                     strsignal(l->exit_signal), machine, why ? ": " : "", why ? why : "");
+        else
+            snprintf(l->reason, sizeof l->reason, "exit code %d on machine %lld%s%s", l->exit_code, machine,
+                     why ? ": " : "", why ? why : "");
+        logf_(s, "job %lld lease %d failed: %s", job, l->lease, l->reason);
+    }
+    if (current && l->reports < l->n_proc) {
         /* gone before it reported this round: the round does not wait for it */
         logf_(s, "job %lld lease %lld on machine %lld ended (%s %d) before reporting its round", job, lease, machine,
               l->exit_signal >= 0 ? "signal" : "exit code", l->exit_signal >= 0 ? l->exit_signal : l->exit_code);
@@ -343,6 +353,14 @@ static int on_http(void *ud, const char *method, const char *path, const json_t 
     if (strcmp(method, "GET") == 0 && strcmp(path, "/v1/status") == 0) {
         *reply = json_pack("{s:i,s:i,s:i}", "workers", s->n_registered, "jobs", s->n_jobs, "running", s->n_placed);
         status = 200;
+    } else if (strcmp(method, "GET") == 0 && strcmp(path, "/status") == 0) {
+        *reply = serve_status_json(s);
+        status = *reply != NULL ? 200 : lh_error(reply, 500, "out of memory");
+    } else if (strcmp(method, "GET") == 0 && strcmp(path, "/") == 0) {
+        char *page = serve_status_html(s);
+        *reply = page != NULL ? json_string_nocheck(page) : NULL;
+        free(page);
+        status = *reply != NULL ? 200 : lh_error(reply, 500, "out of memory");
     } else if (strcmp(method, "POST") != 0) {
         status = lh_error(reply, 404, "no %s %s", method, path);
     } else if (strcmp(path, "/v1/worker/register") == 0) {
@@ -423,7 +441,7 @@ typedef struct outgoing {
     int machine, job;           /* job: the position a /v1/run starts, -1 for other calls */
     char path[32];
     json_t *body;
-    bool failed;
+    bool failed, no_reply;      /* no_reply: the worker did not answer at all */
     char why[640];
 } outgoing;
 
@@ -496,7 +514,7 @@ static void push(outgoing **out, int *n, int *cap, int machine, int job, const c
     }
     (*out)[*n].machine = machine;
     (*out)[*n].job = job;
-    (*out)[*n].failed = false;
+    (*out)[*n].failed = (*out)[*n].no_reply = false;
     snprintf((*out)[*n].path, sizeof (*out)[*n].path, "%s", path);
     (*out)[*n].body = body;
     (*n)++;
@@ -518,6 +536,7 @@ static void send_machine(serve *s, outgoing **list, int n) {
     if (n == 1) {
         int st = lh_client_post(w->conn, w->ip, w->port, list[0]->path, s->token, list[0]->body, NULL,
                                 LH_DEFAULT_TIMEOUT_MS, err, sizeof err);
+        list[0]->no_reply = st < 0;
         if (st != 200)
             mark_failed(s, list[0], st < 0 || err[0] ? err : "refused");
         json_decref(list[0]->body);
@@ -534,6 +553,7 @@ static void send_machine(serve *s, outgoing **list, int n) {
     for (int i = 0; i < n; i++) {
         json_t *one = json_array_get(replies, (size_t)i);
         json_t *stv = json_object_get(one, "status");
+        list[i]->no_reply = st < 0;
         if (st != 200 || !json_is_integer(stv)) {
             mark_failed(s, list[i], st != 200 && err[0] ? err : "no reply in the batch's answer");
         } else if (json_integer_value(stv) != 200) {
@@ -596,10 +616,6 @@ static void send_all(serve *s, outgoing *out, int n) {
     }
 }
 
-typedef struct serve_run {
-    sched_sim_result res;
-    long cap_jobs, cap_rounds;
-} serve_run;
 
 static int record_finish(serve *s, serve_run *run, int pos, double t) {
     sched_job *j = &s->jobs[pos];
@@ -640,6 +656,99 @@ static void timed_wait(serve *s, double until) {
     pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 
+/* ---- the monitor thread: are the workers there? ---- */
+
+/* Every heartbeat (half a round's wall time, 0.2 to 2 s) each worker's GET /v1/status on the monitor's own
+ * connection, the lock released around it. A worker silent for --worker_timeout, or answering as another
+ * process, is lost; a lost one that answers again as the same process (it was hung, or the network was) is
+ * reset (its old jobs stopped: they were re-queued) and gets work again. A new process registers itself. */
+static void *monitor_main(void *arg) {
+    serve *s = arg;
+    double hb = fmin(2.0, fmax(0.2, s->round / s->scale / 2));
+    int timeout_ms = (int)fmin(2000, fmax(200, s->worker_timeout * 500));
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping) {
+        double next = wall_s() + hb;
+        while (!s->stopping && wall_s() < next)
+            timed_wait(s, next);
+        for (int m = 0; m < s->n_workers && !s->stopping; m++) {
+            serve_worker *w = &s->workers[m];
+            if (!w->registered && !w->lost)
+                continue;
+            char ip[64], inst[64], err[400];
+            snprintf(ip, sizeof ip, "%s", w->ip);
+            snprintf(inst, sizeof inst, "%s", w->instance);
+            int port = w->port;
+            bool was_lost = w->lost;
+            pthread_mutex_unlock(&s->mu);
+            json_t *reply = NULL;
+            int st = lh_client_get(w->mon, ip, port, "/v1/status", s->token, &reply, timeout_ms, err, sizeof err);
+            const char *ri = json_string_value(json_object_get(reply, "instance"));
+            bool same = st == 200 && (ri == NULL || inst[0] == '\0' || strcmp(ri, inst) == 0);
+            bool reset = false;
+            if (was_lost && same) {
+                json_t *b = json_pack("{s:f}", "grace_s", 1.0);
+                reset = lh_client_post(w->mon, ip, port, "/v1/reset", s->token, b, NULL, 5000, err, sizeof err) == 200;
+                json_decref(b);
+            }
+            json_decref(reply);
+            pthread_mutex_lock(&s->mu);
+            if (st == 200 && !same && !w->lost) {
+                worker_lost(s, m, "restarted (its status names another process)");
+            } else if (st == 200 && same) {
+                w->last_seen = wall_s();
+                if (w->lost && was_lost && reset) {
+                    w->lost = false;
+                    w->registered = true;
+                    s->n_registered++;
+                    pthread_cond_broadcast(&s->cv);
+                    logf_(s, "machine %d (%s:%d) answers again: its old jobs stopped, it gets work again", m, ip,
+                          port);
+                }
+            } else if (!w->lost && wall_s() - w->last_seen > s->worker_timeout) {
+                char why[600];
+                snprintf(why, sizeof why, "no answer for %.1f s (%s)", wall_s() - w->last_seen, err);
+                worker_lost(s, m, why);
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* At a round's end, each machine with a job that did not report is asked at once whether it is there (the
+ * monitor would notice only after --worker_timeout): one that does not answer is lost now, before its jobs'
+ * leases are extended on it, so a machine that dies in a round costs its jobs that round and no more. Lock
+ * held, released around the calls. */
+static void probe_silent(serve *s) {
+    bool *ask = calloc((size_t)s->n_workers, 1);
+    if (ask == NULL)
+        return;
+    for (int i = 0; i < s->n_placed; i++) {
+        live_job *l = &s->live[s->placed[i]];
+        if (l->reports < l->n_proc)
+            for (int k = 0; k < l->n_alloc; k++)
+                ask[l->alloc[k].server] = true;
+    }
+    for (int m = 0; m < s->n_workers; m++) {
+        serve_worker *w = &s->workers[m];
+        if (!ask[m] || w->lost)
+            continue;
+        char ip[64], err[400];
+        snprintf(ip, sizeof ip, "%s", w->ip);
+        int port = w->port;
+        pthread_mutex_unlock(&s->mu);
+        int st = lh_client_get(w->conn, ip, port, "/v1/status", s->token, NULL, 1000, err, sizeof err);
+        pthread_mutex_lock(&s->mu);
+        if (st < 0 && !w->lost) {
+            char why[600];
+            snprintf(why, sizeof why, "jobs silent at the round end and no answer (%s)", err);
+            worker_lost(s, m, why);
+        }
+    }
+    free(ask);
+}
+
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) {
     (void)sig;
@@ -649,7 +758,9 @@ static void on_signal(int sig) {
 /* The whole deployment run; fills run->res. 0, or -1 with err set. */
 static int run_rounds(serve *s, serve_run *run, double first_round, char *err, size_t errlen) {
     outgoing *out = NULL;
-    int n_out = 0, cap_out = 0, next_arrival = 0, stuck_rounds = 0;
+    int n_out = 0, cap_out = 0, next_arrival = s->next_arrival, stuck_rounds = 0;
+    double lost_since = -1;
+    long rounds_before = s->rounds; /* a resumed run counts on */
     double T = first_round;
     sched_sim_result *r = &run->res;
     r->measured_expected = s->n_jobs;
@@ -676,7 +787,24 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 rc = -1;
                 goto done;
             }
+            /* a failed lease (not a lost machine's: that is no fault of the job's) is retried, up to a bound */
+            if (!j->finished && l->lease_failed && !l->lease_lost && ++l->failures > s->max_retries)
+                give_up(s, pos, T, NULL);
+            else if (!j->finished && l->lease_failed && !l->lease_lost)
+                logf_(s, "job %d: retry %d of %d from step %ld (%s)", j->id, l->failures, s->max_retries, j->executed,
+                      l->reason);
         }
+        /* a lost machine offers nothing until it is back */
+        for (int m = 0; m < s->n_workers; m++) {
+            sched_server *sv = &s->cluster.servers[m];
+            for (int k = 0; k < R_N; k++)
+                sv->used[k] = s->workers[m].lost ? sv->cap[k] : 0;
+        }
+        s->T = T;
+        s->rounds = rounds_before + r->n_rounds;
+        s->next_arrival = next_arrival;
+        if (s->state_path[0] && serve_state_save(s, err, errlen))
+            logf_(s, "%s (the run goes on; a restart would resume from the state before)", err);
         memcpy(s->prev_placed, s->placed, (size_t)s->n_placed * sizeof *s->placed);
         s->n_prev = s->n_placed;
         /* 2. arrivals up to now */
@@ -716,6 +844,27 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         }
         s->n_placed = ctx.n_placed;
         r->failed_placements += ctx.n_failed;
+        int n_lost = 0;
+        for (int m = 0; m < s->n_workers; m++)
+            n_lost += s->workers[m].lost;
+        if (ctx.n_placed == 0 && n_lost > 0 && s->queue.n > 0) {
+            /* the runnable jobs wait for lost machines: a round's wall time at a time (a registration wakes
+             * it), at most lost_timeout in all */
+            if (lost_since < 0)
+                lost_since = wall_s();
+            if (wall_s() - lost_since > s->lost_timeout) {
+                snprintf(err, errlen, "%d job%s waited %.0f s for %d lost worker%s to come back (--lost_timeout)",
+                         s->queue.n, s->queue.n == 1 ? "" : "s", s->lost_timeout, n_lost, n_lost == 1 ? "" : "s");
+                rc = -1;
+                goto done;
+            }
+            double until = wall_s() + s->round / s->scale;
+            int before = s->n_registered;
+            while (wall_s() < until && s->n_registered == before && !interrupted)
+                timed_wait(s, until);
+        } else {
+            lost_since = -1;
+        }
         if (ctx.n_placed == 0 && empty && next_arrival == s->n_jobs) {
             if (++stuck_rounds >= 2) {
                 snprintf(err, errlen, "%d job%s can never be placed on this cluster (nothing ran on the empty "
@@ -744,6 +893,8 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
             } else {
                 log_lease(s, T, pos, "stop", l->lease);
                 l->old_alive = l->alive;
+                l->old_run_lease = l->run_lease;
+                l->alive = 0; /* its processes are the old ones now: their exits are counted there */
                 l->action = ACT_STOP;
                 bool reported = l->reports >= l->n_proc;
                 for (int k = 0; k < l->n_alloc && l->alive > 0; k++)
@@ -768,6 +919,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                     goto done;
                 }
                 l->lease = ++s->next_lease;
+                l->run_lease = l->lease;
                 l->budget = sched_job_round_iters(j, s->round);
                 log_lease(s, T, pos, "start", l->lease);
                 l->n_proc = l->n_alloc;
@@ -777,6 +929,7 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
             }
             l->reports = 0;
             l->steps = -1;
+            l->lease_failed = l->lease_lost = false;
         }
         free(now_placed);
         sample(s, run, T);
@@ -810,27 +963,25 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
         send_all(s, out + n_kill, n_out - n_kill);
         double t_sent = wall_s();
         pthread_mutex_lock(&s->mu);
-        /* a process that could not be started runs nothing this round (its lease does not wait for it); a job
-         * refused three rounds in a row ends the run, with the worker's reason */
+        /* a worker that did not answer at all is lost (its jobs go back to the queue); a process a worker refused
+         * to start runs nothing this round (its lease does not wait for it) and counts as a failed lease */
+        for (int i = 0; i < n_out; i++)
+            if (out[i].no_reply && !s->workers[out[i].machine].lost)
+                worker_lost(s, out[i].machine, out[i].why);
         for (int i = 0; i < n_out; i++) {
-            if (out[i].job < 0)
+            if (out[i].job < 0 || !out[i].failed)
                 continue;
             live_job *l = &s->live[out[i].job];
-            if (!out[i].failed) {
-                l->refused = 0;
-                continue;
-            }
             if (l->alive > 0)
                 l->alive--;
-            l->reports = l->n_proc;
-            l->steps = 0;
-            if (++l->refused >= 3 * l->n_proc) {
-                snprintf(err, errlen, "job %d could not be started three times: %s", s->jobs[out[i].job].id,
-                         out[i].why);
-                n_out = 0;
-                rc = -1;
-                goto done;
+            if (!out[i].no_reply && !l->lease_failed) {
+                l->lease_failed = true;
+                snprintf(l->reason, sizeof l->reason, "could not be started: %s", out[i].why);
             }
+            if (l->reports < l->n_proc)
+                l->reports = l->n_proc;
+            if (l->steps < 0)
+                l->steps = 0;
         }
         int n_requests = n_out;
         n_out = 0;
@@ -846,13 +997,14 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 break;
             timed_wait(s, deadline);
         }
+        probe_silent(s);
         if (r->n_rounds % 20 == 0 && s->log)
             logf_(s, "round %ld at %.0f s: %d running, %d runnable, %ld finished of %d", r->n_rounds, T, s->n_placed,
                   s->queue.n, r->jobs_finished, s->n_jobs);
         if (s->timing)
-            fprintf(s->timing, "%ld,%.0f,%d,%d,%.3f,%.3f,%.3f\n", r->n_rounds, T, s->n_placed, n_requests,
-                    (t_decided - t_begin) * 1e3, (t_waited - t_killed) * 1e3,
-                    (t_killed - t_decided + t_sent - t_waited) * 1e3);
+            fprintf(s->timing, "%ld,%.0f,%d,%d,%.3f,%.3f,%.3f,%.3f\n", rounds_before + r->n_rounds, T, s->n_placed,
+                    n_requests, (t_decided - t_begin) * 1e3, (t_waited - t_killed) * 1e3,
+                    (t_killed - t_decided + t_sent - t_waited) * 1e3, t_begin - s->started_wall);
         T += s->round;
     }
 done:
@@ -876,10 +1028,11 @@ done:
 /* ---- options ---- */
 
 typedef struct serve_opts {
-    const char *config, *conn, *token, *policy, *replay, *philly, *split, *listen, *out, *job_command;
-    long num_jobs, seed;
-    double round, scale, jobs_per_hour, register_timeout;
-    bool is_static, single_gpu, philly_arrival, no_exp, multigpu, prioritize, plot, quiet, help;
+    const char *config, *conn, *token, *policy, *replay, *philly, *split, *listen, *out, *job_command, *rec_trace;
+    const char *state_dir;
+    long num_jobs, seed, max_retries;
+    double round, scale, jobs_per_hour, register_timeout, worker_timeout, lost_timeout;
+    bool is_static, single_gpu, philly_arrival, no_exp, multigpu, prioritize, record, plot, quiet, help;
 } serve_opts;
 
 typedef enum { SO_FLAG, SO_STR, SO_LONG, SO_POS } so_kind;
@@ -912,6 +1065,9 @@ static const struct sopt {
     {"--multigpu", SO_FLAG, offsetof(serve_opts, multigpu), NULL,
      "Philly: keep multi-GPU demands in {1,2,4,8,16} (default: every job 1 GPU)"},
     {"--prioritize", SO_FLAG, offsetof(serve_opts, prioritize), NULL, "Philly: jobs 4000-4999 start with priority 1"},
+    {"--record_trace", SO_FLAG, offsetof(serve_opts, record), NULL,
+     "write the workload's jobs to <rec_trace><load>_<mechanism> in replay format (as simulate)"},
+    {"--rec_trace", SO_STR, offsetof(serve_opts, rec_trace), "PREFIX", "record file prefix (default ./record)"},
     {"--seed", SO_LONG, offsetof(serve_opts, seed), "N", "random seed of synthetic workloads (42)"},
     {"--round_duration", SO_POS, offsetof(serve_opts, round), "S", "round (lease) length in seconds (300)"},
     {"--time_scale", SO_POS, offsetof(serve_opts, scale), "K",
@@ -919,6 +1075,14 @@ static const struct sopt {
     {"--listen", SO_STR, offsetof(serve_opts, listen), "ADDR:PORT", "where to listen (default 127.0.0.1:14040)"},
     {"--register_timeout", SO_POS, offsetof(serve_opts, register_timeout), "S",
      "seconds to wait for every listed worker to register (default 120)"},
+    {"--max_retries", SO_LONG, offsetof(serve_opts, max_retries), "N",
+     "a job whose process fails (exit code != 0, a signal) is started again N times, then failed (2)"},
+    {"--worker_timeout", SO_POS, offsetof(serve_opts, worker_timeout), "S",
+     "a worker that does not answer for S s is lost; its jobs go to the others (10)"},
+    {"--lost_timeout", SO_POS, offsetof(serve_opts, lost_timeout), "S",
+     "jobs that only lost workers could run wait S s for them, then the run ends (600)"},
+    {"--state_dir", SO_STR, offsetof(serve_opts, state_dir), "DIR",
+     "keep the state in DIR/state.json (every round); started again with it, serve resumes"},
     {"--job_command", SO_STR, offsetof(serve_opts, job_command), "PROGRAM",
      "what every job runs (default: locus-sched-dummy-job next to locus)"},
     {"--out", SO_STR, offsetof(serve_opts, out), "DIR", "output directory, as simulate's (default ./sched-serve-out)"},
@@ -1014,6 +1178,10 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
                               "(--cluster_job_log FILE)");
         return -1;
     }
+    if (o->record && o->replay != NULL) {
+        snprintf(err, errlen, "--record_trace records generated jobs; a replay has none (its trace is the record)");
+        return -1;
+    }
     if (o->replay != NULL && o->philly != NULL) {
         snprintf(err, errlen, "--replay_trace and --cluster_job_log exclude each other");
         return -1;
@@ -1079,6 +1247,24 @@ static int load_jobs(serve *s, const serve_opts *o, sched_trace *trace, bool *st
         snprintf(err, errlen, "the workload has no job");
         return -1;
     }
+    if (o->record) { /* every job is known now: the record is whole before the first round */
+        char path[4200];
+        bool has_load = wl.kind == WL_POISSON || (wl.kind == WL_PHILLY && !o->philly_arrival);
+        sched_record_path(path, sizeof path, o->rec_trace, has_load ? o->jobs_per_hour : 9.0, s->spec.name);
+        FILE *f = fopen(path, "w");
+        if (f == NULL) {
+            snprintf(err, errlen, "%.900s: cannot write: %s", path, strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < s->n_jobs; i++)
+            sched_record_job(f, &s->jobs[i]);
+        if (fclose(f) != 0) {
+            snprintf(err, errlen, "%.900s: cannot write: %s", path, strerror(errno));
+            return -1;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "locus sched serve: recorded %d jobs to %s\n", s->n_jobs, path);
+    }
     s->live = calloc((size_t)s->n_jobs, sizeof *s->live);
     s->by_id = malloc((size_t)s->n_jobs * sizeof *s->by_id);
     for (int i = 0; i < s->n_jobs; i++)
@@ -1108,6 +1294,59 @@ static int write_rows(serve *s, const char *out, const char *name, const char *h
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* OUT/<policy>/failed_all.csv: the jobs given up, with the reason of their last failure. */
+static int write_failed(serve *s, const char *out, char *path, size_t pathlen) {
+    snprintf(path, pathlen, "%s/%s/failed_all.csv", out, s->spec.name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "id,model,gpus,arrival_s,failed_s,executed,total,failures,reason\n");
+    for (int i = 0; i < s->n_jobs; i++) {
+        const sched_job *j = &s->jobs[i];
+        const live_job *l = &s->live[i];
+        if (!l->failed)
+            continue;
+        fprintf(f, "%d,%s,%d,%.3f,%.3f,%ld,%ld,%d,\"", j->id, j->prof->name, j->gpu_demand, j->arrival,
+                l->failed_at, j->executed, j->total_iters, l->failures);
+        for (const char *c = l->reason; *c; c++) /* a CSV field in quotes: its quotes doubled */
+            fputs(*c == '"' ? "\"\"" : *c == '\n' ? " " : (char[]){*c, 0}, f);
+        fprintf(f, "\"\n");
+    }
+    return fclose(f);
+}
+
+/* A resumed scheduler takes over the workers of the one before, which are still running and registered with
+ * it: each listed worker not registered yet that answers GET /v1/status is reset (its old jobs stopped; the
+ * state has their progress up to the last round end) and counts as registered. Called with the lock held,
+ * released around the calls. */
+static void adopt_workers(serve *s) {
+    for (int m = 0; m < s->n_workers; m++) {
+        serve_worker *w = &s->workers[m];
+        if (w->registered)
+            continue;
+        char ip[64], err[400];
+        snprintf(ip, sizeof ip, "%s", w->ip);
+        int port = w->port;
+        pthread_mutex_unlock(&s->mu);
+        json_t *reply = NULL, *b = json_pack("{s:f}", "grace_s", 1.0);
+        int st = lh_client_get(w->conn, ip, port, "/v1/status", s->token, &reply, 1000, err, sizeof err);
+        int rs = st == 200 ? lh_client_post(w->conn, ip, port, "/v1/reset", s->token, b, NULL, 5000, err, sizeof err)
+                           : -1;
+        const char *inst = json_string_value(json_object_get(reply, "instance"));
+        pthread_mutex_lock(&s->mu);
+        if (rs == 200 && !w->registered) {
+            w->registered = true;
+            w->last_seen = wall_s();
+            snprintf(w->instance, sizeof w->instance, "%s", inst != NULL ? inst : "");
+            s->n_registered++;
+            logf_(s, "worker %s:%d (machine %d) taken over from the scheduler before, its jobs stopped (%d of %d)",
+                  ip, port, m, s->n_registered, s->n_workers);
+        }
+        json_decref(reply);
+        json_decref(b);
+    }
+}
+
 static void default_job_command(char *buf, size_t len) {
     char self[2048];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -1119,8 +1358,9 @@ static void default_job_command(char *buf, size_t len) {
 }
 
 int sched_serve_main(int argc, char **argv) {
-    serve_opts o = {.policy = "FIFO+fair", .listen = "127.0.0.1:14040", .out = "./sched-serve-out", .seed = 42,
-                    .round = 300, .scale = 1, .jobs_per_hour = 9, .register_timeout = 120};
+    serve_opts o = {.rec_trace = "./record", .policy = "FIFO+fair", .listen = "127.0.0.1:14040",
+                    .out = "./sched-serve-out", .seed = 42, .round = 300, .scale = 1, .jobs_per_hour = 9, .register_timeout = 120,
+                    .max_retries = 2, .worker_timeout = 10, .lost_timeout = 600};
     if (serve_parse(&o, argc, argv))
         return 2;
     if (o.help) {
@@ -1138,6 +1378,9 @@ int sched_serve_main(int argc, char **argv) {
     pthread_condattr_init(&ca);
     pthread_cond_init(&s.cv, &ca);
     s.round = o.round, s.scale = o.scale;
+    s.max_retries = (int)(o.max_retries > 1000 ? 1000 : o.max_retries);
+    s.worker_timeout = o.worker_timeout, s.lost_timeout = o.lost_timeout;
+    s.started_wall = wall_s();
     s.grace_s = fmin(fmax(o.round / o.scale, 0.5), 30.0);
     s.log = o.quiet ? NULL : stderr;
     char err[1024];
@@ -1177,6 +1420,21 @@ int sched_serve_main(int argc, char **argv) {
     s.job_argv = job_argv;
     s.job_argc = 1;
     sched_queue_init(&s.queue, &s.spec, 0, 0);
+    if (o.state_dir != NULL) {
+        if (mkdir(o.state_dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "locus sched serve: --state_dir %s: %s\n", o.state_dir, strerror(errno));
+            goto out;
+        }
+        snprintf(s.state_path, sizeof s.state_path, "%s/state.json", o.state_dir);
+        if (access(s.state_path, F_OK) == 0) {
+            if (serve_state_load(&s, &run, err, sizeof err)) {
+                fprintf(stderr, "locus sched serve: %s\n", err);
+                goto out;
+            }
+            logf_(&s, "resuming from %s: round %ld at %.0f s, %ld of %d jobs finished, %ld failed", s.state_path,
+                  s.rounds, s.T, run.res.jobs_finished, s.n_jobs, s.n_failed);
+        }
+    }
     s.leases = open_memstream(&s.leases_buf, &s.leases_len);
     s.timing = open_memstream(&s.timing_buf, &s.timing_len);
     s.http = lh_server_start(s.listen_host, s.listen_port, s.token, 8, on_http, &s, err, sizeof err);
@@ -1191,8 +1449,12 @@ int sched_serve_main(int argc, char **argv) {
     /* every listed worker registers, or the run does not start */
     pthread_mutex_lock(&s.mu);
     double until = wall_s() + o.register_timeout;
-    while (s.n_registered < s.n_workers && wall_s() < until && !interrupted)
-        timed_wait(&s, until);
+    while (s.n_registered < s.n_workers && wall_s() < until && !interrupted) {
+        if (s.resumed)
+            adopt_workers(&s); /* the workers of the scheduler before are still there: take them over */
+        double step = s.resumed ? fmin(until, wall_s() + 0.5) : until;
+        timed_wait(&s, step);
+    }
     bool all = s.n_registered == s.n_workers;
     pthread_mutex_unlock(&s.mu);
     if (!all) {
@@ -1207,8 +1469,22 @@ int sched_serve_main(int argc, char **argv) {
     double first = static_start ? 1 : ceil(s.jobs[0].arrival / s.round) * s.round;
     if (!o.replay && !o.is_static)
         first = 0;
+    if (s.resumed)
+        first = s.T; /* the round the scheduler before was in: run again from its start */
     double t0 = wall_s();
+    for (int i = 0; i < s.n_workers; i++)
+        s.workers[i].mon = lh_client_new(), s.workers[i].last_seen = wall_s();
+    s.monitor_on = pthread_create(&s.monitor, NULL, monitor_main, &s) == 0;
+    if (!s.monitor_on)
+        logf_(&s, "no monitor thread (%s): lost workers are noticed only when a request to them fails",
+              strerror(errno));
     int rc = run_rounds(&s, &run, first, err, sizeof err);
+    pthread_mutex_lock(&s.mu);
+    s.stopping = true;
+    pthread_cond_broadcast(&s.cv);
+    pthread_mutex_unlock(&s.mu);
+    if (s.monitor_on)
+        pthread_join(s.monitor, NULL);
     if (rc) {
         fprintf(stderr, "locus sched serve: %s\n", err);
     } else {
@@ -1223,16 +1499,25 @@ int sched_serve_main(int argc, char **argv) {
             fprintf(stderr, "locus sched serve: %s\n", err);
         } else {
             char path[4200];
-            if (write_rows(&s, o.out, "leases_all.csv", "time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps",
+            if (write_failed(&s, o.out, path, sizeof path) ||
+                write_rows(&s, o.out, "leases_all.csv", "time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps",
                            s.leases, &s.leases_buf, &s.leases_len, path, sizeof path) ||
                 write_rows(&s, o.out, "serve_rounds_all.csv",
-                           "round,time_s,running,requests,decide_ms,wait_exits_ms,dispatch_ms", s.timing,
+                           "round,time_s,running,requests,decide_ms,wait_exits_ms,dispatch_ms,wall_s", s.timing,
                            &s.timing_buf, &s.timing_len, path, sizeof path)) {
                 fprintf(stderr, "locus sched serve: %s: cannot write: %s\n", path, strerror(errno));
             } else {
                 logf_(&s, "%ld jobs finished in %ld rounds, %.1f s of wall time; results in %s", run.res.jobs_finished,
                       run.res.n_rounds, wall_s() - t0, o.out);
                 status = run.res.unfinished == 0 ? 0 : 1;
+                if (s.n_failed > 0) {
+                    fprintf(stderr, "locus sched serve: %ld job%s failed (their reasons in %s/%s/failed_all.csv):",
+                            s.n_failed, s.n_failed == 1 ? "" : "s", o.out, s.spec.name);
+                    for (int i = 0; i < s.n_jobs; i++)
+                        if (s.live[i].failed)
+                            fprintf(stderr, " %d", s.jobs[i].id);
+                    fprintf(stderr, "\n");
+                }
             }
         }
     }
@@ -1251,7 +1536,8 @@ out:
     for (int i = 0; s.live && i < s.n_jobs; i++)
         free_ids(&s, i);
     for (int i = 0; s.workers && i < s.n_workers; i++)
-        free(s.workers[i].gpu_owner), free(s.workers[i].cpu_owner), lh_client_free(s.workers[i].conn);
+        free(s.workers[i].gpu_owner), free(s.workers[i].cpu_owner), lh_client_free(s.workers[i].conn),
+            lh_client_free(s.workers[i].mon);
     free(s.workers);
     sched_cluster_free(&s.cluster);
     free(s.jobs), free(s.live), free(s.placed), free(s.prev_placed), free(s.by_id);

@@ -64,6 +64,13 @@ static void fmt_double(char *buf, size_t len, double v)
     }
 }
 
+void sched_record_job(FILE *f, const sched_job *j)
+{
+    char a[40];
+    fmt_double(a, sizeof a, j->arrival);
+    fprintf(f, "%d,%s,%s,%ld,%d\n", j->id, j->prof->name, a, j->total_iters, j->gpu_demand);
+}
+
 /* Generates the next job of a generator workload and schedules its arrival. */
 static int add_next_job(sim *s, double last_arrival)
 {
@@ -75,11 +82,7 @@ static int add_next_job(sim *s, double last_arrival)
         s->exhausted = true;
         return 0;
     }
-    if (s->cfg->record) {
-        char a[40];
-        fmt_double(a, sizeof a, j->arrival);
-        fprintf(s->cfg->record, "%d,%s,%s,%ld,%d\n", j->id, j->prof->name, a, j->total_iters, j->gpu_demand);
-    }
+    if (s->cfg->record) sched_record_job(s->cfg->record, j);
     if (sched_heap_push(&s->heap, j->arrival, EV_ARRIVAL, s->n_jobs)) return -1;
     s->n_jobs++;
     s->pending_arrivals++;

@@ -89,6 +89,10 @@ typedef struct sched_sim_result {
 /* Runs one simulation. On success returns 0 and fills res (caller frees with sched_sim_result_free);
  * on error returns -1 with err set. */
 int sched_simulate(const sched_sim_cfg *cfg, sched_sim_result *res, char *err, size_t errlen);
+
+/* One job as a line of the replay format (id,model,arrival_s,total_iterations,gpu_demand), the arrival in the
+ * shortest decimal that reads back as the same double, so a recorded trace replays exactly. */
+void sched_record_job(FILE *f, const sched_job *j);
 void sched_sim_result_free(sched_sim_result *res); /* accepts a zeroed result */
 
 /* Linear-interpolated quantile (numpy's default) of n sorted values; 0 if n == 0. */

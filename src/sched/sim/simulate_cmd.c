@@ -230,6 +230,14 @@ static const char *record_suffix(const char *name)
     return m + 1;
 }
 
+void sched_record_path(char *buf, size_t len, const char *prefix, double load, const char *policy)
+{
+    char load_str[40];
+    python_float(load_str, sizeof load_str, load);
+    const char *suffix = record_suffix(policy);
+    snprintf(buf, len, "%s%s%s%s", prefix, load_str, *suffix ? "_" : "", suffix);
+}
+
 /* The progress line of one run: after 2 s of wall time, every 2 s; in place on a terminal, else plain lines. */
 typedef struct progress_line {
     int k, n_runs;
@@ -453,10 +461,7 @@ int sched_simulate_main(int argc, char **argv)
             FILE *rec = NULL;
             char rec_path[4200];
             if (o.record) {
-                char load_str[40];
-                python_float(load_str, sizeof load_str, has_load ? loads[l] : 9.0);
-                const char *suffix = record_suffix(specs[p].name);
-                snprintf(rec_path, sizeof rec_path, "%s%s%s%s", o.rec_trace, load_str, *suffix ? "_" : "", suffix);
+                sched_record_path(rec_path, sizeof rec_path, o.rec_trace, has_load ? loads[l] : 9.0, specs[p].name);
                 if (!(rec = fopen(rec_path, "w"))) {
                     fprintf(stderr, "locus sched simulate: %s: cannot write: %s\n", rec_path, strerror(errno));
                     goto fail;

@@ -32,6 +32,9 @@ int sched_report_summary(const char *out, const sched_run_stats *runs, int n, FI
  * plots.log). Returns 0, or -1 when gnuplot failed or left a PNG empty (err names it). */
 int sched_report_plots(const char *out, const char *plot_dir, const sched_run_stats *runs, int n, FILE *listing,
                        char *err, size_t errlen);
+/* Where --record_trace writes a run's jobs: <prefix><load>_<mechanism> (Synergy's naming: the load as Python
+ * prints a float, 9.0 for runs without a load axis; no suffix for a policy without +fair/+tune/+opt). */
+void sched_record_path(char *buf, size_t len, const char *prefix, double load, const char *policy);
 /* "done", "bound", "stuck" or "overrun". */
 const char *sched_stop_name(sched_stop_reason r);
 
