@@ -285,6 +285,7 @@ bool read_tensor(Reader &r, const Reader::Table &t, Tensor *out) {
         if (!r.table(qpos, &q) || !r.count(q, 2, 4, &nscale) || !r.count(q, 3, 8, &nzero) ||
             !r.scalar(q, 6, &out->quantized_dimension))
             return false;
+        out->has_quantization = true;
         out->nscale = nscale;
         out->nzero_point = nzero;
     }
@@ -321,7 +322,7 @@ bool read_operator(Reader &r, const Reader::Table &t, Operator *out) {
         if (present)
             out->opt_present |= 1u << slot;
     }
-    if (tag == kSqueeze && !r.ints(o, 0, &out->opt_dims))
+    if ((tag == kSqueeze || tag == kReshape) && !r.ints(o, 0, &out->opt_dims))
         return false;
     return true;
 }
@@ -463,9 +464,9 @@ const OpSpec *armnn_op(int32_t code) {
 
 std::string shape_text(const std::vector<int32_t> &s) {
     std::string t = "[";
-    for (size_t i = 0; i < s.size(); i++)
+    for (size_t i = 0; i < s.size() && i < 8; i++)
         t += (i ? "," : "") + std::to_string(s[i]);
-    return t + "]";
+    return t + (s.size() > 8 ? ",...]" : "]");
 }
 
 class Checker {
@@ -530,6 +531,10 @@ class Checker {
                 return tname(i) + " has " + std::to_string(have) + " bytes of data for shape " + shape_text(t.shape) +
                        " of " + type_name(t.type) + " (" + std::to_string((uint64_t)n * es) + " expected)";
         }
+        // Arm NN reads UINT8, INT8 and INT16 tensors as quantized and their parameters without looking
+        if ((t.type == kUint8 || t.type == kInt8 || t.type == kInt16) && (t.nscale == 0 || t.nzero_point == 0))
+            return tname(i) + " is " + type_name(t.type) + " without quantization parameters (scale and zero point), "
+                   "which Arm NN needs";
         if (t.nscale > 1) { // per-axis quantization: one scale per channel of the quantized dimension
             if (t.quantized_dimension < 0 || (size_t)t.quantized_dimension >= t.shape.size() ||
                 (int64_t)t.nscale != t.shape[(size_t)t.quantized_dimension])
@@ -729,11 +734,63 @@ class Checker {
             if (out0 != in0)
                 return bad;
             break;
-        case 22: // RESHAPE
+        case 22: { // RESHAPE; Arm NN divides by the new shape's known dimensions to fill a -1
             if (numel(in(o, 0)) != numel(g_.tensors[(size_t)o.outputs[0]]))
                 return bad;
+            if (o.inputs.size() < 2 && o.options_type == kReshape) {
+                int unknown = 0;
+                for (int32_t d : o.opt_dims)
+                    if (d == -1 ? ++unknown > 1 : d < 1)
+                        return where + " has new_shape " + shape_text(o.opt_dims);
+                if (o.opt_dims.size() > 5)
+                    return where + " has new_shape " + shape_text(o.opt_dims);
+            }
             break;
+        }
         default:
+            break;
+        }
+        return types_ok(o, spec, where);
+    }
+
+    // Element types Arm NN 20.08 asserts on when they mix (its CpuRef support checks abort on, for example,
+    // INT32 weights under a FLOAT32 input).
+    std::string types_ok(const Operator &o, const OpSpec &spec, const std::string &where) {
+        auto type_of = [&](int32_t t) { return g_.tensors[(size_t)t].type; };
+        int in0 = type_of(o.inputs[0]), out0 = type_of(o.outputs[0]);
+        std::string mixed = where + " mixes element types (" + type_name(in0) + " in, " + type_name(out0) + " out)";
+        switch (spec.code) {
+        case 3: case 4: case 9: { // CONV_2D DEPTHWISE_CONV_2D FULLY_CONNECTED: weights of the input's type
+            int w = type_of(o.inputs[1]);
+            if ((in0 != kFloat32 && in0 != kUint8 && in0 != kInt8) || w != in0 || out0 != in0)
+                return where + " has input, weights and output of types " + type_name(in0) + ", " + type_name(w) +
+                       " and " + type_name(out0) + " (Arm NN takes FLOAT32, UINT8 or INT8, all alike)";
+            if (o.inputs.size() > 2 && o.inputs[2] >= 0 && type_of(o.inputs[2]) != (in0 == kFloat32 ? kFloat32 : kInt32))
+                return where + " has a bias of type " + type_name(type_of(o.inputs[2])) + " for " + type_name(in0) +
+                       " weights";
+            break;
+        }
+        case 6: // DEQUANTIZE: quantized in, FLOAT32 out
+            if ((in0 != kUint8 && in0 != kInt8 && in0 != kInt16) || out0 != kFloat32)
+                return mixed;
+            break;
+        case 114: // QUANTIZE: to a quantized type
+            if ((in0 != kFloat32 && in0 != kUint8 && in0 != kInt8 && in0 != kInt16) ||
+                (out0 != kUint8 && out0 != kInt8 && out0 != kInt16))
+                return mixed;
+            break;
+        case 67: // TRANSPOSE_CONV: output shape (INT32) first, then weights and input of one type
+            if (type_of(o.inputs[1]) != type_of(o.inputs[2]) || out0 != type_of(o.inputs[2]))
+                return where + " mixes element types";
+            break;
+        default: // the others: every non-index input of the output's type
+            for (size_t k = 0; k < o.inputs.size(); k++)
+                if (o.inputs[k] >= 0 && !(spec.int32 >> k & 1) && type_of(o.inputs[k]) != out0)
+                    return where + " mixes element types (input " + std::to_string(k) + " is " +
+                           type_name(type_of(o.inputs[k])) + ", the output " + type_name(out0) + ")";
+            for (int32_t t : o.outputs)
+                if (type_of(t) != out0)
+                    return where + " has outputs of different element types";
             break;
         }
         return "";

@@ -37,6 +37,7 @@ struct Tensor {
     std::vector<int32_t> shape;
     int type = kFloat32;
     uint32_t buffer = 0;
+    bool has_quantization = false;
     size_t nscale = 0, nzero_point = 0; // quantization parameters (per tensor: 1; per axis: one per channel)
     int32_t quantized_dimension = 0;
     bool has_sparsity = false;
@@ -49,7 +50,7 @@ struct Operator {
     int options_type = 0;                 // BuiltinOptions union tag, 0: none
     int32_t opt[8] = {};                  // the scalar fields of the options tables whose values are checked
     unsigned opt_present = 0;             // (strides, axes, counts), by slot; bit i: slot i was written
-    std::vector<int32_t> opt_dims;        // SqueezeOptions.squeeze_dims
+    std::vector<int32_t> opt_dims;        // SqueezeOptions.squeeze_dims, ReshapeOptions.new_shape
     bool has_custom_options = false;
 };
 
