@@ -361,13 +361,12 @@ static void pbs_cancel(const char *jobid) {
 static int pbs_job_state(const char *jobid) {
     char cmd[200], out[65536];
     snprintf(cmd, sizeof cmd, "qstat -f '%s' 2>&1", jobid);
-    int rc = run_capture(cmd, out, sizeof out);
+    run_capture(cmd, out, sizeof out); /* a finished or unknown job makes qstat exit non-zero: read the text */
     const char *st = strstr(out, "job_state = ");
     if (st)
-        return strchr("QHWTSUBRM", st[12]) && st[12] ? 1 : 0;
+        return st[12] && strchr("QHWTSUBRM", st[12]) ? 1 : 0;
     if (strstr(out, "Unknown Job") || strstr(out, "has finished"))
         return 0;
-    (void)rc;
     return -1;
 }
 

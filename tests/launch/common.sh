@@ -40,5 +40,7 @@ for _ in range(200):
         for s in socks: s.close()
 PY
 }
-alive() { kill -0 "$1" 2>/dev/null; }
+# A process that has exited but not been reaped yet (a zombie: its parent, here often PID 1 of a container,
+# reaps late) is not alive.
+alive() { kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]; }
 json_field() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
