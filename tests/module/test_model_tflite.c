@@ -1,11 +1,11 @@
 /* The TFLITE backend (Arm NN 20.08, issue 19) through AI.MODELSTORE: FlatBuffer models written by
- * tests/models/gen_tflite.py (a fully connected layer, two inputs and two outputs by ADD and MUL, a conv net),
- * each run alone and with inputs of k times the model's batch (k passes), batched by the module (BATCHSIZE),
- * from several clients at once, and in DAGs (one with a Torch script before a TFLITE model); outputs checked
- * against numpy's; AI.MODELGET META/BLOB, AI.INFO and INFO as RedisAI replies them; AI.MODELDEL; DUMP/RESTORE,
- * restarts on the RDB file and on the AOF, a replica; and the refusals (random bytes, every truncation of a
- * model, a TorchScript file, FlatBuffers whose indices or sizes lie, operators Arm NN lacks, GPU devices,
- * INPUTS, runs with the wrong inputs) with the server up after each.
+ * tests/models/gen_tflite.py (a fully connected layer, two inputs and two outputs by ADD and MUL, a conv
+ * net), each run alone and with inputs of k times the model's batch (k passes), batched by the module
+ * (BATCHSIZE), from several clients at once, and in DAGs (one with a Torch script before a TFLITE model);
+ * outputs checked against numpy's; AI.MODELGET META/BLOB, AI.INFO and INFO as RedisAI replies them;
+ * AI.MODELDEL; DUMP/RESTORE, restarts on the RDB file and on the AOF, a replica; and the refusals (random
+ * bytes, every truncation of a model, a TorchScript file, FlatBuffers whose indices or sizes lie, operators
+ * Arm NN lacks, GPU devices, INPUTS, runs with the wrong inputs) with the server up after each.
  *
  * --no-torch: without the parts that need the Torch backend (its test files, a script in a DAG), for the
  * valgrind run and a build without libtorch. */
@@ -48,7 +48,8 @@ static int refused(redisReply *r, const char *what, ...) {
         ok = strstr(r->str, frag) != NULL;
     va_end(ap);
     if (!ok)
-        fprintf(stderr, "expected an error with '%s', got type %d: %s\n", what, r->type, r->str ? r->str : "");
+        fprintf(stderr, "expected an error with '%s', got type %d: %s\n", what, r->type,
+                r->str ? r->str : "");
     freeReplyObject(r);
     return ok;
 }
@@ -56,9 +57,10 @@ static int refused(redisReply *r, const char *what, ...) {
 /* MODELGET META: backend, device, the inputs and outputs lists as expected (names comma-separated). */
 static int meta_is(redisContext *c, const char *key, const char *ins, const char *outs) {
     redisReply *r = lt_cmdf(c, "AI.MODELGET %s META", key);
-    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 16 && strcmp(r->element[0]->str, "backend") == 0 &&
-             strcmp(r->element[1]->str, "TFLITE") == 0 && strcmp(r->element[3]->str, "CPU") == 0 &&
-             strcmp(r->element[10]->str, "inputs") == 0 && strcmp(r->element[12]->str, "outputs") == 0;
+    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 16 &&
+             strcmp(r->element[0]->str, "backend") == 0 && strcmp(r->element[1]->str, "TFLITE") == 0 &&
+             strcmp(r->element[3]->str, "CPU") == 0 && strcmp(r->element[10]->str, "inputs") == 0 &&
+             strcmp(r->element[12]->str, "outputs") == 0;
     for (int which = 0; ok && which < 2; which++) {
         redisReply *list = r->element[which == 0 ? 11 : 13];
         char joined[256] = "";
@@ -67,8 +69,8 @@ static int meta_is(redisContext *c, const char *key, const char *ins, const char
                      list->element[i]->str);
         ok = strcmp(joined, which == 0 ? ins : outs) == 0;
         if (!ok)
-            fprintf(stderr, "%s META %s: [%s], expected [%s]\n", key, which == 0 ? "inputs" : "outputs", joined,
-                    which == 0 ? ins : outs);
+            fprintf(stderr, "%s META %s: [%s], expected [%s]\n", key, which == 0 ? "inputs" : "outputs",
+                    joined, which == 0 ? ins : outs);
     }
     if (r->type != REDIS_REPLY_ARRAY)
         fprintf(stderr, "%s META: %s\n", key, r->str ? r->str : "?");
@@ -139,8 +141,8 @@ static void info_test(redisContext *c) {
     redisReply *r = lt_cmdf(c, "AI.INFO lin{t}");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[3]->str, "MODEL") == 0 &&
           strcmp(r->element[5]->str, "TFLITE") == 0 && strcmp(r->element[7]->str, "CPU") == 0 &&
-          strcmp(r->element[9]->str, "lin") == 0 && r->element[13]->integer >= 9 && r->element[15]->integer >= 2 &&
-          r->element[17]->integer == 0);
+          strcmp(r->element[9]->str, "lin") == 0 && r->element[13]->integer >= 9 &&
+          r->element[15]->integer >= 2 && r->element[17]->integer == 0);
     freeReplyObject(r);
     CHECK(tm_status(lt_cmdf(c, "AI.INFO lin{t} RESETSTAT"), "OK"));
     r = lt_cmdf(c, "AI.INFO lin{t}");
@@ -151,7 +153,8 @@ static void info_test(redisContext *c) {
     r = lt_cmdf(c, "AI.INFO");
     int found = 0;
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-        found |= strcmp(r->element[i]->str, "TFLite version") == 0 && strstr(r->element[i + 1]->str, "Arm NN") != NULL;
+        found |= strcmp(r->element[i]->str, "TFLite version") == 0 &&
+                 strstr(r->element[i + 1]->str, "Arm NN") != NULL;
     CHECK(found);
     freeReplyObject(r);
     r = lt_cmdf(c, "INFO ai");
@@ -166,13 +169,15 @@ static void batch_test(lt_server *s, redisContext *c) {
     size_t inlen, outlen;
     float *rows = (float *)tm_read("tflite_linear_batch_in.bin", &inlen);
     float *want = (float *)tm_read("tflite_linear_batch_out.bin", &outlen);
-    CHECK(tm_status(store(c, "bm{t}", "CPU BATCHSIZE 4 MINBATCHSIZE 4 MINBATCHTIMEOUT 5000", "tflite_linear.tflite"),
-                    "OK"));
+    CHECK(tm_status(
+        store(c, "bm{t}", "CPU BATCHSIZE 4 MINBATCHSIZE 4 MINBATCHTIMEOUT 5000", "tflite_linear.tflite"),
+        "OK"));
     redisContext *cl[N];
     for (int i = 0; i < N; i++) {
         cl[i] = lt_connect(s);
-        CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
-                        "OK"));
+        CHECK(tm_status(
+            lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
+            "OK"));
     }
     for (int i = 0; i < N; i++) {
         redisAppendCommand(cl[i], "AI.MODELEXECUTE bm{t} INPUTS 1 in%d{t} OUTPUTS 1 out%d{t}", i, i);
@@ -189,7 +194,8 @@ static void batch_test(lt_server *s, redisContext *c) {
         }
         redisFree(cl[i]);
         redisReply *r = lt_cmdf(c, "AI.TENSORGET out%d{t} BLOB", i);
-        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 && tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
+        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 &&
+              tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
         freeReplyObject(r);
     }
     redisReply *r = lt_cmdf(c, "AI.INFO bm{t}");
@@ -222,7 +228,8 @@ static void dag_test(redisContext *c) {
         /* sum_all of one tensor is that tensor: the Torch script's output is the TFLITE model's input */
         size_t slen;
         char *src = tm_read("script.py", &slen);
-        CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE sc{t} CPU ENTRY_POINTS 1 sum_all SOURCE %b", src, slen), "OK"));
+        CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE sc{t} CPU ENTRY_POINTS 1 sum_all SOURCE %b", src, slen),
+                        "OK"));
         free(src);
         r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 2 x8{t} img{t} PERSIST 2 chained{t} dprobs{t} "
                        "|> AI.SCRIPTEXECUTE sc{t} sum_all INPUTS 1 x8{t} OUTPUTS 1 pre{t} "
@@ -272,7 +279,8 @@ static void concurrent_test(lt_server *s) {
 
 static void refusals(redisContext *c) {
     /* bytes that are no TFLite model */
-    CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r TFLITE CPU BLOB garbage"), "Failed to load model from buffer", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r TFLITE CPU BLOB garbage"), "Failed to load model from buffer",
+                  NULL));
     unsigned seed = 12345;
     char noise[4096];
     for (int round = 0; round < 20; round++) {
@@ -286,7 +294,8 @@ static void refusals(redisContext *c) {
     }
     CHECK(alive(c));
     if (with_torch) {
-        CHECK(refused(store(c, "r", "CPU", "linear.pt"), "not a TensorFlow Lite model", NULL)); /* TorchScript */
+        CHECK(refused(store(c, "r", "CPU", "linear.pt"), "not a TensorFlow Lite model",
+                      NULL)); /* TorchScript */
         CHECK(alive(c));
     }
     /* every truncation of the conv net */
@@ -305,13 +314,15 @@ static void refusals(redisContext *c) {
     CHECK(refused(store(c, "r", "CPU", "tflite_bad_tensor.tflite"), "input 1 names tensor 42", NULL));
     CHECK(refused(store(c, "r", "CPU", "tflite_bad_buffer.tflite"), "names buffer 42", NULL));
     CHECK(refused(store(c, "r", "CPU", "tflite_bad_opcode.tflite"), "operator code 5", NULL));
-    CHECK(refused(store(c, "r", "CPU", "tflite_short_weights.tflite"), "44 bytes of data for shape [3,4]", NULL));
+    CHECK(refused(store(c, "r", "CPU", "tflite_short_weights.tflite"), "44 bytes of data for shape [3,4]",
+                  NULL));
     CHECK(refused(store(c, "r", "CPU", "tflite_version2.tflite"), "schema version 2", NULL));
     CHECK(alive(c));
     /* operators Arm NN does not have, named */
-    CHECK(refused(store(c, "r", "CPU", "tflite_sin.tflite"), "TFLITE operator SIN", "not supported", "Arm NN", NULL));
-    CHECK(refused(store(c, "r", "CPU", "tflite_custom.tflite"), "custom operator 'LocusNoSuchOp'", "not supported",
+    CHECK(refused(store(c, "r", "CPU", "tflite_sin.tflite"), "TFLITE operator SIN", "not supported", "Arm NN",
                   NULL));
+    CHECK(refused(store(c, "r", "CPU", "tflite_custom.tflite"), "custom operator 'LocusNoSuchOp'",
+                  "not supported", NULL));
     /* GPU devices, named */
     CHECK(refused(store(c, "r", "GPU", "tflite_linear.tflite"), "device GPU ", "CPU only", NULL));
     CHECK(refused(store(c, "r", "GPU:1", "tflite_linear.tflite"), "device GPU:1 ", NULL));
@@ -325,14 +336,18 @@ static void refusals(redisContext *c) {
     CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE two{t} INPUTS 2 a{t} b{t} OUTPUTS 1 o1"),
                   "Number of keys given as OUTPUTS here does not match model definition", NULL));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET ints{t} INT32 1 4 VALUES 1 2 3 4"), "OK"));
-    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE lin{t} INPUTS 1 ints{t} OUTPUTS 1 o{t}"), "INT32", "FLOAT", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE lin{t} INPUTS 1 ints{t} OUTPUTS 1 o{t}"), "INT32", "FLOAT",
+                  NULL));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET wide{t} FLOAT 1 5"), "OK"));
-    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE lin{t} INPUTS 1 wide{t} OUTPUTS 1 o{t}"), "shape [1,5]", "[1,4]", NULL));
-    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET odd{t} FLOAT 3 3"), "OK")); /* not a multiple of the model's 2 rows */
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE lin{t} INPUTS 1 wide{t} OUTPUTS 1 o{t}"), "shape [1,5]",
+                  "[1,4]", NULL));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET odd{t} FLOAT 3 3"),
+                    "OK")); /* not a multiple of the model's 2 rows */
     CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE two{t} INPUTS 2 odd{t} odd{t} OUTPUTS 2 o1{t} o2{t}"), "[3,3]",
                   "multiple of 2", NULL));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET a4{t} FLOAT 4 3"), "OK")); /* 2 passes for a, 1 for b */
-    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE two{t} INPUTS 2 a4{t} b{t} OUTPUTS 2 o1{t} o2{t}"), "ERR ", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE two{t} INPUTS 2 a4{t} b{t} OUTPUTS 2 o1{t} o2{t}"), "ERR ",
+                  NULL));
     CHECK(alive(c));
     /* the models still run after all that, and nothing was written */
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin{t} INPUTS 1 x{t} OUTPUTS 1 y{t}"), "OK"));
@@ -346,7 +361,8 @@ static void delete_test(redisContext *c) {
     CHECK(tm_status(store(c, "gone{t}", "CPU", "tflite_two.tflite"), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELDEL gone{t}"), "OK"));
     CHECK(refused(lt_cmdf(c, "AI.MODELGET gone{t} META"), "model key is empty", NULL));
-    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE gone{t} INPUTS 2 a{t} b{t} OUTPUTS 2 o1{t} o2{t}"), "ERR ", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE gone{t} INPUTS 2 a{t} b{t} OUTPUTS 2 o1{t} o2{t}"), "ERR ",
+                  NULL));
 }
 
 /* Wait until an AOF rewrite has finished. */
@@ -381,7 +397,8 @@ static void restart_test(int aof) {
             CHECK(tm_status(lt_cmdf(c, "RESTORE copy{t} 0 %b", d->str, d->len), "OK"));
         freeReplyObject(d);
         CHECK(meta_is(c, "copy{t}", "a,b", "s,p"));
-        CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE copy{t} INPUTS 2 a{t} b{t} OUTPUTS 2 s2{t} p2{t}"), "OK"));
+        CHECK(
+            tm_status(lt_cmdf(c, "AI.MODELEXECUTE copy{t} INPUTS 2 a{t} b{t} OUTPUTS 2 s2{t} p2{t}"), "OK"));
         CHECK(tm_check_output(c, "p2{t}", "tflite_two_out_p.bin", 1e-5f));
         CHECK(tm_status(lt_cmdf(c, "SAVE"), "OK"));
     } else {

@@ -64,7 +64,8 @@ int main() {
     EXPECT(g.tensors[(size_t)g.inputs[0]].name == "x" && g.tensors[(size_t)g.outputs[0]].name == "probs");
     EXPECT((g.tensors[(size_t)g.inputs[0]].shape == std::vector<int32_t>{1, 8, 8, 1}));
     EXPECT(std::string(locus_tfl::op_name(m.codes[g.operators[0].opcode_index].builtin)) == "CONV_2D");
-    EXPECT(g.operators[0].options_type == 1 && g.operators[0].opt[1] == 1 && (g.operators[0].opt_present & 2));
+    EXPECT(g.operators[0].options_type == 1 && g.operators[0].opt[1] == 1 &&
+           (g.operators[0].opt_present & 2));
     EXPECT(verdict(load("tflite_linear.tflite")).empty() && verdict(load("tflite_two.tflite")).empty());
 
     // the lying ones, each fault named

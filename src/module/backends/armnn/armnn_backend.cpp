@@ -13,8 +13,8 @@
 // samples are independent along dim 0, which is the premise of batching.
 //
 // Threads: a loaded Arm NN network keeps its input and output bindings per network, so one network serves one
-// run at a time; each model keeps a pool of loaded networks, parsed again from the stored bytes when more runs
-// than networks are in flight. CpuRef is single-threaded: INTRA_OP_PARALLELISM has no effect here.
+// run at a time; each model keeps a pool of loaded networks, parsed again from the stored bytes when more
+// runs than networks are in flight. CpuRef is single-threaded: INTRA_OP_PARALLELISM has no effect here.
 //
 // Arm NN cannot stop a pass. MODEL_EXECUTION_TIMEOUT is honoured at the run's edges and between the passes
 // of a batch: a run past its deadline stops there and fails with the timeout message.
@@ -71,8 +71,8 @@ void set_err(char *err, size_t errlen, const std::string &msg) {
     snprintf(err, errlen, "ERR %s", one.c_str());
 }
 
-const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "BOOL",
-                                  "STRING"};
+const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8",   "INT16", "INT32",
+                                  "INT64", "UINT8",  "UINT16", "BOOL",  "STRING"};
 
 const char *lb_type_name(int t) {
     return t >= 0 && t <= LB_DTYPE_STRING ? kTypeNames[t] : "?";
@@ -81,14 +81,21 @@ const char *lb_type_name(int t) {
 // The tensor type that carries an Arm NN data type's elements, or -1 (FLOAT16 and BFLOAT16 have none).
 int lb_type_of(armnn::DataType t) {
     switch (t) {
-    case armnn::DataType::Float32: return LB_DTYPE_FLOAT;
-    case armnn::DataType::Signed32: return LB_DTYPE_INT32;
-    case armnn::DataType::QAsymmU8: return LB_DTYPE_UINT8;
+    case armnn::DataType::Float32:
+        return LB_DTYPE_FLOAT;
+    case armnn::DataType::Signed32:
+        return LB_DTYPE_INT32;
+    case armnn::DataType::QAsymmU8:
+        return LB_DTYPE_UINT8;
     case armnn::DataType::QAsymmS8:
-    case armnn::DataType::QSymmS8: return LB_DTYPE_INT8;
-    case armnn::DataType::QSymmS16: return LB_DTYPE_INT16;
-    case armnn::DataType::Boolean: return LB_DTYPE_BOOL;
-    default: return -1;
+    case armnn::DataType::QSymmS8:
+        return LB_DTYPE_INT8;
+    case armnn::DataType::QSymmS16:
+        return LB_DTYPE_INT16;
+    case armnn::DataType::Boolean:
+        return LB_DTYPE_BOOL;
+    default:
+        return -1;
     }
 }
 
@@ -117,8 +124,8 @@ struct TfliteModel {
     std::vector<uint8_t> bytes;               // as stored: every Net is parsed from them
     std::vector<std::string> inputs, outputs; // the graph's tensor names, in its order
     std::vector<armnn::TensorInfo> in_info, out_info;
-    std::mutex lock;                   // guards idle and all
-    std::vector<Net *> idle;           // loaded, not running now
+    std::mutex lock;         // guards idle and all
+    std::vector<Net *> idle; // loaded, not running now
     std::vector<std::unique_ptr<Net>> all;
 
     ~TfliteModel() {
@@ -138,13 +145,14 @@ std::unique_ptr<Net> load_net(const TfliteModel &m) {
         net->out.push_back(parser->GetNetworkOutputBindingInfo(0, name));
     std::vector<std::string> messages;
     armnn::IOptimizedNetworkPtr opt =
-        armnn::Optimize(*network, {armnn::Compute::CpuRef}, g_runtime->GetDeviceSpec(), armnn::OptimizerOptions(),
-                        armnn::Optional<std::vector<std::string> &>(messages));
+        armnn::Optimize(*network, {armnn::Compute::CpuRef}, g_runtime->GetDeviceSpec(),
+                        armnn::OptimizerOptions(), armnn::Optional<std::vector<std::string> &>(messages));
     if (!opt) { // Arm NN's LoadNetwork would dereference it
         std::string why;
         for (const std::string &msg : messages)
             why += (why.empty() ? "" : "; ") + msg;
-        throw std::runtime_error("Arm NN could not place the model on CpuRef: " + (why.empty() ? "no reason given" : why));
+        throw std::runtime_error("Arm NN could not place the model on CpuRef: " +
+                                 (why.empty() ? "no reason given" : why));
     }
     std::string why;
     if (g_runtime->LoadNetwork(net->id, std::move(opt), why) != armnn::Status::Success)
@@ -197,11 +205,13 @@ long long passes_for(const TfliteModel &m, const lb_tensor *in, int nin, std::st
         bool same_rest = t.ndims == (int)rank && rank >= 1;
         for (unsigned d = 1; same_rest && d < rank; d++)
             same_rest = t.shape[d] == (int64_t)s[d];
-        long long ki = same_rest && s[0] > 0 && t.shape[0] > 0 && t.shape[0] % s[0] == 0 ? t.shape[0] / s[0] : -1;
+        long long ki =
+            same_rest && s[0] > 0 && t.shape[0] > 0 && t.shape[0] % s[0] == 0 ? t.shape[0] / s[0] : -1;
         if (rank == 0 && t.ndims == 0)
             ki = 1;
         if (ki < 0 || (k >= 0 && ki != k)) {
-            *why = who + " has shape " + shape_text(t.shape, t.ndims) + " but the model takes " + shape_text(s) +
+            *why = who + " has shape " + shape_text(t.shape, t.ndims) + " but the model takes " +
+                   shape_text(s) +
                    (rank >= 1 ? " (dim 0 may be a multiple of " + std::to_string(s[0]) +
                                     ", the same for every input, to run that many batches)"
                               : "");
@@ -213,7 +223,8 @@ long long passes_for(const TfliteModel &m, const lb_tensor *in, int nin, std::st
 }
 
 // The k passes of a run over slices of dim 0 (passes_for), into outputs already allocated. "" or the reason.
-std::string run_passes(TfliteModel *m, Net *net, long long k, const lb_tensor *in, int nin, lb_tensor *out, int nout) {
+std::string run_passes(TfliteModel *m, Net *net, long long k, const lb_tensor *in, int nin, lb_tensor *out,
+                       int nout) {
     for (long long pass = 0; pass < k; pass++) {
         if (pass > 0 && past_deadline())
             return "MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline";
@@ -246,9 +257,10 @@ static int ab_init(const lb_host *host, char *err, size_t errlen) {
             g_runtime = armnn::IRuntime::CreateRaw(armnn::IRuntime::CreationOptions());
         armnn::BackendIdSet have = armnn::BackendRegistryInstance().GetBackendIds();
         if (have.find(armnn::BackendId("CpuRef")) == have.end()) {
-            snprintf(err, errlen, "ERR %s found no CpuRef backend in Arm NN (it is a dynamic backend: install "
-                     "libarmnn-cpuref-backend22); backends registered: %s", kWho,
-                     armnn::BackendRegistryInstance().GetBackendIdsAsString().c_str());
+            snprintf(err, errlen,
+                     "ERR %s found no CpuRef backend in Arm NN (it is a dynamic backend: install "
+                     "libarmnn-cpuref-backend22); backends registered: %s",
+                     kWho, armnn::BackendRegistryInstance().GetBackendIdsAsString().c_str());
             armnn::IRuntime::Destroy(g_runtime);
             g_runtime = nullptr;
             return 1;
@@ -262,8 +274,8 @@ static int ab_init(const lb_host *host, char *err, size_t errlen) {
 
 // names (AI.MODELSET's; AI.MODELSTORE refuses INPUTS for TFLITE, as RedisAI) play no part: the graph names
 // its inputs and outputs.
-static void *ab_model_load(const char *device, const void *blob, size_t len, const lb_names *names, int *ninputs,
-                           int *noutputs, char *err, size_t errlen) {
+static void *ab_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
+                           int *ninputs, int *noutputs, char *err, size_t errlen) {
     (void)names;
     if (!check_device(device, err, errlen))
         return nullptr;
@@ -271,13 +283,15 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
         locus_tfl::Model graph;
         std::string why = locus_tfl::parse(blob, len, &graph);
         if (!why.empty()) {
-            set_err(err, errlen, "Failed to load model from buffer: the blob is not a TensorFlow Lite model (" + why + ")");
+            set_err(err, errlen,
+                    "Failed to load model from buffer: the blob is not a TensorFlow Lite model (" + why +
+                        ")");
             return nullptr;
         }
         why = locus_tfl::check_for_armnn(graph, blob, len);
         const std::string unsupported = "is not supported";
-        if (why.size() > unsupported.size() && why.compare(why.size() - unsupported.size(), unsupported.size(),
-                                                           unsupported) == 0) {
+        if (why.size() > unsupported.size() &&
+            why.compare(why.size() - unsupported.size(), unsupported.size(), unsupported) == 0) {
             set_err(err, errlen, why + " by " + kWho);
             return nullptr;
         }
@@ -302,12 +316,14 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
         for (size_t i = 0; i < net->in.size(); i++) {
             m->in_info.push_back(net->in[i].second);
             if (lb_type_of(net->in[i].second.GetDataType()) < 0)
-                why = "input '" + m->inputs[i] + "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
+                why = "input '" + m->inputs[i] +
+                      "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
         }
         for (size_t i = 0; i < net->out.size(); i++) {
             m->out_info.push_back(net->out[i].second);
             if (lb_type_of(net->out[i].second.GetDataType()) < 0)
-                why = "output '" + m->outputs[i] + "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
+                why = "output '" + m->outputs[i] +
+                      "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
         }
         Net *first = net.get();
         m->all.push_back(std::move(net));
@@ -353,7 +369,8 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
             const armnn::TensorInfo &info = m->out_info[(size_t)o];
             const armnn::TensorShape &s = info.GetShape();
             if (k > 1 && s.GetNumDimensions() == 0) {
-                why = "output '" + m->outputs[(size_t)o] + "' is a scalar, so inputs must have the model's shapes";
+                why = "output '" + m->outputs[(size_t)o] +
+                      "' is a scalar, so inputs must have the model's shapes";
                 break;
             }
             lb_tensor &t = out[o];
@@ -369,7 +386,8 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         }
         if (why.empty()) {
             Net *net = acquire(m);
-            why = run_passes(m, net, k, in, nin, out, nout); // a pass that throws keeps its network out of the pool
+            why = run_passes(m, net, k, in, nin, out,
+                             nout); // a pass that throws keeps its network out of the pool
             release(m, net);
         }
     } catch (const std::exception &e) {

@@ -17,70 +17,251 @@ namespace locus_tfl {
 namespace {
 
 // Builtin operator codes, by number (schema.fbs; 5 is unused).
-const char *const kOpNames[] = {
-    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE",
-    "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D",
-    "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU",
-    "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH",
-    "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD",
-    "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB",
-    "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP",
-    "TOPK_V2", "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM",
-    "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL", "SELECT", "SLICE", "SIN",
-    "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT",
-    "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT", "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT",
-    "LOGICAL_AND", "LOGICAL_NOT", "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL",
-    "FLOOR_MOD", "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
-    "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK", "ELU",
-    "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF", "WHILE",
-    "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM",
-    "BATCH_MATMUL", "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO", "RFFT2D", "CONV_3D",
-    "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "REDUCE_ALL",
-    "CONV_3D_TRANSPOSE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "BROADCAST_ARGS",
-    "RANDOM_STANDARD_NORMAL", "BUCKETIZE", "RANDOM_UNIFORM", "MULTINOMIAL", "GELU", "DYNAMIC_UPDATE_SLICE",
-    "RELU_0_TO_1", "UNSORTED_SEGMENT_PROD", "UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_SUM", "ATAN2",
-    "UNSORTED_SEGMENT_MIN"};
+const char *const kOpNames[] = {"ADD",
+                                "AVERAGE_POOL_2D",
+                                "CONCATENATION",
+                                "CONV_2D",
+                                "DEPTHWISE_CONV_2D",
+                                "DEPTH_TO_SPACE",
+                                "DEQUANTIZE",
+                                "EMBEDDING_LOOKUP",
+                                "FLOOR",
+                                "FULLY_CONNECTED",
+                                "HASHTABLE_LOOKUP",
+                                "L2_NORMALIZATION",
+                                "L2_POOL_2D",
+                                "LOCAL_RESPONSE_NORMALIZATION",
+                                "LOGISTIC",
+                                "LSH_PROJECTION",
+                                "LSTM",
+                                "MAX_POOL_2D",
+                                "MUL",
+                                "RELU",
+                                "RELU_N1_TO_1",
+                                "RELU6",
+                                "RESHAPE",
+                                "RESIZE_BILINEAR",
+                                "RNN",
+                                "SOFTMAX",
+                                "SPACE_TO_DEPTH",
+                                "SVDF",
+                                "TANH",
+                                "CONCAT_EMBEDDINGS",
+                                "SKIP_GRAM",
+                                "CALL",
+                                "CUSTOM",
+                                "EMBEDDING_LOOKUP_SPARSE",
+                                "PAD",
+                                "UNIDIRECTIONAL_SEQUENCE_RNN",
+                                "GATHER",
+                                "BATCH_TO_SPACE_ND",
+                                "SPACE_TO_BATCH_ND",
+                                "TRANSPOSE",
+                                "MEAN",
+                                "SUB",
+                                "DIV",
+                                "SQUEEZE",
+                                "UNIDIRECTIONAL_SEQUENCE_LSTM",
+                                "STRIDED_SLICE",
+                                "BIDIRECTIONAL_SEQUENCE_RNN",
+                                "EXP",
+                                "TOPK_V2",
+                                "SPLIT",
+                                "LOG_SOFTMAX",
+                                "DELEGATE",
+                                "BIDIRECTIONAL_SEQUENCE_LSTM",
+                                "CAST",
+                                "PRELU",
+                                "MAXIMUM",
+                                "ARG_MAX",
+                                "MINIMUM",
+                                "LESS",
+                                "NEG",
+                                "PADV2",
+                                "GREATER",
+                                "GREATER_EQUAL",
+                                "LESS_EQUAL",
+                                "SELECT",
+                                "SLICE",
+                                "SIN",
+                                "TRANSPOSE_CONV",
+                                "SPARSE_TO_DENSE",
+                                "TILE",
+                                "EXPAND_DIMS",
+                                "EQUAL",
+                                "NOT_EQUAL",
+                                "LOG",
+                                "SUM",
+                                "SQRT",
+                                "RSQRT",
+                                "SHAPE",
+                                "POW",
+                                "ARG_MIN",
+                                "FAKE_QUANT",
+                                "REDUCE_PROD",
+                                "REDUCE_MAX",
+                                "PACK",
+                                "LOGICAL_OR",
+                                "ONE_HOT",
+                                "LOGICAL_AND",
+                                "LOGICAL_NOT",
+                                "UNPACK",
+                                "REDUCE_MIN",
+                                "FLOOR_DIV",
+                                "REDUCE_ANY",
+                                "SQUARE",
+                                "ZEROS_LIKE",
+                                "FILL",
+                                "FLOOR_MOD",
+                                "RANGE",
+                                "RESIZE_NEAREST_NEIGHBOR",
+                                "LEAKY_RELU",
+                                "SQUARED_DIFFERENCE",
+                                "MIRROR_PAD",
+                                "ABS",
+                                "SPLIT_V",
+                                "UNIQUE",
+                                "CEIL",
+                                "REVERSE_V2",
+                                "ADD_N",
+                                "GATHER_ND",
+                                "COS",
+                                "WHERE",
+                                "RANK",
+                                "ELU",
+                                "REVERSE_SEQUENCE",
+                                "MATRIX_DIAG",
+                                "QUANTIZE",
+                                "MATRIX_SET_DIAG",
+                                "ROUND",
+                                "HARD_SWISH",
+                                "IF",
+                                "WHILE",
+                                "NON_MAX_SUPPRESSION_V4",
+                                "NON_MAX_SUPPRESSION_V5",
+                                "SCATTER_ND",
+                                "SELECT_V2",
+                                "DENSIFY",
+                                "SEGMENT_SUM",
+                                "BATCH_MATMUL",
+                                "PLACEHOLDER_FOR_GREATER_OP_CODES",
+                                "CUMSUM",
+                                "CALL_ONCE",
+                                "BROADCAST_TO",
+                                "RFFT2D",
+                                "CONV_3D",
+                                "IMAG",
+                                "REAL",
+                                "COMPLEX_ABS",
+                                "HASHTABLE",
+                                "HASHTABLE_FIND",
+                                "HASHTABLE_IMPORT",
+                                "HASHTABLE_SIZE",
+                                "REDUCE_ALL",
+                                "CONV_3D_TRANSPOSE",
+                                "VAR_HANDLE",
+                                "READ_VARIABLE",
+                                "ASSIGN_VARIABLE",
+                                "BROADCAST_ARGS",
+                                "RANDOM_STANDARD_NORMAL",
+                                "BUCKETIZE",
+                                "RANDOM_UNIFORM",
+                                "MULTINOMIAL",
+                                "GELU",
+                                "DYNAMIC_UPDATE_SLICE",
+                                "RELU_0_TO_1",
+                                "UNSORTED_SEGMENT_PROD",
+                                "UNSORTED_SEGMENT_MAX",
+                                "UNSORTED_SEGMENT_SUM",
+                                "ATAN2",
+                                "UNSORTED_SEGMENT_MIN"};
 
 const struct {
     const char *name;
     size_t size;
-} kTypes[] = {{"FLOAT32", 4}, {"FLOAT16", 2}, {"INT32", 4}, {"UINT8", 1}, {"INT64", 8},
+} kTypes[] = {{"FLOAT32", 4}, {"FLOAT16", 2}, {"INT32", 4}, {"UINT8", 1},     {"INT64", 8},
               {"STRING", 0},  {"BOOL", 1},    {"INT16", 2}, {"COMPLEX64", 8}, {"INT8", 1}};
 
 // BuiltinOptions union tags used below, with their table names for messages
 enum Tag : int {
-    kConv2D = 1, kDepthwise = 2, kPool2D = 5, kFullyConnected = 8, kSoftmax = 9, kConcatenation = 10, kAdd = 11,
-    kResizeBilinear = 15, kReshape = 17, kMul = 21, kPad = 22, kBatchToSpace = 24, kSpaceToBatch = 25,
-    kTranspose = 26, kReducer = 27, kSub = 28, kDiv = 29, kSqueeze = 30, kStridedSlice = 32, kSplit = 35,
-    kTransposeConv = 49, kPack = 59, kUnpack = 64, kResizeNearest = 74, kLeakyRelu = 75, kSplitV = 79,
+    kConv2D = 1,
+    kDepthwise = 2,
+    kPool2D = 5,
+    kFullyConnected = 8,
+    kSoftmax = 9,
+    kConcatenation = 10,
+    kAdd = 11,
+    kResizeBilinear = 15,
+    kReshape = 17,
+    kMul = 21,
+    kPad = 22,
+    kBatchToSpace = 24,
+    kSpaceToBatch = 25,
+    kTranspose = 26,
+    kReducer = 27,
+    kSub = 28,
+    kDiv = 29,
+    kSqueeze = 30,
+    kStridedSlice = 32,
+    kSplit = 35,
+    kTransposeConv = 49,
+    kPack = 59,
+    kUnpack = 64,
+    kResizeNearest = 74,
+    kLeakyRelu = 75,
+    kSplitV = 79,
 };
 
 const char *tag_name(int tag) {
     switch (tag) {
-    case kConv2D: return "Conv2DOptions";
-    case kDepthwise: return "DepthwiseConv2DOptions";
-    case kPool2D: return "Pool2DOptions";
-    case kFullyConnected: return "FullyConnectedOptions";
-    case kSoftmax: return "SoftmaxOptions";
-    case kConcatenation: return "ConcatenationOptions";
-    case kAdd: return "AddOptions";
-    case kResizeBilinear: return "ResizeBilinearOptions";
-    case kReshape: return "ReshapeOptions";
-    case kMul: return "MulOptions";
-    case kPad: return "PadOptions";
-    case kReducer: return "ReducerOptions";
-    case kSub: return "SubOptions";
-    case kDiv: return "DivOptions";
-    case kSqueeze: return "SqueezeOptions";
-    case kStridedSlice: return "StridedSliceOptions";
-    case kSplit: return "SplitOptions";
-    case kTransposeConv: return "TransposeConvOptions";
-    case kPack: return "PackOptions";
-    case kUnpack: return "UnpackOptions";
-    case kResizeNearest: return "ResizeNearestNeighborOptions";
-    case kLeakyRelu: return "LeakyReluOptions";
-    case kSplitV: return "SplitVOptions";
-    default: return "options";
+    case kConv2D:
+        return "Conv2DOptions";
+    case kDepthwise:
+        return "DepthwiseConv2DOptions";
+    case kPool2D:
+        return "Pool2DOptions";
+    case kFullyConnected:
+        return "FullyConnectedOptions";
+    case kSoftmax:
+        return "SoftmaxOptions";
+    case kConcatenation:
+        return "ConcatenationOptions";
+    case kAdd:
+        return "AddOptions";
+    case kResizeBilinear:
+        return "ResizeBilinearOptions";
+    case kReshape:
+        return "ReshapeOptions";
+    case kMul:
+        return "MulOptions";
+    case kPad:
+        return "PadOptions";
+    case kReducer:
+        return "ReducerOptions";
+    case kSub:
+        return "SubOptions";
+    case kDiv:
+        return "DivOptions";
+    case kSqueeze:
+        return "SqueezeOptions";
+    case kStridedSlice:
+        return "StridedSliceOptions";
+    case kSplit:
+        return "SplitOptions";
+    case kTransposeConv:
+        return "TransposeConvOptions";
+    case kPack:
+        return "PackOptions";
+    case kUnpack:
+        return "UnpackOptions";
+    case kResizeNearest:
+        return "ResizeNearestNeighborOptions";
+    case kLeakyRelu:
+        return "LeakyReluOptions";
+    case kSplitV:
+        return "SplitVOptions";
+    default:
+        return "options";
     }
 }
 
@@ -88,16 +269,26 @@ const char *tag_name(int tag) {
 // kept. Only the tables whose values check_for_armnn looks at.
 const char *opt_layout(int tag) {
     switch (tag) {
-    case kConv2D: return "biibii";        // padding, stride_w, stride_h, activation, dilation_w, dilation_h
-    case kDepthwise: return "biiibii";    // padding, stride_w, stride_h, depth_multiplier, activation, dilations
-    case kPool2D: return "biiiib";        // padding, stride_w, stride_h, filter_width, filter_height, activation
-    case kConcatenation: return "ib";     // axis, activation
-    case kTransposeConv: return "bii";    // padding, stride_w, stride_h
-    case kSplit: return "i";              // num_splits
-    case kSplitV: return "i";             // num_splits
-    case kPack: return "ii";              // values_count, axis
-    case kUnpack: return "ii";            // num, axis
-    default: return "";
+    case kConv2D:
+        return "biibii"; // padding, stride_w, stride_h, activation, dilation_w, dilation_h
+    case kDepthwise:
+        return "biiibii"; // padding, stride_w, stride_h, depth_multiplier, activation, dilations
+    case kPool2D:
+        return "biiiib"; // padding, stride_w, stride_h, filter_width, filter_height, activation
+    case kConcatenation:
+        return "ib"; // axis, activation
+    case kTransposeConv:
+        return "bii"; // padding, stride_w, stride_h
+    case kSplit:
+        return "i"; // num_splits
+    case kSplitV:
+        return "i"; // num_splits
+    case kPack:
+        return "ii"; // values_count, axis
+    case kUnpack:
+        return "ii"; // num, axis
+    default:
+        return "";
     }
 }
 
@@ -108,7 +299,9 @@ class Reader {
   public:
     Reader(const uint8_t *p, size_t n) : p_(p), n_(n), budget_(4 * (uint64_t)n + 4096) {}
 
-    const std::string &error() const { return err_; }
+    const std::string &error() const {
+        return err_;
+    }
     bool fail(const std::string &m) {
         if (err_.empty())
             err_ = m;
@@ -275,7 +468,8 @@ bool read_tensor(Reader &r, const Reader::Table &t, Tensor *out) {
     uint64_t qpos, sparsity;
     uint8_t variable = 0;
     if (!r.ints(t, 0, &out->shape) || !r.scalar(t, 1, &type) || !r.scalar(t, 2, &out->buffer) ||
-        !r.string(t, 3, &out->name) || !r.ref(t, 4, &qpos) || !r.scalar(t, 5, &variable) || !r.ref(t, 6, &sparsity))
+        !r.string(t, 3, &out->name) || !r.ref(t, 4, &qpos) || !r.scalar(t, 5, &variable) ||
+        !r.ref(t, 6, &sparsity))
         return false;
     out->type = type;
     out->is_variable = variable != 0;
@@ -413,46 +607,46 @@ struct OpSpec {
 constexpr int kMany = 1 << 20;
 
 const OpSpec kArmnnOps[] = {
-    {0, kAdd, 2, 2, -1, 0, 0, false},                              // ADD
-    {1, kPool2D, 1, 1, -1, 0, 0, false},                           // AVERAGE_POOL_2D
-    {2, kConcatenation, 1, kMany, -1, 0, 0, false},                // CONCATENATION
-    {3, kConv2D, 2, 3, 2, 0x6, 0, false},                          // CONV_2D: filter, bias
-    {4, kDepthwise, 2, 3, 2, 0x6, 0, false},                       // DEPTHWISE_CONV_2D
-    {6, 0, 1, 1, -1, 0, 0, false},                                 // DEQUANTIZE
-    {9, kFullyConnected, 2, 3, 2, 0x6, 0, false},                  // FULLY_CONNECTED: weights, bias
-    {11, 0, 1, 1, -1, 0, 0, false},                                // L2_NORMALIZATION
-    {14, 0, 1, 1, -1, 0, 0, false},                                // LOGISTIC
-    {17, kPool2D, 1, 1, -1, 0, 0, false},                          // MAX_POOL_2D
-    {18, kMul, 2, 2, -1, 0, 0, false},                             // MUL
-    {19, 0, 1, 1, -1, 0, 0, false},                                // RELU
-    {21, 0, 1, 1, -1, 0, 0, false},                                // RELU6
-    {22, 0, 1, 2, -1, 0x2, 0x2, false},                            // RESHAPE: shape
-    {23, kResizeBilinear, 2, 2, -1, 0x2, 0x2, false},              // RESIZE_BILINEAR: size
-    {25, kSoftmax, 1, 1, -1, 0, 0, false},                         // SOFTMAX
-    {28, 0, 1, 1, -1, 0, 0, false},                                // TANH
-    {34, 0, 2, 2, -1, 0x2, 0x2, false},                            // PAD: paddings
-    {37, 0, 3, 3, -1, 0x6, 0x6, false},                            // BATCH_TO_SPACE_ND: block, crops
-    {38, 0, 3, 3, -1, 0x6, 0x6, false},                            // SPACE_TO_BATCH_ND: block, paddings
-    {39, 0, 1, 2, -1, 0x2, 0x2, false},                            // TRANSPOSE: perm
-    {40, kReducer, 2, 2, -1, 0x2, 0x2, false},                     // MEAN: axes
-    {41, kSub, 2, 2, -1, 0, 0, false},                             // SUB
-    {42, kDiv, 2, 2, -1, 0, 0, false},                             // DIV
-    {43, kSqueeze, 1, 1, -1, 0, 0, false},                         // SQUEEZE
-    {45, kStridedSlice, 4, 4, -1, 0xe, 0xe, false},                // STRIDED_SLICE: begin, end, strides
-    {47, 0, 1, 1, -1, 0, 0, false},                                // EXP
-    {49, kSplit, 2, 2, -1, 0x1, 0x1, true},                        // SPLIT: axis first
-    {55, 0, 2, 2, -1, 0, 0, false},                                // MAXIMUM
-    {57, 0, 2, 2, -1, 0, 0, false},                                // MINIMUM
-    {59, 0, 1, 1, -1, 0, 0, false},                                // NEG
-    {65, 0, 3, 3, -1, 0x6, 0x6, false},                            // SLICE: begin, size
-    {67, kTransposeConv, 3, 4, 3, 0xb, 0x1, false},                // TRANSPOSE_CONV: output shape, weights, bias
-    {83, kPack, 1, kMany, -1, 0, 0, false},                        // PACK
-    {88, kUnpack, 1, 1, -1, 0, 0, true},                           // UNPACK
-    {97, kResizeNearest, 2, 2, -1, 0x2, 0x2, false},               // RESIZE_NEAREST_NEIGHBOR: size
-    {98, kLeakyRelu, 1, 1, -1, 0, 0, false},                       // LEAKY_RELU
-    {102, kSplitV, 3, 3, -1, 0x6, 0x6, true},                      // SPLIT_V: size_splits, axis
-    {114, 0, 1, 1, -1, 0, 0, false},                               // QUANTIZE
-    {117, 0, 1, 1, -1, 0, 0, false},                               // HARD_SWISH
+    {0, kAdd, 2, 2, -1, 0, 0, false},                 // ADD
+    {1, kPool2D, 1, 1, -1, 0, 0, false},              // AVERAGE_POOL_2D
+    {2, kConcatenation, 1, kMany, -1, 0, 0, false},   // CONCATENATION
+    {3, kConv2D, 2, 3, 2, 0x6, 0, false},             // CONV_2D: filter, bias
+    {4, kDepthwise, 2, 3, 2, 0x6, 0, false},          // DEPTHWISE_CONV_2D
+    {6, 0, 1, 1, -1, 0, 0, false},                    // DEQUANTIZE
+    {9, kFullyConnected, 2, 3, 2, 0x6, 0, false},     // FULLY_CONNECTED: weights, bias
+    {11, 0, 1, 1, -1, 0, 0, false},                   // L2_NORMALIZATION
+    {14, 0, 1, 1, -1, 0, 0, false},                   // LOGISTIC
+    {17, kPool2D, 1, 1, -1, 0, 0, false},             // MAX_POOL_2D
+    {18, kMul, 2, 2, -1, 0, 0, false},                // MUL
+    {19, 0, 1, 1, -1, 0, 0, false},                   // RELU
+    {21, 0, 1, 1, -1, 0, 0, false},                   // RELU6
+    {22, 0, 1, 2, -1, 0x2, 0x2, false},               // RESHAPE: shape
+    {23, kResizeBilinear, 2, 2, -1, 0x2, 0x2, false}, // RESIZE_BILINEAR: size
+    {25, kSoftmax, 1, 1, -1, 0, 0, false},            // SOFTMAX
+    {28, 0, 1, 1, -1, 0, 0, false},                   // TANH
+    {34, 0, 2, 2, -1, 0x2, 0x2, false},               // PAD: paddings
+    {37, 0, 3, 3, -1, 0x6, 0x6, false},               // BATCH_TO_SPACE_ND: block, crops
+    {38, 0, 3, 3, -1, 0x6, 0x6, false},               // SPACE_TO_BATCH_ND: block, paddings
+    {39, 0, 1, 2, -1, 0x2, 0x2, false},               // TRANSPOSE: perm
+    {40, kReducer, 2, 2, -1, 0x2, 0x2, false},        // MEAN: axes
+    {41, kSub, 2, 2, -1, 0, 0, false},                // SUB
+    {42, kDiv, 2, 2, -1, 0, 0, false},                // DIV
+    {43, kSqueeze, 1, 1, -1, 0, 0, false},            // SQUEEZE
+    {45, kStridedSlice, 4, 4, -1, 0xe, 0xe, false},   // STRIDED_SLICE: begin, end, strides
+    {47, 0, 1, 1, -1, 0, 0, false},                   // EXP
+    {49, kSplit, 2, 2, -1, 0x1, 0x1, true},           // SPLIT: axis first
+    {55, 0, 2, 2, -1, 0, 0, false},                   // MAXIMUM
+    {57, 0, 2, 2, -1, 0, 0, false},                   // MINIMUM
+    {59, 0, 1, 1, -1, 0, 0, false},                   // NEG
+    {65, 0, 3, 3, -1, 0x6, 0x6, false},               // SLICE: begin, size
+    {67, kTransposeConv, 3, 4, 3, 0xb, 0x1, false},   // TRANSPOSE_CONV: output shape, weights, bias
+    {83, kPack, 1, kMany, -1, 0, 0, false},           // PACK
+    {88, kUnpack, 1, 1, -1, 0, 0, true},              // UNPACK
+    {97, kResizeNearest, 2, 2, -1, 0x2, 0x2, false},  // RESIZE_NEAREST_NEIGHBOR: size
+    {98, kLeakyRelu, 1, 1, -1, 0, 0, false},          // LEAKY_RELU
+    {102, kSplitV, 3, 3, -1, 0x6, 0x6, true},         // SPLIT_V: size_splits, axis
+    {114, 0, 1, 1, -1, 0, 0, false},                  // QUANTIZE
+    {117, 0, 1, 1, -1, 0, 0, false},                  // HARD_SWISH
 };
 
 const OpSpec *armnn_op(int32_t code) {
@@ -493,7 +687,9 @@ class Checker {
     }
 
   private:
-    std::string tname(int32_t i) const { return "tensor " + std::to_string(i) + " '" + g_.tensors[(size_t)i].name + "'"; }
+    std::string tname(int32_t i) const {
+        return "tensor " + std::to_string(i) + " '" + g_.tensors[(size_t)i].name + "'";
+    }
 
     bool constant(int32_t i) const {
         const Tensor &t = g_.tensors[(size_t)i];
@@ -503,19 +699,24 @@ class Checker {
     std::string tensor(int i) {
         const Tensor &t = g_.tensors[(size_t)i];
         if (t.buffer >= m_.buffers.size())
-            return tname(i) + " names buffer " + std::to_string(t.buffer) + " of " + std::to_string(m_.buffers.size());
+            return tname(i) + " names buffer " + std::to_string(t.buffer) + " of " +
+                   std::to_string(m_.buffers.size());
         if (m_.buffers[t.buffer].external)
-            return tname(i) + " keeps its data outside the FlatBuffer (a model over 2 GB), which Arm NN cannot read";
+            return tname(i) +
+                   " keeps its data outside the FlatBuffer (a model over 2 GB), which Arm NN cannot read";
         if (type_name(t.type)[0] == '\0')
-            return tname(i) + " has tensor type " + std::to_string(t.type) + ", which Arm NN 20.08 does not know";
+            return tname(i) + " has tensor type " + std::to_string(t.type) +
+                   ", which Arm NN 20.08 does not know";
         if (t.shape.size() > 5)
-            return tname(i) + " has " + std::to_string(t.shape.size()) + " dimensions (Arm NN takes at most 5)";
+            return tname(i) + " has " + std::to_string(t.shape.size()) +
+                   " dimensions (Arm NN takes at most 5)";
         int64_t n = 1;
         for (int32_t d : t.shape) {
             if (d < 1)
                 return tname(i) + " has shape " + shape_text(t.shape) + " (dimensions must be at least 1)";
             n *= d;
-            if (n * (int64_t)(type_size(t.type) > 0 ? type_size(t.type) : 1) > INT32_MAX) // Arm NN sizes in 32 bits
+            if (n * (int64_t)(type_size(t.type) > 0 ? type_size(t.type) : 1) >
+                INT32_MAX) // Arm NN sizes in 32 bits
                 return tname(i) + " has shape " + shape_text(t.shape) + ", over 2 GiB";
         }
         if (t.has_sparsity)
@@ -526,19 +727,24 @@ class Checker {
         if (have > 0) {
             size_t es = type_size(t.type);
             if (es == 0)
-                return tname(i) + " is a constant of type " + type_name(t.type) + ", which Arm NN does not take";
+                return tname(i) + " is a constant of type " + type_name(t.type) +
+                       ", which Arm NN does not take";
             if (have != (uint64_t)n * es)
-                return tname(i) + " has " + std::to_string(have) + " bytes of data for shape " + shape_text(t.shape) +
-                       " of " + type_name(t.type) + " (" + std::to_string((uint64_t)n * es) + " expected)";
+                return tname(i) + " has " + std::to_string(have) + " bytes of data for shape " +
+                       shape_text(t.shape) + " of " + type_name(t.type) + " (" +
+                       std::to_string((uint64_t)n * es) + " expected)";
         }
         // Arm NN reads UINT8, INT8 and INT16 tensors as quantized and their parameters without looking
-        if ((t.type == kUint8 || t.type == kInt8 || t.type == kInt16) && (t.nscale == 0 || t.nzero_point == 0))
-            return tname(i) + " is " + type_name(t.type) + " without quantization parameters (scale and zero point), "
+        if ((t.type == kUint8 || t.type == kInt8 || t.type == kInt16) &&
+            (t.nscale == 0 || t.nzero_point == 0))
+            return tname(i) + " is " + type_name(t.type) +
+                   " without quantization parameters (scale and zero point), "
                    "which Arm NN needs";
         if (t.nscale > 1) { // per-axis quantization: one scale per channel of the quantized dimension
             if (t.quantized_dimension < 0 || (size_t)t.quantized_dimension >= t.shape.size() ||
                 (int64_t)t.nscale != t.shape[(size_t)t.quantized_dimension])
-                return tname(i) + " has " + std::to_string(t.nscale) + " quantization scales, not one per channel of "
+                return tname(i) + " has " + std::to_string(t.nscale) +
+                       " quantization scales, not one per channel of "
                        "its quantized dimension";
             if (t.nzero_point > 1 && t.nzero_point != t.nscale)
                 return tname(i) + " has " + std::to_string(t.nzero_point) + " zero points for " +
@@ -559,12 +765,13 @@ class Checker {
             names.clear();
             for (int32_t i : list) {
                 if (i < 0 || (size_t)i >= g_.tensors.size())
-                    return std::string("graph ") + what + " " + std::to_string(i) + " names no tensor (the graph has " +
-                           std::to_string(g_.tensors.size()) + ")";
+                    return std::string("graph ") + what + " " + std::to_string(i) +
+                           " names no tensor (the graph has " + std::to_string(g_.tensors.size()) + ")";
                 if (constant(i))
                     return std::string("graph ") + what + " " + tname(i) + " is a constant";
                 if (!names.insert(g_.tensors[(size_t)i].name).second)
-                    return std::string("two graph ") + what + "s are named '" + g_.tensors[(size_t)i].name + "'";
+                    return std::string("two graph ") + what + "s are named '" + g_.tensors[(size_t)i].name +
+                           "'";
             }
         }
         return "";
@@ -580,7 +787,9 @@ class Checker {
         return v;
     }
 
-    const Tensor &in(const Operator &o, size_t k) const { return g_.tensors[(size_t)o.inputs[k]]; }
+    const Tensor &in(const Operator &o, size_t k) const {
+        return g_.tensors[(size_t)o.inputs[k]];
+    }
 
     std::string op(int index) {
         const Operator &o = g_.operators[(size_t)index];
@@ -604,13 +813,16 @@ class Checker {
             return "TFLITE operator " + name + " (" + where + ") is not supported";
         where = name + " (" + where + ")";
         if (o.options_type != 0 && spec->tag != 0 && o.options_type != spec->tag)
-            return where + " carries options of another operator (union tag " + std::to_string(o.options_type) + ")";
+            return where + " carries options of another operator (union tag " +
+                   std::to_string(o.options_type) + ")";
         if (spec->tag != 0 && o.options_type != spec->tag)
             return where + " has no " + tag_name(spec->tag);
         int nin = (int)o.inputs.size(), nout = (int)o.outputs.size();
         if (nin < spec->min_in || nin > spec->max_in)
             return where + " has " + std::to_string(nin) + " inputs (" + std::to_string(spec->min_in) +
-                   (spec->max_in == spec->min_in ? "" : spec->max_in == kMany ? " or more" : " to " + std::to_string(spec->max_in)) +
+                   (spec->max_in == spec->min_in ? ""
+                    : spec->max_in == kMany      ? " or more"
+                                                 : " to " + std::to_string(spec->max_in)) +
                    " expected)";
         if (nout < 1 || (!spec->multi_out && nout != 1))
             return where + " has " + std::to_string(nout) + " outputs";
@@ -623,11 +835,13 @@ class Checker {
                        " (the graph has " + std::to_string(g_.tensors.size()) + ")";
             bool c = constant(t);
             if ((spec->constant >> k & 1) && !c)
-                return where + " input " + std::to_string(k) + " (" + tname(t) + ") must be a constant for Arm NN";
+                return where + " input " + std::to_string(k) + " (" + tname(t) +
+                       ") must be a constant for Arm NN";
             if ((spec->int32 >> k & 1) && g_.tensors[(size_t)t].type != kInt32)
                 return where + " input " + std::to_string(k) + " (" + tname(t) + ") must be INT32";
             if (!c && !produced_[(size_t)t])
-                return where + " input " + std::to_string(k) + " (" + tname(t) + ") is used before any operator computes it";
+                return where + " input " + std::to_string(k) + " (" + tname(t) +
+                       ") is used before any operator computes it";
         }
         for (int k = 0; k < nout; k++) {
             int32_t t = o.outputs[(size_t)k];
@@ -635,7 +849,8 @@ class Checker {
                 return where + " output " + std::to_string(k) + " names tensor " + std::to_string(t) +
                        " (the graph has " + std::to_string(g_.tensors.size()) + ")";
             if (constant(t) || produced_[(size_t)t])
-                return where + " output " + std::to_string(k) + " (" + tname(t) + ") is a constant, a graph input or "
+                return where + " output " + std::to_string(k) + " (" + tname(t) +
+                       ") is a constant, a graph input or "
                        "computed twice";
         }
         std::string e = values_ok(o, *spec, where);
@@ -668,10 +883,15 @@ class Checker {
         auto opt = [&](int slot, int32_t dflt) { return o.opt_present >> slot & 1 ? o.opt[slot] : dflt; };
         auto shape_of = [&](int32_t t) { return g_.tensors[(size_t)t].shape; };
         const std::vector<int32_t> in0 = shape_of(o.inputs[0]), out0 = shape_of(o.outputs[0]);
-        std::string bad = where + " has input and output shapes that do not fit (" + shape_text(in0) + " -> " +
-                          shape_text(out0) + ")";
+        std::string bad = where + " has input and output shapes that do not fit (" + shape_text(in0) +
+                          " -> " + shape_text(out0) + ")";
         switch (spec.code) {
-        case 0: case 18: case 41: case 42: case 55: case 57: { // ADD MUL SUB DIV MAXIMUM MINIMUM: broadcast
+        case 0:
+        case 18:
+        case 41:
+        case 42:
+        case 55:
+        case 57: { // ADD MUL SUB DIV MAXIMUM MINIMUM: broadcast
             std::vector<int32_t> a = in0, b = shape_of(o.inputs[1]);
             if (a.size() > 4 || b.size() > 4)
                 return where + " has inputs of more than 4 dimensions";
@@ -686,21 +906,26 @@ class Checker {
                 want[d] = std::max(a[d], b[d]);
             }
             if (out0 != want)
-                return where + " has output " + shape_text(out0) + " for the broadcast shape " + shape_text(want);
+                return where + " has output " + shape_text(out0) + " for the broadcast shape " +
+                       shape_text(want);
             break;
         }
         case 9: { // FULLY_CONNECTED: [batch, in] x weights [units, in]^T + bias [units]
             const std::vector<int32_t> w = shape_of(o.inputs[1]);
-            if (w.size() != 2 || numel(in(o, 0)) % w[1] != 0 || numel(g_.tensors[(size_t)o.outputs[0]]) !=
-                numel(in(o, 0)) / w[1] * w[0] || out0.empty() || out0.back() != w[0])
-                return where + " has input " + shape_text(in0) + ", weights " + shape_text(w) + " and output " +
-                       shape_text(out0) + " that do not fit";
+            if (w.size() != 2 || numel(in(o, 0)) % w[1] != 0 ||
+                numel(g_.tensors[(size_t)o.outputs[0]]) != numel(in(o, 0)) / w[1] * w[0] || out0.empty() ||
+                out0.back() != w[0])
+                return where + " has input " + shape_text(in0) + ", weights " + shape_text(w) +
+                       " and output " + shape_text(out0) + " that do not fit";
             if (o.inputs.size() > 2 && o.inputs[2] >= 0 && numel(in(o, 2)) != w[0])
-                return where + " has a bias of " + std::to_string(numel(in(o, 2))) + " for " + std::to_string(w[0]) +
-                       " units";
+                return where + " has a bias of " + std::to_string(numel(in(o, 2))) + " for " +
+                       std::to_string(w[0]) + " units";
             break;
         }
-        case 1: case 17: case 3: case 4: { // pools and convolutions: NHWC in and out
+        case 1:
+        case 17:
+        case 3:
+        case 4: { // pools and convolutions: NHWC in and out
             if (in0.size() != 4 || out0.size() != 4 || in0[0] != out0[0])
                 return bad;
             int64_t kh = opt(4, 0), kw = opt(3, 0), channels = in0[3], dh = 1, dw = 1;
@@ -713,9 +938,11 @@ class Checker {
                 dw = spec.code == 3 ? opt(4, 1) : opt(5, 1);
                 dh = spec.code == 3 ? opt(5, 1) : opt(6, 1);
                 // CONV_2D: filter [out, kh, kw, in]; DEPTHWISE: [1, kh, kw, in * multiplier]
-                bool fits = spec.code == 3 ? f[3] == in0[3] : f[0] == 1 && f[3] == (int64_t)in0[3] * opt(3, 0);
+                bool fits =
+                    spec.code == 3 ? f[3] == in0[3] : f[0] == 1 && f[3] == (int64_t)in0[3] * opt(3, 0);
                 if (!fits)
-                    return where + " has a filter " + shape_text(f) + " that does not fit its input " + shape_text(in0);
+                    return where + " has a filter " + shape_text(f) + " that does not fit its input " +
+                           shape_text(in0);
                 channels = spec.code == 3 ? f[0] : f[3];
                 if (o.inputs.size() > 2 && o.inputs[2] >= 0 && numel(in(o, 2)) != channels)
                     return where + " has a bias of " + std::to_string(numel(in(o, 2))) + " for " +
@@ -724,13 +951,26 @@ class Checker {
             int pad = opt(0, 0);
             if (pad != 0 && pad != 1)
                 return where + " has padding " + std::to_string(pad);
-            int64_t ho = conv_out(in0[1], kh, opt(2, 0), dh, pad), wo = conv_out(in0[2], kw, opt(1, 0), dw, pad);
+            int64_t ho = conv_out(in0[1], kh, opt(2, 0), dh, pad),
+                    wo = conv_out(in0[2], kw, opt(1, 0), dw, pad);
             if (ho < 1 || wo < 1 || out0[1] != ho || out0[2] != wo || out0[3] != channels)
                 return bad;
             break;
         }
-        case 6: case 11: case 14: case 19: case 21: case 25: case 28: case 47: case 59: case 98: case 114: case 117:
-            // DEQUANTIZE L2_NORMALIZATION LOGISTIC RELU RELU6 SOFTMAX TANH EXP NEG LEAKY_RELU QUANTIZE HARD_SWISH
+        case 6:
+        case 11:
+        case 14:
+        case 19:
+        case 21:
+        case 25:
+        case 28:
+        case 47:
+        case 59:
+        case 98:
+        case 114:
+        case 117:
+            // DEQUANTIZE L2_NORMALIZATION LOGISTIC RELU RELU6 SOFTMAX TANH EXP NEG LEAKY_RELU QUANTIZE
+            // HARD_SWISH
             if (out0 != in0)
                 return bad;
             break;
@@ -758,16 +998,21 @@ class Checker {
     std::string types_ok(const Operator &o, const OpSpec &spec, const std::string &where) {
         auto type_of = [&](int32_t t) { return g_.tensors[(size_t)t].type; };
         int in0 = type_of(o.inputs[0]), out0 = type_of(o.outputs[0]);
-        std::string mixed = where + " mixes element types (" + type_name(in0) + " in, " + type_name(out0) + " out)";
+        std::string mixed =
+            where + " mixes element types (" + type_name(in0) + " in, " + type_name(out0) + " out)";
         switch (spec.code) {
-        case 3: case 4: case 9: { // CONV_2D DEPTHWISE_CONV_2D FULLY_CONNECTED: weights of the input's type
+        case 3:
+        case 4:
+        case 9: { // CONV_2D DEPTHWISE_CONV_2D FULLY_CONNECTED: weights of the input's type
             int w = type_of(o.inputs[1]);
             if ((in0 != kFloat32 && in0 != kUint8 && in0 != kInt8) || w != in0 || out0 != in0)
-                return where + " has input, weights and output of types " + type_name(in0) + ", " + type_name(w) +
-                       " and " + type_name(out0) + " (Arm NN takes FLOAT32, UINT8 or INT8, all alike)";
-            if (o.inputs.size() > 2 && o.inputs[2] >= 0 && type_of(o.inputs[2]) != (in0 == kFloat32 ? kFloat32 : kInt32))
-                return where + " has a bias of type " + type_name(type_of(o.inputs[2])) + " for " + type_name(in0) +
-                       " weights";
+                return where + " has input, weights and output of types " + type_name(in0) + ", " +
+                       type_name(w) + " and " + type_name(out0) +
+                       " (Arm NN takes FLOAT32, UINT8 or INT8, all alike)";
+            if (o.inputs.size() > 2 && o.inputs[2] >= 0 &&
+                type_of(o.inputs[2]) != (in0 == kFloat32 ? kFloat32 : kInt32))
+                return where + " has a bias of type " + type_name(type_of(o.inputs[2])) + " for " +
+                       type_name(in0) + " weights";
             break;
         }
         case 6: // DEQUANTIZE: quantized in, FLOAT32 out
@@ -796,7 +1041,9 @@ class Checker {
         return "";
     }
 
-    static bool axis_ok(int64_t axis, size_t rank) { return axis >= -(int64_t)rank && axis < (int64_t)rank; }
+    static bool axis_ok(int64_t axis, size_t rank) {
+        return axis >= -(int64_t)rank && axis < (int64_t)rank;
+    }
 
     // Values Arm NN divides by, indexes with or sizes buffers from.
     std::string values_ok(const Operator &o, const OpSpec &spec, const std::string &where) {
@@ -814,21 +1061,25 @@ class Checker {
             if (spec.tag == kDepthwise && (opt(3, 0) < 1 || opt(5, 1) < 1 || opt(6, 1) < 1))
                 return where + " has a depth multiplier or dilations below 1";
             if (spec.tag == kPool2D && (opt(3, 0) < 1 || opt(4, 0) < 1))
-                return where + " has a filter of " + std::to_string(opt(3, 0)) + "x" + std::to_string(opt(4, 0));
+                return where + " has a filter of " + std::to_string(opt(3, 0)) + "x" +
+                       std::to_string(opt(4, 0));
             break;
         case kConcatenation:
             if (!axis_ok(opt(0, 0), rank0))
-                return where + " has axis " + std::to_string(opt(0, 0)) + " for inputs of rank " + std::to_string(rank0);
+                return where + " has axis " + std::to_string(opt(0, 0)) + " for inputs of rank " +
+                       std::to_string(rank0);
             break;
         case kPack:
             if (opt(0, 0) != (int32_t)o.inputs.size() || !axis_ok(opt(1, 0), rank0 + 1))
                 return where + " has values_count " + std::to_string(opt(0, 0)) + " for " +
-                       std::to_string(o.inputs.size()) + " inputs, or axis " + std::to_string(opt(1, 0)) + " out of range";
+                       std::to_string(o.inputs.size()) + " inputs, or axis " + std::to_string(opt(1, 0)) +
+                       " out of range";
             break;
         case kUnpack:
             if (opt(0, 0) != (int32_t)o.outputs.size() || !axis_ok(opt(1, 0), rank0))
-                return where + " has num " + std::to_string(opt(0, 0)) + " for " + std::to_string(o.outputs.size()) +
-                       " outputs, or axis " + std::to_string(opt(1, 0)) + " out of range";
+                return where + " has num " + std::to_string(opt(0, 0)) + " for " +
+                       std::to_string(o.outputs.size()) + " outputs, or axis " + std::to_string(opt(1, 0)) +
+                       " out of range";
             break;
         case kSplit:
         case kSplitV:
@@ -839,8 +1090,8 @@ class Checker {
         case kSqueeze:
             for (int32_t d : o.opt_dims)
                 if (!axis_ok(d, rank0))
-                    return where + " squeezes dimension " + std::to_string(d) + " of a rank " + std::to_string(rank0) +
-                           " input";
+                    return where + " squeezes dimension " + std::to_string(d) + " of a rank " +
+                           std::to_string(rank0) + " input";
             break;
         default:
             break;
@@ -861,11 +1112,14 @@ class Checker {
                     return bad;
                 break;
             }
-            case 23: case 97: // RESIZE: [height, width]
+            case 23:
+            case 97: // RESIZE: [height, width]
                 if (v.size() != 2 || v[0] < 1 || v[1] < 1 || (int64_t)v[0] * v[1] > (1 << 26))
                     return bad;
                 break;
-            case 34: case 37: case 38: // PAD paddings, BATCH_TO_SPACE / SPACE_TO_BATCH block and crops
+            case 34:
+            case 37:
+            case 38: // PAD paddings, BATCH_TO_SPACE / SPACE_TO_BATCH block and crops
                 for (int32_t d : v)
                     if (d < 0 || d > (1 << 16) || (k == 1 && (spec.code == 37 || spec.code == 38) && d < 1))
                         return bad;
@@ -905,7 +1159,8 @@ class Checker {
                     return bad;
                 for (size_t d = 0; d < v.size(); d++) {
                     int64_t dim = in(o, 0).shape[d];
-                    if (k == 1 ? v[d] < 0 || v[d] >= dim : v[d] < -1 || v[d] == 0 || v[d] > dim) // begin, size
+                    if (k == 1 ? v[d] < 0 || v[d] >= dim
+                               : v[d] < -1 || v[d] == 0 || v[d] > dim) // begin, size
                         return bad;
                 }
                 break;
