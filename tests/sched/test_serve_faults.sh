@@ -2,10 +2,14 @@
 # The live scheduler survives faults (issue 18 item 3), with real `locus sched serve`, real workers and real job
 # processes (the dummy job behind a wrapper that logs each start) on loopback, each part bounded in time:
 #   retries   a job that exits 1 twice then runs finishes; one that always exits 1 is failed after --max_retries 2
-#             (3 starts), named in failed_all.csv with its exit code; serve exits 1 and names it; the others finish.
+#             (3 starts), named in failed_all.csv with its exit code; one past its memory is stopped by the
+#             worker's limit and failed so; one that never reports is given up after 10 leases without progress;
+#             serve exits 1 and names them; the others finish.
 #   worker    kill -9 of a worker and its jobs' processes (a machine gone) in the middle of a round: its jobs are
 #             re-queued and finish on the other worker; the worker started again registers and gets work again;
 #             no job's steps go back, and each affected job loses at most one round of leased time.
+#   restart   a worker killed and started again at once (before the monitor's timeout): its new process is taken
+#             as a restart, the old one's jobs re-queued, every job finishes.
 #   serve     kill -9 of the scheduler in the middle of the run, started again with the same --state_dir: it
 #             takes over the running workers, every job finishes, none that had finished runs again, and each
 #             job starts again from the steps the state file holds.
@@ -17,7 +21,7 @@ set -uo pipefail
 LOCUS=$1
 DUMMY=$2
 shift 2
-parts=${*:-retries worker serve burst}
+parts=${*:-retries worker restart serve burst}
 out=$(mktemp -d /tmp/locus-faults-XXXXXX)
 pids=()
 cleanup() {
@@ -53,6 +57,12 @@ n=\$(cat "$out/count.\$LOCUS_JOB_ID" 2>/dev/null || echo 0)
 n=\$((n + 1))
 echo \$n >"$out/count.\$LOCUS_JOB_ID"
 echo "\$\$ \$LOCUS_JOB_ID \$LOCUS_JOB_LEASE \$SYNERGY_ELAPSED_ITERS" >>"$out/started.txt"
+if [ -f "$out/silent.\$LOCUS_JOB_ID" ]; then exec sleep 600; fi # runs, never reports
+if [ -f "$out/hog.\$LOCUS_JOB_ID" ]; then # past its memory: 600 MiB touched, a page at a time
+    exec /usr/bin/python3 -c 'b = bytearray(600 << 20)
+for i in range(0, len(b), 4096): b[i] = 1
+import time; time.sleep(30)'
+fi
 if [ -f "$out/fail.\$LOCUS_JOB_ID" ]; then
     limit=\$(cat "$out/fail.\$LOCUS_JOB_ID")
     if [ "\$limit" = always ] || [ \$n -le "\$limit" ]; then sleep 0.2; exit 1; fi
@@ -61,10 +71,10 @@ exec "$DUMMY"
 EOF
 chmod +x "$out/job.sh"
 
-ini() { # ini SERVERS GPUS
+ini() { # ini SERVERS GPUS [DRAM_GB]
     printf '[CLUSTER]\nracks = 1\nservers_per_rack = %d\ngpus_per_server = %d\ncpus_per_server = %d\n' "$1" "$2" \
         $(($2 * 3)) >"$out/cluster.ini"
-    printf 'dram_per_server = 500\nsspeed_per_server = 500\n' >>"$out/cluster.ini"
+    printf 'dram_per_server = %d\nsspeed_per_server = 500\n' "${3:-500}" >>"$out/cluster.ini"
 }
 
 # start_workers N GPUS: the conn file and N workers (ports in wports[], pids in wpids[])
@@ -122,12 +132,14 @@ stop_workers() {
 part_retries() {
     part=retries
     mkdir -p "$out/$part"
-    ini 2 4
+    ini 2 4 1 # 1 GB a server: a one-GPU job's memory is 0.25 GB
     : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.*
+    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
     echo 2 >"$out/fail.0"
     echo always >"$out/fail.1"
-    printf '0,res18,0,3000,1\n1,res18,0,3000,1\n2,res18,0,3000,1\n' >"$out/trace.csv"
+    touch "$out/hog.3" "$out/silent.4"
+    printf '0,res18,0,3000,1\n1,res18,0,3000,1\n2,res18,0,3000,1\n3,res18,0,3000,1\n4,res18,0,3000,1\n' \
+        >"$out/trace.csv"
     sport=$(free_port)
     start_workers 2 4
     serve_bg "$out/$part/serve.log" --policy FIFO+fair --replay_trace "$out/trace.csv" --time_scale 300 \
@@ -136,10 +148,19 @@ part_retries() {
     local rc=$?
     stop_workers
     check "retries: serve exits 1 with a failed job (got $rc)" [ "$rc" -eq 1 ]
-    check "retries: the failed job is named with its reason" grep -q "1 job failed.*: 1$" "$out/$part/serve.log"
+    check "retries: the failed jobs are named" grep -q "3 jobs failed.*: 1 3 4$" "$out/$part/serve.log"
     local f="$out/$part/out/FIFO+fair/failed_all.csv"
     check "retries: failed_all.csv lists job 1 after 3 failures (2 retries), exit code 1" \
-        bash -c "[ \$(tail -n +2 '$f' | wc -l) = 1 ] && grep -q '^1,res18,1,.*,3,\"exit code 1 on machine' '$f'"
+        grep -q '^1,res18,1,.*,3,"exit code 1 on machine' "$f"
+    # the worker's mechanism here (cgroup1 on this machine; cgroup2 or RLIMIT_AS elsewhere) stops job 3
+    local mech
+    mech=$(grep -o 'memory limits: [a-z0-9_]*' "$out/$part/w0.log" | head -1)
+    echo "memory limits by the workers: ${mech:-none named in w0.log}"
+    check "retries: job 3, past its 0.25 GB, is failed by the memory limit ($(grep '^3,' "$f" | cut -d, -f9-))" \
+        bash -c "grep -q '^3,res18,1,.*,3,\"' '$f' && { grep '^3,' '$f' | grep -q 'memory limit' || grep '^3,' '$f' | grep -q 'exit code 1'; }"
+    check "retries: job 4, which never reports, is given up after 10 leases without progress" \
+        bash -c "grep '^4,' '$f' | grep -q 'no progress reported in 10 leases in a row'"
+    check "retries: three jobs failed in all" [ "$(tail -n +2 "$f" | wc -l)" = 3 ]
     check "retries: job 1 was started 3 times" [ "$(cat "$out/count.1")" = 3 ]
     check "retries: jobs 0 (after 2 failures) and 2 finished" \
         bash -c "cut -d, -f1 '$out/$part/out/FIFO+fair/jobs_all.csv' | grep -qx 0 && cut -d, -f1 '$out/$part/out/FIFO+fair/jobs_all.csv' | grep -qx 2"
@@ -152,7 +173,7 @@ part_worker() {
     mkdir -p "$out/$part"
     ini 2 4
     : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.*
+    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
     # 4 jobs of 2 GPUs, each 6 rounds at fair share (468 steps a round): both machines full
     for i in 0 1 2 3; do echo "$i,res18,0,2800,2"; done >"$out/trace.csv"
     sport=$(free_port)
@@ -218,13 +239,41 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
+# ---- a worker replaced by a new process before anyone notices ----
+part_restart() {
+    part=restart
+    mkdir -p "$out/$part"
+    ini 2 4
+    : >"$out/started.txt"
+    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+    for i in 0 1 2 3; do echo "$i,res18,0,2800,2"; done >"$out/trace.csv"
+    sport=$(free_port)
+    start_workers 2 4
+    serve_bg "$out/$part/serve.log" --policy FIFO+fair --replay_trace "$out/trace.csv" --time_scale 300 \
+        --worker_timeout 30
+    if wait_round 2 60; then
+        local kids
+        kids=$(pgrep -P "${wpids[1]}")
+        kill -9 "${wpids[1]}" $kids 2>/dev/null
+        sleep 0.2
+        start_worker 1 4 # at once, on the same port: a new process registers while the old one is still "up"
+    fi
+    wait_pid "$spid" 120
+    local rc=$?
+    stop_workers
+    check "restart: serve exits 0 (got $rc)" [ "$rc" -eq 0 ]
+    check "restart: the new process of machine 1 is taken as a restart" \
+        grep -q "machine 1 (127.0.0.1:${wports[1]}) lost: restarted" "$out/$part/serve.log"
+    check "restart: every job finished" [ "$(tail -n +2 "$out/$part/out/FIFO+fair/jobs_all.csv" | wc -l)" = 4 ]
+}
+
 # ---- the scheduler killed and started again ----
 part_serve() {
     part=serve
     mkdir -p "$out/$part"
     ini 2 4
     : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.*
+    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
     # 6 jobs of 2 GPUs, 2-6 rounds each: some finish before the kill, the others after
     printf '0,res18,0,4000,2\n1,res18,0,7000,2\n2,res18,0,12000,2\n3,res18,0,16000,2\n' >"$out/trace.csv"
     printf '4,res18,0,9000,2\n5,res18,0,5000,2\n' >>"$out/trace.csv"
@@ -250,6 +299,19 @@ part_serve() {
     check "serve: it resumed from the state file" grep -q "resuming from $out/$part/state/state.json" "$out/$part/serve2.log"
     check "serve: it took over both workers" [ "$(grep -c 'taken over from the scheduler before' "$out/$part/serve2.log")" = 2 ]
     check "serve: every job is in jobs_all.csv" [ "$(tail -n +2 "$out/$part/out/FIFO+fair/jobs_all.csv" | wc -l)" = 6 ]
+    # a state file that is not one, or is another workload's, is refused before anything listens
+    head -5 "$out/trace.csv" >"$out/trace5.csv"
+    "$LOCUS" sched serve --config_file "$out/cluster.ini" --conn_file "$out/conn" --token_file "$out/token" \
+        --listen "127.0.0.1:$sport" --job_command "$out/job.sh" --policy FIFO+fair --replay_trace "$out/trace5.csv" \
+        --state_dir "$out/$part/state" \
+        --out "$out/$part/o2" >"$out/$part/other.log" 2>&1
+    check "serve: a state of another workload is refused ($(tail -1 "$out/$part/other.log"))" \
+        grep -q "state.json: written for FIFO+fair with 6 jobs; this run is FIFO+fair with 5 jobs" "$out/$part/other.log"
+    echo '{"format": "locus-sched-serve-state", "version": 1,' >"$out/$part/state/state.json"
+    "$LOCUS" sched serve --config_file "$out/cluster.ini" --conn_file "$out/conn" --token_file "$out/token" \
+        --listen "127.0.0.1:$sport" --job_command "$out/job.sh" "${args[@]}" --out "$out/$part/o3" >"$out/$part/bad.log" 2>&1
+    check "serve: a broken state file is refused with its line ($(tail -1 "$out/$part/bad.log"))" \
+        bash -c "grep -q 'state.json:2: not a state file' '$out/$part/bad.log' && ! grep -q listening '$out/$part/bad.log'"
     check "serve: no finished job ran again; each resumed at the state's steps" /usr/bin/python3 - \
         "$out/$part/state-at-kill.json" "$out/started.txt" "$(cat "$out/$part/starts-before")" <<'EOF'
 import json, sys
@@ -282,7 +344,7 @@ part_burst() {
     mkdir -p "$out/$part"
     ini 4 50
     : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.*
+    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
     for ((i = 0; i < 200; i++)); do echo "$i,res18,0,2400,1"; done >"$out/trace.csv"
     sport=$(free_port)
     start_workers 4 50

@@ -85,7 +85,7 @@ start_worker() {
 # --- 1. registration ----------------------------------------------------------------------------------------
 start_worker w1 0 4
 w1=$wpid p1=$wport
-has "$tmp/sched.rec" "{\"body\":{\"gpus\":4,\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$p1},\"path\":\"/v1/worker/register\"}" ||
+has "$tmp/sched.rec" "{\"body\":{\"gpus\":4,\"instance\":\"[0-9]*-[0-9]*\.[0-9]*\",\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$p1},\"path\":\"/v1/worker/register\"}" ||
     fail "registration of w1 not received with its fields"
 expect 200 "$p1" GET /v1/status
 has "$tmp/out" '"machine": *0' || fail "w1's status does not say machine 0: $(cat "$tmp/out")"
@@ -181,7 +181,7 @@ fixed=$("$fake" --free-port)
 start_worker w2 "$fixed" 2
 w2=$wpid
 [ "$wport" = "$fixed" ] || fail "w2 listens on $wport, not -w $fixed"
-has "$tmp/sched.rec" "{\"body\":{\"gpus\":2,\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$fixed},\"path\":\"/v1/worker/register\"}" ||
+has "$tmp/sched.rec" "{\"body\":{\"gpus\":2,\"instance\":\"[0-9]*-[0-9]*\.[0-9]*\",\"ip\":\"127.0.0.1\",\"memory_limit\":\"[a-z0-9_]*\",\"port\":$fixed},\"path\":\"/v1/worker/register\"}" ||
     fail "registration of w2 not received with its fields"
 j7b=$(run_job "$fixed" '{"job": 7, "lease": 5, "argv": ["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status; echo CVD=$CUDA_VISIBLE_DEVICES; echo up; sleep 30"], "gpus": [2], "cpus": [0]}')
 wait_for 10 has "$tmp/w2/run/logs/job7-lease5.log" '^up$' || fail "job 7 on w2 did not start"

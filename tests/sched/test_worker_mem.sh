@@ -114,7 +114,7 @@ cgroup2 | cgroup1 | rlimit_as) ;;
 *) fail "auto: the status names no mechanism that works on Linux: $(cat "$tmp/out")" ;;
 esac
 echo "test_worker_mem: --memory_limit auto applies $mech on this machine"
-has "$tmp/sched.rec" "{\"body\":{\"gpus\":1,\"ip\":\"127.0.0.1\",\"memory_limit\":\"$mech\",\"port\":$pa}" ||
+has "$tmp/sched.rec" "{\"body\":{\"gpus\":1,\"instance\":\"[0-9]*-[0-9]*\.[0-9]*\",\"ip\":\"127.0.0.1\",\"memory_limit\":\"$mech\",\"port\":$pa}" ||
     fail "the registration does not carry memory_limit $mech"
 has "$tmp/auto.err" "memory limits: $mech" || fail "the worker's log does not name $mech"
 has "$tmp/out" '"numa_nodes": *[1-9]' || fail "the status has no numa_nodes: $(cat "$tmp/out")"

@@ -191,6 +191,7 @@ static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
         if (strcmp(w->ip, ip) != 0 || w->port != port)
             continue;
         const char *inst = json_string_value(json_object_get(b, "instance"));
+        const char *mem = json_string_value(json_object_get(b, "memory_limit"));
         if (gpus < s->ccfg.gpus_per_server)
             return lh_error(reply, 400, "worker %s:%lld offers %lld GPUs; the config's servers have %d", ip, port,
                             gpus, s->ccfg.gpus_per_server);
@@ -205,6 +206,7 @@ static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
         w->lost = false;
         w->last_seen = wall_s();
         snprintf(w->instance, sizeof w->instance, "%s", inst != NULL ? inst : "");
+        snprintf(w->memory_limit, sizeof w->memory_limit, "%s", mem != NULL ? mem : "unknown");
         s->n_registered++;
         pthread_cond_broadcast(&s->cv);
         logf_(s, "worker %s:%lld %s machine %d (%d of %d)", ip, port, back ? "is back as" : "registered as", i,
@@ -226,7 +228,10 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
         return lh_error(reply, 404, "no job %lld", job);
     live_job *l = &s->live[pos];
     json_t *code = json_object_get(b, "exit_code"), *sig = json_object_get(b, "signal");
-    const char *why = json_string_value(json_object_get(b, "reason"));
+    json_t *reason = json_object_get(b, "reason"); /* the worker's word on it: "memory limit (...)" */
+    if (reason != NULL && !json_is_string(reason))
+        return lh_error(reply, 400, "field 'reason': not a string");
+    const char *why = json_string_value(reason);
     l->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : -1;
     l->exit_signal = json_is_integer(sig) ? (int)json_integer_value(sig) : -1;
     bool current = lease == l->run_lease && l->lease != 0 && l->alive > 0;
@@ -248,8 +253,9 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
     }
     if (current && l->reports < l->n_proc) {
         /* gone before it reported this round: the round does not wait for it */
-        logf_(s, "job %lld lease %lld on machine %lld ended (%s %d) before reporting its round", job, lease, machine,
-              l->exit_signal >= 0 ? "signal" : "exit code", l->exit_signal >= 0 ? l->exit_signal : l->exit_code);
+        logf_(s, "job %lld lease %lld on machine %lld ended (%s %d%s%s) before reporting its round", job, lease,
+              machine, l->exit_signal >= 0 ? "signal" : "exit code",
+              l->exit_signal >= 0 ? l->exit_signal : l->exit_code, why ? ", " : "", why ? why : "");
         l->reports = l->n_proc;
         if (l->steps < 0)
             l->steps = 0;
@@ -485,8 +491,9 @@ static json_t *run_body(serve *s, int pos, int part) {
 #undef SETENV
     char dir[64];
     snprintf(dir, sizeof dir, "job%d", j->id);
-    return json_pack("{s:i,s:i,s:o,s:s,s:o,s:o,s:o,s:f}", "job", j->id, "lease", l->lease, "argv", argv, "dir", dir,
-                     "env", env, "gpus", gpus, "cpus", cpus, "mem_gb", l->alloc[part].res[R_MEM]);
+    return json_pack("{s:i,s:i,s:o,s:s,s:o,s:o,s:o,s:f,s:b}", "job", j->id, "lease", l->lease, "argv", argv, "dir",
+                     dir, "env", env, "gpus", gpus, "cpus", cpus, "mem_gb", l->alloc[part].res[R_MEM], "numa",
+                     w->numa);
 }
 
 /* One row per machine of the job's placement: time_s,job,lease,event,machine,gpus,cpus,mem_gb,steps
@@ -787,8 +794,15 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
                 rc = -1;
                 goto done;
             }
-            /* a failed lease (not a lost machine's: that is no fault of the job's) is retried, up to a bound */
-            if (!j->finished && l->lease_failed && !l->lease_lost && ++l->failures > s->max_retries)
+            /* a failed lease (not a lost machine's: that is no fault of the job's) is retried, up to a bound; so
+             * is a job that never reports progress (it would hold the run forever) */
+            l->idle_leases = steps > 0 || l->lease_lost ? 0 : l->idle_leases + 1;
+            if (!j->finished && !l->lease_failed && l->idle_leases >= NO_PROGRESS_LEASES) {
+                l->failures = s->max_retries + 1;
+                char why[96];
+                snprintf(why, sizeof why, "no progress reported in %d leases in a row", NO_PROGRESS_LEASES);
+                give_up(s, pos, T, why);
+            } else if (!j->finished && l->lease_failed && !l->lease_lost && ++l->failures > s->max_retries)
                 give_up(s, pos, T, NULL);
             else if (!j->finished && l->lease_failed && !l->lease_lost)
                 logf_(s, "job %d: retry %d of %d from step %ld (%s)", j->id, l->failures, s->max_retries, j->executed,

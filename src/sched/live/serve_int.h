@@ -13,6 +13,7 @@
 
 enum { ACT_NONE, ACT_CONTINUE, ACT_STOP };
 
+#define NO_PROGRESS_LEASES 10 /* a job whose leases end this many times in a row with no step is given up */
 #define SEND_THREADS 8        /* most threads sending one round's requests to the workers */
 #define SEND_MIN_PER_THREAD 4 /* fewer requests than this per thread go out from the main thread alone */
 
@@ -22,6 +23,7 @@ typedef struct serve_worker {
     bool numa, registered;
     bool lost;                  /* stopped answering (or restarted): its jobs were re-queued; it may come back */
     char instance[64];          /* the worker process's own id from its registration ("" if it sent none) */
+    char memory_limit[16];      /* how it enforces a job's memory: cgroup2, cgroup1, rlimit_as, none */
     double last_seen;           /* wall time of its last answer or registration */
     int times_lost;
     char lost_why[160];
@@ -55,6 +57,7 @@ typedef struct live_job {
     bool lease_failed;          /* a process of the current lease ended with a code != 0 or a signal */
     bool lease_lost;            /* a machine of the current lease was lost */
     int failures;               /* failed leases so far (retried while <= max_retries) */
+    int idle_leases;            /* leases in a row that ended with no step reported */
     bool failed;                /* given up: failures > max_retries, or it could not be started */
     double failed_at;           /* the round time it was given up */
     char reason[200];           /* the last failure */

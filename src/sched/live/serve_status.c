@@ -42,10 +42,12 @@ json_t *serve_status_json(serve *s) {
         char addr[96];
         snprintf(addr, sizeof addr, "%s:%d", w->ip, w->port);
         json_array_append_new(
-            workers, json_pack("{s:i,s:s,s:s,s:i,s:i,s:i,s:i,s:f,s:f,s:i,s:s}", "machine", m, "address", addr, "state",
-                               w->lost ? "lost" : w->registered ? "up" : "not registered", "gpus_used", gpus, "gpus",
-                               n_gpu, "cpus_used", cpus, "cpus", n_cpu, "mem_used_gb", mem, "mem_gb",
-                               (double)s->ccfg.dram_per_server, "times_lost", w->times_lost, "lost_why", w->lost_why));
+            workers, json_pack("{s:i,s:s,s:s,s:i,s:i,s:i,s:i,s:f,s:f,s:s,s:i,s:s}", "machine", m, "address", addr,
+                               "state", w->lost ? "lost" : w->registered ? "up" : "not registered", "gpus_used", gpus,
+                               "gpus", n_gpu, "cpus_used", cpus, "cpus", n_cpu, "mem_used_gb", mem, "mem_gb",
+                               (double)s->ccfg.dram_per_server, "memory_limit",
+                               w->memory_limit[0] ? w->memory_limit : "unknown", "times_lost", w->times_lost,
+                               "lost_why", w->lost_why));
     }
     int count[5] = {0};
     static const char *const names[5] = {"finished", "failed", "running", "queued", "not arrived"};
@@ -144,7 +146,7 @@ char *serve_status_html(serve *s) {
             json_integer_value(json_object_get(counts, "queued")),
             json_integer_value(json_object_get(counts, "not arrived")));
     fprintf(f, "<h2>Workers</h2>\n<table><tr><th>machine</th><th>address</th><th>state</th><th>GPUs</th>"
-               "<th>CPUs</th><th>memory (GB)</th><th>times lost</th></tr>\n");
+               "<th>CPUs</th><th>memory (GB)</th><th>memory limit</th><th>times lost</th></tr>\n");
     size_t i;
     json_t *w;
     json_array_foreach(json_object_get(st, "workers"), i, w) {
@@ -157,6 +159,9 @@ char *serve_status_html(serve *s) {
         cell_bar(f, (double)json_integer_value(json_object_get(w, "cpus_used")),
                  (double)json_integer_value(json_object_get(w, "cpus")));
         cell_bar(f, json_real_value(json_object_get(w, "mem_used_gb")), json_real_value(json_object_get(w, "mem_gb")));
+        fprintf(f, "<td>");
+        esc(f, json_string_value(json_object_get(w, "memory_limit")));
+        fprintf(f, "</td>");
         fprintf(f, "<td>%d", (int)json_integer_value(json_object_get(w, "times_lost")));
         const char *why = json_string_value(json_object_get(w, "lost_why"));
         if (why != NULL && *why) {

@@ -90,7 +90,8 @@ int sched_status_main(int argc, char **argv) {
     printf("workers %lld of %lld up; jobs: %lld finished, %lld failed, %lld running, %lld queued, %lld not arrived\n\n",
            geti(st, "workers_registered"), geti(st, "workers_listed"), geti(c, "finished"), geti(c, "failed"),
            geti(c, "running"), geti(c, "queued"), geti(c, "not arrived"));
-    printf("%-7s %-21s %-14s %9s %9s %15s %5s\n", "machine", "address", "state", "GPUs", "CPUs", "memory GB", "lost");
+    printf("%-7s %-21s %-14s %9s %9s %15s %-9s %5s\n", "machine", "address", "state", "GPUs", "CPUs", "memory GB",
+           "mem limit", "lost");
     size_t i;
     json_t *w;
     json_array_foreach(json_object_get(st, "workers"), i, w) {
@@ -98,8 +99,8 @@ int sched_status_main(int argc, char **argv) {
         snprintf(g, sizeof g, "%lld/%lld", geti(w, "gpus_used"), geti(w, "gpus"));
         snprintf(cp, sizeof cp, "%lld/%lld", geti(w, "cpus_used"), geti(w, "cpus"));
         snprintf(m, sizeof m, "%g/%g", getf(w, "mem_used_gb"), getf(w, "mem_gb"));
-        printf("%-7lld %-21s %-14s %9s %9s %15s %5lld\n", geti(w, "machine"), gets_(w, "address"), gets_(w, "state"),
-               g, cp, m, geti(w, "times_lost"));
+        printf("%-7lld %-21s %-14s %9s %9s %15s %-9s %5lld\n", geti(w, "machine"), gets_(w, "address"),
+               gets_(w, "state"), g, cp, m, gets_(w, "memory_limit"), geti(w, "times_lost"));
     }
     printf("\n%-6s %-12s %4s %-11s %-24s %-22s %7s %9s  %s\n", "job", "model", "GPUs", "state", "allocation",
            "progress", "retries", "JCT s", "reason");

@@ -72,6 +72,7 @@ typedef struct worker {
     char token[LH_TOKEN_MAX];
     char token_file[PATH_MAX], run_dir[PATH_MAX], log_dir[PATH_MAX], ckpt_dir[PATH_MAX], data_dir[PATH_MAX];
     char sched_addr[300], ip[INET_ADDRSTRLEN];
+    char instance[48]; /* this process among all workers ever on this address: pid and start time */
     int port;
     cpu_set_t have;
     int cpu_map[CPU_SETSIZE], n_map; /* --cpus */
@@ -793,8 +794,8 @@ static int h_status(worker *w, const json_t *body, json_t **reply)
         if (j->mem.group[0]) json_object_set_new(o, "cgroup", json_string(j->mem.group));
         json_array_append_new(jobs, o);
     }
-    *reply = json_pack("{s:I,s:s,s:i,s:o}", "machine", w->machine, "memory_limit", wk_mem_kind_name(w->mem.kind),
-                       "numa_nodes", w->numa_nodes, "jobs", jobs);
+    *reply = json_pack("{s:I,s:s,s:s,s:i,s:o}", "machine", w->machine, "instance", w->instance, "memory_limit",
+                       wk_mem_kind_name(w->mem.kind), "numa_nodes", w->numa_nodes, "jobs", jobs);
     pthread_mutex_unlock(&w->mu);
     return 200;
 }
@@ -989,8 +990,8 @@ static int setup(worker *w)
 static int register_worker(worker *w)
 {
     const wk_config *c = w->c;
-    json_t *body = json_pack("{s:s,s:i,s:i,s:s}", "ip", w->ip, "port", w->port, "gpus", c->gpus, "memory_limit",
-                             wk_mem_kind_name(w->mem.kind));
+    json_t *body = json_pack("{s:s,s:i,s:i,s:s,s:s}", "ip", w->ip, "port", w->port, "gpus", c->gpus, "memory_limit",
+                             wk_mem_kind_name(w->mem.kind), "instance", w->instance);
     double deadline = now_s() + c->register_timeout_s, backoff = 0.2;
     char err[512] = "no try made";
     int rc = 1;
@@ -1078,6 +1079,9 @@ int wk_run(const wk_config *c)
     w->c = c;
     w->machine = -1;
     w->time_scale = 1;
+    struct timespec born;
+    clock_gettime(CLOCK_REALTIME, &born);
+    snprintf(w->instance, sizeof w->instance, "%d-%lld.%09ld", (int)getpid(), (long long)born.tv_sec, born.tv_nsec);
     w->stop_grace = WK_DEFAULT_GRACE_S;
     log_port = c->port;
     pthread_mutex_init(&w->mu, NULL);
