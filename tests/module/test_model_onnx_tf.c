@@ -3,7 +3,8 @@
  * (INPUTS/OUTPUTS), each run alone, batched (BATCHSIZE, concatenated along dim 0) and in DAGs (one with a
  * Torch script before an ONNX model), outputs checked against numpy's (tests/models/gen_onnx_tf.py);
  * AI.MODELGET META/BLOB and AI.INFO as RedisAI replies them; RDB persistence (DUMP/RESTORE and a restart on
- * the data dir); and the refusals (bad and foreign blobs, unsupported operators, GPU devices, TF without
+ * the data dir), the AOF (as written and rewritten) and a replica that receives the models and runs them;
+ * and the refusals (bad and foreign blobs, unsupported operators, GPU devices, TF without
  * INPUTS/OUTPUTS or with names the graph lacks, wrong input count, type or shape) with the server up after
  * each. */
 #include <hiredis/hiredis.h>
@@ -360,6 +361,137 @@ static void persist_test(lt_server *s, redisContext **cp) {
     *cp = c;
 }
 
+/* Wait until an AOF rewrite has finished. */
+static void wait_rewrite(redisContext *c) {
+    for (int i = 0; i < 600; i++) {
+        redisReply *r = lt_cmdf(c, "INFO persistence");
+        int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
+        freeReplyObject(r);
+        if (!busy)
+            return;
+        usleep(50000);
+    }
+}
+
+/* A 0/1 answer to `grep -qa pattern` over the files of an AOF dir matching glob. */
+static int aof_has(const char *dir, const char *glob, const char *pattern) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "grep -qa '%s' %s/appendonlydir/%s", pattern, dir, glob);
+    return system(cmd) == 0;
+}
+
+/* The AOF: a restart on the log as written (AI.MODELSTORE as issued, a run's outputs as AI.TENSORSET), then
+ * after BGREWRITEAOF on the rewritten base file (the models re-emitted as AI.MODELSTORE, TF's INPUTS and
+ * OUTPUTS with them), each time the models' META as stored and their runs against numpy. */
+static void aof_test(void) {
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true,
+                        .extra = {"--appendonly", "yes", "--aof-use-rdb-preamble", "no", NULL}};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    store_all(c);
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 aof_cls{t}"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 aof_s{t} aof_p{t}"), "OK"));
+    redisFree(c);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", s.dir);
+    CHECK(lt_server_stop(&s, true) == 0);
+    CHECK(aof_has(dir, "*.incr.aof", "AI.MODELSTORE"));
+    o.dir = dir;
+    for (int round = 0; round < 2; round++) {
+        REQUIRE(lt_server_start(&s, &o) == 0);
+        c = lt_connect(&s);
+        check_meta(c);
+        CHECK(tm_check_output(c, "aof_cls{t}", "onnx_cnn_out.bin", 1e-4f));
+        CHECK(tm_check_output(c, "aof_p{t}", "tf_two_out_prod.bin", 1e-5f));
+        run_all(c, round == 0 ? "after a restart on the AOF as written" : "after a restart on the rewritten AOF");
+        if (round == 0) {
+            freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
+            wait_rewrite(c);
+        }
+        freeReplyObject(lt_cmdf(c, "AI.INFO")); /* the background libtorch load ends before the stop */
+        redisFree(c);
+        CHECK(lt_server_stop(&s, round == 0) == 0);
+        if (round == 0) {
+            CHECK(aof_has(dir, "*.base.aof", "AI.MODELSTORE"));
+            CHECK(aof_has(dir, "*.base.aof", "logits")); /* tf_cnn's OUTPUTS name */
+        }
+    }
+}
+
+/* A replica gets the models (and the outputs of the master's runs, as AI.TENSORSET), lists them as stored
+ * and runs them itself (AI.DAGEXECUTE_RO: a replica takes no writes). */
+static void replica_test(void) {
+    lt_server m, r;
+    lt_server_opts mo = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true};
+    REQUIRE(lt_server_start(&m, &mo) == 0);
+    redisContext *mc = lt_connect(&m);
+    char port[16];
+    snprintf(port, sizeof port, "%d", m.port);
+    lt_server_opts ro = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true,
+                         .extra = {"--replicaof", "127.0.0.1", port, NULL}};
+    REQUIRE(lt_server_start(&r, &ro) == 0);
+    redisContext *rc = lt_connect(&r);
+    store_all(mc);
+    CHECK(tm_status(lt_cmdf(mc, "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 rcls{t}"), "OK"));
+    CHECK(tm_status(lt_cmdf(mc, "AI.MODELEXECUTE tf_cnn{t} INPUTS 1 timg{t} OUTPUTS 1 rlog{t}"), "OK"));
+    redisReply *w = lt_cmdf(mc, "WAIT 1 20000");
+    CHECK(w->type == REDIS_REPLY_INTEGER && w->integer == 1);
+    freeReplyObject(w);
+    int ok = 0;
+    for (int i = 0; i < 100 && !ok; i++) {
+        redisReply *e = lt_cmdf(rc, "EXISTS rcls{t} rlog{t} onnx_lin{t} onnx_two{t} onnx_cnn{t} tf_mlp{t} tf_two{t} "
+                                    "tf_cnn{t}");
+        ok = e->type == REDIS_REPLY_INTEGER && e->integer == 8;
+        freeReplyObject(e);
+        if (!ok)
+            usleep(50000);
+    }
+    CHECK(ok);
+    CHECK(tm_check_output(rc, "rcls{t}", "onnx_cnn_out.bin", 1e-4f));
+    CHECK(tm_check_output(rc, "rlog{t}", "tf_cnn_out.bin", 1e-4f));
+    check_meta(rc);
+    /* the replica runs what it received: ONNX and TF in one read-only DAG, results against numpy */
+    redisReply *d = lt_cmdf(rc, "AI.DAGEXECUTE_RO LOAD 2 x{t} ta{t} "
+                                "|> AI.MODELEXECUTE onnx_lin{t} INPUTS 1 x{t} OUTPUTS 1 y "
+                                "|> AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} ta{t} OUTPUTS 2 s p "
+                                "|> AI.TENSORGET y BLOB |> AI.TENSORGET p BLOB");
+    CHECK(d->type == REDIS_REPLY_ARRAY && d->elements == 4);
+    if (d->type == REDIS_REPLY_ARRAY && d->elements == 4) {
+        size_t n;
+        float *want = (float *)tm_read("onnx_linear_out.bin", &n);
+        CHECK(d->element[2]->type == REDIS_REPLY_STRING && d->element[2]->len == n &&
+              tm_close((float *)d->element[2]->str, want, n / 4, 1e-5f));
+        free(want);
+        want = (float *)tm_read("tf_two_out_prod.bin", &n); /* prod depends on a only */
+        CHECK(d->element[3]->type == REDIS_REPLY_STRING && d->element[3]->len == n &&
+              tm_close((float *)d->element[3]->str, want, n / 4, 1e-5f));
+        free(want);
+    } else if (d->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "DAGEXECUTE_RO on the replica: %s\n", d->str);
+    }
+    freeReplyObject(d);
+    /* a model deleted on the master is gone on the replica */
+    CHECK(tm_status(lt_cmdf(mc, "AI.MODELDEL tf_mlp{t}"), "OK"));
+    w = lt_cmdf(mc, "WAIT 1 20000");
+    freeReplyObject(w);
+    ok = 0;
+    for (int i = 0; i < 100 && !ok; i++) {
+        redisReply *e = lt_cmdf(rc, "EXISTS tf_mlp{t}");
+        ok = e->type == REDIS_REPLY_INTEGER && e->integer == 0;
+        freeReplyObject(e);
+        if (!ok)
+            usleep(50000);
+    }
+    CHECK(ok);
+    freeReplyObject(lt_cmdf(mc, "AI.INFO")); /* the background libtorch load ends before the stop */
+    freeReplyObject(lt_cmdf(rc, "AI.INFO"));
+    redisFree(mc);
+    redisFree(rc);
+    CHECK(lt_server_stop(&r, false) == 0);
+    CHECK(lt_server_stop(&m, false) == 0);
+}
+
 int main(void) {
     lt_server s;
     lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true};
@@ -380,5 +512,9 @@ int main(void) {
     CHECK(alive(c));
     redisFree(c);
     CHECK(lt_server_stop(&s, false) == 0);
+    fprintf(stderr, "AOF\n");
+    aof_test();
+    fprintf(stderr, "replica\n");
+    replica_test();
     return lt_report("module_model_onnx_tf");
 }
