@@ -49,6 +49,15 @@ static int refused(redisReply *r, const char *what, ...) {
     return ok;
 }
 
+/* An error reply that is exactly `want`; prints it otherwise. */
+static int refused_exactly(redisReply *r, const char *want) {
+    int ok = r->type == REDIS_REPLY_ERROR && strcmp(r->str, want) == 0;
+    if (!ok)
+        fprintf(stderr, "expected the error '%s', got type %d: %s\n", want, r->type, r->str ? r->str : "");
+    freeReplyObject(r);
+    return ok;
+}
+
 /* MODELGET META: backend, device, the inputs and outputs lists as expected (names comma-separated). */
 static int meta_is(redisContext *c, const char *key, const char *backend, const char *ins, const char *outs) {
     redisReply *r = lt_cmdf(c, "AI.MODELGET %s META", key);
@@ -302,9 +311,37 @@ static void refusals(redisContext *c) {
     CHECK(refused(store(c, "r", "ONNX", "GPU", "onnx_linear.onnx"), "device GPU ", "CPU only", NULL));
     CHECK(refused(store(c, "r", "TF", "GPU:1 INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb"), "device GPU:1 ", NULL));
     CHECK(alive(c));
-    /* TF: INPUTS and OUTPUTS are required, and must name nodes of the graph (RedisAI's texts) */
-    CHECK(refused(store(c, "r", "TF", "CPU", "tf_mlp.pb"), "INPUTS", NULL));
-    CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x", "tf_mlp.pb"), "OUTPUTS", NULL));
+    /* TF: INPUTS and OUTPUTS are required, and must name nodes of the graph (RedisAI 1.2.7's texts: redisai.c
+     * for AI.MODELSTORE, deprecated.c for AI.MODELSET, its tests_tensorflow.py) */
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU", "tf_mlp.pb"), "ERR INPUTS not specified for TF"));
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU TAG t BATCHSIZE 2", "tf_mlp.pb"), "ERR INPUTS not specified for TF"));
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU INPUTS 1 x", "tf_mlp.pb"), "ERR OUTPUTS not specified for TF"));
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU INPUTS bad_count", "tf_mlp.pb"),
+                          "ERR Invalid argument for input_count"));
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 2 x"),
+                          "ERR number of model inputs does not match the number of given arguments"));
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 1 x OUTPUTS bad_count"),
+                          "ERR Invalid argument for output_count"));
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 1 x OUTPUTS 1"),
+                          "ERR number of model outputs does not match the number of given arguments"));
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 1 x OUTPUTS 1 y"),
+                          "ERR Invalid argument, expected BLOB"));
+    {
+        size_t plen;
+        char *pb = tm_read("tf_mlp.pb", &plen);
+        CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSET r TF CPU BLOB %b", pb, plen),
+                              "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model"));
+        CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSET r TF CPU OUTPUTS y BLOB %b", pb, plen),
+                              "ERR INPUTS not specified for TF model"));
+        CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSET r TF CPU INPUTS x OUTPUTS y"),
+                              "ERR Insufficient arguments, missing model BLOB"));
+        /* AI.MODELSET's names with no OUTPUTS reach the backend, which refuses a TF model without them */
+        CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSET r TF CPU INPUTS x BLOB %b", pb, plen),
+                              "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model"));
+        CHECK(tm_status(lt_cmdf(c, "AI.MODELSET rset{t} TF CPU INPUTS x OUTPUTS y BLOB %b", pb, plen), "OK"));
+        CHECK(meta_is(c, "rset{t}", "TF", "x", "y"));
+        free(pb);
+    }
     CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x_ OUTPUTS 1 y", "tf_mlp.pb"),
                   "Input node named \"x_\" not found in TF graph", NULL));
     CHECK(refused(store(c, "r", "TF", "CPU INPUTS 1 x OUTPUTS 1 yy", "tf_mlp.pb"),

@@ -71,10 +71,38 @@ static void test_modelstore(void) {
     CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS x a BLOB b", &a), "ERR Invalid argument for input_count");
     CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 1 a OUTPUTS 0 BLOB b", &a),
               "ERR Invalid argument for output_count");
+    /* TF's names: RedisAI 1.2.7's AI.MODELSTORE texts (redisai.c; its tests_tensorflow.py's cases) */
     CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 5 a BLOB b", &a),
-              "ERR number of names given as INPUTS during MODELSTORE and given as arguments does not match");
-    CHECK_ERR(store("AI.MODELSTORE m TF CPU OUTPUTS 4 a BLOB b", &a),
-              "ERR number of names given as OUTPUTS during MODELSTORE and given as arguments does not match");
+              "ERR number of model inputs does not match the number of given arguments");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a", &a),
+              "ERR number of model inputs does not match the number of given arguments");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU BLOB b", &a), "ERR INPUTS not specified for TF");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU OUTPUTS 4 a BLOB b", &a), "ERR INPUTS not specified for TF");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU TAG t BATCHSIZE 2 BLOB b", &a), "ERR INPUTS not specified for TF");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU TAG t", &a), "ERR Insufficient arguments, missing model BLOB");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b", &a), "ERR OUTPUTS not specified for TF");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 1 a BLOB b", &a), "ERR OUTPUTS not specified for TF");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b OUTPUTS x", &a), "ERR Invalid argument for output_count");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b OUTPUTS 1", &a),
+              "ERR number of model outputs does not match the number of given arguments");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 1 a OUTPUTS 4 c BLOB b", &a),
+              "ERR number of model outputs does not match the number of given arguments");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b OUTPUTS 1 c", &a), "ERR Invalid argument, expected BLOB");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b OUTPUTS 1 c FOO", &a),
+              "ERR Invalid argument, expected BLOB");
+    CHECK_ERR(store("AI.MODELSTORE m TF CPU INPUTS 2 a b OUTPUTS 1 c BLOB", &a),
+              "ERR Insufficient arguments, missing model BLOB");
+    CHECK_OK(store("AI.MODELSTORE m TF CPU INPUTS 1 BLOB OUTPUTS 1 OUTPUTS BLOB x", &a)); /* names are names */
+    CHECK(a.spec.ninput_names == 1 && a.spec.noutput_names == 1 && a.blob_pos == 11);
+    /* AI.MODELSET of a TF model (RedisAI 1.2.7's deprecated.c) */
+    CHECK_ERR(store("AI.MODELSET m TF CPU BLOB b", &a),
+              "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model");
+    CHECK_ERR(store("AI.MODELSET m TF CPU TAG t", &a),
+              "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model");
+    CHECK_ERR(store("AI.MODELSET m TF CPU OUTPUTS c BLOB b", &a), "ERR INPUTS not specified for TF model");
+    CHECK_ERR(store("AI.MODELSET m TF CPU INPUTS a b OUTPUTS c", &a), "ERR Insufficient arguments, missing model BLOB");
+    CHECK_OK(store("AI.MODELSET m TF CPU INPUTS a b OUTPUTS c BLOB x", &a));
+    CHECK(a.spec.ninput_names == 2 && a.spec.noutput_names == 1 && a.blob_pos == 10);
     CHECK_ERR(store("AI.MODELSTORE m TORCH CPU FOO x", &a), "ERR Invalid argument, expected BLOB");
     CHECK_ERR(store("AI.MODELSTORE m TORCH CPU TAG t BLOB", &a), "ERR Insufficient arguments, missing model BLOB");
 }

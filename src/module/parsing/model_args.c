@@ -63,10 +63,23 @@ const char *parse_modelstore(int argc, const arg_view *v, bool deprecated, const
     /* RedisAI 1.2.7: INPUTS and OUTPUTS belong to TF models; AI.MODELSTORE refuses INPUTS for the others */
     if (!deprecated && spec->backend != BACKEND_TF && i < argc && arg_is(v[i], "INPUTS"))
         return lc_err_put(err, "ERR INPUTS argument should not be specified for this backend");
+    /* RedisAI 1.2.7's texts for TF's names: AI.MODELSTORE (redisai.c) wants INPUTS n .. OUTPUTS n .. right here;
+     * AI.MODELSET (deprecated.c) wants something before BLOB, and that to start with INPUTS */
+    const bool tf = spec->backend == BACKEND_TF;
+    if (tf && !deprecated && i >= argc)
+        return lc_err_put(err, "ERR Insufficient arguments, missing model BLOB");
+    if (tf && !deprecated && !arg_is(v[i], "INPUTS"))
+        return lc_err_put(err, "ERR INPUTS not specified for TF");
+    if (tf && deprecated && (i >= argc || arg_is(v[i], "BLOB")))
+        return lc_err_put(err, "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model");
+    if (tf && deprecated && !arg_is(v[i], "INPUTS"))
+        return lc_err_put(err, "ERR INPUTS not specified for TF model");
     int nnames = 0;
     for (int which = 0; which < 2; which++) {
         const char *kw = which == 0 ? "INPUTS" : "OUTPUTS";
-        if (i >= argc || !arg_is(v[i], kw) || (!deprecated && spec->backend != BACKEND_TF))
+        if (tf && !deprecated && which == 1 && (i >= argc || !arg_is(v[i], kw)))
+            return lc_err_put(err, "ERR OUTPUTS not specified for TF");
+        if (i >= argc || !arg_is(v[i], kw) || (!deprecated && !tf))
             continue;
         i++;
         int first = nnames, count = 0;
@@ -75,9 +88,9 @@ const char *parse_modelstore(int argc, const arg_view *v, bool deprecated, const
             if (i >= argc || !arg_to_int64(v[i], &n) || n <= 0)
                 return lc_err_set(err, "ERR Invalid argument for %s_count", which == 0 ? "input" : "output");
             i++;
-            if (n > argc - i - 1)
-                return lc_err_set(err, "ERR number of names given as %s during MODELSTORE and given as arguments "
-                                       "does not match", kw);
+            if (n > argc - i)
+                return lc_err_set(err, "ERR number of model %s does not match the number of given arguments",
+                                  which == 0 ? "inputs" : "outputs");
             count = (int)n;
         } else {
             while (i + count < argc && !arg_is(v[i + count], "BLOB") && !(which == 0 && arg_is(v[i + count], "OUTPUTS")))
@@ -99,7 +112,8 @@ const char *parse_modelstore(int argc, const arg_view *v, bool deprecated, const
         }
     }
     if (i >= argc || !arg_is(v[i], "BLOB") || i + 1 >= argc) {
-        if (i < argc && !arg_is(v[i], "BLOB"))
+        /* RedisAI: after TF's OUTPUTS names, the end of the command is not the missing BLOB but a wrong one */
+        if ((i < argc && !arg_is(v[i], "BLOB")) || (tf && !deprecated && i >= argc))
             return lc_err_put(err, "ERR Invalid argument, expected BLOB");
         return lc_err_put(err, "ERR Insufficient arguments, missing model BLOB");
     }
