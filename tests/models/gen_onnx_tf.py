@@ -11,6 +11,9 @@ small:
                        -> softmax; its identical BN-folded biases make the exporter write Identity nodes
     onnx_ml.onnx       an ONNX-ML TreeEnsembleClassifier (python3-onnx's helper), which OpenCV cannot run
     onnx_badop.onnx    a standard-domain operator OpenCV 4.6 lacks (NonZero)
+    onnx_slow.onnx     x[N,256] -> 48 x (MatMul W[256,256] -> Relu), one shared initializer (python3-onnx's
+                       helper): about 25 GFLOP at N=4096, long enough to pass a MODEL_EXECUTION_TIMEOUT of 100 ms
+                       on any CPU; onnx_slow_in.bin/_out.bin a [2,256] input and numpy's output
   TF frozen GraphDefs, written with python3-protobuf from the message definitions below:
     tf_mlp.pb          Placeholder x[N,4] -> MatMul W[4,3] -> Add b -> Relu "y"
     tf_two.pb          Placeholders a, b [N,3] -> Add "sum", MatMul(a, W[3,2]) "prod"
@@ -168,6 +171,25 @@ def onnx_models(out):
                           [helper.make_tensor_value_info("y", TensorProto.INT64, [2, None])])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]),
               os.path.join(out, "onnx_badop.onnx"))
+
+    # the timeout test's model: deep enough to run long on a big batch, exact on a small one
+    layers, width = 48, 256
+    w = (rng.standard_normal((width, width)) * np.sqrt(2.0 / width)).astype(np.float32)
+    nodes, prev = [], "x"
+    for k in range(layers):
+        nodes.append(helper.make_node("MatMul", [prev, "W"], ["mm%d" % k]))
+        nodes.append(helper.make_node("Relu", ["mm%d" % k], ["h%d" % k if k + 1 < layers else "y"]))
+        prev = "h%d" % k
+    g = helper.make_graph(nodes, "slow", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", width])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", width])],
+                          initializer=[helper.make_tensor("W", TensorProto.FLOAT, [width, width], w.ravel())])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), os.path.join(out, "onnx_slow.onnx"))
+    x = rng.standard_normal((2, width)).astype(np.float32)
+    save(out, "onnx_slow_in.bin", x)
+    h = x.astype(np.float64)
+    for _ in range(layers):
+        h = relu(h @ w.astype(np.float64))
+    save(out, "onnx_slow_out.bin", h)
 
 
 # ---------------------------------------------------------------- TF GraphDef from our own definitions

@@ -12,10 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model_util.h"
 #include "server.h"
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static int alive(redisContext *c) {
     redisReply *r = lt_cmdf(c, "PING");
@@ -529,6 +536,57 @@ static void replica_test(void) {
     CHECK(lt_server_stop(&m, false) == 0);
 }
 
+/* MODEL_EXECUTION_TIMEOUT (load argument, ms) against an ONNX model whose pass on a big batch takes far
+ * longer: OpenCV cannot stop it, so the run is answered when it ends, with RedisAI's ONNX timeout error (ONNX
+ * Runtime's terminate text), and nothing is written: an output key that held a tensor still holds it, a
+ * DAG's PERSIST key is not created. The same model on a small batch runs within the bound, before and after,
+ * and its result is numpy's; AI.INFO counts the late runs as errors. */
+static void timeout_test(void) {
+    enum { BIG = 4096, WIDTH = 256, BOUND_MS = 100 };
+    lt_server s;
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM 1 MODEL_EXECUTION_TIMEOUT 100",
+                        .no_valgrind = true};
+    REQUIRE(lt_server_start(&s, &o) == 0);
+    redisContext *c = lt_connect(&s);
+    CHECK(tm_status(store(c, "slow{t}", "ONNX", "CPU", "onnx_slow.onnx"), "OK"));
+    CHECK(tm_set_blob(c, "small{t}", "2 256", "onnx_slow_in.bin"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE slow{t} INPUTS 1 small{t} OUTPUTS 1 sy{t}"), "OK"));
+    CHECK(tm_check_output(c, "sy{t}", "onnx_slow_out.bin", 1e-4f));
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET big{t} FLOAT %d %d", BIG, WIDTH), "OK")); /* zeros: any values do */
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET by{t} FLOAT 1 2 VALUES 7 8"), "OK")); /* what was there before */
+    double t0 = now_ms();
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELEXECUTE slow{t} INPUTS 1 big{t} OUTPUTS 1 by{t}"),
+                          "Exiting due to terminate flag being set to true."));
+    double took = now_ms() - t0;
+    fprintf(stderr, "a late run answered after %.0f ms (bound %d ms)\n", took, BOUND_MS);
+    CHECK(took >= BOUND_MS);
+    redisReply *r = lt_cmdf(c, "AI.TENSORGET by{t} VALUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != NULL &&
+          strcmp(r->element[0]->str, "7") == 0 && r->element[1]->str != NULL && strcmp(r->element[1]->str, "8") == 0);
+    freeReplyObject(r);
+    /* in a DAG: the op's entry is the error, the ops after it NA, nothing persisted */
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 big{t} PERSIST 1 dby{t} |> AI.MODELEXECUTE slow{t} INPUTS 1 big{t} "
+                   "OUTPUTS 1 dby{t} |> AI.TENSORGET dby{t} META");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_ERROR &&
+          strcmp(r->element[0]->str, "Exiting due to terminate flag being set to true.") == 0);
+    if (r->type == REDIS_REPLY_ERROR)
+        fprintf(stderr, "DAG: %s\n", r->str);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "EXISTS dby{t}");
+    CHECK(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject(r);
+    /* the worker serves the next run, within the bound */
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE slow{t} INPUTS 1 small{t} OUTPUTS 1 sy2{t}"), "OK"));
+    CHECK(tm_check_output(c, "sy2{t}", "onnx_slow_out.bin", 1e-4f));
+    r = lt_cmdf(c, "AI.INFO slow{t}");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[15]->integer == 4 &&
+          r->element[17]->integer == 2);
+    freeReplyObject(r);
+    freeReplyObject(lt_cmdf(c, "AI.INFO")); /* the background libtorch load ends before the stop */
+    redisFree(c);
+    CHECK(lt_server_stop(&s, false) == 0);
+}
+
 int main(void) {
     lt_server s;
     lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true};
@@ -553,5 +611,7 @@ int main(void) {
     aof_test();
     fprintf(stderr, "replica\n");
     replica_test();
+    fprintf(stderr, "MODEL_EXECUTION_TIMEOUT\n");
+    timeout_test();
     return lt_report("module_model_onnx_tf");
 }

@@ -20,6 +20,8 @@
 // OpenCV cannot stop a forward pass. MODEL_EXECUTION_TIMEOUT is honoured at the run's edges: a run that
 // starts after its deadline is not started, and one that ends after it has its outputs dropped and fails
 // with the timeout message; the worker is busy meanwhile (the queue reports it wedged past the bound + 1 s).
+// ONNX answers with RedisAI's text, which is ONNX Runtime's message for a run stopped by its terminate flag
+// (RedisAI replies it as it is, with no "ERR"); TF, which RedisAI never bounds, with the module's own text.
 //
 // Every entry point catches every C++ exception and turns it into an "ERR ..." message.
 #include <opencv2/core.hpp>
@@ -61,6 +63,9 @@ const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "
                                   "STRING"};
 
 thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
+
+const char *const kTimeoutMsg = kOnnx ? "Exiting due to terminate flag being set to true."
+                                      : "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline";
 
 long long monotonic_ms() {
     struct timespec ts;
@@ -357,7 +362,7 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         return 1;
     }
     if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
-        snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+        snprintf(err, errlen, "%s", kTimeoutMsg);
         return 1;
     }
     std::unique_ptr<cv::dnn::Net> net;
@@ -381,15 +386,19 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         if ((int)res.size() != nout)
             throw std::runtime_error("OpenCV gave " + std::to_string(res.size()) + " outputs for " +
                                      std::to_string(nout));
-        if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
-            snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
-        } else {
+        const bool late = t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms;
+        if (late)
+            snprintf(err, errlen, "%s", kTimeoutMsg);
+        else
             for (; done < nout; done++)
                 from_mat(res[done], m->nhwc, &out[done]);
-            std::lock_guard<std::mutex> g(m->lock);
+        {
+            std::lock_guard<std::mutex> g(m->lock); // a late pass leaves its Net sound: kept for the next run
             m->idle.push_back(std::move(net));
-            return 0;
         }
+        if (!late)
+            return 0;
+        return 1;
     } catch (const cv::Exception &e) {
         set_err(err, errlen, e.what());
     } catch (const std::exception &e) {
