@@ -234,10 +234,11 @@ static int h_worker_exit(serve *s, const json_t *b, json_t **reply) {
     const char *why = json_string_value(reason);
     l->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : -1;
     l->exit_signal = json_is_integer(sig) ? (int)json_integer_value(sig) : -1;
-    bool current = lease == l->run_lease && l->lease != 0 && l->alive > 0;
+    /* the lease a process was started with (the worker's record), or the one it last learned (continue) */
+    bool current = (lease == l->run_lease || lease == l->lease) && l->lease != 0 && l->alive > 0;
     if (current)
         l->alive--;
-    else if (lease == l->old_run_lease && l->old_alive > 0 && --l->old_alive == 0)
+    else if ((lease == l->old_run_lease || lease == l->ended) && l->old_alive > 0 && --l->old_alive == 0)
         pthread_cond_broadcast(&s->cv);
     /* a process of the running lease that ends by a signal or a code != 0 (not one told to stop: those are
      * old_run_lease's) failed: the lease counts as failed, and the job is retried from its checkpoint */
@@ -691,7 +692,8 @@ static void *monitor_main(void *arg) {
             json_t *reply = NULL;
             int st = lh_client_get(w->mon, ip, port, "/v1/status", s->token, &reply, timeout_ms, err, sizeof err);
             const char *ri = json_string_value(json_object_get(reply, "instance"));
-            bool same = st == 200 && (ri == NULL || inst[0] == '\0' || strcmp(ri, inst) == 0);
+            /* any reply is an answer (a worker without the status call still lives); a 200 names its process */
+            bool same = st > 0 && (st != 200 || ri == NULL || inst[0] == '\0' || strcmp(ri, inst) == 0);
             bool reset = false;
             if (was_lost && same) {
                 json_t *b = json_pack("{s:f}", "grace_s", 1.0);
@@ -702,7 +704,7 @@ static void *monitor_main(void *arg) {
             pthread_mutex_lock(&s->mu);
             if (st == 200 && !same && !w->lost) {
                 worker_lost(s, m, "restarted (its status names another process)");
-            } else if (st == 200 && same) {
+            } else if (same) {
                 w->last_seen = wall_s();
                 if (w->lost && was_lost && reset) {
                     w->lost = false;
