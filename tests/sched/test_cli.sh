@@ -137,4 +137,12 @@ refuse -- "--policies needs a value" --policies --seed 3
 for f in "$data"/configs/*.ini; do
     "$bin" simulate --quiet --config_file "$f" --num-jobs-default 20 --out cfg > /dev/null || fail "$f refused"
 done
+# locus sched status: its options, and a scheduler that is not there named by its URL
+"$bin" status --help | grep -q "usage: locus sched status --server HOST:PORT --token_file FILE" || fail "status --help"
+"$bin" status > st.out 2>&1 && fail "status without --token_file accepted"
+grep -q "token_file is required" st.out || fail "status without --token_file: $(cat st.out)"
+echo t0k > st.token
+rc=0
+"$bin" status --server 127.0.0.1:1 --token_file st.token > st.out 2>&1 || rc=$?
+[ $rc -eq 1 ] && grep -q "http://127.0.0.1:1/status: Couldn't connect" st.out || fail "status of nothing: $(cat st.out)"
 echo "sched CLI checks passed"
