@@ -54,6 +54,13 @@ static void start_preload(RedisModuleCtx *ctx, void *data) {
     backend_preload(BACKEND_TORCH);
 }
 
+/* A server stopped while libtorch still loads in the background would exit under it and crash in exit()
+ * (SHUTDOWN or SIGTERM soon after start, on a server that never needed Torch): stop only once it is done. */
+static void on_shutdown(RedisModuleCtx *ctx, RedisModuleEvent eid, uint64_t subevent, void *data) {
+    (void)ctx, (void)eid, (void)subevent, (void)data;
+    backend_preload_wait();
+}
+
 static void preload_backends(RedisModuleCtx *ctx) {
     const struct {
         const char *name;
@@ -77,10 +84,12 @@ static void preload_backends(RedisModuleCtx *ctx) {
      * dlopen holds the loader's lock throughout, and Redis's start (bio threads: each pthread_create takes
      * that lock for its TLS) would wait for it: 4 ms to ready became 270 ms, and far more on a loaded host. */
     if (!g_config.torch_path[0] && g_config.backend_preload) {
-        if (RedisModule_CreateTimer)
+        /* The server waits for that load before it exits (see on_shutdown); a server too old to tell us
+         * that it stops loads Torch at its first use instead. */
+        RedisModuleEvent shutdown = {REDISMODULE_EVENT_SHUTDOWN, REDISMODULE_EVENT_SHUTDOWN_DATAVER};
+        if (RedisModule_CreateTimer && RedisModule_SubscribeToServerEvent &&
+            RedisModule_SubscribeToServerEvent(ctx, shutdown, on_shutdown) == REDISMODULE_OK)
             RedisModule_CreateTimer(ctx, 1, start_preload, NULL);
-        else
-            backend_preload(BACKEND_TORCH);
     }
     if (g_config.model_execution_timeout > 0)
         RedisModule_Log(ctx, "notice", "locus_ai: MODEL_EXECUTION_TIMEOUT %lld ms: a model or script run past it is "

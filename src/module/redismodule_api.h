@@ -69,6 +69,16 @@ typedef void (*RedisModuleInfoFunc)(RedisModuleInfoCtx *ctx, int for_crash_repor
 typedef void (*RedisModuleScanCB)(RedisModuleCtx *ctx, RedisModuleString *keyname, RedisModuleKey *key,
                                   void *privdata);
 
+/* Server events (SubscribeToServerEvent): an event is its id and the version of the data passed with it. */
+typedef struct RedisModuleEvent {
+    uint64_t id;
+    uint64_t dataver;
+} RedisModuleEvent;
+typedef void (*RedisModuleEventCallback)(RedisModuleCtx *ctx, RedisModuleEvent eid, uint64_t subevent, void *data);
+/* Fired on the main thread once a shutdown is decided (SHUTDOWN, SIGTERM/SIGINT), before the server exits. */
+#define REDISMODULE_EVENT_SHUTDOWN 5
+#define REDISMODULE_EVENT_SHUTDOWN_DATAVER 1
+
 /* Data type callbacks. */
 typedef void *(*RedisModuleTypeLoadFunc)(RedisModuleIO *rdb, int encver);
 typedef void (*RedisModuleTypeSaveFunc)(RedisModuleIO *rdb, void *value);
@@ -189,6 +199,8 @@ typedef struct RedisModuleTypeMethods {
     X(void, ScanCursorDestroy, (RedisModuleScanCursor * cursor), OPT)                                       \
     X(int, RegisterInfoFunc, (RedisModuleCtx * ctx, RedisModuleInfoFunc cb), OPT)                           \
     X(RedisModuleTimerID, CreateTimer, (RedisModuleCtx * ctx, long long period, RedisModuleTimerProc cb, void *data), \
+      OPT)                                                                                                   \
+    X(int, SubscribeToServerEvent, (RedisModuleCtx * ctx, RedisModuleEvent event, RedisModuleEventCallback cb), \
       OPT)                                                                                                   \
     X(int, InfoAddSection, (RedisModuleInfoCtx * ctx, const char *name), OPT)                               \
     X(int, InfoAddFieldCString, (RedisModuleInfoCtx * ctx, const char *field, const char *value), OPT)      \

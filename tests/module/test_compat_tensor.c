@@ -206,7 +206,7 @@ static void test_cluster_dag(void) {
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1);
     freeReplyObject(r);
     redisFree(c);
-    lt_cluster_stop(&cl);
+    CHECK(lt_cluster_stop(&cl) == 0);
 }
 
 /* A command of binary arguments (NUL bytes included): argv and the length of each. */

@@ -85,10 +85,13 @@ int lt_cluster_start(lt_cluster *c, int n) {
     return -1;
 }
 
-void lt_cluster_stop(lt_cluster *c) {
+int lt_cluster_stop(lt_cluster *c) {
+    int rc = 0;
     for (int i = 0; i < c->n; i++)
-        lt_server_stop(&c->node[i], false);
+        if (lt_server_stop(&c->node[i], false) != 0)
+            rc = -1;
     c->n = 0;
+    return rc;
 }
 
 int lt_cluster_slot_owner(lt_cluster *c, int slot) {

@@ -17,7 +17,8 @@ typedef struct lt_cluster {
 
 /* Start n (1..8) nodes and form the cluster (up to 30 s). 0, or -1 with the reason on stderr. */
 int lt_cluster_start(lt_cluster *c, int n);
-void lt_cluster_stop(lt_cluster *c);
+/* Stops every node; 0, or -1 when any of them did not stop cleanly (see lt_server_stop). */
+int lt_cluster_stop(lt_cluster *c);
 /* Index of the node that owns slot, by the cluster's own CLUSTER SLOTS; -1 if unknown. */
 int lt_cluster_slot_owner(lt_cluster *c, int slot);
 /* Move one slot (and its keys) from node `from` to node `to` with SETSLOT IMPORTING/MIGRATING, MIGRATE in

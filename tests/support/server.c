@@ -355,6 +355,38 @@ static int sanitizer_verdict(const lt_server *s) {
     return rc;
 }
 
+/* Lines a server writes to its log when it crashed (Redis's crash report; a C++ runtime ending the process). */
+static const char *const crash_marks[] = {"crashed by signal", "REDIS BUG REPORT", "terminate called"};
+
+/* Exit verdict: a server stopped by SIGTERM exits 0 by itself. Killed after the grace period, ended by a
+ * signal, a non-zero exit, or a crash report in its log is a failure, with the log tail printed. */
+static int exit_verdict(const lt_server *s, bool killed, int status) {
+    const char *why = NULL;
+    char buf[96];
+    if (killed) {
+        why = "did not exit after SIGTERM (killed)";
+    } else if (WIFSIGNALED(status)) {
+        snprintf(buf, sizeof buf, "was ended by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+        why = buf;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(buf, sizeof buf, "exited with status %d", WEXITSTATUS(status));
+        why = buf;
+    }
+    FILE *f = fopen(s->log, "r");
+    char line[1024];
+    while (why == NULL && f != NULL && fgets(line, sizeof line, f))
+        for (size_t i = 0; i < sizeof crash_marks / sizeof crash_marks[0] && why == NULL; i++)
+            if (strstr(line, crash_marks[i]) != NULL)
+                why = "wrote a crash report";
+    if (f != NULL)
+        fclose(f);
+    if (why == NULL)
+        return 0;
+    fprintf(stderr, "lt_server_stop: server on port %d %s; log tail (kept in %s):\n", s->port, why, s->dir);
+    print_log_tail(s->log);
+    return -1;
+}
+
 int lt_server_stop(lt_server *s, bool keep_dir) {
     int rc = 0;
     if (s->pid > 0) {
@@ -369,8 +401,9 @@ int lt_server_stop(lt_server *s, bool keep_dir) {
             kill(s->pid, SIGKILL);
             waitpid(s->pid, &status, 0);
         }
-        if (s->valgrind)
-            rc = valgrind_verdict(s);
+        rc = exit_verdict(s, w == 0, status);
+        if (s->valgrind && valgrind_verdict(s) != 0)
+            rc = -1;
         if (sanitizer_verdict(s) != 0)
             rc = -1;
         s->pid = 0;

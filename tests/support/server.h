@@ -38,7 +38,10 @@ typedef struct lt_server {
 int lt_server_start(lt_server *s, const lt_server_opts *o);
 
 /* Stop it (SHUTDOWN NOSAVE semantics: SIGTERM, then SIGKILL after a grace period). Returns 0, or -1 when
- * valgrind found errors or module leaks. Keeps the data dir when keep_dir is true (for restarts). */
+ * the server did not exit cleanly by itself (it had to be killed, died of a signal, exited non-zero, or
+ * wrote a crash report to its log: before the stop or during it), or valgrind or a sanitizer found errors
+ * or module leaks; the reason and the log tail go to stderr, and the data dir is kept. Keeps the data dir
+ * when keep_dir is true (for restarts). */
 int lt_server_stop(lt_server *s, bool keep_dir);
 
 /* A connection to the server, or abort with a message. Caller frees with redisFree. */

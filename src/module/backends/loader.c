@@ -99,7 +99,7 @@ static pthread_t preload_thread;
 static bool preload_pending;
 static backend_id preload_id;
 
-static void preload_wait(void) {
+void backend_preload_wait(void) {
     if (preload_pending) {
         preload_pending = false;
         pthread_join(preload_thread, NULL);
@@ -171,12 +171,12 @@ static int load_path(backend_id id, const char *path, char *err, size_t errlen) 
 }
 
 int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {
-    preload_wait();
+    backend_preload_wait();
     return load_path(id, path, err, errlen);
 }
 
 const lb_ops *backend_loaded(backend_id id) {
-    preload_wait();
+    backend_preload_wait();
     return id >= 0 && id < BACKEND_COUNT ? loaded[id] : NULL;
 }
 
@@ -201,6 +201,6 @@ static const lb_ops *get(backend_id id, char *err, size_t errlen) {
 }
 
 const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
-    preload_wait();
+    backend_preload_wait();
     return get(id, err, errlen);
 }

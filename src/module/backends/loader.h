@@ -26,6 +26,12 @@ const lb_ops *backend_get(backend_id id, char *err, size_t errlen);
  * first model store does not pay for it (libtorch: about 0.3 s here, 1.1 s on slower file systems). */
 void backend_preload(backend_id id);
 
+/* Waits for the background load of backend_preload to end (nothing when none runs). Main thread. The
+ * server must not exit while it runs: exit() would tear down the C++ runtime under libtorch's constructors
+ * (they abort or crash, and the crash report then hangs on the loader's lock), so the module calls this at
+ * shutdown. */
+void backend_preload_wait(void);
+
 /* The ops of a backend when it is loaded, else NULL (never loads). */
 const lb_ops *backend_loaded(backend_id id);
 
