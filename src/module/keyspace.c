@@ -57,3 +57,19 @@ void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModu
                          const char *empty_msg) {
     return take_value(open_typed_or_reply(ctx, name, REDISMODULE_READ, type, empty_msg));
 }
+
+void *key_typed_value(RedisModuleKey *key, RedisModuleType *type) {
+    /* a non-NULL empty text, so that NULL means "a value of this type" */
+    return key != NULL && key_check_type(key, type, "") == NULL ? RedisModule_ModuleTypeGetValue(key) : NULL;
+}
+
+void *get_one_of_types(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *const *types, int ntypes,
+                       int *which) {
+    RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
+    void *v = NULL;
+    for (int i = 0; i < ntypes && v == NULL; i++)
+        if ((v = key_typed_value(key, types[i])) != NULL)
+            *which = i;
+    RedisModule_CloseKey(key);
+    return v;
+}

@@ -32,4 +32,14 @@ void *get_typed(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *t
 void *get_typed_or_reply(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *type,
                          const char *empty_msg);
 
+/* The value at an open key when it holds a `type` value, borrowed; NULL when the key is NULL, empty or holds
+ * something else (a walk over the keyspace that skips what is not its type). */
+void *key_typed_value(RedisModuleKey *key, RedisModuleType *type);
+
+/* The value stored at `name` when it is of one of types[0..ntypes), borrowed, with that type's index in
+ * *which; NULL when the key is empty or holds anything else (the caller says what that means: AI.INFO's
+ * "cannot find run info"). The key is closed again. */
+void *get_one_of_types(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *const *types, int ntypes,
+                       int *which);
+
 #endif

@@ -205,6 +205,30 @@ static void test_redisai_runs(redisContext *c) {
     r = lt_cmdf(c, "AI._MODELSCAN extra");
     CHECK(r->type == REDIS_REPLY_ERROR);
     freeReplyObject(r);
+    /* each listing holds its own type only (a tensor, a script or a string key is not a model) */
+    CHECK(tm_status(lt_cmdf(c, "SET scan_str v"), "OK"));
+    const char *scans[] = {"AI._MODELSCAN", "AI._SCRIPTSCAN"};
+    for (int k = 0; k < 2; k++) {
+        r = lt_cmdf(c, scans[k]);
+        bool foreign = false;
+        for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+            const char *name = r->element[i]->element[0]->str;
+            foreign |= strcmp(name, "pair") == 0 || strcmp(name, "scan_str") == 0 ||
+                       strcmp(name, k == 0 ? "viewer" : "lin") == 0;
+        }
+        CHECK(r->type == REDIS_REPLY_ARRAY && !foreign);
+        freeReplyObject(r);
+    }
+    /* AI.INFO of anything but a model or a script: RedisAI's text */
+    const char *not_runnable[] = {"AI.INFO pair", "AI.INFO scan_str", "AI.INFO no_such_key"};
+    for (int k = 0; k < 3; k++) {
+        r = lt_cmdf(c, not_runnable[k]);
+        CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR cannot find run info for key") == 0);
+        freeReplyObject(r);
+    }
+    r = lt_cmdf(c, "AI.INFO viewer");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[3]->str, "SCRIPT") == 0);
+    freeReplyObject(r);
     /* item 2: a failing op does not fail the whole DAG: OK for the ops before it, its error, NA after; nothing
      * is persisted */
     r = lt_cmdf(c, "AI.DAGEXECUTE PERSIST 1 na_out |> AI.TENSORSET bad FLOAT 3 VALUES 1 2 3 "

@@ -28,7 +28,4 @@ bool bulk_limit_exceeded(RedisModuleCtx *ctx, size_t nbytes, lc_err *err);
 tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_view *views, const tensor_set_args *a,
                      bool hold, lc_err *err);
 
-/* Reply AI.TENSORGET's answer for t in the format parse_tensorget gave (META, BLOB, VALUES). */
-void reply_tensor(RedisModuleCtx *ctx, const tensor *t, unsigned fmt);
-
 #endif

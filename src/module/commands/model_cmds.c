@@ -364,12 +364,11 @@ int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected RESETSTAT)");
         reset = true;
     }
-    RedisModuleKey *key = RedisModule_OpenKey(ctx, argv[1], REDISMODULE_READ);
-    int kt = RedisModule_KeyType(key);
-    RedisModuleType *t = kt == REDISMODULE_KEYTYPE_MODULE ? RedisModule_ModuleTypeGetType(key) : NULL;
-    void *val = t != NULL ? RedisModule_ModuleTypeGetValue(key) : NULL;
-    RedisModule_CloseKey(key);
-    if (t != ModelType && t != ScriptType) {
+    RedisModuleType *const types[] = {ModelType, ScriptType};
+    int which = 0;
+    void *val = get_one_of_types(ctx, argv[1], types, 2, &which);
+    RedisModuleType *t = val != NULL ? types[which] : NULL;
+    if (val == NULL) {
         arg_view k;
         k.ptr = RedisModule_StringPtrLen(argv[1], &k.len);
         if (argc == 2 && arg_is(k, "QUEUES"))
@@ -401,10 +400,9 @@ typedef struct {
 static void scan_one(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleKey *key, void *privdata) {
     (void)ctx;
     scan_state *st = privdata;
-    if (key == NULL || RedisModule_KeyType(key) != REDISMODULE_KEYTYPE_MODULE ||
-        RedisModule_ModuleTypeGetType(key) != st->type)
+    void *v = key_typed_value(key, st->type);
+    if (v == NULL)
         return;
-    void *v = RedisModule_ModuleTypeGetValue(key);
     const char *tag = st->type == ModelType ? ((model *)v)->tag : ((script *)v)->tag;
     size_t taglen = st->type == ModelType ? ((model *)v)->taglen : ((script *)v)->taglen;
     RedisModule_ReplyWithArray(st->ctx, 2);

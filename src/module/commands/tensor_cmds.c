@@ -4,6 +4,7 @@
 
 #include "../keyspace.h"
 #include "../rdb/tensor_type.h"
+#include "../tensor/tensor_reply.h"
 #include "common.h"
 
 /* Store `t` at the open key, as a SET would: the old value goes, and so does any TTL. Over an existing tensor

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../commands/common.h"
 #include "../config.h"
 #include "../keyspace.h"
 #include "../parsing/args.h"
 #include "../queue/queue.h"
 #include "../rdb/tensor_type.h"
+#include "../tensor/tensor_reply.h"
 
 run_ctx *run_ctx_new(bool dag) {
     run_ctx *rc = RedisModule_Calloc(1, sizeof *rc);
