@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 module_config g_config;
@@ -38,34 +37,26 @@ void config_defaults(module_config *c) {
     c->backend_preload = 1;
 }
 
-const char *config_apply(module_config *c, int argc, const arg_view *argv, char *err, size_t errlen) {
+const char *config_apply(module_config *c, int argc, const arg_view *argv, lc_err *err) {
     for (int i = 0; i < argc; i += 2) {
         size_t o = 0;
         while (o < sizeof options / sizeof options[0] && !arg_is(argv[i], options[o].name))
             o++;
-        if (o == sizeof options / sizeof options[0]) {
-            snprintf(err, errlen, "unknown option '%.*s'", (int)argv[i].len, argv[i].ptr);
-            return err;
-        }
-        if (i + 1 >= argc) {
-            snprintf(err, errlen, "option %s needs a value", options[o].name);
-            return err;
-        }
+        if (o == sizeof options / sizeof options[0])
+            return lc_err_set(err, "ERR unknown option '%.*s'", (int)argv[i].len, argv[i].ptr);
+        if (i + 1 >= argc)
+            return lc_err_set(err, "ERR option %s needs a value", options[o].name);
         arg_view v = argv[i + 1];
         char *field = (char *)c + options[o].offset;
         if (options[o].kind == OPT_INT) {
             int64_t n;
-            if (!arg_to_int64(v, &n) || n < options[o].min || n > options[o].max) {
-                snprintf(err, errlen, "option %s: '%.*s' is not an integer in [%lld, %lld]", options[o].name,
-                         (int)v.len, v.ptr, options[o].min, options[o].max);
-                return err;
-            }
+            if (!arg_to_int64(v, &n) || n < options[o].min || n > options[o].max)
+                return lc_err_set(err, "ERR option %s: '%.*s' is not an integer in [%lld, %lld]",
+                                  options[o].name, (int)v.len, v.ptr, options[o].min, options[o].max);
             *(long long *)field = n;
         } else {
-            if (v.len == 0 || v.len >= sizeof c->backends_path) {
-                snprintf(err, errlen, "option %s: path is empty or too long", options[o].name);
-                return err;
-            }
+            if (v.len == 0 || v.len >= sizeof c->backends_path)
+                return lc_err_set(err, "ERR option %s: path is empty or too long", options[o].name);
             memcpy(field, v.ptr, v.len);
             field[v.len] = '\0';
         }

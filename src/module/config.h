@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "err.h"
 #include "parsing/args.h"
 
 typedef struct module_config {
@@ -28,8 +29,8 @@ extern module_config g_config;
 
 /* Reset to defaults. */
 void config_defaults(module_config *c);
-/* Apply "NAME VALUE" pairs. Returns NULL on success, else a message naming the bad option, written into
- * err (errlen bytes). */
-const char *config_apply(module_config *c, int argc, const arg_view *argv, char *err, size_t errlen);
+/* Apply "NAME VALUE" pairs. Returns NULL on success, else the error reply naming the bad option ("ERR ...",
+ * recorded in err). Options before the bad one are applied. */
+const char *config_apply(module_config *c, int argc, const arg_view *argv, lc_err *err);
 
 #endif

@@ -111,9 +111,9 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
     arg_view views[argc > 0 ? argc : 1];
     for (int i = 0; i < argc; i++)
         views[i].ptr = RedisModule_StringPtrLen(argv[i], &views[i].len);
-    char err[256];
-    if (config_apply(&g_config, argc, views, err, sizeof err) != NULL) {
-        RedisModule_Log(ctx, "warning", "locus_ai: bad load argument: %s", err);
+    lc_err err;
+    if (config_apply(&g_config, argc, views, &err) != NULL) {
+        RedisModule_Log(ctx, "warning", "locus_ai: bad load argument: %s", err.msg + 4); /* less "ERR " */
         return REDISMODULE_ERR;
     }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
 #include "parsing/args.h"
 #include "rdb/tensor_type.h"
 #include "redismodule_api.h"
@@ -128,23 +129,24 @@ static void test_tensorset_parsing(void) {
 }
 
 static void test_values(void) {
-    char err[160], data[64];
+    char data[64];
+    lc_err err;
     const dtype_info *i8 = dtype_by_name("INT8", 4);
     arg_view ok[] = {A("-128"), A("127"), A("0")};
-    CHECK(parse_tensor_values(i8, ok, 3, data, err, sizeof err) && (int8_t)data[0] == -128 && data[1] == 127);
+    CHECK(parse_tensor_values(i8, ok, 3, data, &err) && (int8_t)data[0] == -128 && data[1] == 127);
     arg_view bad[] = {A("1"), A("128")};
     /* RedisAI's reply whole (tensor.c _RAI_TensorFillWithValues), no detail after it */
-    CHECK(!parse_tensor_values(i8, bad, 2, data, err, sizeof err) && strcmp(err, "ERR invalid value") == 0);
+    CHECK(!parse_tensor_values(i8, bad, 2, data, &err) && strcmp(err.msg, "ERR invalid value") == 0);
     const dtype_info *f = dtype_by_name("FLOAT", 5);
     arg_view fl[] = {A("3.5"), A("1e39")};
-    CHECK(parse_tensor_values(f, fl, 1, data, err, sizeof err) && dtype_get_double(f, data, 0) == 3.5);
-    CHECK(!parse_tensor_values(f, fl, 2, data, err, sizeof err));
+    CHECK(parse_tensor_values(f, fl, 1, data, &err) && dtype_get_double(f, data, 0) == 3.5);
+    CHECK(!parse_tensor_values(f, fl, 2, data, &err));
     const dtype_info *b = dtype_by_name("BOOL", 4);
     arg_view bo[] = {A("1"), A("2")};
-    CHECK(!parse_tensor_values(b, bo, 2, data, err, sizeof err) && strcmp(err, "ERR invalid value") == 0);
+    CHECK(!parse_tensor_values(b, bo, 2, data, &err) && strcmp(err.msg, "ERR invalid value") == 0);
     /* negative values are stored (RedisAI 1.2.7 refuses them all: a bug not copied) */
     arg_view neg[] = {A("-1"), A("-128")};
-    CHECK(parse_tensor_values(i8, neg, 2, data, err, sizeof err) && data[0] == -1 && (int8_t)data[1] == -128);
+    CHECK(parse_tensor_values(i8, neg, 2, data, &err) && data[0] == -1 && (int8_t)data[1] == -128);
 }
 
 static void test_bool_blob(void) {
@@ -168,8 +170,9 @@ static void test_string_tensors(void) {
     int64_t dims[8];
     arg_view v[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("str_val1"), {"str_val2\0", 9}};
     CHECK(parse_tensorset(7, v, dims, &a) == NULL && a.len == 2 && a.nbytes == 18);
-    char data[32], err[64];
-    CHECK(parse_tensor_values(a.dtype, v + a.data_pos, 2, data, err, sizeof err) &&
+    char data[32];
+    lc_err err;
+    CHECK(parse_tensor_values(a.dtype, v + a.data_pos, 2, data, &err) &&
           memcmp(data, "str_val1\0str_val2\0", 18) == 0);
     arg_view bad[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("ok"), {"in\0valid", 8}};
     CHECK(strcmp(parse_tensorset(7, bad, dims, &a), "ERR C-string value contains null character") == 0);
@@ -258,6 +261,31 @@ static void test_source_nesting(void) {
     }
 }
 
+/* The load-time and AI.CONFIG option table: values applied, each refusal recorded as a reply naming the
+ * option. */
+static void test_config_options(void) {
+    module_config c;
+    config_defaults(&c);
+    lc_err err;
+    arg_view good[] = {A("THREADS_PER_QUEUE"), A("4"), A("backendspath"), A("/opt/b"),
+                       A("MODEL_CHUNK_SIZE"), A("1")};
+    CHECK(config_apply(&c, 6, good, &err) == NULL && c.threads_per_queue == 4 &&
+          strcmp(c.backends_path, "/opt/b") == 0 && c.model_chunk_size == 1);
+    arg_view unknown[] = {A("THREADS"), A("4")};
+    CHECK(config_apply(&c, 2, unknown, &err) == err.msg &&
+          strcmp(err.msg, "ERR unknown option 'THREADS'") == 0);
+    arg_view novalue[] = {A("THREADS_PER_QUEUE")};
+    CHECK(config_apply(&c, 1, novalue, &err) != NULL &&
+          strcmp(err.msg, "ERR option THREADS_PER_QUEUE needs a value") == 0);
+    arg_view range[] = {A("THREADS_PER_QUEUE"), A("0")};
+    CHECK(config_apply(&c, 2, range, &err) != NULL &&
+          strcmp(err.msg, "ERR option THREADS_PER_QUEUE: '0' is not an integer in [1, 1024]") == 0 &&
+          c.threads_per_queue == 4);
+    arg_view path[] = {A("BACKENDSPATH"), A("")};
+    CHECK(config_apply(&c, 2, path, &err) != NULL &&
+          strcmp(err.msg, "ERR option BACKENDSPATH: path is empty or too long") == 0);
+}
+
 int main(void) {
     RedisModule_Alloc = t_alloc;
     RedisModule_Calloc = t_calloc;
@@ -272,6 +300,7 @@ int main(void) {
     test_int_and_double_parsing();
     test_tensorset_parsing();
     test_values();
+    test_config_options();
     test_bool_blob();
     test_string_tensors();
     test_tensor_and_codec();

@@ -65,8 +65,7 @@ tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_vi
         return NULL;
     tensor *t = tensor_new(a->dtype, a->ndims, a->dims, a->len, a->nbytes, a->fmt == TENSOR_DATA_NONE);
     if (a->fmt == TENSOR_DATA_VALUES &&
-        !parse_tensor_values(a->dtype, views + a->data_pos, (size_t)a->nvalues, t->data, err->msg,
-                             sizeof err->msg)) {
+        !parse_tensor_values(a->dtype, views + a->data_pos, (size_t)a->nvalues, t->data, err)) {
         tensor_release(t);
         return NULL;
     }

@@ -54,19 +54,16 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             return RedisModule_ReplyWithError(ctx, "ERR AI.CONFIG BACKENDSPATH is refused at run time: a client could "
                                                    "make the server load any library. Set it when loading the module "
                                                    "(BACKENDSPATH dir), or load it with BACKEND_PATHS_AT_RUNTIME 1");
-        char err[256];
-        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "ERR %s", err);
-            return RedisModule_ReplyWithError(ctx, msg);
-        }
+        lc_err err;
+        if (config_apply(&g_config, 2, v + 1, &err) != NULL)
+            return RedisModule_ReplyWithError(ctx, err.msg);
         return RedisModule_ReplyWithSimpleString(ctx, "OK");
     }
     if (arg_is(v[1], "MODEL_CHUNK_SIZE")) {
         if (argc < 3)
             return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: missing chunk size");
-        char err[256];
-        if (config_apply(&g_config, 2, v + 1, err, sizeof err) != NULL)
+        lc_err err;
+        if (config_apply(&g_config, 2, v + 1, &err) != NULL)
             return RedisModule_ReplyWithError(ctx, "ERR MODEL_CHUNK_SIZE: invalid chunk size");
         return RedisModule_ReplyWithSimpleString(ctx, "OK");
     }

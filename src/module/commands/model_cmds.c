@@ -39,7 +39,7 @@ static int modelstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, b
         off += v[i].len;
     }
     /* the strings are copied by model_create; tag too */
-    model *m = model_create(&a.spec, blob, total, err.msg, sizeof err.msg);
+    model *m = model_create(&a.spec, blob, total, &err);
     if (m == NULL) {
         RedisModule_ReplyWithError(ctx, err.msg);
         goto done;
@@ -206,7 +206,7 @@ static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, 
     for (int k = 0; k < a.nentry; k++)
         entries[k] = dup_view(v[a.first_entry + k]);
     script *s = script_create(a.device, a.tag.ptr, a.tag.len, dup_view(v[a.source_pos]), a.nentry,
-                              (const char *const *)entries, err.msg, sizeof err.msg);
+                              (const char *const *)entries, &err);
     for (int k = 0; k < a.nentry; k++)
         RedisModule_Free(entries[k]);
     RedisModule_Free(entries);

@@ -64,7 +64,10 @@ static void free_names(int n, char **names) {
     RedisModule_Free(names);
 }
 
-model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *err, size_t errlen) {
+model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *e) {
+    /* the backend contract (and the archive check below it) write into a caller's buffer: the carrier's */
+    char *err = e->msg;
+    size_t errlen = sizeof e->msg;
     if (spec->backend == BACKEND_TORCH && torchscript_archive_check(blob, bloblen, err, errlen) != 0) {
         RedisModule_Free(blob);
         return NULL;
@@ -141,11 +144,13 @@ void model_release(model *m) {
 }
 
 script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
-                      const char *const *entry_points, char *err, size_t errlen) {
+                      const char *const *entry_points, lc_err *e) {
+    char *err = e->msg;
+    size_t errlen = sizeof e->msg;
     int depth = source_max_nesting(source, strlen(source));
     if (depth > SCRIPT_MAX_NESTING) {
-        snprintf(err, errlen, "ERR script nests brackets %d deep; at most %d levels are compiled", depth,
-                 SCRIPT_MAX_NESTING);
+        lc_err_set(e, "ERR script nests brackets %d deep; at most %d levels are compiled", depth,
+                   SCRIPT_MAX_NESTING);
         RedisModule_Free(source);
         return NULL;
     }

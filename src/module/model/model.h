@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../backends/loader.h"
+#include "../err.h"
 #include "../redismodule_api.h"
 
 /* Execution statistics, updated with atomic adds from worker threads. */
@@ -56,8 +57,9 @@ typedef struct model_spec {
 } model_spec;
 
 /* Build a model: loads the backend if needed and hands the blob to it. Takes ownership of `blob` (from
- * RedisModule_Alloc) whatever the outcome. NULL with an "ERR ..." message in err on failure. */
-model *model_create(const model_spec *spec, char *blob, size_t bloblen, char *err, size_t errlen);
+ * RedisModule_Alloc) whatever the outcome. NULL with the "ERR ..." reply recorded in err on failure (a
+ * backend's message whole: the carrier is as large as the backend contract's error buffers). */
+model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *err);
 model *model_retain(model *m);
 void model_release(model *m);
 
@@ -75,9 +77,9 @@ typedef struct script {
 } script;
 
 /* Compile a script; entry points (may be 0) are checked for the entry-point signature. Takes ownership of
- * source (RedisModule_Alloc, NUL-terminated). */
+ * source (RedisModule_Alloc, NUL-terminated). NULL with the error reply recorded in err. */
 script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
-                      const char *const *entry_points, char *err, size_t errlen);
+                      const char *const *entry_points, lc_err *err);
 script *script_retain(script *s);
 void script_release(script *s);
 

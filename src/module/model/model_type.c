@@ -135,13 +135,13 @@ model *model_from_record(RedisModuleIO *io, model_record *r) {
         .input_lens = r->inlens,
         .output_lens = r->outlens,
     };
-    char err[512];
+    lc_err err;
     char *blob = r->blob;
     r->blob = NULL; /* model_create takes it */
-    m = model_create(&spec, blob, r->bloblen, err, sizeof err);
+    m = model_create(&spec, blob, r->bloblen, &err);
     if (m == NULL)
         RedisModule_LogIOError(io, "warning", "AI__MODEL: cannot re-create a stored %s model: %s",
-                               backend_name(spec.backend), err);
+                               backend_name(spec.backend), err.msg);
     model_record_free(r);
     return m;
 }
@@ -175,11 +175,11 @@ script *script_from_record(RedisModuleIO *io, script_record *r) {
     char **ep = RedisModule_Calloc(r->nentry > 0 ? r->nentry : 1, sizeof *ep);
     for (uint64_t i = 0; i < r->nentry; i++)
         ep[i] = dup_z(r->entry[i], r->entrylens[i]);
-    char err[512];
+    lc_err err;
     script *s = script_create(devn, r->tag, r->taglen, dup_z(r->source, r->srclen), (int)r->nentry,
-                              (const char *const *)ep, err, sizeof err);
+                              (const char *const *)ep, &err);
     if (s == NULL)
-        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err);
+        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err.msg);
     free_loaded(ep, r->nentry);
     script_record_free(r);
     return s;

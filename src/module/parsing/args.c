@@ -168,8 +168,7 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out) {
     return NULL;
 }
 
-bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
-                         size_t errlen) {
+bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, lc_err *err) {
     if (dt->kind == DTYPE_KIND_STRING) { /* checked by parse_tensorset: each value, then its NUL */
         char *at = data;
         for (size_t i = 0; i < n; i++) {
@@ -198,7 +197,7 @@ bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, v
         }
         if (!ok) {
             /* RedisAI's text, whole: its clients compare the reply exactly */
-            snprintf(err, errlen, "ERR invalid value");
+            lc_err_put(err, "ERR invalid value");
             return false;
         }
     }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../err.h"
 #include "../tensor/dtype.h"
 
 typedef struct arg_view {
@@ -46,10 +47,9 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
 enum { TENSOR_GET_META = 1, TENSOR_GET_BLOB = 2, TENSOR_GET_VALUES = 4 };
 const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
 
-/* Parse `n` VALUES into `data` (len n of the given type), range-checked for the type. On error writes
- * RedisAI's reply, "ERR invalid value", into `err` (size errlen) and returns false. */
-bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, char *err,
-                         size_t errlen);
+/* Parse `n` VALUES into `data` (len n of the given type), range-checked for the type. On error records
+ * RedisAI's reply, "ERR invalid value", in err and returns false. */
+bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, lc_err *err);
 
 /* Whether the BLOB of a parsed AI.TENSORSET fits it, as RedisAI checks: len * size bytes, BOOL bytes 0 or 1,
  * STRING exactly len NUL-terminated strings. NULL or the error reply. */
