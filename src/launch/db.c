@@ -324,7 +324,9 @@ int db_launch(db_options *po, db_state *ps) {
                 rc = 1;
                 goto out;
             }
-            printf("%s %s\n", l->submit_command, script);
+            char line[2200] = "";
+            append_quoted(line, sizeof line, script);
+            printf("%s %s\n", l->submit_command, line); /* a command a shell can run as it is */
             fprintf(stderr, "locus db start: --dry-run: wrote %s; nothing was submitted\n", script);
             snprintf(s.status, sizeof s.status, "not submitted");
             state_save(&s);
@@ -730,6 +732,11 @@ static int db_status(int argc, char **argv) {
         json_decref(root);
     } else {
         json_decref(arr);
+    }
+    if (s.nshards == 0) { /* a batch job not submitted, or not started yet: nothing is up */
+        fprintf(stderr, "locus db status: %s: no shard started yet (%s)\n", dir,
+                s.status[0] ? s.status : "no status recorded");
+        return 3;
     }
     return down == 0 ? 0 : 3;
 }

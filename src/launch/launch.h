@@ -214,4 +214,7 @@ void db_print_env(const db_state *s, const char *format, FILE *f);
 int locus_db_main(int argc, char **argv);
 int locus_run_main(int argc, char **argv);
 
+/* Appends s to dst (n bytes in all) in single quotes, as a shell reads it back whole (launchers.c). */
+void append_quoted(char *dst, size_t n, const char *s);
+
 #endif

@@ -65,8 +65,7 @@ static int lines_to_hosts(char *text, char hosts[][256], int max) {
     return n;
 }
 
-/* Append s to dst in single quotes, as a shell reads it back whole. */
-static void append_quoted(char *dst, size_t n, const char *s) {
+void append_quoted(char *dst, size_t n, const char *s) {
     size_t used = strlen(dst);
     snprintf(dst + used, n - used, "'");
     for (const char *p = s; *p; p++) {
@@ -255,9 +254,12 @@ static int slurm_start(const db_options *o, db_state *s, int i, const char *cpul
     return pid > 0 ? 0 : -1;
 }
 
-static int submit(const char *cmd_fmt, const char *script, char *jobid, size_t n) {
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, cmd_fmt, script);
+/* Runs "submitter 'script'" (the script path quoted for the shell: a state folder may hold any character) and
+ * keeps the job id it prints. */
+static int submit(const char *submitter, const char *script, char *jobid, size_t n) {
+    char cmd[PATH_MAX * 4 + 64];
+    snprintf(cmd, sizeof cmd, "%s ", submitter);
+    append_quoted(cmd, sizeof cmd, script);
     if (run_capture(cmd, jobid, n) != 0 || jobid[0] == '\0') {
         fprintf(stderr, "locus db: '%s' failed\n", cmd);
         return -1;
@@ -272,7 +274,7 @@ static int slurm_batch(const db_options *o, db_state *s, const char *script, boo
     char exe[PATH_MAX];
     if (self_exe(exe, sizeof exe) != 0 || write_batch_script("slurm", o, exe, script) != 0)
         return -1;
-    return do_submit ? submit("sbatch --parsable '%s'", script, s->jobid, sizeof s->jobid) : 0;
+    return do_submit ? submit("sbatch --parsable", script, s->jobid, sizeof s->jobid) : 0;
 }
 
 static void slurm_cancel(const char *jobid) {
@@ -346,7 +348,7 @@ static int pbs_batch(const db_options *o, db_state *s, const char *script, bool 
     char exe[PATH_MAX];
     if (self_exe(exe, sizeof exe) != 0 || write_batch_script("pbs", o, exe, script) != 0)
         return -1;
-    return do_submit ? submit("qsub '%s'", script, s->jobid, sizeof s->jobid) : 0;
+    return do_submit ? submit("qsub", script, s->jobid, sizeof s->jobid) : 0;
 }
 
 static void pbs_cancel(const char *jobid) {

@@ -134,7 +134,15 @@ dbport=$(free_ports 1)
 "$LOCUS" db start --launcher pbs --batch --dry-run --dir "$D/dbjob" --port "$dbport" --cpus 1 \
     --batch-args $'-q gpu\n-A proj' --batch-select ':P100=True' --wall-time 5 >"$D/o" 2>"$D/e"
 check "db --batch --dry-run: exit 0" [ $? -eq 0 ]
-check "db --batch --dry-run: prints the qsub line" grep -qx "qsub $D/dbjob/db-pbs.sh" "$D/o"
+check "db --batch --dry-run: prints the qsub line" grep -qx "qsub '$D/dbjob/db-pbs.sh'" "$D/o"
+# a state folder with a quote in its name: the printed line still names the script to a shell
+"$LOCUS" db start --launcher pbs --batch --dry-run --dir "$D/it's here" --port "$dbport" --cpus 1 >"$D/oq" 2>"$D/eq"
+rc=0
+"$LOCUS" db status --dir "$D/dbjob" >/dev/null 2>"$D/st" || rc=$?
+check "db status of a job not submitted: exit 3, says so ($(cat "$D/st"))" \
+    bash -c "[ $rc = 3 ] && grep -q 'no shard started yet (not submitted)' '$D/st'"
+check "db --batch --dry-run: a folder named with a quote is quoted for the shell ($(cat "$D/oq"))" \
+    sh -c "$(sed 's/^qsub /test -f /' "$D/oq")"
 js=$D/dbjob/db-pbs.sh
 check "db job script: one chunk per shard, one process each, with the feature" \
     grep -qx '#PBS -l select=1:ncpus=1:mpiprocs=1:P100=True' "$js"
