@@ -14,15 +14,16 @@
 // GPU and the in-process side moves the input to the GPU and the output back, as the backend does.
 //
 // With --backend ONNX (built where OpenCV DNN is, beside locus_onnx.so): the ONNX export of ResNet-50
-// (bench_resnet50.onnx, tests/models/gen_onnx_tf.py) stored as ONNX, against the same file imported in-process
-// with OpenCV DNN as the backend imports it (graph_info's rewrite of the exporter's Identity nodes, the OpenCV
-// backend and CPU target, cv::setNumThreads(T)); the ratio is locus_ai over that. A third side, the same
-// weights as TorchScript (bench_resnet50.pt) frozen in-process with libtorch, gives the ONNX/Torch time ratio.
-// No throughput part: the export has a fixed batch of 1. --torch-side 0 leaves the libtorch side out.
+// (bench_resnet50.onnx, tests/models/gen_onnx_tf.py) stored as ONNX, against the same file imported
+// in-process with OpenCV DNN as the backend imports it (graph_info's rewrite of the exporter's Identity
+// nodes, the OpenCV backend and CPU target, cv::setNumThreads(T)); the ratio is locus_ai over that. A third
+// side, the same weights as TorchScript (bench_resnet50.pt) frozen in-process with libtorch, gives the
+// ONNX/Torch time ratio. No throughput part: the export has a fixed batch of 1. --torch-side 0 leaves the
+// libtorch side out.
 //
 // Allocator: Debian's redis-server runs on jemalloc, and OpenCV DNN allocates its layer blobs on every
-// forward pass; with glibc's malloc the same in-process forward was 1.3-1.5x slower here (42 against 56-65 ms,
-// 2 threads), which made the database look faster than the reference. So this program is linked with
+// forward pass; with glibc's malloc the same in-process forward was 1.3-1.5x slower here (42 against 56-65
+// ms, 2 threads), which made the database look faster than the reference. So this program is linked with
 // jemalloc too where it is installed (LOCUS_BENCH_JEMALLOC), and says which allocator its side used.
 //
 // usage: inference [--backend TORCH|ONNX] [--iters N] [--threads T] [--clients C] [--device CPU|GPU]
@@ -102,14 +103,22 @@ static std::pair<const char *, size_t> S(const char *s) {
 // put + run + unpack one image; out must hold 1000 floats
 static void db_infer(redisContext *c, const char *model, const char *in, const char *out, const float *img,
                      float *res) {
-    redisReply *r = cmd_argv(c, {S("AI.TENSORSET"), S(in), S("FLOAT"), S("1"), S("3"), S("224"), S("224"), S("BLOB"),
+    redisReply *r = cmd_argv(c, {S("AI.TENSORSET"),
+                                 S(in),
+                                 S("FLOAT"),
+                                 S("1"),
+                                 S("3"),
+                                 S("224"),
+                                 S("224"),
+                                 S("BLOB"),
                                  {(const char *)img, 3 * 224 * 224 * 4}});
     if (r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "TENSORSET: %s\n", r->str);
         exit(1);
     }
     freeReplyObject(r);
-    r = cmd_argv(c, {S("AI.MODELEXECUTE"), S(model), S("INPUTS"), S("1"), S(in), S("OUTPUTS"), S("1"), S(out)});
+    r = cmd_argv(c,
+                 {S("AI.MODELEXECUTE"), S(model), S("INPUTS"), S("1"), S(in), S("OUTPUTS"), S("1"), S(out)});
     if (r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "MODELEXECUTE: %s\n", r->str);
         exit(1);
@@ -130,8 +139,9 @@ static void db_infer(redisContext *c, const char *model, const char *in, const c
 static cv::dnn::Net ocv_import(const std::string &blob, std::string *in, std::string *out) {
     locus_ocv::OnnxGraph g;
     std::string bytes;
-    if (locus_ocv::onnx_parse(blob.data(), blob.size(), &g) != locus_ocv::OnnxParse::ok || g.inputs.size() != 1 ||
-        g.outputs.size() != 1 || locus_ocv::onnx_drop_constant_identities(blob.data(), blob.size(), g, &bytes) < 0) {
+    if (locus_ocv::onnx_parse(blob.data(), blob.size(), &g) != locus_ocv::OnnxParse::ok ||
+        g.inputs.size() != 1 || g.outputs.size() != 1 ||
+        locus_ocv::onnx_drop_constant_identities(blob.data(), blob.size(), g, &bytes) < 0) {
         fprintf(stderr, "the ONNX file is not a model with one input and one output\n");
         exit(1);
     }
@@ -188,7 +198,8 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
     };
 
     char sock[300], margs[200];
-    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
+    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
+             threads);
     snprintf(sock, sizeof sock, "/tmp/locus_bench_inference_%d.sock", (int)getpid());
     lt_server s;
     lt_server_opts o = {};
@@ -204,8 +215,8 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
         fprintf(stderr, "cannot connect to %s\n", sock);
         return 1;
     }
-    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"), S("resnet"), S("ONNX"), S("CPU"), S("BLOB"),
-                                 {onnx.data(), onnx.size()}});
+    redisReply *r = cmd_argv(
+        c, {S("AI.MODELSTORE"), S("resnet"), S("ONNX"), S("CPU"), S("BLOB"), {onnx.data(), onnx.size()}});
     if (r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "MODELSTORE: %s\n", r->str);
         return 1;
@@ -242,11 +253,13 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
     if (!with_torch)
         t_torch.push_back(NAN);
     double m_ocv = pct(t_ocv, 0.5), m_db = pct(t_db, 0.5), m_torch = pct(t_torch, 0.5);
-    printf("resnet50 (ONNX export, random weights) batch 1 on CPU, %d threads, %d iterations\n", threads, iters);
+    printf("resnet50 (ONNX export, random weights) batch 1 on CPU, %d threads, %d iterations\n", threads,
+           iters);
 #ifdef LOCUS_BENCH_JEMALLOC
     printf("  (in-process allocator: jemalloc, as redis-server's)\n");
 #else
-    printf("  (in-process allocator: glibc malloc; redis-server's is jemalloc: the ratio is flattered, see the source)\n");
+    printf("  (in-process allocator: glibc malloc; redis-server's is jemalloc: the ratio is flattered, see "
+           "the source)\n");
 #endif
     printf("  (max |db - in-process OpenCV| = %.2g, max |OpenCV - libtorch| = %.2g)\n", diff_db, diff_torch);
     printf("  in-process OpenCV DNN    p50 %8.2f ms  p99 %8.2f ms\n", m_ocv, pct(t_ocv, 0.99));
@@ -260,8 +273,8 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
         FILE *f = fopen(csv.c_str(), "w");
         if (f) {
             fprintf(f, "backend,threads,iters,inproc_p50_ms,db_p50_ms,ratio,torch_p50_ms,onnx_over_torch\n");
-            fprintf(f, "ONNX,%d,%d,%.3f,%.3f,%.4f,%.3f,%.4f\n", threads, iters, m_ocv, m_db, m_db / m_ocv, m_torch,
-                    m_ocv / m_torch);
+            fprintf(f, "ONNX,%d,%d,%.3f,%.3f,%.4f,%.3f,%.4f\n", threads, iters, m_ocv, m_db, m_db / m_ocv,
+                    m_torch, m_ocv / m_torch);
             fclose(f);
         }
     }
@@ -279,16 +292,29 @@ int main(int argc, char **argv) {
     bool model_given = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
-        if (k == "--iters") iters = atoi(argv[i + 1]);
-        else if (k == "--threads") threads = atoi(argv[i + 1]);
-        else if (k == "--clients") clients = atoi(argv[i + 1]);
-        else if (k == "--model") { model_path = argv[i + 1]; model_given = true; }
-        else if (k == "--backend") backend = argv[i + 1];
-        else if (k == "--torch-side") with_torch = atoi(argv[i + 1]);
-        else if (k == "--csv") csv = argv[i + 1];
-        else if (k == "--device") device = argv[i + 1];
-        else if (k == "--module") module = argv[i + 1];
-        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+        if (k == "--iters")
+            iters = atoi(argv[i + 1]);
+        else if (k == "--threads")
+            threads = atoi(argv[i + 1]);
+        else if (k == "--clients")
+            clients = atoi(argv[i + 1]);
+        else if (k == "--model") {
+            model_path = argv[i + 1];
+            model_given = true;
+        } else if (k == "--backend")
+            backend = argv[i + 1];
+        else if (k == "--torch-side")
+            with_torch = atoi(argv[i + 1]);
+        else if (k == "--csv")
+            csv = argv[i + 1];
+        else if (k == "--device")
+            device = argv[i + 1];
+        else if (k == "--module")
+            module = argv[i + 1];
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
     }
     if (device != "CPU" && device != "GPU") {
         fprintf(stderr, "--device must be CPU or GPU, not %s\n", device.c_str());
@@ -300,7 +326,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "--backend ONNX runs on CPU only (OpenCV DNN)\n");
             return 2;
         }
-        return onnx_bench(module, model_given ? model_path : std::string(LOCUS_TEST_MODELS) + "/bench_resnet50.onnx",
+        return onnx_bench(module,
+                          model_given ? model_path : std::string(LOCUS_TEST_MODELS) + "/bench_resnet50.onnx",
                           iters, threads, csv, with_torch != 0);
 #else
         fprintf(stderr, "--backend ONNX: this build has no ONNX backend (libopencv-dnn-dev was not found)\n");
@@ -340,7 +367,8 @@ int main(int argc, char **argv) {
 
     // the database, over a Unix socket
     char sock[300], margs[200];
-    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
+    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
+             threads);
     lt_server s;
     lt_server_opts o = {};
     o.module = module.c_str();
@@ -357,7 +385,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot connect to %s\n", sock);
         return 1;
     }
-    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"), S("resnet"), S("TORCH"), S(device.c_str()), S("BLOB"),
+    redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"),
+                                 S("resnet"),
+                                 S("TORCH"),
+                                 S(device.c_str()),
+                                 S("BLOB"),
                                  {blob.data(), blob.size()}});
     if (r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "MODELSTORE: %s\n", r->str);
@@ -391,8 +423,8 @@ int main(int argc, char **argv) {
         }
     }
     double m_in = pct(t_in, 0.5), m_db = pct(t_db, 0.5);
-    printf("resnet50 batch 1 on %s, %d threads, %d iterations (max |db - in-process| = %.2g)\n", device.c_str(), threads,
-           iters, maxdiff);
+    printf("resnet50 batch 1 on %s, %d threads, %d iterations (max |db - in-process| = %.2g)\n",
+           device.c_str(), threads, iters, maxdiff);
     printf("  in-process libtorch      p50 %8.2f ms  p99 %8.2f ms\n", m_in, pct(t_in, 0.99));
     printf("  locus_ai put+run+unpack  p50 %8.2f ms  p99 %8.2f ms\n", m_db, pct(t_db, 0.99));
     printf("  ratio (p50) %.3f  (target <= 1.05)\n", m_db / m_in);
@@ -403,8 +435,14 @@ int main(int argc, char **argv) {
         const char *name = batching ? "resnet_b" : "resnet";
         if (batching) {
             std::string bs = std::to_string(clients);
-            r = cmd_argv(c, {S("AI.MODELSTORE"), S(name), S("TORCH"), S(device.c_str()), S("BATCHSIZE"), S(bs.c_str()),
-                             S("BLOB"), {blob.data(), blob.size()}});
+            r = cmd_argv(c, {S("AI.MODELSTORE"),
+                             S(name),
+                             S("TORCH"),
+                             S(device.c_str()),
+                             S("BATCHSIZE"),
+                             S(bs.c_str()),
+                             S("BLOB"),
+                             {blob.data(), blob.size()}});
             freeReplyObject(r);
         }
         int per = std::max(4, iters / 2);
@@ -435,8 +473,8 @@ int main(int argc, char **argv) {
         FILE *f = fopen(csv.c_str(), "w");
         if (f) {
             fprintf(f, "threads,iters,inproc_p50_ms,db_p50_ms,ratio,clients,tput_nobatch,tput_batch\n");
-            fprintf(f, "%d,%d,%.3f,%.3f,%.4f,%d,%.3f,%.3f\n", threads, iters, m_in, m_db, m_db / m_in, clients,
-                    tput[0], tput[1]);
+            fprintf(f, "%d,%d,%.3f,%.3f,%.4f,%d,%.3f,%.3f\n", threads, iters, m_in, m_db, m_db / m_in,
+                    clients, tput[0], tput[1]);
             fclose(f);
         }
     }

@@ -49,8 +49,10 @@ static redisReply *ok_or_die(redisReply *r, const char *what) {
 
 /* put + run + get one image; res gets the 1000 scores */
 static void infer(redisContext *c, const char *model, const char *img, size_t imglen, float *res) {
-    freeReplyObject(ok_or_die(redisCommand(c, "AI.TENSORSET img FLOAT 1 3 224 224 BLOB %b", img, imglen), "TENSORSET"));
-    freeReplyObject(ok_or_die(redisCommand(c, "AI.MODELEXECUTE %s INPUTS 1 img OUTPUTS 1 out", model), model));
+    freeReplyObject(
+        ok_or_die(redisCommand(c, "AI.TENSORSET img FLOAT 1 3 224 224 BLOB %b", img, imglen), "TENSORSET"));
+    freeReplyObject(
+        ok_or_die(redisCommand(c, "AI.MODELEXECUTE %s INPUTS 1 img OUTPUTS 1 out", model), model));
     redisReply *r = ok_or_die(redisCommand(c, "AI.TENSORGET out BLOB"), "TENSORGET");
     if (r->type != REDIS_REPLY_STRING || r->len != 4000) {
         fprintf(stderr, "TENSORGET: not 1000 floats\n");
@@ -75,12 +77,20 @@ int main(int argc, char **argv) {
     int iters = 20, threads = 2;
     const char *module = LOCUS_DEFAULT_MODULE, *dir = LOCUS_TEST_MODELS, *csv = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--iters") == 0) iters = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--threads") == 0) threads = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--module") == 0) module = argv[i + 1];
-        else if (strcmp(argv[i], "--models") == 0) dir = argv[i + 1];
-        else if (strcmp(argv[i], "--csv") == 0) csv = argv[i + 1];
-        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+        if (strcmp(argv[i], "--iters") == 0)
+            iters = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--module") == 0)
+            module = argv[i + 1];
+        else if (strcmp(argv[i], "--models") == 0)
+            dir = argv[i + 1];
+        else if (strcmp(argv[i], "--csv") == 0)
+            csv = argv[i + 1];
+        else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
     }
     if (iters < 1 || threads < 1) {
         fprintf(stderr, "--iters and --threads must be positive\n");
@@ -90,10 +100,12 @@ int main(int argc, char **argv) {
     char *pt = slurp(dir, "bench_resnet50.pt", &ptlen), *onnx = slurp(dir, "bench_resnet50.onnx", &onnxlen);
     char *img = slurp(dir, "bench_resnet50_in.bin", &imglen);
     char margs[200], sock[300];
-    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
+    snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
+             threads);
     snprintf(sock, sizeof sock, "/tmp/locus_bench_onnx_%d.sock", (int)getpid());
     lt_server s;
-    lt_server_opts o = {.module = module, .module_args = margs, .no_valgrind = true, .extra = {"--unixsocket", sock}};
+    lt_server_opts o = {
+        .module = module, .module_args = margs, .no_valgrind = true, .extra = {"--unixsocket", sock}};
     if (lt_server_start(&s, &o) != 0)
         return 1;
     redisContext *c = redisConnectUnix(sock);
@@ -101,8 +113,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cannot connect to %s\n", sock);
         return 1;
     }
-    freeReplyObject(ok_or_die(redisCommand(c, "AI.MODELSTORE torch TORCH CPU BLOB %b", pt, ptlen), "store TORCH"));
-    freeReplyObject(ok_or_die(redisCommand(c, "AI.MODELSTORE onnx ONNX CPU BLOB %b", onnx, onnxlen), "store ONNX"));
+    freeReplyObject(
+        ok_or_die(redisCommand(c, "AI.MODELSTORE torch TORCH CPU BLOB %b", pt, ptlen), "store TORCH"));
+    freeReplyObject(
+        ok_or_die(redisCommand(c, "AI.MODELSTORE onnx ONNX CPU BLOB %b", onnx, onnxlen), "store ONNX"));
     float a[1000], b[1000];
     for (int i = 0; i < 3; i++) { /* warm-up */
         infer(c, "torch", img, imglen, a);
@@ -124,16 +138,18 @@ int main(int argc, char **argv) {
             }
         }
     }
-    double t50 = pct(tt, iters, 0.5), t99 = pct(tt, iters, 0.99), o50 = pct(to, iters, 0.5), o99 = pct(to, iters, 0.99);
-    printf("ResNet-50, batch 1, CPU, %d threads, %d images each, through locus_ai (put + run + get)\n", threads, iters);
+    double t50 = pct(tt, iters, 0.5), t99 = pct(tt, iters, 0.99), o50 = pct(to, iters, 0.5),
+           o99 = pct(to, iters, 0.99);
+    printf("ResNet-50, batch 1, CPU, %d threads, %d images each, through locus_ai (put + run + get)\n",
+           threads, iters);
     printf("  TORCH (libtorch, frozen)  p50 %8.2f ms   p99 %8.2f ms\n", t50, t99);
     printf("  ONNX  (OpenCV DNN)        p50 %8.2f ms   p99 %8.2f ms\n", o50, o99);
     printf("  ratio ONNX/TORCH p50 %.2f   largest output difference %.2g\n", o50 / t50, maxdiff);
     if (csv != NULL) {
         FILE *f = fopen(csv, "w");
         if (f != NULL) {
-            fprintf(f, "backend,threads,iters,p50_ms,p99_ms\nTORCH,%d,%d,%.3f,%.3f\nONNX,%d,%d,%.3f,%.3f\n", threads,
-                    iters, t50, t99, threads, iters, o50, o99);
+            fprintf(f, "backend,threads,iters,p50_ms,p99_ms\nTORCH,%d,%d,%.3f,%.3f\nONNX,%d,%d,%.3f,%.3f\n",
+                    threads, iters, t50, t99, threads, iters, o50, o99);
             fclose(f);
         }
     }

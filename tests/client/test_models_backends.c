@@ -1,9 +1,10 @@
-/* liblocus's locus_set_model with the backend names "ONNX", "TF" and "TFLITE" (issue 19) against a real server:
- * each kind of model stored through the client API, from a file and from memory, run with locus_run_model, and
- * its outputs compared with numpy's (tests/models/gen_onnx_tf.py, gen_tflite.py: never computed by the runtime
- * under test). TF's INPUTS/OUTPUTS names go through locus_model_options; a TF model without them, and a blob of
- * one backend stored as another, come back as LOCUS_ERR_DATABASE with the database's message. Built with
- * LOCUS_TEST_ONNX_TF where the ONNX and TF backends are, LOCUS_TEST_TFLITE where the TFLITE one is. */
+/* liblocus's locus_set_model with the backend names "ONNX", "TF" and "TFLITE" (issue 19) against a real
+ * server: each kind of model stored through the client API, from a file and from memory, run with
+ * locus_run_model, and its outputs compared with numpy's (tests/models/gen_onnx_tf.py, gen_tflite.py: never
+ * computed by the runtime under test). TF's INPUTS/OUTPUTS names go through locus_model_options; a TF model
+ * without them, and a blob of one backend stored as another, come back as LOCUS_ERR_DATABASE with the
+ * database's message. Built with LOCUS_TEST_ONNX_TF where the ONNX and TF backends are, LOCUS_TEST_TFLITE
+ * where the TFLITE one is. */
 #include "common.h"
 #include "model_util.h"
 
@@ -42,8 +43,8 @@ static int same_as(locus_client *c, const char *name, const char *file, const si
     if (st != LOCUS_OK)
         fprintf(stderr, "get %s: %s\n", name, locus_last_error());
     else if (!ok)
-        fprintf(stderr, "%s: not numpy's %s (type %d, %zu dims, %zu bytes)\n", name, file, (int)t->type, t->ndims,
-                t->nbytes);
+        fprintf(stderr, "%s: not numpy's %s (type %d, %zu dims, %zu bytes)\n", name, file, (int)t->type,
+                t->ndims, t->nbytes);
     locus_free(t);
     free(want);
     return ok;
@@ -189,10 +190,12 @@ static void test_tflite(locus_client *c) {
     const char *names[] = {"a", "b"};
     o.inputs = names;
     o.n_inputs = 2;
-    CHECK(locus_set_model_from_file(c, "c_tfl_bad", model_path("tflite_two.tflite"), &o) == LOCUS_ERR_DATABASE);
+    CHECK(locus_set_model_from_file(c, "c_tfl_bad", model_path("tflite_two.tflite"), &o) ==
+          LOCUS_ERR_DATABASE);
     CHECK(strstr(locus_last_error(), "INPUTS argument should not be specified for this backend") != NULL);
     o.n_inputs = 0;
-    CHECK(locus_set_model_from_file(c, "c_tfl_bad", model_path("onnx_linear.onnx"), &o) == LOCUS_ERR_DATABASE);
+    CHECK(locus_set_model_from_file(c, "c_tfl_bad", model_path("onnx_linear.onnx"), &o) ==
+          LOCUS_ERR_DATABASE);
     bool ex = true;
     OK(locus_model_exists(c, "c_tfl_bad", &ex));
     CHECK(!ex);

@@ -32,7 +32,8 @@ static int alive(redisContext *c) {
 }
 
 /* AI.MODELSTORE key <backend> <device> <opts> BLOB <file>; the reply (caller frees). */
-static redisReply *store(redisContext *c, const char *key, const char *backend, const char *opts, const char *file) {
+static redisReply *store(redisContext *c, const char *key, const char *backend, const char *opts,
+                         const char *file) {
     size_t n;
     char *blob = tm_read(file, &n);
     char cmd[512];
@@ -51,7 +52,8 @@ static int refused(redisReply *r, const char *what, ...) {
         ok = strstr(r->str, frag) != NULL;
     va_end(ap);
     if (!ok)
-        fprintf(stderr, "expected an error with '%s', got type %d: %s\n", what, r->type, r->str ? r->str : "");
+        fprintf(stderr, "expected an error with '%s', got type %d: %s\n", what, r->type,
+                r->str ? r->str : "");
     freeReplyObject(r);
     return ok;
 }
@@ -68,9 +70,10 @@ static int refused_exactly(redisReply *r, const char *want) {
 /* MODELGET META: backend, device, the inputs and outputs lists as expected (names comma-separated). */
 static int meta_is(redisContext *c, const char *key, const char *backend, const char *ins, const char *outs) {
     redisReply *r = lt_cmdf(c, "AI.MODELGET %s META", key);
-    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 16 && strcmp(r->element[0]->str, "backend") == 0 &&
-             strcmp(r->element[1]->str, backend) == 0 && strcmp(r->element[3]->str, "CPU") == 0 &&
-             strcmp(r->element[10]->str, "inputs") == 0 && strcmp(r->element[12]->str, "outputs") == 0;
+    int ok = r->type == REDIS_REPLY_ARRAY && r->elements == 16 &&
+             strcmp(r->element[0]->str, "backend") == 0 && strcmp(r->element[1]->str, backend) == 0 &&
+             strcmp(r->element[3]->str, "CPU") == 0 && strcmp(r->element[10]->str, "inputs") == 0 &&
+             strcmp(r->element[12]->str, "outputs") == 0;
     for (int which = 0; ok && which < 2; which++) {
         redisReply *list = r->element[which == 0 ? 11 : 13];
         char joined[256] = "";
@@ -79,8 +82,8 @@ static int meta_is(redisContext *c, const char *key, const char *backend, const 
                      list->element[i]->str);
         ok = strcmp(joined, which == 0 ? ins : outs) == 0;
         if (!ok)
-            fprintf(stderr, "%s META %s: [%s], expected [%s]\n", key, which == 0 ? "inputs" : "outputs", joined,
-                    which == 0 ? ins : outs);
+            fprintf(stderr, "%s META %s: [%s], expected [%s]\n", key, which == 0 ? "inputs" : "outputs",
+                    joined, which == 0 ? ins : outs);
     }
     freeReplyObject(r);
     return ok;
@@ -115,7 +118,8 @@ static void run_all(redisContext *c, const char *what) {
     CHECK(tm_check_output(c, "cls{t}", "onnx_cnn_out.bin", 1e-4f));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_mlp{t} INPUTS 1 tx{t} OUTPUTS 1 ty{t}"), "OK"));
     CHECK(tm_check_output(c, "ty{t}", "tf_mlp_out.bin", 1e-5f));
-    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 tsum{t} tprod{t}"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 tsum{t} tprod{t}"),
+                    "OK"));
     CHECK(tm_check_output(c, "tsum{t}", "tf_two_out_sum.bin", 1e-5f));
     CHECK(tm_check_output(c, "tprod{t}", "tf_two_out_prod.bin", 1e-5f));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_cnn{t} INPUTS 1 timg{t} OUTPUTS 1 tlog{t}"), "OK"));
@@ -150,7 +154,8 @@ static void check_meta(redisContext *c) {
 static void info_test(redisContext *c) {
     redisReply *r = lt_cmdf(c, "AI.INFO onnx_lin{t}");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[5]->str, "ONNX") == 0 &&
-          strcmp(r->element[7]->str, "CPU") == 0 && r->element[15]->integer >= 1 && r->element[17]->integer == 0);
+          strcmp(r->element[7]->str, "CPU") == 0 && r->element[15]->integer >= 1 &&
+          r->element[17]->integer == 0);
     freeReplyObject(r);
     r = lt_cmdf(c, "AI.INFO tf_mlp{t}");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[5]->str, "TF") == 0 &&
@@ -160,8 +165,10 @@ static void info_test(redisContext *c) {
     r = lt_cmdf(c, "AI.INFO");
     int onnx = 0, tf = 0;
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-        onnx |= strcmp(r->element[i]->str, "ONNX version") == 0 && strstr(r->element[i + 1]->str, "OpenCV") != NULL;
-        tf |= strcmp(r->element[i]->str, "TensorFlow version") == 0 && strstr(r->element[i + 1]->str, "OpenCV");
+        onnx |= strcmp(r->element[i]->str, "ONNX version") == 0 &&
+                strstr(r->element[i + 1]->str, "OpenCV") != NULL;
+        tf |=
+            strcmp(r->element[i]->str, "TensorFlow version") == 0 && strstr(r->element[i + 1]->str, "OpenCV");
     }
     CHECK(onnx && tf);
     freeReplyObject(r);
@@ -185,8 +192,9 @@ static void batch_test(lt_server *s, redisContext *c, const char *backend, const
     redisContext *cl[N];
     for (int i = 0; i < N; i++) {
         cl[i] = lt_connect(s);
-        CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
-                        "OK"));
+        CHECK(tm_status(
+            lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
+            "OK"));
     }
     for (int i = 0; i < N; i++) {
         redisAppendCommand(cl[i], "AI.MODELEXECUTE bm{t} INPUTS 1 in%d{t} OUTPUTS 1 out%d{t}", i, i);
@@ -203,7 +211,8 @@ static void batch_test(lt_server *s, redisContext *c, const char *backend, const
         }
         redisFree(cl[i]);
         redisReply *r = lt_cmdf(c, "AI.TENSORGET out%d{t} BLOB", i);
-        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 && tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
+        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 &&
+              tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
         freeReplyObject(r);
     }
     redisReply *r = lt_cmdf(c, "AI.INFO bm{t}");
@@ -239,7 +248,8 @@ static void dag_test(redisContext *c) {
     /* sum_all of one tensor is that tensor: the script's output is the ONNX model's input */
     size_t slen;
     char *src = tm_read("script.py", &slen);
-    CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE sc{t} CPU ENTRY_POINTS 1 sum_all SOURCE %b", src, slen), "OK"));
+    CHECK(
+        tm_status(lt_cmdf(c, "AI.SCRIPTSTORE sc{t} CPU ENTRY_POINTS 1 sum_all SOURCE %b", src, slen), "OK"));
     free(src);
     r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 2 x{t} tx{t} PERSIST 2 chained{t} tfy{t} "
                    "|> AI.SCRIPTEXECUTE sc{t} sum_all INPUTS 1 x{t} OUTPUTS 1 pre{t} "
@@ -310,7 +320,8 @@ static void refusals(redisContext *c) {
     }
     CHECK(alive(c));
     /* operators OpenCV does not have, named */
-    CHECK(refused(store(c, "r", "ONNX", "CPU", "onnx_ml.onnx"), "TreeEnsembleClassifier", "ai.onnx.ml", NULL));
+    CHECK(
+        refused(store(c, "r", "ONNX", "CPU", "onnx_ml.onnx"), "TreeEnsembleClassifier", "ai.onnx.ml", NULL));
     CHECK(alive(c));
     CHECK(refused(store(c, "r", "ONNX", "CPU", "onnx_badop.onnx"), "NonZero", "not supported", NULL));
     CHECK(alive(c));
@@ -321,8 +332,10 @@ static void refusals(redisContext *c) {
     /* TF: INPUTS and OUTPUTS are required, and must name nodes of the graph (RedisAI 1.2.7's texts: redisai.c
      * for AI.MODELSTORE, deprecated.c for AI.MODELSET, its tests_tensorflow.py) */
     CHECK(refused_exactly(store(c, "r", "TF", "CPU", "tf_mlp.pb"), "ERR INPUTS not specified for TF"));
-    CHECK(refused_exactly(store(c, "r", "TF", "CPU TAG t BATCHSIZE 2", "tf_mlp.pb"), "ERR INPUTS not specified for TF"));
-    CHECK(refused_exactly(store(c, "r", "TF", "CPU INPUTS 1 x", "tf_mlp.pb"), "ERR OUTPUTS not specified for TF"));
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU TAG t BATCHSIZE 2", "tf_mlp.pb"),
+                          "ERR INPUTS not specified for TF"));
+    CHECK(refused_exactly(store(c, "r", "TF", "CPU INPUTS 1 x", "tf_mlp.pb"),
+                          "ERR OUTPUTS not specified for TF"));
     CHECK(refused_exactly(store(c, "r", "TF", "CPU INPUTS bad_count", "tf_mlp.pb"),
                           "ERR Invalid argument for input_count"));
     CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 2 x"),
@@ -363,7 +376,8 @@ static void refusals(redisContext *c) {
     CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 1 o1"),
                   "Number of keys given as OUTPUTS here does not match model definition", NULL));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET ints{t} INT32 2 4 VALUES 1 2 3 4 5 6 7 8"), "OK"));
-    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 ints{t} OUTPUTS 1 o{t}"), "FLOAT", "INT32", NULL));
+    CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 ints{t} OUTPUTS 1 o{t}"), "FLOAT", "INT32",
+                  NULL));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET wide{t} FLOAT 2 5"), "OK"));
     CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE onnx_lin{t} INPUTS 1 wide{t} OUTPUTS 1 o{t}"), "ERR ", NULL));
     CHECK(refused(lt_cmdf(c, "AI.MODELEXECUTE tf_cnn{t} INPUTS 1 x{t} OUTPUTS 1 o{t}"), "ERR ", NULL));
@@ -395,7 +409,8 @@ static void persist_test(lt_server *s, redisContext **cp) {
     redisFree(c);
     char dir[256];
     snprintf(dir, sizeof dir, "%s", s->dir);
-    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true, .dir = dir};
+    lt_server_opts o = {
+        .module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true, .dir = dir};
     CHECK(lt_server_stop(s, true) == 0);
     REQUIRE(lt_server_start(s, &o) == 0);
     s->own_dir = true;
@@ -429,13 +444,15 @@ static int aof_has(const char *dir, const char *glob, const char *pattern) {
  * OUTPUTS with them), each time the models' META as stored and their runs against numpy. */
 static void aof_test(void) {
     lt_server s;
-    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true,
+    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1",
+                        .no_valgrind = true,
                         .extra = {"--appendonly", "yes", "--aof-use-rdb-preamble", "no", NULL}};
     REQUIRE(lt_server_start(&s, &o) == 0);
     redisContext *c = lt_connect(&s);
     store_all(c);
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 aof_cls{t}"), "OK"));
-    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 aof_s{t} aof_p{t}"), "OK"));
+    CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE tf_two{t} INPUTS 2 ta{t} tb{t} OUTPUTS 2 aof_s{t} aof_p{t}"),
+                    "OK"));
     redisFree(c);
     char dir[256];
     snprintf(dir, sizeof dir, "%s", s.dir);
@@ -448,7 +465,8 @@ static void aof_test(void) {
         check_meta(c);
         CHECK(tm_check_output(c, "aof_cls{t}", "onnx_cnn_out.bin", 1e-4f));
         CHECK(tm_check_output(c, "aof_p{t}", "tf_two_out_prod.bin", 1e-5f));
-        run_all(c, round == 0 ? "after a restart on the AOF as written" : "after a restart on the rewritten AOF");
+        run_all(c, round == 0 ? "after a restart on the AOF as written"
+                              : "after a restart on the rewritten AOF");
         if (round == 0) {
             freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
             wait_rewrite(c);
@@ -472,7 +490,8 @@ static void replica_test(void) {
     redisContext *mc = lt_connect(&m);
     char port[16];
     snprintf(port, sizeof port, "%d", m.port);
-    lt_server_opts ro = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1", .no_valgrind = true,
+    lt_server_opts ro = {.module_args = "THREADS_PER_QUEUE 2 INTRA_OP_PARALLELISM 1",
+                         .no_valgrind = true,
                          .extra = {"--replicaof", "127.0.0.1", port, NULL}};
     REQUIRE(lt_server_start(&r, &ro) == 0);
     redisContext *rc = lt_connect(&r);
@@ -484,8 +503,9 @@ static void replica_test(void) {
     freeReplyObject(w);
     int ok = 0;
     for (int i = 0; i < 100 && !ok; i++) {
-        redisReply *e = lt_cmdf(rc, "EXISTS rcls{t} rlog{t} onnx_lin{t} onnx_two{t} onnx_cnn{t} tf_mlp{t} tf_two{t} "
-                                    "tf_cnn{t}");
+        redisReply *e =
+            lt_cmdf(rc, "EXISTS rcls{t} rlog{t} onnx_lin{t} onnx_two{t} onnx_cnn{t} tf_mlp{t} tf_two{t} "
+                        "tf_cnn{t}");
         ok = e->type == REDIS_REPLY_INTEGER && e->integer == 8;
         freeReplyObject(e);
         if (!ok)
@@ -544,7 +564,8 @@ static void replica_test(void) {
 static void timeout_test(void) {
     enum { BIG = 4096, WIDTH = 256, BOUND_MS = 100 };
     lt_server s;
-    lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM 1 MODEL_EXECUTION_TIMEOUT 100",
+    lt_server_opts o = {.module_args =
+                            "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM 1 MODEL_EXECUTION_TIMEOUT 100",
                         .no_valgrind = true};
     REQUIRE(lt_server_start(&s, &o) == 0);
     redisContext *c = lt_connect(&s);
@@ -552,7 +573,8 @@ static void timeout_test(void) {
     CHECK(tm_set_blob(c, "small{t}", "2 256", "onnx_slow_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE slow{t} INPUTS 1 small{t} OUTPUTS 1 sy{t}"), "OK"));
     CHECK(tm_check_output(c, "sy{t}", "onnx_slow_out.bin", 1e-4f));
-    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET big{t} FLOAT %d %d", BIG, WIDTH), "OK")); /* zeros: any values do */
+    CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET big{t} FLOAT %d %d", BIG, WIDTH),
+                    "OK"));                                                        /* zeros: any values do */
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET by{t} FLOAT 1 2 VALUES 7 8"), "OK")); /* what was there before */
     double t0 = now_ms();
     CHECK(refused_exactly(lt_cmdf(c, "AI.MODELEXECUTE slow{t} INPUTS 1 big{t} OUTPUTS 1 by{t}"),
@@ -562,7 +584,8 @@ static void timeout_test(void) {
     CHECK(took >= BOUND_MS);
     redisReply *r = lt_cmdf(c, "AI.TENSORGET by{t} VALUES");
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != NULL &&
-          strcmp(r->element[0]->str, "7") == 0 && r->element[1]->str != NULL && strcmp(r->element[1]->str, "8") == 0);
+          strcmp(r->element[0]->str, "7") == 0 && r->element[1]->str != NULL &&
+          strcmp(r->element[1]->str, "8") == 0);
     freeReplyObject(r);
     /* in a DAG: the op's entry is the error, the ops after it NA, nothing persisted */
     r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 big{t} PERSIST 1 dby{t} |> AI.MODELEXECUTE slow{t} INPUTS 1 big{t} "
@@ -600,9 +623,11 @@ int main(void) {
     concurrent_test(&s);
     refusals(c);
     fprintf(stderr, "batching, ONNX\n");
-    batch_test(&s, c, "ONNX", "", "onnx_linear.onnx", "onnx_linear_batch_in.bin", "onnx_linear_batch_out.bin");
+    batch_test(&s, c, "ONNX", "", "onnx_linear.onnx", "onnx_linear_batch_in.bin",
+               "onnx_linear_batch_out.bin");
     fprintf(stderr, "batching, TF\n");
-    batch_test(&s, c, "TF", "INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb", "tf_mlp_batch_in.bin", "tf_mlp_batch_out.bin");
+    batch_test(&s, c, "TF", "INPUTS 1 x OUTPUTS 1 y", "tf_mlp.pb", "tf_mlp_batch_in.bin",
+               "tf_mlp_batch_out.bin");
     persist_test(&s, &c);
     CHECK(alive(c));
     redisFree(c);

@@ -121,11 +121,21 @@ bool parse_node(const Field &nf, OnnxNode *n) {
         if (f.wt != WT_LEN)
             continue;
         switch (f.num) {
-        case 1: n->inputs.push_back(str(f)); break;
-        case 2: n->outputs.push_back(str(f)); break;
-        case 3: n->name = str(f); break;
-        case 4: n->op = str(f); break;
-        case 7: n->domain = str(f); break;
+        case 1:
+            n->inputs.push_back(str(f));
+            break;
+        case 2:
+            n->outputs.push_back(str(f));
+            break;
+        case 3:
+            n->name = str(f);
+            break;
+        case 4:
+            n->op = str(f);
+            break;
+        case 7:
+            n->domain = str(f);
+            break;
         }
     }
     return !bad;
@@ -283,7 +293,8 @@ bool tf_parse(const void *data, size_t len, std::vector<TfNode> *out) {
                 if (!strings_of(nf.p, nf.len, 1, &key) || !strings_of(nf.p, nf.len, 2, &value))
                     return false;
                 if (!key.empty() && key.back() == "data_format" && !value.empty() &&
-                    strings_of((const uint8_t *)value.back().data(), value.back().size(), 2, &s) && !s.empty())
+                    strings_of((const uint8_t *)value.back().data(), value.back().size(), 2, &s) &&
+                    !s.empty())
                     n.data_format = s.back();
             }
         }

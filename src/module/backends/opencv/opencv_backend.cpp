@@ -55,12 +55,13 @@ namespace {
 using namespace locus_ocv;
 
 constexpr bool kOnnx = OCV_BACKEND_NAME[0] == 'O';
-const char *const kWho = kOnnx ? "the ONNX backend (OpenCV DNN " CV_VERSION ")" : "the TF backend (OpenCV DNN " CV_VERSION ")";
+const char *const kWho =
+    kOnnx ? "the ONNX backend (OpenCV DNN " CV_VERSION ")" : "the TF backend (OpenCV DNN " CV_VERSION ")";
 
 lb_host g_host;
 
-const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "BOOL",
-                                  "STRING"};
+const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8",   "INT16", "INT32",
+                                  "INT64", "UINT8",  "UINT16", "BOOL",  "STRING"};
 
 thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
 
@@ -92,24 +93,25 @@ std::string import_error(const cv::Exception &e) {
         size_t start = at + 6, end = what.find_first_of("@]", start);
         std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
         bool unknown = what.find("Can't create layer") != std::string::npos;
-        return std::string("ONNX operator ") + op + (unknown ? " is not supported by " : " could not be imported by ") +
-               kWho + ": " + what;
+        return std::string("ONNX operator ") + op +
+               (unknown ? " is not supported by " : " could not be imported by ") + kWho + ": " + what;
     }
     return std::string(kOnnx ? "ONNX" : "TF") + " model could not be imported by OpenCV DNN: " + what;
 }
 
 struct OcvModel {
-    std::string bytes;                                // what OpenCV imports (ONNX: after the rewrite)
-    std::vector<std::string> inputs, outputs;         // feed and fetch names, in the module's order
-    std::vector<std::string> fetch;                   // OpenCV layer names for outputs (TF: fused nodes' layers)
-    bool nhwc = false;                                // TF: feed and answer 4-D tensors as NHWC
-    std::mutex lock;                                  // guards idle
-    std::vector<std::unique_ptr<cv::dnn::Net>> idle;  // Nets not running now
+    std::string bytes;                        // what OpenCV imports (ONNX: after the rewrite)
+    std::vector<std::string> inputs, outputs; // feed and fetch names, in the module's order
+    std::vector<std::string> fetch;           // OpenCV layer names for outputs (TF: fused nodes' layers)
+    bool nhwc = false;                        // TF: feed and answer 4-D tensors as NHWC
+    std::mutex lock;                          // guards idle
+    std::vector<std::unique_ptr<cv::dnn::Net>> idle; // Nets not running now
 };
 
 std::unique_ptr<cv::dnn::Net> import(const std::string &bytes) {
-    auto net = std::make_unique<cv::dnn::Net>(kOnnx ? cv::dnn::readNetFromONNX(bytes.data(), bytes.size())
-                                                    : cv::dnn::readNetFromTensorflow(bytes.data(), bytes.size()));
+    auto net =
+        std::make_unique<cv::dnn::Net>(kOnnx ? cv::dnn::readNetFromONNX(bytes.data(), bytes.size())
+                                             : cv::dnn::readNetFromTensorflow(bytes.data(), bytes.size()));
     net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     return net;
@@ -137,8 +139,8 @@ bool load_onnx(OcvModel *m, const void *blob, size_t len, char *err, size_t errl
     }
     for (const OnnxNode &n : g.nodes)
         if (!n.domain.empty() && n.domain != "ai.onnx") {
-            snprintf(err, errlen, "ERR ONNX operator %s (domain %s, node '%s') is not supported by %s", n.op.c_str(),
-                     n.domain.c_str(), n.name.c_str(), kWho);
+            snprintf(err, errlen, "ERR ONNX operator %s (domain %s, node '%s') is not supported by %s",
+                     n.op.c_str(), n.domain.c_str(), n.name.c_str(), kWho);
             return false;
         }
     if (g.inputs.empty() || g.outputs.empty()) {
@@ -178,9 +180,9 @@ bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, c
         have.insert(n.name);
         if (n.data_format == "NHWC")
             m->nhwc = true;
-        else if (n.data_format.empty() && (n.op == "Conv2D" || n.op == "MaxPool" || n.op == "AvgPool" ||
-                                           n.op == "BiasAdd" || n.op == "FusedBatchNorm" ||
-                                           n.op == "FusedBatchNormV3" || n.op == "DepthwiseConv2dNative"))
+        else if (n.data_format.empty() &&
+                 (n.op == "Conv2D" || n.op == "MaxPool" || n.op == "AvgPool" || n.op == "BiasAdd" ||
+                  n.op == "FusedBatchNorm" || n.op == "FusedBatchNormV3" || n.op == "DepthwiseConv2dNative"))
             m->nhwc = true; // TF's default layout
     }
     for (int i = 0; i < names->ninputs; i++)
@@ -209,7 +211,8 @@ void resolve_fetch(OcvModel *m, const cv::dnn::Net &net, const void *blob, size_
     for (const std::string &out : m->outputs) {
         std::string cur = out;
         for (int step = 0; step < 64 && !have.count(cur); step++) {
-            auto it = std::find_if(nodes.begin(), nodes.end(), [&](const TfNode &n) { return n.name == cur; });
+            auto it =
+                std::find_if(nodes.begin(), nodes.end(), [&](const TfNode &n) { return n.name == cur; });
             if (it == nodes.end() || it->inputs.empty())
                 break;
             cur = base_name(it->inputs[0]);
@@ -226,8 +229,9 @@ void permute4(const float *src, float *dst, const int *s, bool to_nchw) {
             for (int y = 0; y < b; y++)
                 for (int z = 0; z < c; z++) {
                     size_t from = (((size_t)i * a + x) * b + y) * c + z;
-                    size_t to = to_nchw ? (((size_t)i * c + z) * a + x) * b + y  // [n][h=x][w=y][c=z] -> [n][c][h][w]
-                                        : (((size_t)i * b + y) * c + z) * a + x; // [n][c=x][h=y][w=z] -> [n][h][w][c]
+                    size_t to =
+                        to_nchw ? (((size_t)i * c + z) * a + x) * b + y  // [n][h=x][w=y][c=z] -> [n][c][h][w]
+                                : (((size_t)i * b + y) * c + z) * a + x; // [n][c=x][h=y][w=z] -> [n][h][w][c]
                     dst[to] = src[from];
                 }
 }
@@ -313,8 +317,8 @@ static int ob_init(const lb_host *host, char *err, size_t errlen) {
     return 0;
 }
 
-static void *ob_model_load(const char *device, const void *blob, size_t len, const lb_names *names, int *ninputs,
-                           int *noutputs, char *err, size_t errlen) {
+static void *ob_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
+                           int *ninputs, int *noutputs, char *err, size_t errlen) {
     if (!check_device(device, err, errlen))
         return nullptr;
     try {
@@ -331,8 +335,9 @@ static void *ob_model_load(const char *device, const void *blob, size_t len, con
             return nullptr;
         }
         if (net->empty()) {
-            set_err(err, errlen, std::string("OpenCV DNN imported an empty network from the ") + OCV_BACKEND_NAME +
-                                     " blob");
+            set_err(err, errlen,
+                    std::string("OpenCV DNN imported an empty network from the ") + OCV_BACKEND_NAME +
+                        " blob");
             return nullptr;
         }
         if (!kOnnx)
@@ -407,7 +412,6 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
     for (int i = 0; i < done; i++)
         g_host.free(out[i].data);
     return 1; // a Net whose run failed is dropped (a later run imports a fresh one) rather than trusted
-
 }
 
 static void ob_set_deadline(long long deadline_ms) {
