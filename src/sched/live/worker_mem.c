@@ -508,6 +508,14 @@ int wk_mem_setup(wk_mem *m, wk_mem_choice choice, char *err, size_t errlen)
         }
         n += (size_t)snprintf(m->why + n, sizeof m->why - n, "%scgroup1: %s", n ? "; " : "", why);
     }
+    /* auto on a machine with NVIDIA devices: RLIMIT_AS counts address space, and a CUDA process reserves far
+     * more of it than it uses, so the limit would stop jobs that fit; no limit there, said in the log */
+    if (choice == WK_MEMOPT_AUTO && access("/dev/nvidiactl", F_OK) == 0) {
+        n += (size_t)snprintf(m->why + n, sizeof m->why - n, "%snot RLIMIT_AS: this machine has NVIDIA devices "
+                              "(/dev/nvidiactl) and CUDA reserves more address space than it uses; "
+                              "--memory_limit rlimit forces it", n ? "; " : "");
+        return m->kind = WK_MEM_NONE, 0;
+    }
     if (choices[c].rlimit) return m->kind = WK_MEM_RLIMIT_AS, 0;
     if (choices[c].strict) {
         snprintf(err, errlen, "--memory_limit %s cannot be used here: %s", choices[c].name, m->why);
