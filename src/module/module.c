@@ -71,12 +71,13 @@ static void preload_backends(RedisModuleCtx *ctx) {
         if (!wanted[i].path[0])
             continue;
         int id = backend_by_name(wanted[i].name, strlen(wanted[i].name));
-        char path[1200], err[1400];
+        char path[1200];
+        lc_err err;
         /* the operator chose it at load time: any path, relative ones inside the backends directory */
-        backend_resolve_path(wanted[i].path, strlen(wanted[i].path), true, path, sizeof path, err, sizeof err);
-        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0)
+        backend_resolve_path(wanted[i].path, strlen(wanted[i].path), true, path, sizeof path, &err);
+        if (backend_load_path((backend_id)id, path, &err) != 0)
             RedisModule_Log(ctx, "warning", "locus_ai: %s backend not loaded (%s); its models are refused until "
-                                            "it is", wanted[i].name, err);
+                                            "it is", wanted[i].name, err.msg);
         else
             RedisModule_Log(ctx, "notice", "locus_ai: %s backend loaded from %s", wanted[i].name, path);
     }

@@ -60,8 +60,7 @@ static void host_free(void *p) {
     RedisModule_Free(p);
 }
 
-int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, char *err,
-                         size_t errlen) {
+int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, lc_err *err) {
     char dir[1024];
     backend_default_dir(dir, sizeof dir);
     bool absolute = len > 0 && name[0] == '/';
@@ -76,18 +75,18 @@ int backend_resolve_path(const char *name, size_t len, bool any, char *out, size
         dotdot = name[i] == '.' && name[i + 1] == '.' && (i == 0 || name[i - 1] == '/') &&
                  (i + 2 == len || name[i + 2] == '/');
     if (len == 0 || absolute || dotdot || memchr(name, '\0', len) != NULL) {
-        snprintf(err, errlen, "ERR AI.CONFIG LOADBACKEND takes a file in the backends directory (%s), not '%.*s'; "
-                 "other paths need the module loaded with BACKEND_PATHS_AT_RUNTIME 1", dir, (int)len, name);
+        lc_err_set(err, "ERR AI.CONFIG LOADBACKEND takes a file in the backends directory (%s), not '%.*s'; "
+                   "other paths need the module loaded with BACKEND_PATHS_AT_RUNTIME 1", dir, (int)len, name);
         return -1;
     }
     char rdir[PATH_MAX], rfile[PATH_MAX];
     if (realpath(dir, rdir) == NULL || realpath(out, rfile) == NULL) {
-        snprintf(err, errlen, "ERR backend file %s not found", out);
+        lc_err_set(err, "ERR backend file %s not found", out);
         return -1;
     }
     size_t n = strlen(rdir);
     if (strncmp(rfile, rdir, n) != 0 || rfile[n] != '/') {
-        snprintf(err, errlen, "ERR %s resolves to %s, outside the backends directory %s", out, rfile, rdir);
+        lc_err_set(err, "ERR %s resolves to %s, outside the backends directory %s", out, rfile, rdir);
         return -1;
     }
     return 0;
@@ -106,14 +105,14 @@ void backend_preload_wait(void) {
     }
 }
 
-static const lb_ops *get(backend_id id, char *err, size_t errlen);
+static const lb_ops *get(backend_id id, lc_err *err);
 
 static void *preload_main(void *arg) {
     (void)arg;
-    char err[1400];
-    if (get(preload_id, err, sizeof err) == NULL && RedisModule_Log != NULL)
+    lc_err err;
+    if (get(preload_id, &err) == NULL && RedisModule_Log != NULL)
         RedisModule_Log(NULL, "notice", "locus_ai: %s backend not preloaded (%s); it loads when first needed",
-                        backends[preload_id].name, err);
+                        backends[preload_id].name, err.msg);
     return NULL;
 }
 
@@ -129,40 +128,41 @@ void backend_preload(backend_id id) {
     preload_pending = pthread_create(&preload_thread, NULL, preload_main, NULL) == 0;
 }
 
-static int load_path(backend_id id, const char *path, char *err, size_t errlen) {
+static int load_path(backend_id id, const char *path, lc_err *err) {
     if (loaded[id] != NULL)
         return 0;
     if (access(path, R_OK) != 0) {
-        snprintf(err, errlen, "ERR backend %s is not available: %s not found (TORCH needs libtorch-dev, ONNX and TF "
-                 "libopencv-dnn-dev at build time; see AI.CONFIG BACKENDSPATH / LOADBACKEND)", backends[id].name, path);
+        lc_err_set(err, "ERR backend %s is not available: %s not found (TORCH needs libtorch-dev, ONNX and "
+                   "TF libopencv-dnn-dev at build time; see AI.CONFIG BACKENDSPATH / LOADBACKEND)",
+                   backends[id].name, path);
         return -1;
     }
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
-        snprintf(err, errlen, "ERR could not load backend %s from %s: %s", backends[id].name, path, dlerror());
+        lc_err_set(err, "ERR could not load backend %s from %s: %s", backends[id].name, path, dlerror());
         return -1;
     }
     const lb_ops *ops = dlsym(h, LB_OPS_SYMBOL);
     if (ops == NULL) {
-        snprintf(err, errlen, "ERR %s is not a locus_ai backend (no %s symbol)", path, LB_OPS_SYMBOL);
+        lc_err_set(err, "ERR %s is not a locus_ai backend (no %s symbol)", path, LB_OPS_SYMBOL);
         dlclose(h);
         return -1;
     }
     if (ops->api_version != LB_API_VERSION) {
-        snprintf(err, errlen, "ERR backend %s speaks backend API version %u, this locus_ai needs %u", path,
-                 ops->api_version, LB_API_VERSION);
+        lc_err_set(err, "ERR backend %s speaks backend API version %u, this locus_ai needs %u", path,
+                   ops->api_version, LB_API_VERSION);
         dlclose(h);
         return -1;
     }
     if (strcasecmp(ops->name, backends[id].name) != 0) {
-        snprintf(err, errlen, "ERR %s is the %s backend, not %s", path, ops->name, backends[id].name);
+        lc_err_set(err, "ERR %s is the %s backend, not %s", path, ops->name, backends[id].name);
         dlclose(h);
         return -1;
     }
     lb_host host = {host_alloc,      host_free,       (int)g_config.inter_op_parallelism,
                     (int)g_config.intra_op_parallelism, host_redis_call, host_value_free,
                     host_model_execute};
-    if (ops->init(&host, err, errlen) != 0) {
+    if (ops->init(&host, err->msg, sizeof err->msg) != 0) { /* the backend contract's buffer */
         dlclose(h);
         return -1;
     }
@@ -170,9 +170,9 @@ static int load_path(backend_id id, const char *path, char *err, size_t errlen) 
     return 0;
 }
 
-int backend_load_path(backend_id id, const char *path, char *err, size_t errlen) {
+int backend_load_path(backend_id id, const char *path, lc_err *err) {
     backend_preload_wait();
-    return load_path(id, path, err, errlen);
+    return load_path(id, path, err);
 }
 
 const lb_ops *backend_loaded(backend_id id) {
@@ -182,9 +182,9 @@ const lb_ops *backend_loaded(backend_id id) {
 
 /* backend_get without waiting for the preload: the preload thread's own call, and the main thread's after
  * its wait. */
-static const lb_ops *get(backend_id id, char *err, size_t errlen) {
+static const lb_ops *get(backend_id id, lc_err *err) {
     if (id < 0 || id >= BACKEND_COUNT) {
-        snprintf(err, errlen, "ERR unsupported backend");
+        lc_err_set(err, "ERR unsupported backend");
         return NULL;
     }
     if (loaded[id] != NULL)
@@ -192,7 +192,7 @@ static const lb_ops *get(backend_id id, char *err, size_t errlen) {
     char dir[1024], path[1200];
     backend_default_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s", dir, backends[id].file);
-    if (load_path(id, path, err, errlen) != 0)
+    if (load_path(id, path, err) != 0)
         return NULL;
     if (RedisModule_Log != NULL)
         RedisModule_Log(NULL, "notice", "locus_ai: loaded backend %s (%s) from %s", loaded[id]->name,
@@ -200,7 +200,7 @@ static const lb_ops *get(backend_id id, char *err, size_t errlen) {
     return loaded[id];
 }
 
-const lb_ops *backend_get(backend_id id, char *err, size_t errlen) {
+const lb_ops *backend_get(backend_id id, lc_err *err) {
     backend_preload_wait();
-    return get(id, err, errlen);
+    return get(id, err);
 }

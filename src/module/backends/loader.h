@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../err.h"
 #include "backend.h"
 
 /* Backend identifiers; the numbers are part of the persistent model encoding (never renumber). */
@@ -18,9 +19,9 @@ typedef enum { BACKEND_TF = 0, BACKEND_TFLITE = 1, BACKEND_TORCH = 2, BACKEND_ON
 int backend_by_name(const char *name, size_t len);
 const char *backend_name(backend_id id);
 
-/* The ops of a backend, loading it from the default place when needed. NULL with an "ERR ..." message in
- * err when it is not available. */
-const lb_ops *backend_get(backend_id id, char *err, size_t errlen);
+/* The ops of a backend, loading it from the default place when needed. NULL with an "ERR ..." reply recorded
+ * in err when it is not available. */
+const lb_ops *backend_get(backend_id id, lc_err *err);
 
 /* Starts loading a backend from the default place on a background thread (when its file is there), so the
  * first model store does not pay for it (libtorch: about 0.3 s here, 1.1 s on slower file systems). */
@@ -35,16 +36,16 @@ void backend_preload_wait(void);
 /* The ops of a backend when it is loaded, else NULL (never loads). */
 const lb_ops *backend_loaded(backend_id id);
 
-/* Load a backend from an explicit path (AI.CONFIG LOADBACKEND). 0, or -1 with the message in err. Loading
- * one that is already loaded succeeds without doing anything. */
-int backend_load_path(backend_id id, const char *path, char *err, size_t errlen);
+/* Load a backend from an explicit path (AI.CONFIG LOADBACKEND). 0, or -1 with the message recorded in err.
+ * Loading one that is already loaded succeeds without doing anything. */
+int backend_load_path(backend_id id, const char *path, lc_err *err);
 
 /* The file AI.CONFIG LOADBACKEND may load for `name` (len bytes): a path relative to the backends directory
  * without a ".." component, which must resolve (symbolic links followed) to a file inside that directory.
  * With `any` (BACKEND_PATHS_AT_RUNTIME 1) absolute paths and ".." are allowed too. Returns 0 with the path in
- * out, or -1 with an error reply in err. Nothing is opened: a refused path never runs a constructor. */
-int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, char *err,
-                         size_t errlen);
+ * out, or -1 with an error reply recorded in err. Nothing is opened: a refused path never runs a
+ * constructor. */
+int backend_resolve_path(const char *name, size_t len, bool any, char *out, size_t outlen, lc_err *err);
 /* Where backends are looked for when no path is given: BACKENDSPATH, else the folder of locus_ai.so plus
  * "/backends". Writes into buf. */
 void backend_default_dir(char *buf, size_t len);

@@ -2,8 +2,6 @@
  * which holds the settings and parses the load-time options. */
 #include "config_cmd.h"
 
-#include <stdio.h>
-
 #include "../backends/loader.h"
 #include "../config.h"
 #include "../parsing/args.h"
@@ -36,13 +34,14 @@ int cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         int id = backend_by_name(v[2].ptr, v[2].len);
         if (id < 0)
             return RedisModule_ReplyWithError(ctx, "ERR unsupported backend");
-        char path[1200], err[1400];
-        if (backend_resolve_path(v[3].ptr, v[3].len, g_config.backend_paths_at_runtime != 0, path, sizeof path, err,
-                                 sizeof err) != 0)
-            return RedisModule_ReplyWithError(ctx, err);
-        if (backend_load_path((backend_id)id, path, err, sizeof err) != 0) {
+        char path[1200];
+        lc_err err;
+        bool any = g_config.backend_paths_at_runtime != 0;
+        if (backend_resolve_path(v[3].ptr, v[3].len, any, path, sizeof path, &err) != 0)
+            return RedisModule_ReplyWithError(ctx, err.msg);
+        if (backend_load_path((backend_id)id, path, &err) != 0) {
             /* RedisAI's reply; the reason goes to the server's log */
-            RedisModule_Log(ctx, "warning", "AI.CONFIG LOADBACKEND: %s", err);
+            RedisModule_Log(ctx, "warning", "AI.CONFIG LOADBACKEND: %s", err.msg);
             return RedisModule_ReplyWithError(ctx, "ERR error loading backend");
         }
         return RedisModule_ReplyWithSimpleString(ctx, "OK");

@@ -72,7 +72,7 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *
         RedisModule_Free(blob);
         return NULL;
     }
-    const lb_ops *ops = backend_get(spec->backend, err, errlen);
+    const lb_ops *ops = backend_get(spec->backend, e);
     if (ops == NULL) {
         RedisModule_Free(blob);
         return NULL;
@@ -154,7 +154,7 @@ script *script_create(const char *device, const char *tag, size_t taglen, char *
         RedisModule_Free(source);
         return NULL;
     }
-    const lb_ops *ops = backend_get(BACKEND_TORCH, err, errlen);
+    const lb_ops *ops = backend_get(BACKEND_TORCH, e);
     if (ops == NULL) {
         RedisModule_Free(source);
         return NULL;
