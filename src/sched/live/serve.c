@@ -175,8 +175,7 @@ static void give_up(serve *s, int pos, double T, const char *reason) {
     l->failed_at = T;
     sched_queue_remove(&s->queue, pos);
     s->n_failed++;
-    logf_(s, "job %d failed after %d retr%s: %s", s->jobs[pos].id, l->failures - 1, l->failures - 1 == 1 ? "y" : "ies",
-          l->reason);
+    logf_(s, "job %d given up: %s", s->jobs[pos].id, l->reason);
 }
 
 static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
@@ -800,7 +799,6 @@ static int run_rounds(serve *s, serve_run *run, double first_round, char *err, s
              * is a job that never reports progress (it would hold the run forever) */
             l->idle_leases = steps > 0 || l->lease_lost ? 0 : l->idle_leases + 1;
             if (!j->finished && !l->lease_failed && l->idle_leases >= NO_PROGRESS_LEASES) {
-                l->failures = s->max_retries + 1;
                 char why[96];
                 snprintf(why, sizeof why, "no progress reported in %d leases in a row", NO_PROGRESS_LEASES);
                 give_up(s, pos, T, why);
