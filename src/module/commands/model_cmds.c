@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../config.h"
+#include "../copies.h"
 #include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../parsing/model_args.h"
@@ -183,13 +184,6 @@ int cmd_scriptdel(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     return delete_typed(ctx, argv[1], ScriptType, KEY_EMPTY_SCRIPT);
 }
 
-static char *dup_view(arg_view a) {
-    char *s = RedisModule_Alloc(a.len + 1);
-    memcpy(s, a.ptr, a.len);
-    s[a.len] = '\0';
-    return s;
-}
-
 static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool deprecated) {
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
@@ -204,8 +198,8 @@ static int scriptstore(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, 
         goto out;
     char **entries = RedisModule_Calloc((size_t)a.nentry + 1, sizeof *entries);
     for (int k = 0; k < a.nentry; k++)
-        entries[k] = dup_view(v[a.first_entry + k]);
-    script *s = script_create(a.device, a.tag.ptr, a.tag.len, dup_view(v[a.source_pos]), a.nentry,
+        entries[k] = copy_bytes(v[a.first_entry + k].ptr, v[a.first_entry + k].len);
+    script *s = script_create(a.device, a.tag.ptr, a.tag.len, copy_bytes(v[a.source_pos].ptr, v[a.source_pos].len), a.nentry,
                               (const char *const *)entries, &err);
     for (int k = 0; k < a.nentry; k++)
         RedisModule_Free(entries[k]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../copies.h"
 #include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../parsing/run_args.h"
@@ -123,25 +124,17 @@ static int op_modelrun(parse_ctx *p, RedisModuleString **argv, int argc, const a
     return model_op(p, argv, argc, v, RUN_MODELRUN, parse_modelrun);
 }
 
-/* A NUL-terminated copy of one argument; the caller frees it with RedisModule_Free. */
-static char *dup_view(arg_view v) {
-    char *s = RedisModule_Alloc(v.len + 1);
-    memcpy(s, v.ptr, v.len);
-    s[v.len] = '\0';
-    return s;
-}
-
 /* NULL-terminated copies of n arguments; the caller frees each and the array. */
 static char **dup_views(const arg_view *v, int n) {
     char **out = RedisModule_Calloc((size_t)n + 1, sizeof *out);
     for (int i = 0; i < n; i++)
-        out[i] = dup_view(v[i]);
+        out[i] = copy_bytes(v[i].ptr, v[i].len);
     return out;
 }
 
 /* The script's function v, checked by the backend: its copy, or NULL with p->err set. */
 static char *checked_function(parse_ctx *p, script *s, arg_view v) {
-    char *fn = dup_view(v);
+    char *fn = copy_bytes(v.ptr, v.len);
     char err[RUN_ERR_CUT]; /* the backend's text, cut where it always was */
     if (s->ops->script_check_function(s->handle, fn, 0, err, sizeof err) != 0) {
         fail(p, err);

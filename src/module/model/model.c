@@ -1,6 +1,7 @@
 /* Model and script objects (see model.h). */
 #include "model.h"
 
+#include "../copies.h"
 #include "../parsing/args.h"
 #include "archive.h"
 
@@ -41,27 +42,12 @@ bool device_normalize(const char *dev, size_t len, char out[16]) {
     return true;
 }
 
-static char *dup_bytes(const char *p, size_t n) {
-    char *d = RedisModule_Alloc(n + 1);
-    if (n > 0)
-        memcpy(d, p, n);
-    d[n] = '\0';
-    return d;
-}
-
 static char **dup_names(int n, const char **names, const size_t *lens) {
-    if (n == 0)
-        return NULL;
-    char **out = RedisModule_Alloc((size_t)n * sizeof *out);
-    for (int i = 0; i < n; i++)
-        out[i] = dup_bytes(names[i], lens != NULL ? lens[i] : strlen(names[i]));
-    return out;
+    return n > 0 ? copy_list((size_t)n, names, lens) : NULL;
 }
 
 static void free_names(int n, char **names) {
-    for (int i = 0; i < n; i++)
-        RedisModule_Free(names[i]);
-    RedisModule_Free(names);
+    free_list(names, (size_t)n);
 }
 
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *e) {
@@ -95,7 +81,7 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *
     m->ops = ops;
     m->handle = h;
     snprintf(m->device, sizeof m->device, "%s", spec->device);
-    m->tag = dup_bytes(spec->tag != NULL ? spec->tag : "", spec->tag != NULL ? spec->taglen : 0);
+    m->tag = copy_bytes(spec->tag != NULL ? spec->tag : "", spec->tag != NULL ? spec->taglen : 0);
     m->taglen = spec->tag != NULL ? spec->taglen : 0;
     m->batchsize = spec->batchsize;
     m->minbatchsize = spec->minbatchsize;
@@ -176,7 +162,7 @@ script *script_create(const char *device, const char *tag, size_t taglen, char *
     s->ops = ops;
     s->handle = h;
     snprintf(s->device, sizeof s->device, "%s", device);
-    s->tag = dup_bytes(tag != NULL ? tag : "", tag != NULL ? taglen : 0);
+    s->tag = copy_bytes(tag != NULL ? tag : "", tag != NULL ? taglen : 0);
     s->taglen = tag != NULL ? taglen : 0;
     s->source = source;
     s->nentry = nentry;

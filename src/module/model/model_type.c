@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../config.h"
+#include "../copies.h"
 #include "redisai_model_decode.h"
 
 RedisModuleType *ModelType = NULL;
@@ -61,13 +62,6 @@ bool model_names_load(RedisModuleIO *io, uint64_t *n, char ***names, size_t **le
     return ok && !io_failed(io);
 }
 
-static void free_loaded(char **p, uint64_t n) {
-    if (p == NULL)
-        return;
-    for (uint64_t i = 0; i < n; i++)
-        RedisModule_Free(p[i]);
-    RedisModule_Free(p);
-}
 
 char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks) {
     if (io_failed(io) || nchunks > bloblen + 1)
@@ -101,8 +95,8 @@ char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks) {
 }
 
 void model_record_free(model_record *r) {
-    free_loaded(r->inputs, r->ninputs);
-    free_loaded(r->outputs, r->noutputs);
+    free_list(r->inputs, r->ninputs);
+    free_list(r->outputs, r->noutputs);
     RedisModule_Free(r->inlens);
     RedisModule_Free(r->outlens);
     RedisModule_Free(r->device);
@@ -147,7 +141,7 @@ model *model_from_record(RedisModuleIO *io, model_record *r) {
 }
 
 void script_record_free(script_record *r) {
-    free_loaded(r->entry, r->nentry);
+    free_list(r->entry, r->nentry);
     RedisModule_Free(r->entrylens);
     RedisModule_Free(r->device);
     RedisModule_Free(r->tag);
@@ -155,14 +149,6 @@ void script_record_free(script_record *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* A NUL-terminated copy of n bytes. */
-static char *dup_z(const char *p, size_t n) {
-    char *d = RedisModule_Alloc(n + 1);
-    if (n > 0)
-        memcpy(d, p, n);
-    d[n] = '\0';
-    return d;
-}
 
 script *script_from_record(RedisModuleIO *io, script_record *r) {
     char devn[16];
@@ -172,15 +158,13 @@ script *script_from_record(RedisModuleIO *io, script_record *r) {
         script_record_free(r);
         return NULL;
     }
-    char **ep = RedisModule_Calloc(r->nentry > 0 ? r->nentry : 1, sizeof *ep);
-    for (uint64_t i = 0; i < r->nentry; i++)
-        ep[i] = dup_z(r->entry[i], r->entrylens[i]);
+    char **ep = copy_list(r->nentry, (const char *const *)r->entry, r->entrylens);
     lc_err err;
-    script *s = script_create(devn, r->tag, r->taglen, dup_z(r->source, r->srclen), (int)r->nentry,
+    script *s = script_create(devn, r->tag, r->taglen, copy_bytes(r->source, r->srclen), (int)r->nentry,
                               (const char *const *)ep, &err);
     if (s == NULL)
         RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err.msg);
-    free_loaded(ep, r->nentry);
+    free_list(ep, r->nentry);
     script_record_free(r);
     return s;
 }
