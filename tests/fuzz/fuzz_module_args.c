@@ -40,13 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             break;
         p = nl + 1;
     }
-    char err[256];
+    lc_err err;
     if (which == 0) {
         int64_t dims[MAX_ARGS];
         tensor_set_args a;
         if (parse_tensorset(argc, v, dims, &a) == NULL && a.fmt == TENSOR_DATA_VALUES && a.nbytes <= 1 << 16) {
             void *buf = malloc(a.nbytes ? a.nbytes : 1);
-            parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, buf, err, sizeof err);
+            parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, buf, &err);
             free(buf);
         }
     } else if (which == 1) {
@@ -55,14 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (which == 2) {
         module_config c;
         config_defaults(&c);
-        config_apply(&c, argc - 1, v + 1, err, sizeof err);
+        config_apply(&c, argc - 1, v + 1, &err);
     } else if (which == 3) {
         source_max_nesting((const char *)data + 1, size - 1);
     } else if (argc >= 1) {
         const dtype_info *dt = dtype_by_name(v[0].ptr, v[0].len);
         if (dt != NULL && argc > 1) {
             void *buf = malloc((size_t)(argc - 1) * 8);
-            parse_tensor_values(dt, v + 1, (size_t)(argc - 1), buf, err, sizeof err);
+            parse_tensor_values(dt, v + 1, (size_t)(argc - 1), buf, &err);
             free(buf);
         }
         int64_t n;
