@@ -11,8 +11,9 @@
 #include "config.h"
 #include "locus/locus_version.h"
 #include "model/model_type.h"
-#include "rdb/tensor_type.h"
 #include "redismodule_api.h"
+#include "script/script_type.h"
+#include "tensor/tensor_type.h"
 
 #define MODULE_NAME "ai"
 
@@ -44,6 +45,16 @@ static const struct {
     {"AI._SCRIPTSCAN", cmd_scriptscan, "readonly", 0, 0, 0},
     {"AI.INFO", cmd_info, "readonly", 1, 1, 1},
     {"AI.CONFIG", cmd_config, "write", 0, 0, 0},
+};
+
+/* The three data types, each registered by its own folder (tensor/, model/, script/). */
+static const struct {
+    const char *name;
+    int (*reg)(RedisModuleCtx *ctx);
+} data_types[] = {
+    {TENSOR_TYPE_NAME, tensor_type_register},
+    {MODEL_TYPE_NAME, model_type_register},
+    {SCRIPT_TYPE_NAME, script_type_register},
 };
 
 /* RedisAI's load-time backend options: each named backend is loaded now (a missing or broken one is logged
@@ -120,14 +131,11 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
 
     /* Decoders check RedisModule_IsIOError after their reads and return NULL on a bad payload. */
     RedisModule_SetModuleOptions(ctx, REDISMODULE_OPTIONS_HANDLE_IO_ERRORS);
-    if (tensor_type_register(ctx) != REDISMODULE_OK) {
-        RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s data type", TENSOR_TYPE_NAME);
-        return REDISMODULE_ERR;
-    }
-    if (model_types_register(ctx) != REDISMODULE_OK) {
-        RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s/%s data types", MODEL_TYPE_NAME,
-                        SCRIPT_TYPE_NAME);
-        return REDISMODULE_ERR;
+    for (size_t i = 0; i < sizeof data_types / sizeof data_types[0]; i++) {
+        if (data_types[i].reg(ctx) != REDISMODULE_OK) {
+            RedisModule_Log(ctx, "warning", "locus_ai: could not register the %s data type", data_types[i].name);
+            return REDISMODULE_ERR;
+        }
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (RedisModule_CreateCommand(ctx, commands[i].name, commands[i].fn, commands[i].flags, commands[i].firstkey,

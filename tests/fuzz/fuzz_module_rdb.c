@@ -10,8 +10,10 @@
 #include "fake_io.h"
 #include "model/model.h"
 #include "model/model_type.h"
-#include "rdb/tensor_type.h"
+#include "script/script.h"
+#include "script/script_type.h"
 #include "tensor/tensor.h"
+#include "tensor/tensor_type.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static int ready;

@@ -12,9 +12,11 @@
 #include "fake_io.h"
 #include "model/model.h"
 #include "model/model_type.h"
-#include "rdb/tensor_type.h"
+#include "script/script.h"
+#include "script/script_type.h"
 #include "tensor/dtype.h"
 #include "tensor/tensor.h"
+#include "tensor/tensor_type.h"
 
 #define MAX_ARGS 64
 

@@ -9,10 +9,10 @@
 #include "check.h"
 #include "config.h"
 #include "parsing/args.h"
-#include "rdb/tensor_type.h"
 #include "redismodule_api.h"
 #include "tensor/dtype.h"
 #include "tensor/tensor.h"
+#include "tensor/tensor_type.h"
 
 /* ---- stand-ins for the Redis allocator and RDB IO ---- */
 static long live_allocs;

@@ -13,7 +13,7 @@
 #include "../backends/loader.h"
 #include "../config.h"
 #include "../queue/queue.h"
-#include "../rdb/tensor_type.h"
+#include "../tensor/tensor_type.h"
 #include "locus/locus_version.h"
 
 #ifndef LOCUS_GIT_SHA

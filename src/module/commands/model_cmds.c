@@ -11,7 +11,8 @@
 #include "../model/model_type.h"
 #include "../parsing/model_args.h"
 #include "../queue/queue.h"
-#include "../rdb/tensor_type.h"
+#include "../script/script_type.h"
+#include "../tensor/tensor_type.h"
 #include "locus/locus_version.h"
 #include "common.h"
 

@@ -11,8 +11,9 @@
 #include "../keyspace.h"
 #include "../model/model_type.h"
 #include "../parsing/run_args.h"
-#include "../rdb/tensor_type.h"
 #include "../run/run.h"
+#include "../script/script_type.h"
+#include "../tensor/tensor_type.h"
 #include "common.h"
 #include "model_cmds.h"
 

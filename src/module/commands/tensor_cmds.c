@@ -3,8 +3,8 @@
 #include "tensor_cmds.h"
 
 #include "../keyspace.h"
-#include "../rdb/tensor_type.h"
 #include "../tensor/tensor_reply.h"
+#include "../tensor/tensor_type.h"
 #include "common.h"
 
 /* Store `t` at the open key, as a SET would: the old value goes, and so does any TTL. Over an existing tensor

@@ -1,46 +1,12 @@
-/* Model and script objects (see model.h). */
+/* Model objects (see model.h). */
 #include "model.h"
 
 #include "../copies.h"
 #include "../parsing/args.h"
 #include "archive.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-void run_stats_add(run_stats *s, long long duration_us, long long samples, bool error) {
-    __atomic_add_fetch(&s->duration_us, duration_us, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->samples, samples, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
-    if (error)
-        __atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
-}
-
-void run_stats_reset(run_stats *s) {
-    __atomic_store_n(&s->duration_us, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->samples, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->calls, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->errors, 0, __ATOMIC_RELAXED);
-}
-
-bool device_normalize(const char *dev, size_t len, char out[16]) {
-    if (len < 3 || len > 9)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (char)toupper((unsigned char)dev[i]);
-    out[len] = '\0';
-    if (strncmp(out, "CPU", 3) != 0 && strncmp(out, "GPU", 3) != 0)
-        return false;
-    if (len == 3)
-        return true;
-    if (out[3] != ':' || len == 4)
-        return false;
-    for (size_t i = 4; i < len; i++)
-        if (!isdigit((unsigned char)out[i]))
-            return false;
-    return true;
-}
 
 static char **dup_names(int n, const char **names, const size_t *lens) {
     return n > 0 ? copy_list((size_t)n, names, lens) : NULL;
@@ -48,6 +14,21 @@ static char **dup_names(int n, const char **names, const size_t *lens) {
 
 static void free_names(int n, char **names) {
     free_list(names, (size_t)n);
+}
+
+/* The names the backend's signature gives the n inputs or outputs of model h (name_of may be NULL: none),
+ * copied into *out; how many it named. */
+static int signature_names(void *h, int (*name_of)(void *, int, char *, size_t), int n, char ***out) {
+    *out = NULL;
+    if (name_of == NULL || n <= 0)
+        return 0;
+    *out = RedisModule_Calloc((size_t)n, sizeof **out);
+    int named = 0;
+    char name[256];
+    for (int i = 0; i < n; i++)
+        if (name_of(h, i, name, sizeof name) == 0)
+            (*out)[named++] = RedisModule_Strdup(name);
+    return named;
 }
 
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *e) {
@@ -92,20 +73,8 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *
     m->output_names = out_names;
     m->ninputs = spec->ninput_names > 0 ? spec->ninput_names : nin;
     m->noutputs = spec->noutput_names > 0 ? spec->noutput_names : nout;
-    if (ops->model_input_name && nin > 0) {
-        m->sig_inputs = RedisModule_Calloc((size_t)nin, sizeof *m->sig_inputs);
-        char name[256];
-        for (int i = 0; i < nin; i++)
-            if (ops->model_input_name(h, i, name, sizeof name) == 0)
-                m->sig_inputs[m->nsig_inputs++] = RedisModule_Strdup(name);
-    }
-    if (ops->model_output_name && nout > 0) {
-        m->sig_outputs = RedisModule_Calloc((size_t)nout, sizeof *m->sig_outputs);
-        char name[256];
-        for (int i = 0; i < nout; i++)
-            if (ops->model_output_name(h, i, name, sizeof name) == 0)
-                m->sig_outputs[m->nsig_outputs++] = RedisModule_Strdup(name);
-    }
+    m->nsig_inputs = signature_names(h, ops->model_input_name, nin, &m->sig_inputs);
+    m->nsig_outputs = signature_names(h, ops->model_output_name, nout, &m->sig_outputs);
     m->blob = blob;
     m->bloblen = bloblen;
     return m;
@@ -127,60 +96,4 @@ void model_release(model *m) {
     RedisModule_Free(m->tag);
     RedisModule_Free(m->blob);
     RedisModule_Free(m);
-}
-
-script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
-                      const char *const *entry_points, lc_err *e) {
-    char *err = e->msg;
-    size_t errlen = sizeof e->msg;
-    int depth = source_max_nesting(source, strlen(source));
-    if (depth > SCRIPT_MAX_NESTING) {
-        lc_err_set(e, "ERR script nests brackets %d deep; at most %d levels are compiled", depth,
-                   SCRIPT_MAX_NESTING);
-        RedisModule_Free(source);
-        return NULL;
-    }
-    const lb_ops *ops = backend_get(BACKEND_TORCH, e);
-    if (ops == NULL) {
-        RedisModule_Free(source);
-        return NULL;
-    }
-    void *h = ops->script_compile(device, source, err, errlen);
-    if (h == NULL) {
-        RedisModule_Free(source);
-        return NULL;
-    }
-    for (int i = 0; i < nentry; i++) {
-        if (ops->script_check_function(h, entry_points[i], 1, err, errlen) != 0) {
-            ops->script_free(h);
-            RedisModule_Free(source);
-            return NULL;
-        }
-    }
-    script *s = RedisModule_Calloc(1, sizeof *s);
-    s->refcount = 1;
-    s->ops = ops;
-    s->handle = h;
-    snprintf(s->device, sizeof s->device, "%s", device);
-    s->tag = copy_bytes(tag != NULL ? tag : "", tag != NULL ? taglen : 0);
-    s->taglen = tag != NULL ? taglen : 0;
-    s->source = source;
-    s->nentry = nentry;
-    s->entry_points = dup_names(nentry, (const char **)entry_points, NULL);
-    return s;
-}
-
-script *script_retain(script *s) {
-    __atomic_add_fetch(&s->refcount, 1, __ATOMIC_RELAXED);
-    return s;
-}
-
-void script_release(script *s) {
-    if (s == NULL || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) > 0)
-        return;
-    s->ops->script_free(s->handle);
-    free_names(s->nentry, s->entry_points);
-    RedisModule_Free(s->tag);
-    RedisModule_Free(s->source);
-    RedisModule_Free(s);
 }

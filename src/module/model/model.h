@@ -1,9 +1,9 @@
-/* Models and scripts as stored under keys: the backend handle plus everything needed to describe, persist
- * and re-create them (the original blob or source), and their run statistics (AI.INFO).
+/* Models as stored under keys: the backend handle plus everything needed to describe, persist and re-create
+ * them (the original blob), and their run statistics (AI.INFO). Scripts, their sibling, are in script/.
  *
- * Both are reference-counted: a key holds one reference and every queued or running execution holds one,
- * so AI.MODELDEL or an overwrite during a run is safe. The last release frees the backend handle; it may
- * happen on any thread (nothing in it touches Redis strings). */
+ * Reference-counted: a key holds one reference and every queued or running execution holds one, so
+ * AI.MODELDEL or an overwrite during a run is safe. The last release frees the backend handle; it may happen
+ * on any thread (nothing in it touches Redis strings). */
 #ifndef LOCUS_MODULE_MODEL_H
 #define LOCUS_MODULE_MODEL_H
 
@@ -14,14 +14,7 @@
 #include "../backends/loader.h"
 #include "../err.h"
 #include "../redismodule_api.h"
-
-/* Execution statistics, updated with atomic adds from worker threads. */
-typedef struct run_stats {
-    long long duration_us, samples, calls, errors;
-} run_stats;
-
-void run_stats_add(run_stats *s, long long duration_us, long long samples, bool error);
-void run_stats_reset(run_stats *s);
+#include "../run/stats.h"
 
 typedef struct model {
     int refcount; /* atomic */
@@ -62,29 +55,5 @@ typedef struct model_spec {
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *err);
 model *model_retain(model *m);
 void model_release(model *m);
-
-typedef struct script {
-    int refcount;
-    const lb_ops *ops;
-    void *handle;
-    char device[16];
-    char *tag;
-    size_t taglen;
-    char *source;             /* NUL-terminated */
-    int nentry;
-    char **entry_points;      /* empty for scripts stored with the deprecated AI.SCRIPTSET */
-    run_stats stats;
-} script;
-
-/* Compile a script; entry points (may be 0) are checked for the entry-point signature. Takes ownership of
- * source (RedisModule_Alloc, NUL-terminated). NULL with the error reply recorded in err. */
-script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
-                      const char *const *entry_points, lc_err *err);
-script *script_retain(script *s);
-void script_release(script *s);
-
-/* Validate and normalize a DEVICE argument (CPU, GPU, CPU:n, GPU:n with up to 5 digits; case-insensitive)
- * into out (16 bytes). False when invalid. */
-bool device_normalize(const char *dev, size_t len, char out[16]);
 
 #endif

@@ -1,5 +1,5 @@
-/* AI__MODEL and AI_SCRIPT data types and their persistence (see model_type.h): our encoding 10 written and read,
- * and the record-to-object step every decoder ends with (RedisAI's too, redisai_model_decode.c). */
+/* The AI__MODEL data type and its persistence (see model_type.h): our encoding 10 written and read, and the
+ * record-to-object step every decoder ends with (RedisAI's too, redisai_model_decode.c). */
 #include "model_type.h"
 
 #include <stdio.h>
@@ -7,12 +7,10 @@
 
 #include "../config.h"
 #include "../copies.h"
+#include "../rdb/codec.h"
 #include "redisai_model_decode.h"
 
 RedisModuleType *ModelType = NULL;
-RedisModuleType *ScriptType = NULL;
-
-#define MAX_NAMES 65536
 
 static bool io_failed(RedisModuleIO *io) {
     return RedisModule_IsIOError(io);
@@ -49,19 +47,6 @@ static void model_save_v10(RedisModuleIO *io, const model *m) {
 }
 
 /* ---- shared by every encoding: reading names and chunked blobs, and records to objects ---- */
-
-bool model_names_load(RedisModuleIO *io, uint64_t *n, char ***names, size_t **lens) {
-    *n = io_failed(io) ? 0 : RedisModule_LoadUnsigned(io);
-    bool ok = !io_failed(io) && *n <= MAX_NAMES;
-    if (!ok)
-        *n = 0;
-    *names = RedisModule_Calloc(*n > 0 ? *n : 1, sizeof **names);
-    *lens = RedisModule_Calloc(*n > 0 ? *n : 1, sizeof **lens);
-    for (uint64_t i = 0; i < *n && !io_failed(io); i++)
-        (*names)[i] = RedisModule_LoadStringBuffer(io, &(*lens)[i]);
-    return ok && !io_failed(io);
-}
-
 
 char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks) {
     if (io_failed(io) || nchunks > bloblen + 1)
@@ -140,35 +125,6 @@ model *model_from_record(RedisModuleIO *io, model_record *r) {
     return m;
 }
 
-void script_record_free(script_record *r) {
-    free_list(r->entry, r->nentry);
-    RedisModule_Free(r->entrylens);
-    RedisModule_Free(r->device);
-    RedisModule_Free(r->tag);
-    RedisModule_Free(r->source);
-    memset(r, 0, sizeof *r);
-}
-
-
-script *script_from_record(RedisModuleIO *io, script_record *r) {
-    char devn[16];
-    if (r->corrupt || io_failed(io) || r->device == NULL || r->source == NULL ||
-        !device_normalize(r->device, r->devlen, devn)) {
-        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: corrupt record");
-        script_record_free(r);
-        return NULL;
-    }
-    char **ep = copy_list(r->nentry, (const char *const *)r->entry, r->entrylens);
-    lc_err err;
-    script *s = script_create(devn, r->tag, r->taglen, copy_bytes(r->source, r->srclen), (int)r->nentry,
-                              (const char *const *)ep, &err);
-    if (s == NULL)
-        RedisModule_LogIOError(io, "warning", "AI_SCRIPT: cannot re-create a stored script: %s", err.msg);
-    free_list(ep, r->nentry);
-    script_record_free(r);
-    return s;
-}
-
 /* ---- AI__MODEL decoders: version 10 here, RedisAI's 0 to 4 in redisai_model_decode.c ---- */
 
 static void *model_load_v10(RedisModuleIO *io) {
@@ -179,8 +135,8 @@ static void *model_load_v10(RedisModuleIO *io) {
     r.batchsize = RedisModule_LoadUnsigned(io);
     r.minbatchsize = RedisModule_LoadUnsigned(io);
     r.minbatchtimeout = RedisModule_LoadUnsigned(io);
-    r.corrupt = !model_names_load(io, &r.ninputs, &r.inputs, &r.inlens) ||
-                !model_names_load(io, &r.noutputs, &r.outputs, &r.outlens);
+    r.corrupt = !rdb_names_load(io, &r.ninputs, &r.inputs, &r.inlens) ||
+                !rdb_names_load(io, &r.noutputs, &r.outputs, &r.outlens);
     if (!r.corrupt) {
         r.bloblen = RedisModule_LoadUnsigned(io);
         uint64_t nchunks = RedisModule_LoadUnsigned(io);
@@ -215,13 +171,6 @@ void *model_rdb_load(RedisModuleIO *io, int encver) {
     return NULL;
 }
 
-static RedisModuleString *str_ll(long long v) {
-    return RedisModule_CreateStringFromLongLong(NULL, v);
-}
-static RedisModuleString *str_c(const char *s) {
-    return RedisModule_CreateString(NULL, s, strlen(s));
-}
-
 static void model_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
     model *m = value;
     size_t cs = chunk_size();
@@ -229,35 +178,35 @@ static void model_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *
     int cap = 16 + 2 * (m->ninput_names + m->noutput_names) + (int)nchunks;
     RedisModuleString **v = RedisModule_Alloc((size_t)cap * sizeof *v);
     int n = 0;
-    v[n++] = str_c(backend_name(m->backend));
-    v[n++] = str_c(m->device);
-    v[n++] = str_c("TAG");
+    v[n++] = aof_str_c(backend_name(m->backend));
+    v[n++] = aof_str_c(m->device);
+    v[n++] = aof_str_c("TAG");
     v[n++] = RedisModule_CreateString(NULL, m->tag, m->taglen);
     if (m->batchsize > 0) {
-        v[n++] = str_c("BATCHSIZE");
-        v[n++] = str_ll(m->batchsize);
+        v[n++] = aof_str_c("BATCHSIZE");
+        v[n++] = aof_str_ll(m->batchsize);
         if (m->minbatchsize > 0) {
-            v[n++] = str_c("MINBATCHSIZE");
-            v[n++] = str_ll(m->minbatchsize);
+            v[n++] = aof_str_c("MINBATCHSIZE");
+            v[n++] = aof_str_ll(m->minbatchsize);
             if (m->minbatchtimeout > 0) {
-                v[n++] = str_c("MINBATCHTIMEOUT");
-                v[n++] = str_ll(m->minbatchtimeout);
+                v[n++] = aof_str_c("MINBATCHTIMEOUT");
+                v[n++] = aof_str_ll(m->minbatchtimeout);
             }
         }
     }
     if (m->ninput_names > 0) {
-        v[n++] = str_c("INPUTS");
-        v[n++] = str_ll(m->ninput_names);
+        v[n++] = aof_str_c("INPUTS");
+        v[n++] = aof_str_ll(m->ninput_names);
         for (int i = 0; i < m->ninput_names; i++)
-            v[n++] = str_c(m->input_names[i]);
+            v[n++] = aof_str_c(m->input_names[i]);
     }
     if (m->noutput_names > 0) {
-        v[n++] = str_c("OUTPUTS");
-        v[n++] = str_ll(m->noutput_names);
+        v[n++] = aof_str_c("OUTPUTS");
+        v[n++] = aof_str_ll(m->noutput_names);
         for (int i = 0; i < m->noutput_names; i++)
-            v[n++] = str_c(m->output_names[i]);
+            v[n++] = aof_str_c(m->output_names[i]);
     }
-    v[n++] = str_c("BLOB");
+    v[n++] = aof_str_c("BLOB");
     for (size_t i = 0; i < nchunks; i++) {
         size_t off = i * cs;
         v[n++] = RedisModule_CreateString(NULL, m->blob + off, m->bloblen - off < cs ? m->bloblen - off : cs);
@@ -295,97 +244,8 @@ static void *model_copy(RedisModuleString *from, RedisModuleString *to, const vo
     return model_retain((model *)value);
 }
 
-/* ---- AI_SCRIPT version 10 ---- */
-
-static void script_rdb_save(RedisModuleIO *io, void *value) {
-    script *s = value;
-    RedisModule_SaveStringBuffer(io, s->device, strlen(s->device));
-    RedisModule_SaveStringBuffer(io, s->tag, s->taglen);
-    RedisModule_SaveStringBuffer(io, s->source, strlen(s->source));
-    RedisModule_SaveUnsigned(io, (uint64_t)s->nentry);
-    for (int i = 0; i < s->nentry; i++)
-        RedisModule_SaveStringBuffer(io, s->entry_points[i], strlen(s->entry_points[i]));
-}
-
-static void *script_load_v10(RedisModuleIO *io) {
-    script_record r = {0};
-    r.device = RedisModule_LoadStringBuffer(io, &r.devlen);
-    r.tag = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &r.taglen);
-    r.source = io_failed(io) ? NULL : RedisModule_LoadStringBuffer(io, &r.srclen);
-    r.corrupt = !model_names_load(io, &r.nentry, &r.entry, &r.entrylens);
-    return script_from_record(io, &r);
-}
-
-static const struct {
-    int encver;
-    void *(*load)(RedisModuleIO *io);
-} script_decoders[] = {
-    {REDISAI_ENCVER_V0, redisai_script_load_v0},
-    {REDISAI_ENCVER_V1, redisai_script_load_v1},
-    {REDISAI_ENCVER_V2, redisai_script_load_v1}, /* RedisAI's version 2 changed models only */
-    {REDISAI_ENCVER_V3, redisai_script_load_v3},
-    {REDISAI_ENCVER_V4, redisai_script_load_v3}, /* version 4 changed tensors only */
-    {SCRIPT_ENCVER_V10, script_load_v10},
-};
-
-void *script_rdb_load(RedisModuleIO *io, int encver) {
-    for (size_t i = 0; i < sizeof script_decoders / sizeof script_decoders[0]; i++)
-        if (script_decoders[i].encver == encver)
-            return script_decoders[i].load(io);
-    RedisModule_LogIOError(io, "warning",
-                           "AI_SCRIPT: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
-                           "and its own %d)", encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, SCRIPT_ENCVER_V10);
-    return NULL;
-}
-
-static void script_aof_rewrite(RedisModuleIO *aof, RedisModuleString *key, void *value) {
-    script *s = value;
-    RedisModuleString **v = RedisModule_Alloc((size_t)(8 + s->nentry) * sizeof *v);
-    int n = 0;
-    v[n++] = str_c(s->device);
-    v[n++] = str_c("TAG");
-    v[n++] = RedisModule_CreateString(NULL, s->tag, s->taglen);
-    if (s->nentry > 0) {
-        v[n++] = str_c("ENTRY_POINTS");
-        v[n++] = str_ll(s->nentry);
-        for (int i = 0; i < s->nentry; i++)
-            v[n++] = str_c(s->entry_points[i]);
-    }
-    v[n++] = str_c("SOURCE");
-    v[n++] = str_c(s->source);
-    RedisModule_EmitAOF(aof, s->nentry > 0 ? "AI.SCRIPTSTORE" : "AI.SCRIPTSET", "sv", key, v, (size_t)n);
-    for (int i = 0; i < n; i++)
-        RedisModule_FreeString(NULL, v[i]);
-    RedisModule_Free(v);
-}
-
-static void script_digest(RedisModuleDigest *md, void *value) {
-    script *s = value;
-    RedisModule_DigestAddStringBuffer(md, s->device, strlen(s->device));
-    RedisModule_DigestAddStringBuffer(md, s->tag, s->taglen);
-    RedisModule_DigestAddStringBuffer(md, s->source, strlen(s->source));
-    for (int i = 0; i < s->nentry; i++)
-        RedisModule_DigestAddStringBuffer(md, s->entry_points[i], strlen(s->entry_points[i]));
-    RedisModule_DigestEndSequence(md);
-}
-
-static size_t script_mem(const void *value) {
-    const script *s = value;
-    return sizeof *s + strlen(s->source) + s->taglen;
-}
-
-static void script_free_cb(void *value) {
-    script_release(value);
-}
-
-static void *script_copy(RedisModuleString *from, RedisModuleString *to, const void *value) {
-    (void)from;
-    (void)to;
-    return script_retain((script *)value);
-}
-
-int model_types_register(RedisModuleCtx *ctx) {
-    RedisModuleTypeMethods mm = {
+int model_type_register(RedisModuleCtx *ctx) {
+    RedisModuleTypeMethods methods = {
         .version = REDISMODULE_TYPE_METHOD_VERSION_USED,
         .rdb_load = model_rdb_load,
         .rdb_save = model_rdb_save,
@@ -395,17 +255,6 @@ int model_types_register(RedisModuleCtx *ctx) {
         .free = model_free_cb,
         .copy = model_copy,
     };
-    ModelType = RedisModule_CreateDataType(ctx, MODEL_TYPE_NAME, MODEL_ENCVER_CURRENT, &mm);
-    RedisModuleTypeMethods sm = {
-        .version = REDISMODULE_TYPE_METHOD_VERSION_USED,
-        .rdb_load = script_rdb_load,
-        .rdb_save = script_rdb_save,
-        .aof_rewrite = script_aof_rewrite,
-        .mem_usage = script_mem,
-        .digest = script_digest,
-        .free = script_free_cb,
-        .copy = script_copy,
-    };
-    ScriptType = RedisModule_CreateDataType(ctx, SCRIPT_TYPE_NAME, SCRIPT_ENCVER_CURRENT, &sm);
-    return ModelType != NULL && ScriptType != NULL ? REDISMODULE_OK : REDISMODULE_ERR;
+    ModelType = RedisModule_CreateDataType(ctx, MODEL_TYPE_NAME, MODEL_ENCVER_CURRENT, &methods);
+    return ModelType != NULL ? REDISMODULE_OK : REDISMODULE_ERR;
 }

@@ -1,6 +1,6 @@
-/* The AI__MODEL and AI_SCRIPT Redis data types: registration, versioned RDB encoders/decoders (our encodings
- * start at 10, as for AI_TENSOR; RedisAI's versions 0 to 4 are read too, never written:
- * redisai_model_decode.h), AOF rewrite, digest, memory usage, COPY and free. Model blobs are written in chunks of at most
+/* The AI__MODEL Redis data type: registration, versioned RDB encoders/decoders (our encodings start at 10, as
+ * for AI_TENSOR and AI_SCRIPT; RedisAI's versions 0 to 4 are read too, never written: redisai_model_decode.h),
+ * AOF rewrite, digest, memory usage, COPY and free. Model blobs are written in chunks of at most
  * MODEL_CHUNK_SIZE bytes, so blobs over 512 MB survive RDB, AOF and replication. Loading a record re-creates
  * the backend object, loading the backend first if needed. */
 #ifndef LOCUS_MODULE_MODEL_TYPE_H
@@ -10,19 +10,14 @@
 #include "model.h"
 
 #define MODEL_TYPE_NAME "AI__MODEL"
-#define SCRIPT_TYPE_NAME "AI_SCRIPT"
 #define MODEL_ENCVER_V10 10  /* backend, device, tag, batching, names, blob length + chunks */
-#define SCRIPT_ENCVER_V10 10 /* device, tag, source, entry points */
 #define MODEL_ENCVER_CURRENT MODEL_ENCVER_V10
-#define SCRIPT_ENCVER_CURRENT SCRIPT_ENCVER_V10
 
 extern RedisModuleType *ModelType;
-extern RedisModuleType *ScriptType;
 
-int model_types_register(RedisModuleCtx *ctx);
-/* The rdb_load callbacks (also fed by the fuzz targets): a new model or script, or NULL on a bad record. */
+int model_type_register(RedisModuleCtx *ctx);
+/* The rdb_load callback (also fed by the fuzz targets): a new model, or NULL on a bad record. */
 void *model_rdb_load(RedisModuleIO *io, int encver);
-void *script_rdb_load(RedisModuleIO *io, int encver);
 
 /* ---- what every decoder (ours and RedisAI's) ends with ---- */
 
@@ -41,19 +36,6 @@ typedef struct model_record {
     bool corrupt; /* set by a decoder that found its own fields inconsistent */
 } model_record;
 
-/* A script record as read; same ownership as model_record. */
-typedef struct script_record {
-    char *device, *tag, *source;
-    size_t devlen, taglen, srclen;
-    uint64_t nentry;
-    char **entry;
-    size_t *entrylens;
-    bool corrupt;
-} script_record;
-
-/* Read an unsigned count and that many strings into *names / *lens (both allocated, even for 0; *n is 0 when
- * the count is over the limit). False after a short read or for a count over 65536. */
-bool model_names_load(RedisModuleIO *io, uint64_t *n, char ***names, size_t **lens);
 /* Read nchunks strings that together must make bloblen bytes. The blob (RedisModule_Alloc'd, caller owns), or
  * NULL after a short read or when the chunks do not add up; a length field is never trusted for an
  * allocation. */
@@ -62,10 +44,7 @@ char *model_blob_load(RedisModuleIO *io, uint64_t bloblen, uint64_t nchunks);
  * record whatever the outcome. NULL, logged with RedisModule_LogIOError, for a short read, a corrupt record
  * or a model the backend refuses (the message names the backend, e.g. TF when locus_ai has none). */
 model *model_from_record(RedisModuleIO *io, model_record *r);
-/* The same for a script (compiled by the Torch backend, entry points checked). */
-script *script_from_record(RedisModuleIO *io, script_record *r);
-/* Free what a record holds (for a decoder that stops before model_from_record / script_from_record). */
+/* Free what a record holds (for a decoder that stops before model_from_record). */
 void model_record_free(model_record *r);
-void script_record_free(script_record *r);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,4 +207,22 @@ bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, v
 
 const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n) {
     return dtype_check_data(a->dtype, data, n, a->len, 1);
+}
+
+bool device_normalize(const char *dev, size_t len, char out[16]) {
+    if (len < 3 || len > 9)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)toupper((unsigned char)dev[i]);
+    out[len] = '\0';
+    if (strncmp(out, "CPU", 3) != 0 && strncmp(out, "GPU", 3) != 0)
+        return false;
+    if (len == 3)
+        return true;
+    if (out[3] != ':' || len == 4)
+        return false;
+    for (size_t i = 4; i < len; i++)
+        if (!isdigit((unsigned char)out[i]))
+            return false;
+    return true;
 }

@@ -61,4 +61,8 @@ const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t
 #define SCRIPT_MAX_NESTING 256
 int source_max_nesting(const char *src, size_t len);
 
+/* Validate and normalize a DEVICE argument (CPU, GPU, CPU:n, GPU:n with up to 5 digits; case-insensitive)
+ * into out (16 bytes). False when invalid. */
+bool device_normalize(const char *dev, size_t len, char out[16]);
+
 #endif

@@ -10,8 +10,8 @@
 #include "../keyspace.h"
 #include "../parsing/args.h"
 #include "../queue/queue.h"
-#include "../rdb/tensor_type.h"
 #include "../tensor/tensor_reply.h"
+#include "../tensor/tensor_type.h"
 
 run_ctx *run_ctx_new(bool dag) {
     run_ctx *rc = RedisModule_Calloc(1, sizeof *rc);

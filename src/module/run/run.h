@@ -15,6 +15,7 @@
 #include "../model/model.h"
 #include "../queue/queue.h"
 #include "../redismodule_api.h"
+#include "../script/script.h"
 #include "../tensor/tensor.h"
 
 typedef enum { OP_TENSORSET, OP_TENSORGET, OP_MODEL, OP_SCRIPT } op_kind;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../tensor/limits.h"
+#include "limits.h"
 #include "redisai_tensor_decode.h"
 
 RedisModuleType *TensorType = NULL;

@@ -8,7 +8,7 @@
 #define LOCUS_MODULE_TENSOR_TYPE_H
 
 #include "../redismodule_api.h"
-#include "../tensor/tensor.h"
+#include "tensor.h"
 
 #define TENSOR_TYPE_NAME "AI_TENSOR"
 #define TENSOR_ENCVER_V10 10 /* dtype code, ndims, dims, data as one string */

@@ -27,7 +27,7 @@
 
 #include <stdbool.h>
 
-#include "../tensor/limits.h"
+#include "limits.h"
 #include "tensor_type.h"
 
 enum { DL_INT = 0, DL_UINT = 1, DL_FLOAT = 2, DL_BOOL = 6, DL_STRING = 7 };

@@ -1,0 +1,17 @@
+/* Run statistics (see stats.h). */
+#include "stats.h"
+
+void run_stats_add(run_stats *s, long long duration_us, long long samples, bool error) {
+    __atomic_add_fetch(&s->duration_us, duration_us, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->samples, samples, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+    if (error)
+        __atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
+}
+
+void run_stats_reset(run_stats *s) {
+    __atomic_store_n(&s->duration_us, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->samples, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->errors, 0, __ATOMIC_RELAXED);
+}
