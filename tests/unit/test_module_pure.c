@@ -98,10 +98,12 @@ static const char *set(const char *cmd, tensor_set_args *a, int64_t *dims) {
     int n = 0;
     for (char *t = strtok(copy, " "); t && n < 32; t = strtok(NULL, " "))
         v[n++] = A(t);
-    return parse_tensorset(n, v, dims, a);
+    static lc_err err;
+    return parse_tensorset(n, v, dims, a, &err);
 }
 
 static void test_tensorset_parsing(void) {
+    lc_err err;
     tensor_set_args a;
     int64_t dims[32];
     CHECK(set("AI.TENSORSET k FLOAT 2 3", &a, dims) == NULL && a.ndims == 2 && a.len == 6 && a.nbytes == 24 &&
@@ -121,11 +123,11 @@ static void test_tensorset_parsing(void) {
 
     unsigned fmt;
     arg_view g1[] = {A("AI.TENSORGET"), A("k")};
-    CHECK(parse_tensorget(2, g1, &fmt) == NULL && fmt == (TENSOR_GET_META | TENSOR_GET_BLOB));
+    CHECK(parse_tensorget(2, g1, &fmt, &err) == NULL && fmt == (TENSOR_GET_META | TENSOR_GET_BLOB));
     arg_view g2[] = {A("AI.TENSORGET"), A("k"), A("values"), A("META")};
-    CHECK(parse_tensorget(4, g2, &fmt) == NULL && fmt == (TENSOR_GET_META | TENSOR_GET_VALUES));
+    CHECK(parse_tensorget(4, g2, &fmt, &err) == NULL && fmt == (TENSOR_GET_META | TENSOR_GET_VALUES));
     arg_view g3[] = {A("AI.TENSORGET"), A("k"), A("BLOB"), A("VALUES")};
-    CHECK(parse_tensorget(4, g3, &fmt) != NULL);
+    CHECK(parse_tensorget(4, g3, &fmt, &err) != NULL);
 }
 
 static void test_values(void) {
@@ -164,22 +166,22 @@ static void test_bool_blob(void) {
  * (a final NUL allowed, none elsewhere), a BLOB holds exactly len NUL-terminated strings, no data means
  * empty strings. */
 static void test_string_tensors(void) {
+    lc_err err;
     const dtype_info *s = dtype_by_name("STRING", 6);
     CHECK(s != NULL && s->kind == DTYPE_KIND_STRING && dtype_by_code(DTYPE_STRING) == s);
     tensor_set_args a;
     int64_t dims[8];
     arg_view v[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("str_val1"), {"str_val2\0", 9}};
-    CHECK(parse_tensorset(7, v, dims, &a) == NULL && a.len == 2 && a.nbytes == 18);
+    CHECK(parse_tensorset(7, v, dims, &a, &err) == NULL && a.len == 2 && a.nbytes == 18);
     char data[32];
-    lc_err err;
     CHECK(parse_tensor_values(a.dtype, v + a.data_pos, 2, data, &err) &&
           memcmp(data, "str_val1\0str_val2\0", 18) == 0);
     arg_view bad[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("VALUES"), A("ok"), {"in\0valid", 8}};
-    CHECK(strcmp(parse_tensorset(7, bad, dims, &a), "ERR C-string value contains null character") == 0);
+    CHECK(strcmp(parse_tensorset(7, bad, dims, &a, &err), "ERR C-string value contains null character") == 0);
     arg_view empty[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("2")};
-    CHECK(parse_tensorset(5, empty, dims, &a) == NULL && a.len == 4 && a.nbytes == 4); /* four "" */
+    CHECK(parse_tensorset(5, empty, dims, &a, &err) == NULL && a.len == 4 && a.nbytes == 4); /* four "" */
     arg_view blob[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("BLOB"), {"a\0bc\0", 5}};
-    CHECK(parse_tensorset(6, blob, dims, &a) == NULL && a.nbytes == 5 && check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
+    CHECK(parse_tensorset(6, blob, dims, &a, &err) == NULL && a.nbytes == 5 && check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
     const char *want = "ERR String tensor blob must contain a sequence of null-terminated strings whose length is "
                        "the tensor's length";
     CHECK(strcmp(check_tensor_blob(&a, "a\0bc", 4), want) == 0);   /* no final NUL */

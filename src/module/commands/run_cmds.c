@@ -246,12 +246,9 @@ static int op_dag_tensorset(parse_ctx *p, RedisModuleString **argv, int argc, co
         return fail(p, "ERR wrong number of arguments for 'AI.TENSORSET' command");
     int64_t *dims = RedisModule_Alloc((size_t)argc * sizeof *dims);
     tensor_set_args a;
-    const char *err = parse_tensorset(argc, v, dims, &a);
-    if (err != NULL) {
-        RedisModule_Free(dims);
-        return fail(p, err);
-    }
-    tensor *t = tensor_build(p->ctx, argv, v, &a, false, &p->err);
+    tensor *t = NULL;
+    if (parse_tensorset(argc, v, dims, &a, &p->err) == NULL)
+        t = tensor_build(p->ctx, argv, v, &a, false, &p->err);
     RedisModule_Free(dims);
     if (t == NULL)
         return -1;
@@ -268,9 +265,8 @@ static int op_dag_tensorget(parse_ctx *p, RedisModuleString **argv, int argc, co
     if (argc < 2 || argc > 4)
         return fail(p, "ERR wrong number of arguments for 'AI.TENSORGET' command");
     unsigned fmt;
-    const char *err = parse_tensorget(argc, v, &fmt);
-    if (err != NULL)
-        return fail(p, err);
+    if (parse_tensorget(argc, v, &fmt, &p->err) != NULL)
+        return -1;
     int slot = input_slot(p, argv[1]);
     if (slot < 0)
         return -1;

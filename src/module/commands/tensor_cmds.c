@@ -38,15 +38,10 @@ int cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     key = open_typed_or_reply(ctx, argv[1], REDISMODULE_READ | REDISMODULE_WRITE, TensorType, NULL);
     if (key == NULL)
         goto done;
-    const char *err = parse_tensorset(argc, views, dims, &a);
-    if (err != NULL) {
-        RedisModule_ReplyWithError(ctx, err);
-        goto done;
-    }
-    lc_err msg;
-    t = tensor_build(ctx, argv, views, &a, true, &msg);
-    if (t == NULL) {
-        RedisModule_ReplyWithError(ctx, msg.msg);
+    lc_err err;
+    if (parse_tensorset(argc, views, dims, &a, &err) != NULL ||
+        (t = tensor_build(ctx, argv, views, &a, true, &err)) == NULL) {
+        RedisModule_ReplyWithError(ctx, err.msg);
         goto done;
     }
     store_tensor(key, t);
@@ -72,9 +67,9 @@ int cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (t == NULL)
         return REDISMODULE_OK;
     unsigned fmt;
-    const char *err = parse_tensorget(argc, views, &fmt);
-    if (err != NULL)
-        return RedisModule_ReplyWithError(ctx, err);
+    lc_err err;
+    if (parse_tensorget(argc, views, &fmt, &err) != NULL)
+        return RedisModule_ReplyWithError(ctx, err.msg);
 
     reply_tensor(ctx, t, fmt);
     return REDISMODULE_OK;

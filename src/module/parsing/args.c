@@ -84,22 +84,23 @@ bool arg_to_double(arg_view a, double *out) {
     return true;
 }
 
-const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out) {
+const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out,
+                            lc_err *err) {
     if (argc < 4)
-        return "ERR wrong number of arguments for 'AI.TENSORSET' command";
+        return lc_err_put(err, "ERR wrong number of arguments for 'AI.TENSORSET' command");
     memset(out, 0, sizeof *out);
     out->dims = dims_buf;
     out->dtype = dtype_by_name(argv[2].ptr, argv[2].len);
     if (out->dtype == NULL)
-        return "ERR invalid data type";
+        return lc_err_put(err, "ERR invalid data type");
 
     size_t len = 1;
     int pos = 3;
     for (; pos < argc; pos++) {
         if (arg_is(argv[pos], "BLOB")) {
             if (argc - 1 - pos != 1)
-                return "ERR a single binary string should come after the BLOB argument in 'AI.TENSORSET' "
-                       "command";
+                return lc_err_put(err, "ERR a single binary string should come after the BLOB argument in "
+                                       "'AI.TENSORSET' command");
             out->fmt = TENSOR_DATA_BLOB;
             out->data_pos = pos + 1;
             break;
@@ -112,16 +113,17 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
         }
         int64_t d;
         if (!arg_to_int64(argv[pos], &d) || d <= 0)
-            return "ERR invalid or negative value found in tensor shape";
+            return lc_err_put(err, "ERR invalid or negative value found in tensor shape");
         if (out->ndims == TENSOR_MAX_DIMS)
-            return "ERR too many dimensions in tensor shape (at most " STRINGIFY(TENSOR_MAX_DIMS) ")";
+            return lc_err_put(err,
+                              "ERR too many dimensions in tensor shape (at most " STRINGIFY(TENSOR_MAX_DIMS) ")");
         if (__builtin_mul_overflow(len, (size_t)d, &len))
-            return "ERR tensor shape is too large: the number of elements overflows";
+            return lc_err_put(err, "ERR tensor shape is too large: the number of elements overflows");
         out->dims[out->ndims++] = d;
     }
     out->len = len;
     if (out->fmt == TENSOR_DATA_VALUES && (size_t)out->nvalues != len)
-        return "ERR wrong number of values was given in 'AI.TENSORSET' command";
+        return lc_err_put(err, "ERR wrong number of values was given in 'AI.TENSORSET' command");
     if (out->dtype->kind == DTYPE_KIND_STRING) {
         /* the data block's size: a NUL per element when empty, the blob as sent, or each value with its NUL
          * (RedisAI: a value may end in its NUL; one anywhere else is refused) */
@@ -134,19 +136,19 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
                 arg_view v = argv[out->data_pos + i];
                 size_t body = v.len > 0 && v.ptr[v.len - 1] == '\0' ? v.len - 1 : v.len;
                 if (memchr(v.ptr, '\0', body) != NULL)
-                    return "ERR C-string value contains null character";
+                    return lc_err_put(err, "ERR C-string value contains null character");
                 out->nbytes += body + 1;
             }
         return NULL;
     }
     if (__builtin_mul_overflow(len, (size_t)out->dtype->size, &out->nbytes) || out->nbytes > (size_t)INT64_MAX)
-        return "ERR tensor shape is too large: the byte size overflows";
+        return lc_err_put(err, "ERR tensor shape is too large: the byte size overflows");
     return NULL;
 }
 
-const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out) {
+const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out, lc_err *err) {
     if (argc < 2 || argc > 4)
-        return "ERR wrong number of arguments for 'AI.TENSORGET' command";
+        return lc_err_put(err, "ERR wrong number of arguments for 'AI.TENSORGET' command");
     unsigned fmt = 0;
     if (argc == 2) {
         *fmt_out = TENSOR_GET_META | TENSOR_GET_BLOB;
@@ -158,13 +160,13 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out) {
                        : arg_is(argv[i], "VALUES") ? TENSOR_GET_VALUES
                                                    : 0;
         if (bit == 0)
-            return "ERR unsupported data format";
+            return lc_err_put(err, "ERR unsupported data format");
         if (fmt & bit)
-            return "ERR the same format was given twice";
+            return lc_err_put(err, "ERR the same format was given twice");
         fmt |= bit;
     }
     if ((fmt & TENSOR_GET_BLOB) && (fmt & TENSOR_GET_VALUES))
-        return "ERR both BLOB and VALUES specified";
+        return lc_err_put(err, "ERR both BLOB and VALUES specified");
     *fmt_out = fmt;
     return NULL;
 }

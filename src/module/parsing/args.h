@@ -40,12 +40,14 @@ typedef struct tensor_set_args {
     int nvalues;
 } tensor_set_args;
 
-/* argv[0] is the command name, argv[1] the key. `dims_buf` must hold argc entries. */
-const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out);
+/* argv[0] is the command name, argv[1] the key. `dims_buf` must hold argc entries. NULL, or the error reply
+ * (RedisAI's text) recorded in err. */
+const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, tensor_set_args *out,
+                            lc_err *err);
 
 /* AI.TENSORGET key [META] [BLOB | VALUES]; without a format the reply is META + BLOB (as RedisAI). */
 enum { TENSOR_GET_META = 1, TENSOR_GET_BLOB = 2, TENSOR_GET_VALUES = 4 };
-const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out);
+const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out, lc_err *err);
 
 /* Parse `n` VALUES into `data` (len n of the given type), range-checked for the type. On error records
  * RedisAI's reply, "ERR invalid value", in err and returns false. */
