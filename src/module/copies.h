@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* n bytes of p and a NUL after them (p may be NULL when n is 0). The caller frees it with RedisModule_Free. */
+/* n bytes of p and a NUL after them (p may be NULL when n is 0). The caller frees it with RedisModule_Free.
+ */
 char *copy_bytes(const char *p, size_t n);
 
 /* Copies of the n strings p[i] (lens[i] bytes each, or up to their NUL when lens is NULL), in an array of

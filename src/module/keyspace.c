@@ -63,8 +63,8 @@ void *key_typed_value(RedisModuleKey *key, RedisModuleType *type) {
     return key != NULL && key_check_type(key, type, "") == NULL ? RedisModule_ModuleTypeGetValue(key) : NULL;
 }
 
-void *get_one_of_types(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *const *types, int ntypes,
-                       int *which) {
+void *get_one_of_types(RedisModuleCtx *ctx, RedisModuleString *name, RedisModuleType *const *types,
+                       int ntypes, int *which) {
     RedisModuleKey *key = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
     void *v = NULL;
     for (int i = 0; i < ntypes && v == NULL; i++)

@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (which == 0) {
         int64_t dims[MAX_ARGS];
         tensor_set_args a;
-        if (parse_tensorset(argc, v, dims, &a, &err) == NULL && a.fmt == TENSOR_DATA_VALUES && a.nbytes <= 1 << 16) {
+        if (parse_tensorset(argc, v, dims, &a, &err) == NULL && a.fmt == TENSOR_DATA_VALUES &&
+            a.nbytes <= 1 << 16) {
             void *buf = malloc(a.nbytes ? a.nbytes : 1);
             parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, buf, &err);
             free(buf);

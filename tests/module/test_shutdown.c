@@ -60,7 +60,8 @@ static void test_quick_stops(void) {
         snprintf(log, sizeof log, "%s", s.log);
         int rc = lt_server_stop(&s, true);
         if (rc != 0)
-            fprintf(stderr, "cycle %d (%s) did not stop cleanly\n", i, i % 2 == 0 ? "libtorch mapped" : "delay");
+            fprintf(stderr, "cycle %d (%s) did not stop cleanly\n", i,
+                    i % 2 == 0 ? "libtorch mapped" : "delay");
         CHECK(rc == 0);
         if (mapped) {
             /* stopped with the load under way: the server waited for it to end before exiting */

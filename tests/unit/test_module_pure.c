@@ -181,7 +181,8 @@ static void test_string_tensors(void) {
     arg_view empty[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("2")};
     CHECK(parse_tensorset(5, empty, dims, &a, &err) == NULL && a.len == 4 && a.nbytes == 4); /* four "" */
     arg_view blob[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("BLOB"), {"a\0bc\0", 5}};
-    CHECK(parse_tensorset(6, blob, dims, &a, &err) == NULL && a.nbytes == 5 && check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
+    CHECK(parse_tensorset(6, blob, dims, &a, &err) == NULL && a.nbytes == 5 &&
+          check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
     const char *want = "ERR String tensor blob must contain a sequence of null-terminated strings whose length is "
                        "the tensor's length";
     CHECK(strcmp(check_tensor_blob(&a, "a\0bc", 4), want) == 0);   /* no final NUL */

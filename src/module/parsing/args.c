@@ -115,8 +115,8 @@ const char *parse_tensorset(int argc, const arg_view *argv, int64_t *dims_buf, t
         if (!arg_to_int64(argv[pos], &d) || d <= 0)
             return lc_err_put(err, "ERR invalid or negative value found in tensor shape");
         if (out->ndims == TENSOR_MAX_DIMS)
-            return lc_err_put(err,
-                              "ERR too many dimensions in tensor shape (at most " STRINGIFY(TENSOR_MAX_DIMS) ")");
+            return lc_err_put(err, "ERR too many dimensions in tensor shape (at most " STRINGIFY(
+                                       TENSOR_MAX_DIMS) ")");
         if (__builtin_mul_overflow(len, (size_t)d, &len))
             return lc_err_put(err, "ERR tensor shape is too large: the number of elements overflows");
         out->dims[out->ndims++] = d;

@@ -1,5 +1,6 @@
-/* Scripts as stored under keys: the compiled TorchScript handle, the source it came from (to describe, persist
- * and re-create it), its entry points, and its run statistics (AI.INFO). Models, their sibling, are in model/.
+/* Scripts as stored under keys: the compiled TorchScript handle, the source it came from (to describe,
+ * persist and re-create it), its entry points, and its run statistics (AI.INFO). Models, their sibling, are
+ * in model/.
  *
  * Reference-counted: a key holds one reference and every queued or running execution holds one, so
  * AI.SCRIPTDEL or an overwrite during a run is safe. The last release frees the backend handle; it may
@@ -21,9 +22,9 @@ typedef struct script {
     char device[16];
     char *tag;
     size_t taglen;
-    char *source;             /* NUL-terminated */
+    char *source; /* NUL-terminated */
     int nentry;
-    char **entry_points;      /* empty for scripts stored with the deprecated AI.SCRIPTSET */
+    char **entry_points; /* empty for scripts stored with the deprecated AI.SCRIPTSET */
     run_stats stats;
 } script;
 

@@ -76,9 +76,11 @@ void *script_rdb_load(RedisModuleIO *io, int encver) {
     for (size_t i = 0; i < sizeof script_decoders / sizeof script_decoders[0]; i++)
         if (script_decoders[i].encver == encver)
             return script_decoders[i].load(io);
-    RedisModule_LogIOError(io, "warning",
-                           "AI_SCRIPT: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
-                           "and its own %d)", encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, SCRIPT_ENCVER_V10);
+    RedisModule_LogIOError(
+        io, "warning",
+        "AI_SCRIPT: encoding version %d is unknown to this locus_ai (it reads RedisAI's %d to %d "
+        "and its own %d)",
+        encver, REDISAI_ENCVER_V0, REDISAI_ENCVER_V4, SCRIPT_ENCVER_V10);
     return NULL;
 }
 

@@ -1,7 +1,7 @@
 /* The AI_SCRIPT Redis data type: registration, versioned RDB encoder/decoders (our encodings start at 10, as
- * for AI_TENSOR and AI__MODEL; RedisAI's versions 0 to 4 are read too, never written: redisai_script_decode.h),
- * AOF rewrite, digest, memory usage, COPY and free. Loading a record compiles the script again (the Torch
- * backend, loaded first if needed) and checks its entry points. */
+ * for AI_TENSOR and AI__MODEL; RedisAI's versions 0 to 4 are read too, never written:
+ * redisai_script_decode.h), AOF rewrite, digest, memory usage, COPY and free. Loading a record compiles the
+ * script again (the Torch backend, loaded first if needed) and checks its entry points. */
 #ifndef LOCUS_MODULE_SCRIPT_TYPE_H
 #define LOCUS_MODULE_SCRIPT_TYPE_H
 
