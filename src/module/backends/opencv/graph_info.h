@@ -25,12 +25,22 @@ struct OnnxGraph {
     std::vector<std::string> outputs; // graph outputs, in order
     std::vector<OnnxNode> nodes;
     std::vector<std::string> initializers;
+    std::string problem; // with OnnxParse::invalid: what is wrong, one line
 };
 
-enum class OnnxParse { ok, not_protobuf, no_graph };
+enum class OnnxParse { ok, not_protobuf, no_graph, invalid };
 
 // Parse an ONNX ModelProto (ModelProto.graph = 7; GraphProto node 1, initializer 5, input 11, output 12;
-// NodeProto input 1, output 2, name 3, op_type 4, domain 7; TensorProto.name 8; ValueInfoProto.name 1).
+// NodeProto input 1, output 2, name 3, op_type 4, attribute 5, domain 7; TensorProto.name 8;
+// ValueInfoProto.name 1).
+//
+// Every tensor the graph holds (its initializers, and the TENSOR attributes of its nodes and of their
+// subgraphs: AttributeProto t 5, g 6, tensors 10, graphs 11) must hold as many values as its dims say
+// (TensorProto dims 1, data_type 2, float_data 4, int32_data 5, string_data 6, int64_data 7, raw_data 9,
+// double_data 10, uint64_data 11): OpenCV 4.6 copies dims' worth of values out of the data without
+// comparing, so a short one is read past its end. And every node input must name a graph input, an
+// initializer or an output of an earlier node (ONNX's rule; OpenCV 4.6 follows a null pointer on a name that
+// nothing gives), every graph output something the graph gives. Otherwise invalid, with out->problem.
 OnnxParse onnx_parse(const void *data, size_t len, OnnxGraph *out);
 
 // torch.onnx.export writes one initializer once and an Identity node per other use of the same values
@@ -45,8 +55,10 @@ struct TfNode {
     std::vector<std::string> inputs; // as written: "node", "node:1", "^control"
 };
 
-// Parse a TensorFlow GraphDef (node 1; NodeDef name 1, op 2, input 3, attr 5 as key 1 / AttrValue 2, and
-// AttrValue.s 2 for data_format). False when the bytes are not a GraphDef with at least one node.
+// Parse a TensorFlow GraphDef (node 1; NodeDef name 1, op 2, input 3, device 4, attr 5 as key 1 / AttrValue
+// 2, and AttrValue.s 2 for data_format). False when the bytes are not a GraphDef with at least one node, or
+// when a NodeDef's name, op, input, device or attr key is not UTF-8 (they are proto3 strings: TensorFlow
+// refuses such a graph, and OpenCV's libprotobuf logs each to the server's stderr before failing).
 bool tf_parse(const void *data, size_t len, std::vector<TfNode> *out);
 
 } // namespace locus_ocv

@@ -7,8 +7,11 @@
 // Before OpenCV sees a file, graph_info reads it: the ONNX graph's input and output names (MODELGET META
 // and the run's feed/fetch lists), operators outside the standard domain (ONNX-ML's tree ensembles: refused
 // by name), and the Identity-of-a-constant nodes torch.onnx.export writes, which OpenCV 4.6 cannot import
-// and which are dropped here so users store the file their exporter wrote. For TF, the INPUTS and OUTPUTS
-// names given at store time are checked against the GraphDef's nodes, as RedisAI's TF backend does.
+// and which are dropped here so users store the file their exporter wrote. It also refuses, with a message,
+// the malformed files OpenCV 4.6 does not check itself: a tensor whose data is shorter than its dims (OpenCV
+// reads past it) and a node input that nothing gives (OpenCV can follow a null pointer). For TF, the INPUTS
+// and OUTPUTS names given at store time are checked against the GraphDef's nodes, as RedisAI's TF backend
+// does, and names that are not UTF-8 are refused before OpenCV's libprotobuf logs them.
 //
 // Layout: OpenCV runs TF graphs in NCHW whatever the graph says. A TF graph whose layout ops say NHWC (TF's
 // default) is fed and answered in NHWC as TF would be: 4-D inputs are transposed to NCHW on the way in,
@@ -133,6 +136,9 @@ bool load_onnx(OcvModel *m, const void *blob, size_t len, char *err, size_t errl
         return false;
     case OnnxParse::no_graph:
         snprintf(err, errlen, "ERR No graph was found in the protobuf.");
+        return false;
+    case OnnxParse::invalid:
+        snprintf(err, errlen, "ERR %s", g.problem.c_str());
         return false;
     case OnnxParse::ok:
         break;
