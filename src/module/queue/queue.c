@@ -21,6 +21,9 @@ typedef struct worker {
     long long busy_since; /* queue_now_ms when its current batch began; 0 when idle */
     char what[96];        /* the batch's first item (queue_ops.describe) */
     bool reported;        /* its wedged run was logged */
+    queue_item **batch;   /* the batch it runs (here, not on its stack: a fork child, which has no threads,
+                             still reaches it through the queue) */
+    int cap;
     pthread_t thread;
 } worker;
 
@@ -126,9 +129,9 @@ static void remove_worker(run_queue *q, worker *w) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     run_queue *q = w->q;
-    int cap = 16;
-    queue_item **batch = RedisModule_Alloc((size_t)cap * sizeof *batch);
     pthread_mutex_lock(&q->mu);
+    w->cap = 16;
+    w->batch = RedisModule_Alloc((size_t)w->cap * sizeof *w->batch);
     for (;;) {
         long long wake;
         queue_item *r = pick_ready(q, queue_now_ms(), &wake);
@@ -143,7 +146,7 @@ static void *worker_main(void *arg) {
             continue;
         }
         int n = 0;
-        batch[n++] = r;
+        w->batch[n++] = r;
         queue_batching b;
         bool batches = r->ops->batching(r, &b);
         long long samples = batches ? r->ops->samples(r) : 0;
@@ -152,13 +155,13 @@ static void *worker_main(void *arg) {
         while (batches && o != NULL && samples < b.size) {
             queue_item *next = o->next;
             if (batch_compatible(r, o) && samples + o->ops->samples(o) <= b.size) {
-                if (n == cap) {
-                    cap *= 2;
-                    batch = RedisModule_Realloc(batch, (size_t)cap * sizeof *batch);
+                if (n == w->cap) {
+                    w->cap *= 2;
+                    w->batch = RedisModule_Realloc(w->batch, (size_t)w->cap * sizeof *w->batch);
                 }
                 samples += o->ops->samples(o);
                 unlink_run(q, o);
-                batch[n++] = o;
+                w->batch[n++] = o;
             }
             o = next;
         }
@@ -166,7 +169,7 @@ static void *worker_main(void *arg) {
         const char *what = r->ops->describe(r);
         snprintf(w->what, sizeof w->what, "%s", what[0] ? what : "run");
         pthread_mutex_unlock(&q->mu);
-        r->ops->execute(batch, n);
+        r->ops->execute(w->batch, n);
         pthread_mutex_lock(&q->mu);
         if (w->reported)
             RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
@@ -176,7 +179,7 @@ static void *worker_main(void *arg) {
         if (healthy_workers(q, queue_now_ms()) > q->configured) { /* a wedged one came back: a spare goes */
             remove_worker(q, w);
             pthread_mutex_unlock(&q->mu);
-            RedisModule_Free(batch);
+            RedisModule_Free(w->batch);
             RedisModule_Free(w);
             return NULL;
         }
