@@ -2,12 +2,11 @@
 #include "err.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 
 const char *lc_err_set(lc_err *e, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    lb_err_vset(e, LB_ERR_FAILED, fmt, ap);
     va_end(ap);
     return e->msg;
 }

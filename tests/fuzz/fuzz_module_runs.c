@@ -80,11 +80,11 @@ static int f_keytype(RedisModuleKey *k) {
 static RedisModuleType *f_gettype(RedisModuleKey *k) { return ((entry *)k)->type ? *((entry *)k)->type : NULL; }
 static void *f_getvalue(RedisModuleKey *k) { return ((entry *)k)->value; }
 
-static int check_fn(void *script, const char *fn, int entry_point, char *err, size_t errlen) {
+static int check_fn(void *script, const char *fn, int entry_point, lb_err *err) {
     (void)script, (void)entry_point;
     if (!strcmp(fn, "f") || !strcmp(fn, "g"))
         return 0;
-    snprintf(err, errlen, "ERR function %s not found", fn);
+    lb_err_set(err, LB_ERR_FAILED, "ERR function %s not found", fn);
     return -1;
 }
 

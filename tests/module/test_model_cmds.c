@@ -562,6 +562,21 @@ static void test_backend_paths(redisContext *c) {
     CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR error loading backend") == 0);
     freeReplyObject(r);
     CHECK(access(marker, F_OK) == 0); /* opted in: the path was loaded */
+    /* A shim built against backend API version 5 (errors in (char *, size_t) buffers) is refused by name */
+    snprintf(src, sizeof src, "%s/old.c", dir);
+    snprintf(so, sizeof so, "%s/old.so", dir);
+    f = fopen(src, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "struct { unsigned api_version; const char *name; } locus_backend_ops = {5u, \"TORCH\"};\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cc -shared -fPIC -o %s %s", so, src);
+    REQUIRE(system(cmd) == 0);
+    r = lt_cmdf(c2, "AI.CONFIG LOADBACKEND TORCH %s", so);
+    CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR error loading backend") == 0);
+    freeReplyObject(r);
+    snprintf(cmd, sizeof cmd,
+             "grep -q 'ERR backend %s speaks backend API version 5, this locus_ai needs 6' '%s'", so, s.log);
+    CHECK(system(cmd) == 0);
     redisFree(c2);
     CHECK(lt_server_stop(&s, false) == 0);
     free(dir_before);

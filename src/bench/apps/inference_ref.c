@@ -79,13 +79,14 @@ int bench_reference(const char *backend, const char *model_path, const char *scr
     bench_make_image(img.data, 0);
     int ni, no;
     lb_names names = {0};
-    if (ops->init(&host, err, errlen) != 0 ||
-        !(model = ops->model_load("CPU", blob, mlen, &names, &ni, &no, err, errlen)) ||
-        !(script = ops->script_compile("CPU", source, err, errlen)))
+    lb_err be; /* the backend's error, copied into err once */
+    if (ops->init(&host, &be) != 0 || !(model = ops->model_load("CPU", blob, mlen, &names, &ni, &no, &be)) ||
+        !(script = ops->script_compile("CPU", source, &be)) ||
+        ops->script_run(script, "pre_process_3ch", &img, 1, -1, NULL, 0, NULL, 0, &pre, 1, &be) != 0 ||
+        ops->model_run(model, &pre, 1, &res, 1, &be) != 0) {
+        snprintf(err, errlen, "%s", be.msg);
         goto done;
-    if (ops->script_run(script, "pre_process_3ch", &img, 1, -1, NULL, 0, NULL, 0, &pre, 1, err, errlen) != 0 ||
-        ops->model_run(model, &pre, 1, &res, 1, err, errlen) != 0)
-        goto done;
+    }
     if (res.nbytes != BENCH_CLASSES * sizeof(float)) {
         snprintf(err, errlen, "the in-process model gave %zu bytes, not [1,%d] floats", res.nbytes, BENCH_CLASSES);
         goto done;

@@ -6,7 +6,6 @@
 #include "host_calls.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -71,16 +70,15 @@ void host_value_free(lb_value *v) {
     RedisModule_Free(v);
 }
 
-int host_redis_call(const char *const *argv, const size_t *lens, int argc, lb_value **reply, char *err,
-                    size_t errlen) {
+int host_redis_call(const char *const *argv, const size_t *lens, int argc, lb_value **reply, lb_err *err) {
     *reply = NULL;
     if (argc < 1) {
-        snprintf(err, errlen, "ERR redis.execute needs a command");
+        lc_err_put(err, "ERR redis.execute needs a command");
         return -1;
     }
     char cmd[64];
     if (lens[0] == 0 || lens[0] >= sizeof cmd || memchr(argv[0], '\0', lens[0]) != NULL) {
-        snprintf(err, errlen, "Redis command returned an error: %s (not a command name)", strerror(ENOENT));
+        lc_err_set(err, "Redis command returned an error: %s (not a command name)", strerror(ENOENT));
         return -1;
     }
     memcpy(cmd, argv[0], lens[0]);
@@ -107,14 +105,14 @@ int host_redis_call(const char *const *argv, const size_t *lens, int argc, lb_va
                           : saved == ESPIPE ? "not allowed from a script"
                           : saved == ENOSPC ? "a write while over maxmemory"
                                             : "refused";
-        snprintf(err, errlen, "Redis command returned an error: %s (%s: %s)", strerror(saved), cmd, why);
+        lc_err_set(err, "Redis command returned an error: %s (%s: %s)", strerror(saved), cmd, why);
         rcode = -1;
     } else {
         v = RedisModule_Alloc(sizeof *v);
         if (copy_reply(r, v, 0) != 0) {
             host_value_free(v);
             v = NULL;
-            snprintf(err, errlen, "ERR the reply of %s nests deeper than %d levels", cmd, HOST_REPLY_MAX_DEPTH);
+            lc_err_set(err, "ERR the reply of %s nests deeper than %d levels", cmd, HOST_REPLY_MAX_DEPTH);
             rcode = -1;
         }
         RedisModule_FreeCallReply(r);
@@ -129,16 +127,13 @@ int host_redis_call(const char *const *argv, const size_t *lens, int argc, lb_va
 }
 
 /* The model at key with a reference of its own, or NULL with RedisAI's message. Takes Redis's lock. */
-static model *retain_model(const char *key, size_t keylen, char *err, size_t errlen) {
+static model *retain_model(const char *key, size_t keylen, lc_err *err) {
     RedisModuleCtx *ctx = RedisModule_GetThreadSafeContext(NULL);
     RedisModuleString *name = RedisModule_CreateString(ctx, key, keylen);
     RedisModule_ThreadSafeContextLock(ctx);
-    lc_err why;
-    model *m = get_typed(ctx, name, ModelType, KEY_EMPTY_MODEL, &why);
+    model *m = get_typed(ctx, name, ModelType, KEY_EMPTY_MODEL, err);
     if (m != NULL)
         m = model_retain(m);
-    else
-        snprintf(err, errlen, "%s", why.msg); /* the backend contract's buffer */
     RedisModule_FreeString(ctx, name);
     RedisModule_ThreadSafeContextUnlock(ctx);
     RedisModule_FreeThreadSafeContext(ctx);
@@ -152,20 +147,20 @@ static long long now_us(void) {
 }
 
 int host_model_execute(const char *key, size_t keylen, const lb_tensor *in, int nin, lb_tensor *out, int nout,
-                       char *err, size_t errlen) {
-    model *m = retain_model(key, keylen, err, errlen);
+                       lb_err *err) {
+    model *m = retain_model(key, keylen, err);
     if (m == NULL)
         return -1;
     int rcode;
     if (m->ninputs >= 0 && nin != m->ninputs) {
-        snprintf(err, errlen, "ERR Number of keys given as INPUTS here does not match model definition");
+        lc_err_put(err, "ERR Number of keys given as INPUTS here does not match model definition");
         rcode = -1;
     } else if (m->noutputs >= 0 && nout != m->noutputs) {
-        snprintf(err, errlen, "ERR Number of keys given as OUTPUTS here does not match model definition");
+        lc_err_put(err, "ERR Number of keys given as OUTPUTS here does not match model definition");
         rcode = -1;
     } else {
         long long t0 = now_us();
-        rcode = m->ops->model_run(m->handle, in, nin, out, nout, err, errlen);
+        rcode = m->ops->model_run(m->handle, in, nin, out, nout, err);
         run_stats_add(&m->stats, now_us() - t0, nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1, rcode != 0);
     }
     model_release(m);

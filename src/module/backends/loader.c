@@ -162,7 +162,7 @@ static int load_path(backend_id id, const char *path, lc_err *err) {
     lb_host host = {host_alloc,      host_free,       (int)g_config.inter_op_parallelism,
                     (int)g_config.intra_op_parallelism, host_redis_call, host_value_free,
                     host_model_execute};
-    if (ops->init(&host, err->msg, sizeof err->msg) != 0) { /* the backend contract's buffer */
+    if (ops->init(&host, err) != 0) {
         dlclose(h);
         return -1;
     }

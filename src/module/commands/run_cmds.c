@@ -136,9 +136,8 @@ static char **dup_views(const arg_view *v, int n) {
 /* The script's function v, checked by the backend: its copy, or NULL with p->err set. */
 static char *checked_function(parse_ctx *p, script *s, arg_view v) {
     char *fn = copy_bytes(v.ptr, v.len);
-    char err[RUN_ERR_CUT]; /* the backend's text, cut where it always was */
-    if (s->ops->script_check_function(s->handle, fn, 0, err, sizeof err) != 0) {
-        fail(p, err);
+    if (s->ops->script_check_function(s->handle, fn, 0, &p->err) != 0) {
+        p->err.msg[RUN_ERR_CUT - 1] = '\0'; /* the backend's text, cut where it always was */
         RedisModule_Free(fn);
         return NULL;
     }

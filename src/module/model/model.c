@@ -32,10 +32,9 @@ static int signature_names(void *h, int (*name_of)(void *, int, char *, size_t),
 }
 
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *e) {
-    /* the backend contract (and the archive check below it) write into a caller's buffer: the carrier's */
-    char *err = e->msg;
-    size_t errlen = sizeof e->msg;
-    if (spec->backend == BACKEND_TORCH && torchscript_archive_check(blob, bloblen, err, errlen) != 0) {
+    /* the archive check writes into a caller's buffer: the carrier's */
+    if (spec->backend == BACKEND_TORCH &&
+        torchscript_archive_check(blob, bloblen, e->msg, sizeof e->msg) != 0) {
         RedisModule_Free(blob);
         return NULL;
     }
@@ -49,7 +48,7 @@ model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *
     char **out_names = dup_names(spec->noutput_names, spec->output_names, spec->output_lens);
     lb_names names = {spec->ninput_names, (const char *const *)in_names, spec->noutput_names,
                       (const char *const *)out_names};
-    void *h = ops->model_load(spec->device, blob, bloblen, &names, &nin, &nout, err, errlen);
+    void *h = ops->model_load(spec->device, blob, bloblen, &names, &nin, &nout, e);
     if (h == NULL) {
         free_names(spec->ninput_names, in_names);
         free_names(spec->noutput_names, out_names);

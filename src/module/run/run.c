@@ -235,14 +235,13 @@ static int exec_op(run_ctx *rc, dag_op *op) {
         const lb_ops *ops = op->kind == OP_MODEL ? op->m->ops : op->s->ops;
         run_bound_begin(ops);
         if (op->kind == OP_MODEL) {
-            rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, rc->err.msg,
-                                          sizeof rc->err.msg);
+            rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, &rc->err);
             run_stats_add(&op->m->stats, now_us() - t0, op->nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1,
                           rcode != 0);
         } else {
             rcode = op->s->ops->script_run(op->s->handle, op->fn, in, op->nin, op->variadic_from,
-                                           (const char *const *)op->keys, op->nkeys, (const char *const *)op->args,
-                                           op->nargs, out, op->nout, rc->err.msg, sizeof rc->err.msg);
+                                           (const char *const *)op->keys, op->nkeys,
+                                           (const char *const *)op->args, op->nargs, out, op->nout, &rc->err);
             run_stats_add(&op->s->stats, now_us() - t0, 0, rcode != 0);
         }
         run_bound_end(ops);
@@ -325,7 +324,7 @@ static void exec_batched(run_ctx **runs, int n) {
     if (rcode == 0) {
         long long t0 = now_us();
         run_bound_begin(m->ops);
-        rcode = m->ops->model_run(m->handle, in, nin, out, nout, err.msg, sizeof err.msg);
+        rcode = m->ops->model_run(m->handle, in, nin, out, nout, &err);
         run_bound_end(m->ops);
         run_stats_add(&m->stats, now_us() - t0, total, rcode != 0);
     }

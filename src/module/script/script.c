@@ -9,8 +9,6 @@
 
 script *script_create(const char *device, const char *tag, size_t taglen, char *source, int nentry,
                       const char *const *entry_points, lc_err *e) {
-    char *err = e->msg;
-    size_t errlen = sizeof e->msg;
     int depth = source_max_nesting(source, strlen(source));
     if (depth > SCRIPT_MAX_NESTING) {
         lc_err_set(e, "ERR script nests brackets %d deep; at most %d levels are compiled", depth,
@@ -23,13 +21,13 @@ script *script_create(const char *device, const char *tag, size_t taglen, char *
         RedisModule_Free(source);
         return NULL;
     }
-    void *h = ops->script_compile(device, source, err, errlen);
+    void *h = ops->script_compile(device, source, e);
     if (h == NULL) {
         RedisModule_Free(source);
         return NULL;
     }
     for (int i = 0; i < nentry; i++) {
-        if (ops->script_check_function(h, entry_points[i], 1, err, errlen) != 0) {
+        if (ops->script_check_function(h, entry_points[i], 1, e) != 0) {
             ops->script_free(h);
             RedisModule_Free(source);
             return NULL;

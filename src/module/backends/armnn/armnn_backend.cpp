@@ -61,14 +61,14 @@ bool past_deadline() {
 }
 
 // A message on one line (a reply is one line), with its "ERR ".
-void set_err(char *err, size_t errlen, const std::string &msg) {
+void set_err(lb_err *err, const std::string &msg) {
     std::string one = msg;
     for (char &ch : one)
         if (ch == '\n' || ch == '\r')
             ch = ' ';
     while (!one.empty() && one.back() == ' ')
         one.pop_back();
-    snprintf(err, errlen, "ERR %s", one.c_str());
+    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
 }
 
 const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8",   "INT16", "INT32",
@@ -181,10 +181,10 @@ void release(TfliteModel *m, Net *n) {
     m->idle.push_back(n);
 }
 
-bool check_device(const char *device, char *err, size_t errlen) {
+bool check_device(const char *device, lb_err *err) {
     if (strcmp(device, "CPU") == 0 || strncmp(device, "CPU:", 4) == 0)
         return true;
-    snprintf(err, errlen, "ERR device %s requested but %s runs on CPU only", device, kWho);
+    lb_err_set(err, LB_ERR_FAILED, "ERR device %s requested but %s runs on CPU only", device, kWho);
     return false;
 }
 
@@ -249,7 +249,7 @@ std::string run_passes(TfliteModel *m, Net *net, long long k, const lb_tensor *i
 
 extern "C" {
 
-static int ab_init(const lb_host *host, char *err, size_t errlen) {
+static int ab_init(const lb_host *host, lb_err *err) {
     g_host = *host;
     try {
         armnn::ConfigureLogging(false, false, armnn::LogSeverity::Fatal); // its errors reach the reply
@@ -257,16 +257,16 @@ static int ab_init(const lb_host *host, char *err, size_t errlen) {
             g_runtime = armnn::IRuntime::CreateRaw(armnn::IRuntime::CreationOptions());
         armnn::BackendIdSet have = armnn::BackendRegistryInstance().GetBackendIds();
         if (have.find(armnn::BackendId("CpuRef")) == have.end()) {
-            snprintf(err, errlen,
-                     "ERR %s found no CpuRef backend in Arm NN (it is a dynamic backend: install "
-                     "libarmnn-cpuref-backend22); backends registered: %s",
-                     kWho, armnn::BackendRegistryInstance().GetBackendIdsAsString().c_str());
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR %s found no CpuRef backend in Arm NN (it is a dynamic backend: install "
+                       "libarmnn-cpuref-backend22); backends registered: %s",
+                       kWho, armnn::BackendRegistryInstance().GetBackendIdsAsString().c_str());
             armnn::IRuntime::Destroy(g_runtime);
             g_runtime = nullptr;
             return 1;
         }
     } catch (const std::exception &e) {
-        set_err(err, errlen, std::string("Arm NN did not start: ") + e.what());
+        set_err(err, std::string("Arm NN did not start: ") + e.what());
         return 1;
     }
     return 0;
@@ -275,28 +275,27 @@ static int ab_init(const lb_host *host, char *err, size_t errlen) {
 // names (AI.MODELSET's; AI.MODELSTORE refuses INPUTS for TFLITE, as RedisAI) play no part: the graph names
 // its inputs and outputs.
 static void *ab_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
-                           int *ninputs, int *noutputs, char *err, size_t errlen) {
+                           int *ninputs, int *noutputs, lb_err *err) {
     (void)names;
-    if (!check_device(device, err, errlen))
+    if (!check_device(device, err))
         return nullptr;
     try {
         locus_tfl::Model graph;
         std::string why = locus_tfl::parse(blob, len, &graph);
         if (!why.empty()) {
-            set_err(err, errlen,
-                    "Failed to load model from buffer: the blob is not a TensorFlow Lite model (" + why +
-                        ")");
+            set_err(err, "Failed to load model from buffer: the blob is not a TensorFlow Lite model (" + why +
+                             ")");
             return nullptr;
         }
         why = locus_tfl::check_for_armnn(graph, blob, len);
         const std::string unsupported = "is not supported";
         if (why.size() > unsupported.size() &&
             why.compare(why.size() - unsupported.size(), unsupported.size(), unsupported) == 0) {
-            set_err(err, errlen, why + " by " + kWho);
+            set_err(err, why + " by " + kWho);
             return nullptr;
         }
         if (!why.empty()) {
-            set_err(err, errlen, "Failed to load model from buffer: " + why + " (" + kWho + ")");
+            set_err(err, "Failed to load model from buffer: " + why + " (" + kWho + ")");
             return nullptr;
         }
         auto m = std::make_unique<TfliteModel>();
@@ -310,7 +309,7 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
         try {
             net = load_net(*m);
         } catch (const std::exception &e) {
-            set_err(err, errlen, std::string("Failed to load model from buffer: ") + e.what());
+            set_err(err, std::string("Failed to load model from buffer: ") + e.what());
             return nullptr;
         }
         for (size_t i = 0; i < net->in.size(); i++) {
@@ -328,7 +327,7 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
         Net *first = net.get();
         m->all.push_back(std::move(net));
         if (!why.empty()) {
-            set_err(err, errlen, why + " (" + kWho + ")");
+            set_err(err, why + " (" + kWho + ")");
             return nullptr; // m unloads its network
         }
         m->idle.push_back(first);
@@ -336,7 +335,7 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
         *noutputs = (int)m->outputs.size();
         return m.release();
     } catch (const std::exception &e) {
-        set_err(err, errlen, std::string("Failed to load model from buffer: ") + e.what());
+        set_err(err, std::string("Failed to load model from buffer: ") + e.what());
     }
     return nullptr;
 }
@@ -349,16 +348,15 @@ static void ab_model_free(void *model) {
     }
 }
 
-static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
-                        size_t errlen) {
+static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, lb_err *err) {
     auto *m = static_cast<TfliteModel *>(model);
     if (nin != (int)m->inputs.size() || nout != (int)m->outputs.size()) {
-        snprintf(err, errlen, "ERR Expected %zu inputs and %zu outputs but got %d and %d", m->inputs.size(),
-                 m->outputs.size(), nin, nout);
+        lb_err_set(err, LB_ERR_FAILED, "ERR Expected %zu inputs and %zu outputs but got %d and %d",
+                   m->inputs.size(), m->outputs.size(), nin, nout);
         return 1;
     }
     if (past_deadline()) {
-        snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+        lb_err_set(err, LB_ERR_TIMEOUT, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
         return 1;
     }
     int made = 0;
@@ -395,7 +393,7 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
     }
     if (why.empty())
         return 0;
-    set_err(err, errlen, why);
+    set_err(err, why);
     for (int o = 0; o < made; o++)
         g_host.free(out[o].data);
     return 1;

@@ -78,14 +78,14 @@ long long monotonic_ms() {
 }
 
 // A message on one line (a reply is one line), with its "ERR ".
-void set_err(char *err, size_t errlen, const std::string &msg) {
+void set_err(lb_err *err, const std::string &msg) {
     std::string one = msg;
     for (char &ch : one)
         if (ch == '\n' || ch == '\r')
             ch = ' ';
     while (!one.empty() && one.back() == ' ')
         one.pop_back();
-    snprintf(err, errlen, "ERR %s", one.c_str());
+    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
 }
 
 // OpenCV's import errors name the failing node as "Node [Op@domain]"; say which operator it is.
@@ -120,41 +120,43 @@ std::unique_ptr<cv::dnn::Net> import(const std::string &bytes) {
     return net;
 }
 
-bool check_device(const char *device, char *err, size_t errlen) {
+bool check_device(const char *device, lb_err *err) {
     if (strcmp(device, "CPU") == 0 || strncmp(device, "CPU:", 4) == 0)
         return true;
-    snprintf(err, errlen, "ERR device %s requested but %s runs on CPU only", device, kWho);
+    lb_err_set(err, LB_ERR_FAILED, "ERR device %s requested but %s runs on CPU only", device, kWho);
     return false;
 }
 
 // names (AI.MODELSET's, which RedisAI ignores for ONNX) play no part: the graph names its inputs and outputs.
-bool load_onnx(OcvModel *m, const void *blob, size_t len, char *err, size_t errlen) {
+bool load_onnx(OcvModel *m, const void *blob, size_t len, lb_err *err) {
     OnnxGraph g;
     switch (onnx_parse(blob, len, &g)) {
     case OnnxParse::not_protobuf:
-        snprintf(err, errlen, "ERR the blob is not an ONNX model (not a protobuf ModelProto)");
+        lb_err_set(err, LB_ERR_FAILED, "ERR the blob is not an ONNX model (not a protobuf ModelProto)");
         return false;
     case OnnxParse::no_graph:
-        snprintf(err, errlen, "ERR No graph was found in the protobuf.");
+        lb_err_set(err, LB_ERR_FAILED, "ERR No graph was found in the protobuf.");
         return false;
     case OnnxParse::invalid:
-        snprintf(err, errlen, "ERR %s", g.problem.c_str());
+        lb_err_set(err, LB_ERR_FAILED, "ERR %s", g.problem.c_str());
         return false;
     case OnnxParse::ok:
         break;
     }
     for (const OnnxNode &n : g.nodes)
         if (!n.domain.empty() && n.domain != "ai.onnx") {
-            snprintf(err, errlen, "ERR ONNX operator %s (domain %s, node '%s') is not supported by %s",
-                     n.op.c_str(), n.domain.c_str(), n.name.c_str(), kWho);
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR ONNX operator %s (domain %s, node '%s') is not supported by %s", n.op.c_str(),
+                       n.domain.c_str(), n.name.c_str(), kWho);
             return false;
         }
     if (g.inputs.empty() || g.outputs.empty()) {
-        snprintf(err, errlen, "ERR the ONNX graph has %s", g.inputs.empty() ? "no inputs" : "no outputs");
+        lb_err_set(err, LB_ERR_FAILED, "ERR the ONNX graph has %s",
+                   g.inputs.empty() ? "no inputs" : "no outputs");
         return false;
     }
     if (onnx_drop_constant_identities(blob, len, g, &m->bytes) < 0) {
-        snprintf(err, errlen, "ERR the blob is not an ONNX model (not a protobuf ModelProto)");
+        lb_err_set(err, LB_ERR_FAILED, "ERR the blob is not an ONNX model (not a protobuf ModelProto)");
         return false;
     }
     m->inputs = g.inputs;
@@ -169,16 +171,17 @@ std::string base_name(const std::string &input) { // "^ctrl" and "node:1" -> the
     return colon != std::string::npos ? s.substr(0, colon) : s;
 }
 
-bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, char *err, size_t errlen) {
+bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, lb_err *err) {
     // RedisAI requires both lists for TF (the parser refuses AI.MODELSTORE without them; RDB records and
     // AI.MODELSET reach here)
     if (names->ninputs == 0 || names->noutputs == 0) {
-        snprintf(err, errlen, "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model");
+        lb_err_set(err, LB_ERR_FAILED,
+                   "ERR Insufficient arguments, INPUTS and OUTPUTS not specified for TF model");
         return false;
     }
     std::vector<TfNode> nodes;
     if (!tf_parse(blob, len, &nodes)) {
-        snprintf(err, errlen, "ERR Invalid GraphDef");
+        lb_err_set(err, LB_ERR_FAILED, "ERR Invalid GraphDef");
         return false;
     }
     std::set<std::string> have;
@@ -193,12 +196,14 @@ bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, c
     }
     for (int i = 0; i < names->ninputs; i++)
         if (!have.count(names->inputs[i])) {
-            snprintf(err, errlen, "ERR Input node named \"%s\" not found in TF graph", names->inputs[i]);
+            lb_err_set(err, LB_ERR_FAILED, "ERR Input node named \"%s\" not found in TF graph",
+                       names->inputs[i]);
             return false;
         }
     for (int i = 0; i < names->noutputs; i++)
         if (!have.count(names->outputs[i])) {
-            snprintf(err, errlen, "ERR Output node named \"%s\" not found in TF graph", names->outputs[i]);
+            lb_err_set(err, LB_ERR_FAILED, "ERR Output node named \"%s\" not found in TF graph",
+                       names->outputs[i]);
             return false;
         }
     m->bytes.assign((const char *)blob, len);
@@ -310,40 +315,38 @@ void ensure_threads() {
 
 extern "C" {
 
-static int ob_init(const lb_host *host, char *err, size_t errlen) {
+static int ob_init(const lb_host *host, lb_err *err) {
     g_host = *host;
     try {
         cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); // its errors reach the reply
         if (host->intra_op_threads > 0)
             cv::setNumThreads(host->intra_op_threads);
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
         return 1;
     }
     return 0;
 }
 
 static void *ob_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
-                           int *ninputs, int *noutputs, char *err, size_t errlen) {
-    if (!check_device(device, err, errlen))
+                           int *ninputs, int *noutputs, lb_err *err) {
+    if (!check_device(device, err))
         return nullptr;
     try {
         ensure_threads();
         auto m = std::make_unique<OcvModel>();
-        if (!(kOnnx ? load_onnx(m.get(), blob, len, err, errlen)
-                    : load_tf(m.get(), blob, len, names, err, errlen)))
+        if (!(kOnnx ? load_onnx(m.get(), blob, len, err) : load_tf(m.get(), blob, len, names, err)))
             return nullptr;
         std::unique_ptr<cv::dnn::Net> net;
         try {
             net = import(m->bytes);
         } catch (const cv::Exception &e) {
-            set_err(err, errlen, import_error(e));
+            set_err(err, import_error(e));
             return nullptr;
         }
         if (net->empty()) {
-            set_err(err, errlen,
-                    std::string("OpenCV DNN imported an empty network from the ") + OCV_BACKEND_NAME +
-                        " blob");
+            set_err(err, std::string("OpenCV DNN imported an empty network from the ") + OCV_BACKEND_NAME +
+                             " blob");
             return nullptr;
         }
         if (!kOnnx)
@@ -353,9 +356,9 @@ static void *ob_model_load(const char *device, const void *blob, size_t len, con
         *noutputs = (int)m->outputs.size();
         return m.release();
     } catch (const cv::Exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     }
     return nullptr;
 }
@@ -364,16 +367,15 @@ static void ob_model_free(void *model) {
     delete static_cast<OcvModel *>(model);
 }
 
-static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
-                        size_t errlen) {
+static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, lb_err *err) {
     auto *m = static_cast<OcvModel *>(model);
     if (nin != (int)m->inputs.size() || nout != (int)m->outputs.size()) {
-        snprintf(err, errlen, "ERR Expected %zu inputs and %zu outputs but got %d and %d", m->inputs.size(),
-                 m->outputs.size(), nin, nout);
+        lb_err_set(err, LB_ERR_FAILED, "ERR Expected %zu inputs and %zu outputs but got %d and %d",
+                   m->inputs.size(), m->outputs.size(), nin, nout);
         return 1;
     }
     if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
-        snprintf(err, errlen, "%s", kTimeoutMsg);
+        lb_err_set(err, LB_ERR_TIMEOUT, "%s", kTimeoutMsg);
         return 1;
     }
     std::unique_ptr<cv::dnn::Net> net;
@@ -399,7 +401,7 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
                                      std::to_string(nout));
         const bool late = t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms;
         if (late)
-            snprintf(err, errlen, "%s", kTimeoutMsg);
+            lb_err_set(err, LB_ERR_TIMEOUT, "%s", kTimeoutMsg);
         else
             for (; done < nout; done++)
                 from_mat(res[done], m->nhwc, &out[done]);
@@ -411,9 +413,9 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
             return 0;
         return 1;
     } catch (const cv::Exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     }
     for (int i = 0; i < done; i++)
         g_host.free(out[i].data);

@@ -71,10 +71,10 @@ void deadline_fallback(const c10::OperatorHandle &op, c10::DispatchKeySet ks, to
     op.redispatchBoxed(ks.remove(kDeadlineKey), stack);
 }
 
-void set_err(char *err, size_t errlen, const std::string &msg) {
+void set_err(lb_err *err, const std::string &msg) {
     if (t_deadline_hit) { // whatever libtorch wrapped the stop in, the reason is the deadline
         t_deadline_hit = false;
-        snprintf(err, errlen, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+        lb_err_set(err, LB_ERR_TIMEOUT, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
         return;
     }
     // As RedisAI's set_err: the whole message, its line breaks turned into spaces (a reply is one line).
@@ -82,30 +82,33 @@ void set_err(char *err, size_t errlen, const std::string &msg) {
     for (char &ch : one)
         if (ch == '\n' || ch == '\r')
             ch = ' ';
-    snprintf(err, errlen, "ERR %s", one.c_str());
+    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
 }
 
-bool parse_device(const char *device, c10::Device *out, char *err, size_t errlen) {
+bool parse_device(const char *device, c10::Device *out, lb_err *err) {
     if (strncmp(device, "CPU", 3) == 0) {
         *out = c10::Device(c10::kCPU);
         return true;
     }
     if (strncmp(device, "GPU", 3) == 0) {
         if (!torch::cuda::is_available()) {
-            snprintf(err, errlen, "ERR device %s requested but this Torch backend has no CUDA support (CPU-only "
-                     "libtorch) or no GPU is visible", device);
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR device %s requested but this Torch backend has no CUDA support (CPU-only "
+                       "libtorch) or no GPU is visible",
+                       device);
             return false;
         }
         int idx = device[3] == ':' ? atoi(device + 4) : 0, count = (int)torch::cuda::device_count();
         if (idx < 0 || idx >= count) {
-            snprintf(err, errlen, "ERR device %s requested but only %d GPU%s visible (GPU:0 .. GPU:%d)", device,
-                     count, count == 1 ? " is" : "s are", count - 1);
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR device %s requested but only %d GPU%s visible (GPU:0 .. GPU:%d)", device, count,
+                       count == 1 ? " is" : "s are", count - 1);
             return false;
         }
         *out = c10::Device(c10::kCUDA, (c10::DeviceIndex)idx);
         return true;
     }
-    snprintf(err, errlen, "ERR Invalid DEVICE");
+    lb_err_set(err, LB_ERR_FAILED, "ERR Invalid DEVICE");
     return false;
 }
 
@@ -228,9 +231,9 @@ c10::IValue redis_execute(std::string command, std::vector<std::string> args) {
         lens.push_back(a.size());
     }
     lb_value *reply = nullptr;
-    char err[LB_ERR_MAX];
-    if (g_host.redis_call(argv.data(), lens.data(), (int)argv.size(), &reply, err, sizeof err) != 0)
-        throw std::runtime_error(host_message(err));
+    lb_err err;
+    if (g_host.redis_call(argv.data(), lens.data(), (int)argv.size(), &reply, &err) != 0)
+        throw std::runtime_error(host_message(err.msg));
     std::unique_ptr<lb_value, void (*)(lb_value *)> hold(reply, g_host.value_free);
     return to_ivalue(*reply);
 }
@@ -269,10 +272,10 @@ std::vector<at::Tensor> redisai_model_execute(std::string key, std::vector<at::T
         dense.push_back(t);
     }
     std::vector<lb_tensor> out((size_t)num_outputs + 1);
-    char err[LB_ERR_MAX];
+    lb_err err;
     if (g_host.model_execute(key.data(), key.size(), in.data(), (int)in.size(), out.data(), (int)num_outputs,
-                             err, sizeof err) != 0)
-        throw std::runtime_error(err); // with its "ERR ", as RedisAI reports it (clients match on it)
+                             &err) != 0)
+        throw std::runtime_error(err.msg); // with its "ERR ", as RedisAI reports it (clients match on it)
     std::vector<at::Tensor> res;
     for (int64_t i = 0; i < num_outputs; i++) {
         const lb_tensor &o = out[(size_t)i];
@@ -351,7 +354,7 @@ template <class F> static bool on_loader_thread(F &fn) {
 
 extern "C" {
 
-static int tb_init(const lb_host *host, char *err, size_t errlen) {
+static int tb_init(const lb_host *host, lb_err *err) {
     g_host = *host;
     try {
         if (host->inter_op_threads > 0)
@@ -359,17 +362,17 @@ static int tb_init(const lb_host *host, char *err, size_t errlen) {
         if (host->intra_op_threads > 0)
             at::set_num_threads(host->intra_op_threads);
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
         return 1;
     }
     return 0;
 }
 
-static void *model_load(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs, char *err,
-                        size_t errlen) {
+static void *model_load(const char *device, const void *blob, size_t len, int *ninputs, int *noutputs,
+                        lb_err *err) {
     ensure_threads();
     c10::Device dev(c10::kCPU);
-    if (!parse_device(device, &dev, err, errlen))
+    if (!parse_device(device, &dev, err))
         return nullptr;
     try {
         std::string bytes((const char *)blob, len);
@@ -388,7 +391,7 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
         m->module = mod;
         auto method = m->module.find_method("forward");
         if (!method) {
-            snprintf(err, errlen, "ERR the model has no forward method");
+            lb_err_set(err, LB_ERR_FAILED, "ERR the model has no forward method");
             return nullptr;
         }
         const auto &schema = method->function().getSchema();
@@ -396,9 +399,9 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
         *noutputs = count_outputs(schema);
         return m.release();
     } catch (const c10::Error &e) {
-        set_err(err, errlen, e.what_without_backtrace());
+        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     }
     return nullptr;
 }
@@ -408,10 +411,10 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
 // works again but still counts: libgomp then sees more threads than CPUs and switches every team to
 // throttled spinning, so the workers that run models sleep and wake between parallel regions (ResNet-50 at
 // batch 1 with 2 threads: 59 ms instead of 48 ms). When the loading thread ends, its team goes with it.
-static void *tb_model_load(const char *device, const void *blob, size_t len, const lb_names *names, int *ninputs,
-                           int *noutputs, char *err, size_t errlen) {
+static void *tb_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
+                           int *ninputs, int *noutputs, lb_err *err) {
     void *model = nullptr;
-    auto load = [&] { model = model_load(device, blob, len, ninputs, noutputs, err, errlen); };
+    auto load = [&] { model = model_load(device, blob, len, ninputs, noutputs, err); };
     if (!on_loader_thread(load)) // no thread could be started: load here
         load();
     return model;
@@ -421,8 +424,7 @@ static void tb_model_free(void *model) {
     delete static_cast<TorchModel *>(model);
 }
 
-static int tb_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, char *err,
-                        size_t errlen) {
+static int tb_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, lb_err *err) {
     ensure_threads();
     auto *m = static_cast<TorchModel *>(model);
     try {
@@ -436,16 +438,16 @@ static int tb_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         collect_outputs(res, out, nout);
         return 0;
     } catch (const c10::Error &e) {
-        set_err(err, errlen, e.what_without_backtrace());
+        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     }
     return 1;
 }
 
-static void *tb_script_compile(const char *device, const char *source, char *err, size_t errlen) {
+static void *tb_script_compile(const char *device, const char *source, lb_err *err) {
     c10::Device dev(c10::kCPU);
-    if (!parse_device(device, &dev, err, errlen))
+    if (!parse_device(device, &dev, err))
         return nullptr;
     TorchScript *out = nullptr;
     auto compile = [&] {
@@ -460,9 +462,9 @@ static void *tb_script_compile(const char *device, const char *source, char *err
             s->cu->define(c10::nullopt, text, std::make_shared<ScriptResolver>(), nullptr);
             out = s.release();
         } catch (const c10::Error &e) {
-            set_err(err, errlen, e.what_without_backtrace());
+            set_err(err, e.what_without_backtrace());
         } catch (const std::exception &e) {
-            set_err(err, errlen, e.what());
+            set_err(err, e.what());
         }
     };
     if (!on_loader_thread(compile))
@@ -485,45 +487,46 @@ bool is_entry_signature(const c10::FunctionSchema &schema) {
            list_of(a[2].type(), c10::TypeKind::StringType);
 }
 
-static int tb_script_check_function(void *script, const char *fn, int entry_point, char *err, size_t errlen) {
+static int tb_script_check_function(void *script, const char *fn, int entry_point, lb_err *err) {
     auto *s = static_cast<TorchScript *>(script);
     try {
         if (!s->cu->find_function(fn)) {
-            snprintf(err, errlen, "ERR Function %s does not exist in the given script.", fn);
+            lb_err_set(err, LB_ERR_FAILED, "ERR Function %s does not exist in the given script.", fn);
             return 1;
         }
         if (!entry_point)
             return 0;
         const auto &schema = s->cu->get_function(fn).getSchema();
         if (schema.arguments().size() != 3) {
-            snprintf(err, errlen, "ERR Wrong number of inputs in function %s. Expected 3 but was %zu", fn,
-                     schema.arguments().size());
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR Wrong number of inputs in function %s. Expected 3 but was %zu", fn,
+                       schema.arguments().size());
             return 1;
         }
         if (!is_entry_signature(schema)) {
-            snprintf(err, errlen,
-                     "ERR Wrong inputs type in function %s. Expected signature similar to: def %s(tensors: "
-                     "List[Tensor], keys: List[str], args: List[str])",
-                     fn, fn);
+            lb_err_set(err, LB_ERR_FAILED,
+                       "ERR Wrong inputs type in function %s. Expected signature similar to: def %s(tensors: "
+                       "List[Tensor], keys: List[str], args: List[str])",
+                       fn, fn);
             return 1;
         }
         return 0;
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
         return 1;
     }
 }
 
 static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int nin, int variadic_from,
-                         const char *const *keys, int nkeys, const char *const *args, int nargs, lb_tensor *out,
-                         int nout, char *err, size_t errlen) {
+                         const char *const *keys, int nkeys, const char *const *args, int nargs,
+                         lb_tensor *out, int nout, lb_err *err) {
     ensure_threads();
     auto *s = static_cast<TorchScript *>(script);
     try {
         torch::NoGradGuard no_grad;
         auto *f = s->cu->find_function(fn);
         if (!f) {
-            snprintf(err, errlen, "ERR Function %s does not exist in the given script.", fn);
+            lb_err_set(err, LB_ERR_FAILED, "ERR Function %s does not exist in the given script.", fn);
             return 1;
         }
         std::vector<c10::IValue> stack;
@@ -554,9 +557,9 @@ static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int 
         collect_outputs(res, out, nout);
         return 0;
     } catch (const c10::Error &e) {
-        set_err(err, errlen, e.what_without_backtrace());
+        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, errlen, e.what());
+        set_err(err, e.what());
     }
     return 1;
 }
