@@ -91,4 +91,39 @@ static inline int tm_check_post_process(redisContext *c, const char *idx_key, co
     return ok && tm_check_output(c, sm_key, "script_post_sm.bin", 1e-5f);
 }
 
+/* Several clients at once on one model without batching: 4 clients send `model`'s run on `input_key` 5 rounds
+ * over, each into its own key cc<i>{t}, all in flight together; every reply must be OK and every output equal to
+ * `expected_file`. 1 when all was so. */
+static inline int tm_concurrent_runs(lt_server *s, const char *model, const char *input_key,
+                                     const char *expected_file, float tol) {
+    enum { C = 4, ROUNDS = 5 };
+    redisContext *cl[C];
+    int ok = 1;
+    for (int i = 0; i < C; i++)
+        cl[i] = lt_connect(s);
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < C; i++) {
+            redisAppendCommand(cl[i], "AI.MODELEXECUTE %s INPUTS 1 %s OUTPUTS 1 cc%d{t}", model, input_key, i);
+            int done = 0;
+            while (!done)
+                redisBufferWrite(cl[i], &done);
+        }
+        for (int i = 0; i < C; i++) {
+            void *rep = NULL;
+            ok &= redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL &&
+                  ((redisReply *)rep)->type == REDIS_REPLY_STATUS;
+            if (rep != NULL)
+                freeReplyObject(rep);
+        }
+    }
+    for (int i = 0; i < C; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "cc%d{t}", i);
+        ok &= tm_check_output(cl[0], key, expected_file, tol);
+    }
+    for (int i = 0; i < C; i++)
+        redisFree(cl[i]);
+    return ok;
+}
+
 #endif

@@ -294,36 +294,6 @@ static void dag_test(redisContext *c) {
     freeReplyObject(r);
 }
 
-/* Several clients at once on one model without batching (a Net per concurrent run). */
-static void concurrent_test(lt_server *s) {
-    enum { C = 4, ROUNDS = 5 };
-    redisContext *cl[C];
-    for (int i = 0; i < C; i++)
-        cl[i] = lt_connect(s);
-    for (int round = 0; round < ROUNDS; round++) {
-        for (int i = 0; i < C; i++) {
-            redisAppendCommand(cl[i], "AI.MODELEXECUTE onnx_cnn{t} INPUTS 1 img{t} OUTPUTS 1 cc%d{t}", i);
-            int done = 0;
-            while (!done)
-                redisBufferWrite(cl[i], &done);
-        }
-        for (int i = 0; i < C; i++) {
-            void *rep = NULL;
-            CHECK(redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL &&
-                  ((redisReply *)rep)->type == REDIS_REPLY_STATUS);
-            if (rep != NULL)
-                freeReplyObject(rep);
-        }
-    }
-    for (int i = 0; i < C; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "cc%d{t}", i);
-        CHECK(tm_check_output(cl[0], key, "onnx_cnn_out.bin", 1e-4f));
-    }
-    for (int i = 0; i < C; i++)
-        redisFree(cl[i]);
-}
-
 static void refusals(redisContext *c) {
     size_t n;
     char *onnx = tm_read("onnx_linear.onnx", &n);
@@ -759,7 +729,7 @@ int main(int argc, char **argv) {
     check_meta(c);
     info_test(c);
     dag_test(c);
-    concurrent_test(&s);
+    CHECK(tm_concurrent_runs(&s, "onnx_cnn{t}", "img{t}", "onnx_cnn_out.bin", 1e-4f));
     refusals(c);
     fprintf(stderr, "batching, ONNX\n");
     batch_test(&s, c, "ONNX", "", "onnx_linear.onnx", "onnx_linear_batch_in.bin",

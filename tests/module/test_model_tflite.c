@@ -247,36 +247,6 @@ static void dag_test(redisContext *c) {
     freeReplyObject(r);
 }
 
-/* Several clients at once on one model without batching (a loaded network per concurrent run). */
-static void concurrent_test(lt_server *s) {
-    enum { C = 4, ROUNDS = 5 };
-    redisContext *cl[C];
-    for (int i = 0; i < C; i++)
-        cl[i] = lt_connect(s);
-    for (int round = 0; round < ROUNDS; round++) {
-        for (int i = 0; i < C; i++) {
-            redisAppendCommand(cl[i], "AI.MODELEXECUTE cnn{t} INPUTS 1 img{t} OUTPUTS 1 cc%d{t}", i);
-            int done = 0;
-            while (!done)
-                redisBufferWrite(cl[i], &done);
-        }
-        for (int i = 0; i < C; i++) {
-            void *rep = NULL;
-            CHECK(redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL &&
-                  ((redisReply *)rep)->type == REDIS_REPLY_STATUS);
-            if (rep != NULL)
-                freeReplyObject(rep);
-        }
-    }
-    for (int i = 0; i < C; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "cc%d{t}", i);
-        CHECK(tm_check_output(cl[0], key, "tflite_cnn_out.bin", 1e-5f));
-    }
-    for (int i = 0; i < C; i++)
-        redisFree(cl[i]);
-}
-
 static void refusals(redisContext *c) {
     /* bytes that are no TFLite model */
     CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r TFLITE CPU BLOB garbage"), "Failed to load model from buffer",
@@ -480,7 +450,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "DAGs\n");
     dag_test(c);
     fprintf(stderr, "4 clients at once\n");
-    concurrent_test(&s);
+    CHECK(tm_concurrent_runs(&s, "cnn{t}", "img{t}", "tflite_cnn_out.bin", 1e-5f));
     fprintf(stderr, "refusals\n");
     refusals(c);
     delete_test(c);
