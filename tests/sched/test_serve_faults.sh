@@ -124,6 +124,12 @@ wait_pid() { # wait_pid PID TIMEOUT_S: its exit status, 124 on timeout (then it 
     fi
     wait "$1"
 }
+kill_machine() { # kill_machine M: worker M and its jobs' processes, kill -9 at once (the machine is gone)
+    local kids
+    kids=$(pgrep -P "${wpids[$1]}")
+    kill -9 "${wpids[$1]}" $kids 2>/dev/null
+    echo "killed worker $1 (pid ${wpids[$1]}) and its jobs:" $kids
+}
 stop_workers() {
     for p in "${wpids[@]}"; do wait_pid "$p" 10 >/dev/null; done
 }
@@ -182,10 +188,7 @@ part_worker() {
         --worker_timeout 1.5
     if wait_round 2 60; then
         sleep 0.5 # inside round 2
-        local kids
-        kids=$(pgrep -P "${wpids[1]}")
-        kill -9 "${wpids[1]}" $kids 2>/dev/null # the machine is gone, with its jobs
-        echo "killed worker 1 (pid ${wpids[1]}) and its jobs: $kids"
+        kill_machine 1
         local until=$((SECONDS + 20))
         until grep -q "machine 1 .* lost" "$out/$part/serve.log" || [ $SECONDS -ge $until ]; do sleep 0.1; done
         start_worker 1 4 # it comes back on the same port
@@ -252,9 +255,7 @@ part_restart() {
     serve_bg "$out/$part/serve.log" --policy FIFO+fair --replay_trace "$out/trace.csv" --time_scale 300 \
         --worker_timeout 30
     if wait_round 2 60; then
-        local kids
-        kids=$(pgrep -P "${wpids[1]}")
-        kill -9 "${wpids[1]}" $kids 2>/dev/null
+        kill_machine 1
         sleep 0.2
         start_worker 1 4 # at once, on the same port: a new process registers while the old one is still "up"
     fi

@@ -165,6 +165,30 @@ void worker_lost(serve *s, int m, const char *why) {
           hit == 1 ? "" : "es");
 }
 
+/* Machine m answers, as the process `instance` ("": unknown; NULL: the one recorded), under the lock: it is
+ * registered and not lost, seen now, and whoever waits for workers is woken. */
+static void worker_up(serve *s, int m, const char *instance) {
+    serve_worker *w = &s->workers[m];
+    if (instance != NULL)
+        snprintf(w->instance, sizeof w->instance, "%s", instance);
+    w->last_seen = wall_s();
+    w->lost = false;
+    if (!w->registered) {
+        w->registered = true;
+        s->n_registered++;
+    }
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* POST /v1/reset to the worker at ip:port on connection c (the lock released): it stops every job it still
+ * runs, 1 s of grace each. true on its 200. */
+static bool reset_worker(serve *s, lh_client *c, const char *ip, int port, char *err, size_t errlen) {
+    json_t *b = json_pack("{s:f}", "grace_s", 1.0);
+    bool ok = lh_client_post(c, ip, port, "/v1/reset", s->token, b, NULL, 5000, err, errlen) == 200;
+    json_decref(b);
+    return ok;
+}
+
 /* Job pos is given up at round time T (failures past --max_retries), under the lock, at a round end (its lease
  * released, its progress credited): out of the queue, listed in failed_all.csv. */
 static void give_up(serve *s, int pos, double T, const char *reason) {
@@ -201,13 +225,8 @@ static int h_worker_register(serve *s, const json_t *b, json_t **reply) {
             worker_lost(s, i, "restarted (a new worker process registered)");
         }
         bool back = w->lost;
-        w->registered = true;
-        w->lost = false;
-        w->last_seen = wall_s();
-        snprintf(w->instance, sizeof w->instance, "%s", inst != NULL ? inst : "");
+        worker_up(s, i, inst != NULL ? inst : "");
         snprintf(w->memory_limit, sizeof w->memory_limit, "%s", mem != NULL ? mem : "unknown");
-        s->n_registered++;
-        pthread_cond_broadcast(&s->cv);
         logf_(s, "worker %s:%lld %s machine %d (%d of %d)", ip, port, back ? "is back as" : "registered as", i,
               s->n_registered, s->n_workers);
         *reply = json_pack("{s:i,s:f,s:f}", "machine", i, "round_duration", s->round, "time_scale", s->scale);
@@ -693,12 +712,7 @@ static void *monitor_main(void *arg) {
             const char *ri = json_string_value(json_object_get(reply, "instance"));
             /* any reply is an answer (a worker without the status call still lives); a 200 names its process */
             bool same = st > 0 && (st != 200 || ri == NULL || inst[0] == '\0' || strcmp(ri, inst) == 0);
-            bool reset = false;
-            if (was_lost && same) {
-                json_t *b = json_pack("{s:f}", "grace_s", 1.0);
-                reset = lh_client_post(w->mon, ip, port, "/v1/reset", s->token, b, NULL, 5000, err, sizeof err) == 200;
-                json_decref(b);
-            }
+            bool reset = was_lost && same && reset_worker(s, w->mon, ip, port, err, sizeof err);
             json_decref(reply);
             pthread_mutex_lock(&s->mu);
             if (st == 200 && !same && !w->lost) {
@@ -706,10 +720,7 @@ static void *monitor_main(void *arg) {
             } else if (same) {
                 w->last_seen = wall_s();
                 if (w->lost && was_lost && reset) {
-                    w->lost = false;
-                    w->registered = true;
-                    s->n_registered++;
-                    pthread_cond_broadcast(&s->cv);
+                    worker_up(s, m, NULL);
                     logf_(s, "machine %d (%s:%d) answers again: its old jobs stopped, it gets work again", m, ip,
                           port);
                 }
@@ -1342,22 +1353,17 @@ static void adopt_workers(serve *s) {
         snprintf(ip, sizeof ip, "%s", w->ip);
         int port = w->port;
         pthread_mutex_unlock(&s->mu);
-        json_t *reply = NULL, *b = json_pack("{s:f}", "grace_s", 1.0);
+        json_t *reply = NULL;
         int st = lh_client_get(w->conn, ip, port, "/v1/status", s->token, &reply, 1000, err, sizeof err);
-        int rs = st == 200 ? lh_client_post(w->conn, ip, port, "/v1/reset", s->token, b, NULL, 5000, err, sizeof err)
-                           : -1;
+        bool reset = st == 200 && reset_worker(s, w->conn, ip, port, err, sizeof err);
         const char *inst = json_string_value(json_object_get(reply, "instance"));
         pthread_mutex_lock(&s->mu);
-        if (rs == 200 && !w->registered) {
-            w->registered = true;
-            w->last_seen = wall_s();
-            snprintf(w->instance, sizeof w->instance, "%s", inst != NULL ? inst : "");
-            s->n_registered++;
+        if (reset && !w->registered) {
+            worker_up(s, m, inst != NULL ? inst : "");
             logf_(s, "worker %s:%d (machine %d) taken over from the scheduler before, its jobs stopped (%d of %d)",
                   ip, port, m, s->n_registered, s->n_workers);
         }
         json_decref(reply);
-        json_decref(b);
     }
 }
 
