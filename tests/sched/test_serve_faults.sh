@@ -300,6 +300,15 @@ part_serve() {
     check "serve: it resumed from the state file" grep -q "resuming from $out/$part/state/state.json" "$out/$part/serve2.log"
     check "serve: it took over both workers" [ "$(grep -c 'taken over from the scheduler before' "$out/$part/serve2.log")" = 2 ]
     check "serve: every job is in jobs_all.csv" [ "$(tail -n +2 "$out/$part/out/FIFO+fair/jobs_all.csv" | wc -l)" = 6 ]
+    # started a third time: every job has ended; nothing runs, and the outputs stay as they are
+    cp "$out/$part/out/FIFO+fair/rounds_all.csv" "$out/$part/rounds-before"
+    local rc3=0
+    "$LOCUS" sched serve --config_file "$out/cluster.ini" --conn_file "$out/conn" --token_file "$out/token" \
+        --listen "127.0.0.1:$sport" --job_command "$out/job.sh" "${args[@]}" --out "$out/$part/out" \
+        >"$out/$part/again.log" 2>&1 || rc3=$?
+    check "serve: again with the state of an ended run: exit 0, says so, outputs untouched" \
+        bash -c "[ $rc3 = 0 ] && grep -q 'every job of this workload has ended already (6 finished, 0 failed)' \
+            '$out/$part/again.log' && cmp -s '$out/$part/rounds-before' '$out/$part/out/FIFO+fair/rounds_all.csv'"
     # a state file that is not one, or is another workload's, is refused before anything listens
     head -5 "$out/trace.csv" >"$out/trace5.csv"
     "$LOCUS" sched serve --config_file "$out/cluster.ini" --conn_file "$out/conn" --token_file "$out/token" \

@@ -1451,6 +1451,15 @@ int sched_serve_main(int argc, char **argv) {
                 fprintf(stderr, "locus sched serve: %s\n", err);
                 goto out;
             }
+            if (run.res.jobs_finished + s.n_failed == s.n_jobs) {
+                /* a run that had ended: its outputs stand; running no round would overwrite them with empty ones */
+                fprintf(stderr, "locus sched serve: %s: every job of this workload has ended already (%ld finished, "
+                        "%ld failed); nothing to resume, the outputs of the run that ended them stay as they are "
+                        "(another --state_dir runs the workload again)\n", s.state_path, run.res.jobs_finished,
+                        s.n_failed);
+                status = s.n_failed == 0 ? 0 : 1;
+                goto out;
+            }
             logf_(&s, "resuming from %s: round %ld at %.0f s, %ld of %d jobs finished, %ld failed", s.state_path,
                   s.rounds, s.T, run.res.jobs_finished, s.n_jobs, s.n_failed);
         }
