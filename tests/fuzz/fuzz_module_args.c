@@ -1,5 +1,5 @@
 /* libFuzzer target: the module's pure argument parsers (AI.TENSORSET and AI.TENSORGET arguments, VALUES for
- * every type, load-time options, the script nesting scan, the TorchScript archive check). The input is split at newlines into arguments;
+ * every type, the BLOB check, load-time options, the script nesting scan, the TorchScript archive check). The input is split at newlines into arguments;
  * the first byte picks the parser. A parser returns NULL or an error string, never crashes or overreads. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
         return 0;
     int which = data[0] % 6;
+    lc_err err;
     if (which == 5) { /* the TorchScript archive check on arbitrary bytes */
-        char e[512];
-        torchscript_archive_check(data + 1, size - 1, e, sizeof e);
+        torchscript_archive_check(data + 1, size - 1, &err);
         return 0;
     }
     const char *p = (const char *)data + 1, *end = (const char *)data + size;
@@ -40,15 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             break;
         p = nl + 1;
     }
-    lc_err err;
     if (which == 0) {
         int64_t dims[MAX_ARGS];
         tensor_set_args a;
-        if (parse_tensorset(argc, v, dims, &a, &err) == NULL && a.fmt == TENSOR_DATA_VALUES &&
-            a.nbytes <= 1 << 16) {
-            void *buf = malloc(a.nbytes ? a.nbytes : 1);
-            parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, buf, &err);
-            free(buf);
+        if (parse_tensorset(argc, v, dims, &a, &err) == NULL) {
+            if (a.fmt == TENSOR_DATA_VALUES && a.nbytes <= 1 << 16) {
+                void *buf = malloc(a.nbytes ? a.nbytes : 1);
+                parse_tensor_values(a.dtype, v + a.data_pos, (size_t)a.nvalues, buf, &err);
+                free(buf);
+            } else if (a.fmt == TENSOR_DATA_BLOB) {
+                check_tensor_blob(&a, v[a.data_pos].ptr, v[a.data_pos].len, &err);
+            }
         }
     } else if (which == 1) {
         unsigned fmt;

@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (size < 1)
         return 0;
-    char err[512];
+    lc_err err;
     bool debug = data[0] & 1;
     torch_pickle_check(data + 1, size - 1, "fuzz.pkl", (data[0] & 2) ? "constants/" : "data/", debug ? NULL : find,
-                       NULL, err, sizeof err);
+                       NULL, &err);
     return 0;
 }

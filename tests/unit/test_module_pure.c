@@ -153,13 +153,17 @@ static void test_values(void) {
 
 static void test_bool_blob(void) {
     /* RedisAI tensor.c _RAI_TensorParseBooleansBlob: every byte 0 or 1 (the last one too) */
+    lc_err err;
+    lc_err_clear(&err);
     const dtype_info *b = dtype_by_name("BOOL", 4);
-    CHECK(dtype_check_data(b, "\x00\x01\x01", 3, 3, 1) == NULL);
-    CHECK(strcmp(dtype_check_data(b, "\x00\x02", 2, 2, 1), "ERR BOOL tensor elements must be 0 or 1") == 0);
-    CHECK(dtype_check_data(b, "\x01\xff", 2, 2, 1) != NULL);
-    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 1) != NULL);
-    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 0) == NULL); /* an RDB load does not check the bytes */
-    CHECK(strcmp(dtype_check_data(b, "\x01", 1, 2, 1), "ERR data length does not match tensor shape and type") == 0);
+    CHECK(dtype_check_data(b, "\x00\x01\x01", 3, 3, 1, &err) == NULL && !lc_err_is_set(&err));
+    CHECK(dtype_check_data(b, "\x00\x02", 2, 2, 1, &err) == err.msg &&
+          strcmp(err.msg, "ERR BOOL tensor elements must be 0 or 1") == 0);
+    CHECK(dtype_check_data(b, "\x01\xff", 2, 2, 1, &err) != NULL);
+    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 1, &err) != NULL);
+    CHECK(dtype_check_data(b, "\x01\x01\x05", 3, 3, 0, &err) == NULL); /* an RDB load does not check the bytes */
+    CHECK(dtype_check_data(b, "\x01", 1, 2, 1, &err) != NULL &&
+          strcmp(err.msg, "ERR data length does not match tensor shape and type") == 0);
 }
 
 /* STRING tensors, as RedisAI 1.2's tests_commands.py test_string_tensor expects them: VALUES are C strings
@@ -182,14 +186,17 @@ static void test_string_tensors(void) {
     CHECK(parse_tensorset(5, empty, dims, &a, &err) == NULL && a.len == 4 && a.nbytes == 4); /* four "" */
     arg_view blob[] = {A("AI.TENSORSET"), A("k"), A("STRING"), A("2"), A("BLOB"), {"a\0bc\0", 5}};
     CHECK(parse_tensorset(6, blob, dims, &a, &err) == NULL && a.nbytes == 5 &&
-          check_tensor_blob(&a, "a\0bc\0", 5) == NULL);
+          check_tensor_blob(&a, "a\0bc\0", 5, &err) == NULL);
     const char *want = "ERR String tensor blob must contain a sequence of null-terminated strings whose length is "
                        "the tensor's length";
-    CHECK(strcmp(check_tensor_blob(&a, "a\0bc", 4), want) == 0);   /* no final NUL */
-    CHECK(strcmp(check_tensor_blob(&a, "a\0b\0c\0", 6), want) == 0); /* three strings for two */
-    CHECK(strcmp(check_tensor_blob(&a, "abc\0", 4), want) == 0);   /* one */
-    CHECK(strcmp(check_tensor_blob(&a, "", 0), want) == 0);
-    CHECK(check_tensor_blob(&a, "\0\0", 2) == NULL); /* two empty strings */
+    CHECK(check_tensor_blob(&a, "a\0bc", 4, &err) == err.msg && strcmp(err.msg, want) == 0); /* no final NUL */
+    lc_err_clear(&err);
+    CHECK(check_tensor_blob(&a, "a\0b\0c\0", 6, &err) != NULL && strcmp(err.msg, want) == 0); /* three for two */
+    lc_err_clear(&err);
+    CHECK(check_tensor_blob(&a, "abc\0", 4, &err) != NULL && strcmp(err.msg, want) == 0); /* one */
+    lc_err_clear(&err);
+    CHECK(check_tensor_blob(&a, "", 0, &err) != NULL && strcmp(err.msg, want) == 0);
+    CHECK(check_tensor_blob(&a, "\0\0", 2, &err) == NULL); /* two empty strings */
 }
 
 static void test_tensor_and_codec(void) {

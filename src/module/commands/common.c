@@ -49,11 +49,8 @@ tensor *tensor_build(RedisModuleCtx *ctx, RedisModuleString **argv, const arg_vi
                      bool hold, lc_err *err) {
     if (a->fmt == TENSOR_DATA_BLOB) {
         const arg_view *blob = &views[a->data_pos];
-        const char *bad = check_tensor_blob(a, blob->ptr, blob->len);
-        if (bad != NULL) {
-            lc_err_put(err, bad);
+        if (check_tensor_blob(a, blob->ptr, blob->len, err) != NULL)
             return NULL;
-        }
         if (hold)
             return tensor_from_string(a->dtype, a->ndims, a->dims, a->len, a->nbytes, argv[a->data_pos]);
         tensor *t = tensor_new(a->dtype, a->ndims, a->dims, a->len, a->nbytes, false);

@@ -29,13 +29,15 @@ static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t
 static uint32_t rd32(const unsigned char *p) { return rd16(p) | rd16(p + 2) << 16; }
 static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
+/* Records the problem after the reply's fixed prefix; returns -1. */
+static int fail(lc_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(lc_err *err, const char *fmt, ...) {
+    char what[LB_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = snprintf(err, errlen, "ERR model archive is not a valid TorchScript file: ");
-    if (n >= 0 && (size_t)n < errlen)
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    lc_err_set(err, "ERR model archive is not a valid TorchScript file: %s", what);
     return -1;
 }
 
@@ -118,43 +120,43 @@ typedef struct {
 
 /* Checks the nentries central directory entries at cd_off (cd_size bytes) of archive b, and records them. */
 static int walk_entries(const unsigned char *b, uint64_t cd_off, uint64_t cd_size, uint64_t nentries, entry *ents,
-                        char *err, size_t errlen) {
+                        lc_err *err) {
     const unsigned char *p = b + cd_off, *cd_end = b + cd_off + cd_size;
     for (uint64_t e = 0; e < nentries; e++) {
         if (cd_end - p < 46 || rd32(p) != SIG_CENTRAL)
-            return fail(err, errlen, "central directory entry %llu is broken", (unsigned long long)e);
+            return fail(err, "central directory entry %llu is broken", (unsigned long long)e);
         uint32_t flags = rd16(p + 8), method = rd16(p + 10), crc = rd32(p + 16);
         uint64_t csize = rd32(p + 20), usize = rd32(p + 24);
         uint32_t nlen = rd16(p + 28), xlen = rd16(p + 30), clen = rd16(p + 32);
         uint64_t off = rd32(p + 42);
         if ((size_t)(cd_end - p) < 46u + nlen + xlen + clen)
-            return fail(err, errlen, "central directory entry %llu runs past the directory", (unsigned long long)e);
+            return fail(err, "central directory entry %llu runs past the directory", (unsigned long long)e);
         const char *name = (const char *)p + 46;
         /* known flags only: deflate options (1-2), data descriptor (3), UTF-8 names (11); no encryption,
          * no patch data, all on disk 0 */
         if ((flags & ~0x080eu) != 0 || rd16(p + 34) != 0)
-            return fail(err, errlen, "entry '%.*s' has flags %#x or another disk", (int)nlen, name, flags);
+            return fail(err, "entry '%.*s' has flags %#x or another disk", (int)nlen, name, flags);
         if (!zip64_fields(p + 46 + nlen, xlen, &usize, &csize, &off))
-            return fail(err, errlen, "entry '%.*s' has broken ZIP64 sizes", (int)nlen, name);
+            return fail(err, "entry '%.*s' has broken ZIP64 sizes", (int)nlen, name);
         if (off > cd_off || cd_off - off < 30 || rd32(b + off) != SIG_LOCAL)
-            return fail(err, errlen, "entry '%.*s' has no local header at offset %llu", (int)nlen, name,
+            return fail(err, "entry '%.*s' has no local header at offset %llu", (int)nlen, name,
                         (unsigned long long)off);
         if (rd16(b + off + 8) != method || rd16(b + off + 6) != flags || rd16(b + off + 26) != nlen ||
             (cd_off - off - 30 >= nlen && memcmp(b + off + 30, name, nlen) != 0))
-            return fail(err, errlen, "the local header of entry '%.*s' disagrees with the central directory",
+            return fail(err, "the local header of entry '%.*s' disagrees with the central directory",
                         (int)nlen, name);
         uint64_t data = off + 30 + rd16(b + off + 26) + rd16(b + off + 28);
         if (data > cd_off || csize > cd_off - data)
-            return fail(err, errlen, "entry '%.*s' (%llu bytes) runs past the end of its data", (int)nlen, name,
+            return fail(err, "entry '%.*s' (%llu bytes) runs past the end of its data", (int)nlen, name,
                         (unsigned long long)csize);
         if (method == 0) {
             if (csize != usize || crc_of(b + data, csize) != crc)
-                return fail(err, errlen, "entry '%.*s' fails its CRC-32 check", (int)nlen, name);
+                return fail(err, "entry '%.*s' fails its CRC-32 check", (int)nlen, name);
         } else if (method == 8) {
             if (usize > ARCHIVE_MAX_INFLATED || !inflate_check(b + data, csize, usize, crc, NULL))
-                return fail(err, errlen, "entry '%.*s' does not inflate to its size and CRC-32", (int)nlen, name);
+                return fail(err, "entry '%.*s' does not inflate to its size and CRC-32", (int)nlen, name);
         } else {
-            return fail(err, errlen, "entry '%.*s' uses zip compression method %u", (int)nlen, name, method);
+            return fail(err, "entry '%.*s' uses zip compression method %u", (int)nlen, name, method);
         }
         ents[e] = (entry){.name = name, .nlen = nlen, .method = method, .crc = crc, .data = data, .csize = csize,
                           .usize = usize};
@@ -198,7 +200,7 @@ static bool ends_with(const entry *e, const char *suffix) {
 
 /* Walks every pickle libtorch reads (data.pkl, constants.pkl and code/ debug pickles; not extra/ files, which
  * it never parses) with torch_pickle_check, storages resolved against the archive's records. */
-static int check_pickles(const unsigned char *b, const entry *ents, uint64_t n, char *err, size_t errlen) {
+static int check_pickles(const unsigned char *b, const entry *ents, uint64_t n, lc_err *err) {
     entry *sorted = RedisModule_Alloc(n * sizeof(entry));
     memcpy(sorted, ents, n * sizeof(entry));
     qsort(sorted, n, sizeof(entry), entry_cmp);
@@ -217,7 +219,7 @@ static int check_pickles(const unsigned char *b, const entry *ents, uint64_t n, 
         char what[300];
         snprintf(what, sizeof what, "'%.*s'", (int)(e->nlen < 256 ? e->nlen : 256), e->name);
         if (e->usize > PICKLE_MAX_BYTES) {
-            rc = fail(err, errlen, "%s is a pickle of %llu bytes (at most %llu)", what, (unsigned long long)e->usize,
+            rc = fail(err, "%s is a pickle of %llu bytes (at most %llu)", what, (unsigned long long)e->usize,
                       (unsigned long long)PICKLE_MAX_BYTES);
             break;
         }
@@ -230,17 +232,17 @@ static int check_pickles(const unsigned char *b, const entry *ents, uint64_t n, 
         }
         record_table t = {.sorted = sorted, .n = n, .folder = e->name, .flen = flen};
         rc = torch_pickle_check(bytes, e->usize, what, data ? "data/" : "constants/", data || consts ? find_record : NULL,
-                                &t, err, errlen);
+                                &t, err);
         RedisModule_Free(copy);
     }
     RedisModule_Free(sorted);
     return rc;
 }
 
-int torchscript_archive_check(const void *blob, size_t len, char *err, size_t errlen) {
+int torchscript_archive_check(const void *blob, size_t len, lc_err *err) {
     const unsigned char *b = blob;
     if (len < 22)
-        return fail(err, errlen, "%zu bytes is too short for a zip archive", len);
+        return fail(err, "%zu bytes is too short for a zip archive", len);
     /* the end-of-central-directory record: within the last 64 KiB + 22 bytes (its comment is at most 64 KiB) */
     size_t eocd = 0;
     bool found = false;
@@ -252,27 +254,27 @@ int torchscript_archive_check(const void *blob, size_t len, char *err, size_t er
         }
     }
     if (!found)
-        return fail(err, errlen, "no zip end-of-central-directory record (truncated, or not a zip file)");
+        return fail(err, "no zip end-of-central-directory record (truncated, or not a zip file)");
     uint64_t nentries = rd16(b + eocd + 10), cd_size = rd32(b + eocd + 12), cd_off = rd32(b + eocd + 16);
     if (rd16(b + eocd + 4) != 0 || rd16(b + eocd + 6) != 0 || rd16(b + eocd + 8) != nentries)
-        return fail(err, errlen, "a multi-disk archive");
+        return fail(err, "a multi-disk archive");
     if (eocd >= 20 && rd32(b + eocd - 20) == SIG_EOCD64_LOC) { /* ZIP64 end record */
         uint64_t e64 = rd64(b + eocd - 20 + 8);
         if (e64 > len || len - e64 < 56 || rd32(b + e64) != SIG_EOCD64)
-            return fail(err, errlen, "a broken ZIP64 end record");
+            return fail(err, "a broken ZIP64 end record");
         nentries = rd64(b + e64 + 32);
         cd_size = rd64(b + e64 + 40);
         cd_off = rd64(b + e64 + 48);
     }
     if (nentries == 0)
-        return fail(err, errlen, "the archive is empty");
+        return fail(err, "the archive is empty");
     if (cd_off > len || cd_size > len - cd_off || nentries > cd_size / 46)
-        return fail(err, errlen, "the central directory (%llu entries at %llu) lies outside the file",
+        return fail(err, "the central directory (%llu entries at %llu) lies outside the file",
                     (unsigned long long)nentries, (unsigned long long)cd_off);
     entry *ents = RedisModule_Calloc(nentries, sizeof(entry));
-    int rc = walk_entries(b, cd_off, cd_size, nentries, ents, err, errlen);
+    int rc = walk_entries(b, cd_off, cd_size, nentries, ents, err);
     if (rc == 0)
-        rc = check_pickles(b, ents, nentries, err, errlen);
+        rc = check_pickles(b, ents, nentries, err);
     RedisModule_Free(ents);
     return rc;
 }

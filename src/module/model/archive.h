@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../err.h"
+
 /* Largest size one deflated entry may inflate to (a zip bomb is refused, not inflated). */
 #define ARCHIVE_MAX_INFLATED ((uint64_t)1 << 32)
 
 /* 0 when blob (len bytes) is a consistent zip archive whose entries all match their CRC-32 and whose pickles
- * pass torch_pickle_check; else -1 with
- * an "ERR model archive is not a valid TorchScript file: ..." reply naming the first problem in err. */
-int torchscript_archive_check(const void *blob, size_t len, char *err, size_t errlen);
+ * pass torch_pickle_check (err untouched); else -1 with an "ERR model archive is not a valid TorchScript
+ * file: ..." reply naming the first problem recorded in err. */
+int torchscript_archive_check(const void *blob, size_t len, lc_err *err);
 
 #endif

@@ -32,9 +32,7 @@ static int signature_names(void *h, int (*name_of)(void *, int, char *, size_t),
 }
 
 model *model_create(const model_spec *spec, char *blob, size_t bloblen, lc_err *e) {
-    /* the archive check writes into a caller's buffer: the carrier's */
-    if (spec->backend == BACKEND_TORCH &&
-        torchscript_archive_check(blob, bloblen, e->msg, sizeof e->msg) != 0) {
+    if (spec->backend == BACKEND_TORCH && torchscript_archive_check(blob, bloblen, e) != 0) {
         RedisModule_Free(blob);
         return NULL;
     }

@@ -33,22 +33,23 @@ typedef struct {
     const char *name, *dir;
     pickle_record_fn find;
     void *arg;
-    char *err;
-    size_t errlen;
+    lc_err *err;
     value *vals;
     uint32_t nvals, capvals;
     uint32_t *stack, *items, *memo;
     uint32_t nstack, capstack, nitems, capitems, nmemo, capmemo;
 } walker;
 
+/* Records the problem after the fixed prefix, the pickle's name and the opcode's offset; returns -1. */
+static int fail(walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(walker *w, const char *fmt, ...) {
+    char what[LB_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = snprintf(w->err, w->errlen, "ERR model archive is not a valid TorchScript file: %s, byte %zu: ", w->name,
-                     w->op_pos);
-    if (n >= 0 && (size_t)n < w->errlen)
-        vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    lc_err_set(w->err, "ERR model archive is not a valid TorchScript file: %s, byte %zu: %s", w->name,
+               w->op_pos, what);
     return -1;
 }
 
@@ -418,9 +419,8 @@ static int step(walker *w) {
 }
 
 int torch_pickle_check(const unsigned char *p, size_t len, const char *name, const char *dir, pickle_record_fn find,
-                       void *arg, char *err, size_t errlen) {
-    walker w = {.p = p, .len = len, .name = name, .dir = dir, .find = find, .arg = arg, .err = err,
-                .errlen = errlen};
+                       void *arg, lc_err *err) {
+    walker w = {.p = p, .len = len, .name = name, .dir = dir, .find = find, .arg = arg, .err = err};
     int rc = -1;
     if (len > PICKLE_MAX_BYTES) {
         fail(&w, "a pickle of %zu bytes (at most %llu)", len, (unsigned long long)PICKLE_MAX_BYTES);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../err.h"
+
 /* Largest pickle record accepted (resnet50's data.pkl is 31 KB; this leaves room for models 1000x its size). */
 #define PICKLE_MAX_BYTES ((uint64_t)64 << 20)
 /* Most values one pickle may create (its opcodes, less the ones that only consume): bounds the walker's
@@ -26,9 +28,9 @@
 typedef int (*pickle_record_fn)(void *arg, const char *dir, const char *key, size_t keylen, uint64_t *size);
 
 /* Checks the pickle p (len bytes) named `name` (for messages). Storage persistent ids are resolved in
- * `dir` with find(arg, ...); find NULL means the pickle may hold no storages (a debug_pkl). Returns 0, or -1
- * with a message naming the pickle, the byte offset and the problem written to err. */
+ * `dir` with find(arg, ...); find NULL means the pickle may hold no storages (a debug_pkl). Returns 0 (err
+ * untouched), or -1 with a message naming the pickle, the byte offset and the problem recorded in err. */
 int torch_pickle_check(const unsigned char *p, size_t len, const char *name, const char *dir, pickle_record_fn find,
-                       void *arg, char *err, size_t errlen);
+                       void *arg, lc_err *err);
 
 #endif

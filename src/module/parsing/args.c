@@ -207,8 +207,8 @@ bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, v
     return true;
 }
 
-const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n) {
-    return dtype_check_data(a->dtype, data, n, a->len, 1);
+const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n, lc_err *err) {
+    return dtype_check_data(a->dtype, data, n, a->len, 1, err);
 }
 
 bool device_normalize(const char *dev, size_t len, char out[16]) {

@@ -2,8 +2,9 @@
  * `arg_view`s (pointer + length, no copy) and call these functions, which know nothing of Redis and are
  * unit-tested by feeding them strings.
  *
- * Error convention: functions return NULL on success or a static error string ready to be sent as the
- * error reply (RedisAI's wording where RedisAI defines one). */
+ * Error convention: the parsers and checks record the error reply (RedisAI's wording where RedisAI defines
+ * one) in an lc_err and return its text (err->msg), NULL on success (parse_tensor_values: false, true); the
+ * arg_to_* and device_normalize predicates only say whether a value is valid. */
 #ifndef LOCUS_MODULE_ARGS_H
 #define LOCUS_MODULE_ARGS_H
 
@@ -54,8 +55,8 @@ const char *parse_tensorget(int argc, const arg_view *argv, unsigned *fmt_out, l
 bool parse_tensor_values(const dtype_info *dt, const arg_view *vals, size_t n, void *data, lc_err *err);
 
 /* Whether the BLOB of a parsed AI.TENSORSET fits it, as RedisAI checks: len * size bytes, BOOL bytes 0 or 1,
- * STRING exactly len NUL-terminated strings. NULL or the error reply. */
-const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n);
+ * STRING exactly len NUL-terminated strings. NULL, or the error reply recorded in err. */
+const char *check_tensor_blob(const tensor_set_args *a, const char *data, size_t n, lc_err *err);
 
 /* The deepest nesting of (), [] and {} in TorchScript (Python) source, outside string literals and
  * comments. Scripts nested deeper than SCRIPT_MAX_NESTING are refused before the compiler sees them (it

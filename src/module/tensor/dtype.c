@@ -41,7 +41,8 @@ const dtype_info *dtype_by_code(uint64_t code) {
     return code < DTYPE_COUNT ? &dtypes[code] : NULL;
 }
 
-const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values) {
+const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values,
+                             lc_err *err) {
     if (dt->kind == DTYPE_KIND_STRING) {
         size_t nuls = 0;
         for (const char *p = data, *end = data + n; p < end && nuls <= len; nuls++) {
@@ -51,17 +52,17 @@ const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, s
             p = z + 1;
         }
         if (n == 0 || data[n - 1] != '\0' || nuls != len)
-            return "ERR String tensor blob must contain a sequence of null-terminated strings whose length is the "
-                   "tensor's length";
+            return lc_err_put(err, "ERR String tensor blob must contain a sequence of null-terminated strings whose "
+                                   "length is the tensor's length");
         return NULL;
     }
     size_t want;
     if (__builtin_mul_overflow(len, (size_t)dt->size, &want) || n != want)
-        return "ERR data length does not match tensor shape and type";
+        return lc_err_put(err, "ERR data length does not match tensor shape and type");
     if (values && dt->kind == DTYPE_KIND_BOOL)
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)data[i] > 1)
-                return "ERR BOOL tensor elements must be 0 or 1";
+                return lc_err_put(err, "ERR BOOL tensor elements must be 0 or 1");
     return NULL;
 }
 

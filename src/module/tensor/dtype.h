@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../err.h"
+
 typedef enum {
     DTYPE_FLOAT = 0,
     DTYPE_DOUBLE = 1,
@@ -39,8 +41,10 @@ const dtype_info *dtype_by_name(const char *name, size_t len);
 const dtype_info *dtype_by_code(uint64_t code);
 
 /* Whether n bytes of data are a valid block for len elements of dt: len * size bytes; for STRING exactly len
- * NUL-terminated strings; with `values`, BOOL bytes 0 or 1 only. NULL, or the error (RedisAI's text). */
-const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values);
+ * NUL-terminated strings; with `values`, BOOL bytes 0 or 1 only. NULL (err untouched), or the error reply
+ * (RedisAI's text) recorded in err. */
+const char *dtype_check_data(const dtype_info *dt, const char *data, size_t n, size_t len, int values,
+                             lc_err *err);
 
 /* Element access that is safe at any alignment (the data of a large tensor may live inside a Redis string
  * at an odd offset). `i` is the element index. */

@@ -58,7 +58,8 @@ tensor *tensor_from_fields(RedisModuleIO *io, const dtype_info *dt, int ndims, c
         overflow |= dims[i] == 0 || dims[i] > INT64_MAX || __builtin_mul_overflow(len, (size_t)dims[i], &len);
     }
     /* BOOL bytes are not checked here: files written before AI.TENSORSET checked them still load */
-    if (overflow || dtype_check_data(dt, buf, blen, len, 0) != NULL) {
+    lc_err bad; /* a reply's text, not wanted here: a load logs its own line */
+    if (overflow || dtype_check_data(dt, buf, blen, len, 0, &bad) != NULL) {
         RedisModule_LogIOError(io, "warning", "AI_TENSOR: corrupt record (shape and %zu data bytes disagree)", blen);
         RedisModule_Free(buf);
         return NULL;
