@@ -295,10 +295,11 @@ LOCUS_API void locus_free_datasets(locus_dataset **ds, size_t n);
  * locus_use_prefix(c, LOCUS_KIND_MODEL, true) says so (off by default, as SmartRedis). Run inputs are read
  * with the tensor read prefix, outputs written with the tensor write prefix.
  *
- * In a Redis Cluster every shard holds a copy, at key "{tag}.name" where the tag hashes to a slot of that
- * shard. A run goes to the shard that holds its first input; when every input and output lives on that shard
- * it runs there directly, otherwise the inputs are copied to temporary keys on it and the outputs moved back
- * afterwards. Name tensors with locus_colocation_tag's tag to skip those copies. */
+ * In a Redis Cluster every slot range holds a copy, at key "{P}.name" where P hashes to the range's first
+ * slot. A run goes to the copy of the range that holds its first input. The cluster runs a command only when
+ * all its keys hash to one slot (CROSSSLOT otherwise, as with RedisAI), so when every input and output is in
+ * the copy's slot the run names them directly; otherwise the inputs are copied to temporary keys in that slot
+ * and the outputs moved back afterwards. Name tensors with locus_colocation_tag's tag to skip those copies. */
 
 /* Options of locus_set_model; initialise with locus_model_options_init. */
 typedef struct locus_model_options {
@@ -377,9 +378,9 @@ LOCUS_API locus_status locus_delete_model_multigpu(locus_client *c, const char *
 LOCUS_API locus_status locus_delete_script_multigpu(locus_client *c, const char *name, int first_gpu,
                                                     int num_gpus);
 
-/* The hash tag to put in tensor names ("{tag}.x") so they live on the shard that holds tensor `near` (read
- * prefix applied), or on the first shard when near is NULL: model and script runs on such tensors need no
- * copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where
+/* The hash tag to put in tensor names ("{tag}.x") so they live in the slot of the model copy of the range
+ * that holds tensor `near` (read prefix applied), or of the first range when near is NULL: model and script
+ * runs on such tensors need no copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where
  * every name is fine. */
 LOCUS_API locus_status locus_colocation_tag(locus_client *c, const char *near, char *buf, size_t len);
 

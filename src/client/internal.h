@@ -225,15 +225,17 @@ int lc_route_key_prefix(lc_route *r, const char *key, size_t len, lc_prefix *out
  * cluster at that address serves slots. */
 int lc_route_address_prefix(lc_route *r, const lc_addr *a, lc_prefix *out);
 
-/* Tags for keys that must land on a given shard (temporaries of runs, locus_colocation_tag): a short
- * printable string whose slot the shard serves; empty standalone. */
+/* Tags for keys that must share a model copy's slot (temporaries of runs, locus_colocation_tag): a short
+ * printable string whose slot is the first slot of a range, the slot of that range's copy "{P}.name"; empty
+ * standalone. A cluster refuses a run whose keys hash to two slots (CROSSSLOT), as RedisAI reports them. */
 #define LC_TAG_MAX 8
-/* One tag per shard serving slots, at most max; returns the count (0 when the map cannot be read). */
-int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max);
-/* The tag of the shard serving key's slot ("" standalone). 0, or -1 when no shard serves it. */
+/* One tag per slot range, in the order of lc_route_shard_prefixes, at most max; returns the count (0 when the
+ * map cannot be read). */
+int lc_route_range_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max);
+/* The tag of the range serving key's slot ("" standalone). 0, or -1 when no shard serves it. */
 int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag);
-/* True when one shard serves both keys (always standalone). */
-int lc_route_same_node(lc_route *r, const char *a, size_t alen, const char *b, size_t blen);
+/* True when both keys hash to one slot (always standalone): what a cluster lets one command name together. */
+int lc_route_same_slot(lc_route *r, const char *a, size_t alen, const char *b, size_t blen);
 
 /* helpers for building commands */
 void lc_cmd_init(lc_cmd *c, int key_arg);

@@ -316,10 +316,10 @@ static locus_status first_copy(locus_client *c, const char *name, copy_key *key)
     return model_key(c, 0, &p, name, key) == 0 ? LOCUS_OK : too_long(name);
 }
 
-/* The tag of the first shard ("" standalone), for keys that must land there. */
+/* The tag of the first slot range ("" standalone), for keys that must share its copy's slot. */
 static locus_status first_tag(locus_client *c, char *tag) {
-    char tags[MAX_SHARDS][LC_TAG_MAX];
-    int n = lc_route_shard_tags(c->route, tags, MAX_SHARDS);
+    char tags[1][LC_TAG_MAX];
+    int n = lc_route_range_tags(c->route, tags, 1);
     if (n <= 0)
         return lc_fail(LOCUS_ERR_DATABASE, "%s: cannot read the cluster's shards (CLUSTER SLOTS)",
                        lc_route_address(c->route));
@@ -460,9 +460,9 @@ static locus_status run_prepare(locus_client *c, const char *what, const char *n
     if (model_key(c, 0, &p, name, &k->model) != 0)
         return too_long(name);
     for (size_t i = 0; i < n_in && !k->moved; i++)
-        k->moved = !lc_route_same_node(c->route, k->model.bytes, k->model.len, k->in[i], strlen(k->in[i]));
+        k->moved = !lc_route_same_slot(c->route, k->model.bytes, k->model.len, k->in[i], strlen(k->in[i]));
     for (size_t i = 0; i < n_out && !k->moved; i++)
-        k->moved = !lc_route_same_node(c->route, k->model.bytes, k->model.len, k->out[i], strlen(k->out[i]));
+        k->moved = !lc_route_same_slot(c->route, k->model.bytes, k->model.len, k->out[i], strlen(k->out[i]));
     if (!k->moved) {
         for (size_t i = 0; i < n_in; i++)
             memcpy(k->run_in[i], k->in[i], sizeof k->in[i]);

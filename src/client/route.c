@@ -666,41 +666,42 @@ locus_status lc_exec_many(lc_route *r, lc_cmd *cmds, int n) {
     return st;
 }
 
-/* The shortest tag (base 36 counter) whose slot node `node` serves. */
-static void tag_for_node(lc_route *r, int node, char *tag) {
+/* The shortest tag (a base 36 counter, up to 5 characters) whose CRC16 slot is `slot`: about 16384 tries. */
+static int tag_for_slot(int slot, char *tag) {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    for (unsigned k = 0;; k++) {
-        char t[8];
+    for (unsigned k = 0; k < 36u * 36 * 36 * 36 * 36; k++) {
+        char t[LC_TAG_MAX];
         int n = 0;
         unsigned v = k;
         do
             t[n++] = digits[v % 36];
-        while ((v /= 36) != 0 && n < 7);
+        while ((v /= 36) != 0);
         t[n] = '\0';
-        if (r->slots[lc_key_slot(t, (size_t)n)] == node || k > 2000000) {
+        if (lc_key_slot(t, (size_t)n) == slot) {
             memcpy(tag, t, (size_t)n + 1);
-            return;
+            return 0;
         }
     }
+    return -1;
 }
 
-int lc_route_shard_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
+static bool range_start(const lc_route *r, int s) {
+    return r->slots[s] != NO_NODE && (s == 0 || r->slots[s - 1] != r->slots[s]);
+}
+
+int lc_route_range_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
     if (!r->cluster) {
         tags[0][0] = '\0';
         return 1;
     }
     slot_node(r, 0); /* reads the map when it is empty */
-    unsigned char *serves = calloc((size_t)r->nnodes + 1, 1);
-    if (!serves)
-        return 0;
-    for (int s = 0; s < 16384; s++)
-        if (r->slots[s] != NO_NODE)
-            serves[r->slots[s]] = 1;
     int n = 0;
-    for (int i = 0; i < r->nnodes && n < max; i++)
-        if (serves[i])
-            tag_for_node(r, i, tags[n++]);
-    free(serves);
+    for (int s = 0; s < 16384 && n < max; s++)
+        if (range_start(r, s)) {
+            if (tag_for_slot(s, tags[n]) != 0)
+                break;
+            n++;
+        }
     return n;
 }
 
@@ -712,7 +713,7 @@ int lc_route_shard_prefixes(lc_route *r, lc_prefix *out, int max) {
     slot_node(r, 0); /* reads the map when it is empty */
     int n = 0;
     for (int s = 0; s < 16384 && n < max; s++)
-        if (r->slots[s] != NO_NODE && (s == 0 || r->slots[s - 1] != r->slots[s])) {
+        if (range_start(r, s)) {
             out[n].len = lc_slot_prefix(s, out[n].bytes);
             n++;
         }
@@ -756,18 +757,17 @@ int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag) {
     tag[0] = '\0';
     if (!r->cluster)
         return 0;
-    int node = slot_node(r, lc_key_slot(key, len));
+    int slot = lc_key_slot(key, len);
+    int node = slot_node(r, slot);
     if (node < 0)
         return -1;
-    tag_for_node(r, node, tag);
-    return 0;
+    while (slot > 0 && r->slots[slot - 1] == node) /* the first slot of its range */
+        slot--;
+    return tag_for_slot(slot, tag);
 }
 
-int lc_route_same_node(lc_route *r, const char *a, size_t alen, const char *b, size_t blen) {
-    if (!r->cluster)
-        return 1;
-    int na = slot_node(r, lc_key_slot(a, alen)), nb = slot_node(r, lc_key_slot(b, blen));
-    return na >= 0 && na == nb;
+int lc_route_same_slot(lc_route *r, const char *a, size_t alen, const char *b, size_t blen) {
+    return !r->cluster || lc_key_slot(a, alen) == lc_key_slot(b, blen);
 }
 
 void lc_cmd_init(lc_cmd *c, int key_arg) {

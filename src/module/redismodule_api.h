@@ -184,6 +184,8 @@ typedef struct RedisModuleTypeMethods {
     X(const char *, CallReplyStringPtr, (RedisModuleCallReply * reply, size_t *len), REQ)                   \
     X(void, FreeCallReply, (RedisModuleCallReply * reply), REQ)                                             \
     X(int, GetContextFlags, (RedisModuleCtx * ctx), REQ)                                                    \
+    X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx), REQ)                                              \
+    X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos), REQ)                                                 \
     X(RedisModuleBlockedClient *, BlockClient,                                                              \
       (RedisModuleCtx * ctx, RedisModuleCmdFunc reply_callback, RedisModuleCmdFunc timeout_callback,        \
        void (*free_privdata)(RedisModuleCtx *, void *), long long timeout_ms),                              \

@@ -1,8 +1,10 @@
 /* libFuzzer target: the run command parsers (AI.MODELEXECUTE, AI.MODELRUN, AI.SCRIPTEXECUTE, AI.SCRIPTRUN,
- * AI.DAGEXECUTE[_RO], AI.DAGRUN[_RO]) through run_parse_only, against a stand-in keyspace holding a tensor
- * "t", models "m" (signature unknown) and "m2" (2 inputs, 1 output) and a script "s" whose backend knows the
- * functions "f" and "g". The first byte picks the command; the rest, split at newlines, are its arguments.
- * A parser returns 0 or an error reply, never crashes, overreads or leaks (the runs it builds are freed). */
+ * AI.DAGEXECUTE[_RO], AI.DAGRUN[_RO]) through run_parse_only and run_key_positions, against a stand-in
+ * keyspace holding a tensor "t", models "m" (signature unknown) and "m2" (2 inputs, 1 output) and a script
+ * "s" whose backend knows the functions "f" and "g". The first byte picks the command; the rest, split at
+ * newlines, are its arguments.
+ * A parser returns 0 or an error reply, never crashes, overreads or leaks (the runs it builds are freed), and
+ * every key position reported is an argument of the command. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +148,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     for (int i = 0; i < argc; i++)
         argv[i] = &args[i];
-    char err[512];
-    run_parse_only(NULL, kind, argv, argc, err, sizeof err);
+    lc_err err;
+    run_parse_only(NULL, kind, argv, argc, &err);
+    /* the key positions the server is told: each an argument of the command, at most one per argument */
+    arg_view views[MAX_ARGS];
+    int pos[MAX_ARGS];
+    for (int i = 0; i < argc; i++)
+        views[i] = (arg_view){args[i].p, args[i].len};
+    int n = run_key_positions(kind, argc, views, pos);
+    if (n < 0 || n > argc)
+        abort();
+    for (int i = 0; i < n; i++)
+        if (pos[i] < 1 || pos[i] >= argc)
+            abort();
     return 0;
 }

@@ -379,6 +379,52 @@ static void test_dag_ops(void) {
               "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
 }
 
+/* run_key_positions for `line` as command `kind`: the reported keys' texts, joined by spaces */
+static const char *keys_of(run_command kind, const char *line) {
+    static char out[1024];
+    int argc = cmd(line);
+    int pos[MAXV];
+    int n = run_key_positions(kind, argc, v, pos);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (pos[i] < 1 || pos[i] >= argc)
+            return "(out of range)";
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%.*s", i ? " " : "", (int)v[pos[i]].len,
+                 v[pos[i]].ptr);
+    }
+    return out;
+}
+
+static void test_key_positions(void) {
+    CHECK_ERR(keys_of(RUN_MODELEXECUTE, "AI.MODELEXECUTE m INPUTS 2 a b OUTPUTS 1 c TIMEOUT 5"), "m a b c");
+    CHECK_ERR(keys_of(RUN_MODELEXECUTE, "AI.MODELEXECUTE m INPUTS 2 a"), "m"); /* does not parse: the model */
+    CHECK_ERR(keys_of(RUN_MODELEXECUTE, "AI.MODELEXECUTE"), "");
+    CHECK_ERR(keys_of(RUN_MODELRUN, "AI.MODELRUN m TIMEOUT 3 INPUTS a b OUTPUTS c"), "m a b c");
+    /* AI.SCRIPTEXECUTE: KEYS and OUTPUTS, not INPUTS or ARGS (RedisAI 1.2.7) */
+    CHECK_ERR(keys_of(RUN_SCRIPTEXECUTE, "AI.SCRIPTEXECUTE s f KEYS 2 k1 k2 INPUTS 1 i ARGS 1 x OUTPUTS 1 o"),
+              "s k1 k2 o");
+    CHECK_ERR(keys_of(RUN_SCRIPTEXECUTE, "AI.SCRIPTEXECUTE s f INPUTS 2 i j OUTPUTS 1 o"), "s o");
+    CHECK_ERR(keys_of(RUN_SCRIPTEXECUTE, "AI.SCRIPTEXECUTE s f BOGUS 1 i"), "s");
+    CHECK_ERR(keys_of(RUN_SCRIPTRUN, "AI.SCRIPTRUN s f INPUTS a $ b c OUTPUTS o p"), "s a b c o p");
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE LOAD 2 a b PERSIST 1 c ROUTING r TIMEOUT 9 "
+                                      "|> AI.TENSORSET t FLOAT 1 VALUES 1 |> AI.MODELEXECUTE m INPUTS 1 a "
+                                      "OUTPUTS 1 c |> AI.SCRIPTEXECUTE s f INPUTS 1 c OUTPUTS 1 d |> AI.TENSORGET d"),
+              "a b c r m s");
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE KEYS 2 x y |> AI.TENSORGET x"), "x y");
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE_RO, "AI.DAGEXECUTE_RO ROUTING r |> AI.MODELEXECUTE m INPUTS 1 a OUTPUTS 1 b"),
+              "r m");
+    /* a preamble that does not parse reports nothing; the command answers the error */
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE_RO, "AI.DAGEXECUTE_RO PERSIST 1 a |> AI.TENSORGET a"), "");
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE LOAD 3 a |> AI.TENSORGET a"), "");
+    /* the op scan stops at the first op that does not parse */
+    CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE ROUTING r |> AI.MODELEXECUTE m INPUTS 1 a OUTPUTS 1 b "
+                                      "|> AI.MODELRUN q INPUTS a OUTPUTS b |> AI.MODELEXECUTE z INPUTS 1 a OUTPUTS 1 b"),
+              "r m");
+    /* AI.DAGRUN: LOAD and PERSIST only */
+    CHECK_ERR(keys_of(RUN_DAGRUN, "AI.DAGRUN LOAD 1 a PERSIST 1 b |> AI.MODELRUN m INPUTS a OUTPUTS b"), "a b");
+    CHECK_ERR(keys_of(RUN_DAGRUN_RO, "AI.DAGRUN_RO |> AI.TENSORSET t FLOAT 1 VALUES 1"), "");
+}
+
 static void test_err(void) {
     lc_err e;
     lc_err_clear(&e);
@@ -401,6 +447,7 @@ int main(void) {
     test_scriptrun();
     test_dag_preamble();
     test_dag_ops();
+    test_key_positions();
     printf("unit_module_parsers: %d passed, %d failed\n", checks - failures, failures);
     return failures != 0;
 }

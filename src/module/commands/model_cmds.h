@@ -25,8 +25,7 @@ int cmd_dagrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 /* Parses a run command (argv as the handler gets it, command name first) into a run and frees it, running
  * nothing: 0, or -1 with the error reply the handler would send in err. The keys it names are looked up. */
-int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, char *err,
-                   size_t errlen);
+int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, lc_err *err);
 int cmd_modelscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_scriptscan(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int cmd_dagrun_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);

@@ -210,30 +210,48 @@ static int submit_or_reply(RedisModuleCtx *ctx, parse_ctx *p, int rcode) {
 
 typedef int (*op_parser)(parse_ctx *p, RedisModuleString **argv, int argc, const arg_view *v);
 
+/* The single-op commands' parsers, by run_command */
+static op_parser const single_parsers[] = {op_modelexecute, op_modelrun, op_scriptexecute, op_scriptrun};
+
 static int refuse_in_multi_or_lua(RedisModuleCtx *ctx);
 
-static int single(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, op_parser fn) {
+/* The server asks which arguments are keys (getkeys-api: cluster routing, CROSSSLOT, COMMAND GETKEYS). */
+static int report_keys(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc) {
+    arg_view stack[STACK_ARGS];
+    arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
+    int *pos = RedisModule_Alloc(sizeof(int) * ((size_t)argc + 1));
+    int n = run_key_positions(kind, argc, v, pos);
+    for (int i = 0; i < n; i++)
+        RedisModule_KeyAtPos(ctx, pos[i]);
+    RedisModule_Free(pos);
+    args_views_free(v, stack);
+    return REDISMODULE_OK;
+}
+
+static int single(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, run_command kind) {
+    if (RedisModule_IsKeysPositionRequest(ctx))
+        return report_keys(ctx, kind, argv, argc);
     if (refuse_in_multi_or_lua(ctx) != 0)
         return REDISMODULE_OK;
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(false), .dag = false};
     arg_view stack[STACK_ARGS];
     arg_view *v = args_views(argv, argc, stack, STACK_ARGS);
-    int rcode = fn(&p, argv, argc, v);
+    int rcode = single_parsers[kind](&p, argv, argc, v);
     args_views_free(v, stack);
     return submit_or_reply(ctx, &p, rcode);
 }
 
 int cmd_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return single(ctx, argv, argc, op_modelexecute);
+    return single(ctx, argv, argc, RUN_MODELEXECUTE);
 }
 int cmd_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return single(ctx, argv, argc, op_modelrun);
+    return single(ctx, argv, argc, RUN_MODELRUN);
 }
 int cmd_scriptexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return single(ctx, argv, argc, op_scriptexecute);
+    return single(ctx, argv, argc, RUN_SCRIPTEXECUTE);
 }
 int cmd_scriptrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
-    return single(ctx, argv, argc, op_scriptrun);
+    return single(ctx, argv, argc, RUN_SCRIPTRUN);
 }
 
 /* ---- DAG ---- */
@@ -333,6 +351,9 @@ static int refuse_in_multi_or_lua(RedisModuleCtx *ctx) {
 }
 
 static int dag(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, bool ro, bool dagrun) {
+    if (RedisModule_IsKeysPositionRequest(ctx))
+        return report_keys(ctx, dagrun ? (ro ? RUN_DAGRUN_RO : RUN_DAGRUN) : (ro ? RUN_DAGEXECUTE_RO : RUN_DAGEXECUTE),
+                           argv, argc);
     if (refuse_in_multi_or_lua(ctx) != 0)
         return REDISMODULE_OK;
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(true), .dag = true};
@@ -354,9 +375,7 @@ int cmd_dagexecute_ro(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     return dag(ctx, argv, argc, true, false);
 }
 
-int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, char *err,
-                   size_t errlen) {
-    static op_parser const single_parsers[] = {op_modelexecute, op_modelrun, op_scriptexecute, op_scriptrun};
+int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **argv, int argc, lc_err *err) {
     bool dag = kind >= RUN_DAGEXECUTE;
     parse_ctx p = {.ctx = ctx, .rc = run_ctx_new(dag), .dag = dag};
     arg_view stack[STACK_ARGS];
@@ -369,7 +388,8 @@ int run_parse_only(RedisModuleCtx *ctx, run_command kind, RedisModuleString **ar
                           kind == RUN_DAGRUN || kind == RUN_DAGRUN_RO, false);
     args_views_free(v, stack);
     run_ctx_free(p.rc);
-    snprintf(err, errlen, "%s", rcode != 0 ? p.err.msg : "");
+    if (rcode != 0)
+        *err = p.err;
     return rcode;
 }
 

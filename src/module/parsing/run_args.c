@@ -298,11 +298,15 @@ const char *parse_dag_preamble(int argc, const arg_view *v, bool ro, bool dagrun
             if (bit == SEEN_PERSIST) {
                 out->first_persist = i + 2;
                 out->npersist = (int)n;
+            } else if (bit == SEEN_KEYS) {
+                out->first_keys = i + 2;
+                out->nkeys = (int)n;
             }
             i += 2 + (int)n;
         } else if (bit == SEEN_ROUTING) {
             if (i + 1 >= argc)
                 return lc_err_put(err, "ERR Missing ROUTING value");
+            out->routing_pos = i + 1;
             i += 2;
         } else {
             int64_t t;
@@ -354,4 +358,67 @@ const char *parse_dag_op(int argc, const arg_view *v, int i, bool ro, bool dagru
         return lc_err_put(err, "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
     *name = (dag_op_name)k;
     return NULL;
+}
+
+static int add_range(int *pos, int n, int first, int count) {
+    for (int k = 0; k < count; k++)
+        pos[n++] = first + k;
+    return n;
+}
+
+static int single_op_keys(run_command kind, int argc, const arg_view *v, int *pos) {
+    if (argc < 2)
+        return 0;
+    int n = 0;
+    pos[n++] = 1;
+    lc_err err;
+    if (kind == RUN_MODELEXECUTE || kind == RUN_MODELRUN) {
+        model_run_args a;
+        const char *bad = kind == RUN_MODELEXECUTE ? parse_modelexecute(argc, v, -1, -1, false, &a, &err)
+                                                   : parse_modelrun(argc, v, -1, -1, false, &a, &err);
+        if (bad == NULL) {
+            n = add_range(pos, n, a.first_in, a.nin);
+            n = add_range(pos, n, a.first_out, a.nout);
+        }
+        return n;
+    }
+    /* the parsers write the input positions into pos itself (room for argc); the keys are written over them */
+    script_run_args a;
+    if (kind == RUN_SCRIPTEXECUTE && parse_scriptexecute(argc, v, false, pos, &a, &err) == NULL) {
+        n = add_range(pos, n, a.first_keys, a.nkeys);
+        n = add_range(pos, n, a.first_out, a.nout);
+    } else if (kind == RUN_SCRIPTRUN && parse_scriptrun(argc, v, false, pos, &a, &err) == NULL) {
+        memmove(pos + 1, pos, sizeof(int) * (size_t)a.nin);
+        n = add_range(pos, 1 + a.nin, a.first_out, a.nout);
+    }
+    pos[0] = 1;
+    return n;
+}
+
+int run_key_positions(run_command kind, int argc, const arg_view *v, int *pos) {
+    if (kind < RUN_DAGEXECUTE)
+        return single_op_keys(kind, argc, v, pos);
+    bool ro = kind == RUN_DAGEXECUTE_RO || kind == RUN_DAGRUN_RO;
+    bool dagrun = kind == RUN_DAGRUN || kind == RUN_DAGRUN_RO;
+    dag_args d;
+    lc_err err;
+    if (parse_dag_preamble(argc, v, ro, dagrun, false, NULL, NULL, &d, &err) != NULL)
+        return 0;
+    int n = add_range(pos, 0, d.first_load, d.nload);
+    n = add_range(pos, n, d.first_persist, d.npersist);
+    if (dagrun)
+        return n;
+    n = add_range(pos, n, d.first_keys, d.nkeys);
+    if (d.routing_pos > 0)
+        pos[n++] = d.routing_pos;
+    for (int i = d.ops_pos; i < argc;) {
+        int start, end;
+        dag_op_name name;
+        if (parse_dag_op(argc, v, i, ro, dagrun, &start, &end, &name, &err) != NULL)
+            break;
+        if ((name == DAG_OP_MODEL || name == DAG_OP_SCRIPT) && start + 1 < end)
+            pos[n++] = start + 1;
+        i = end;
+    }
+    return n;
 }

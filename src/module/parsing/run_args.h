@@ -76,6 +76,8 @@ const char *parse_scriptrun(int argc, const arg_view *argv, bool dag, int *in_po
 typedef struct dag_args {
     int first_load, nload;
     int first_persist, npersist;
+    int first_keys, nkeys; /* KEYS n k.. (earlier RedisAI 1.2 releases' ROUTING; still accepted) */
+    int routing_pos;       /* the ROUTING key's position; 0: none */
     long long timeout_ms; /* 0: none */
     int ops_pos;          /* the first |> */
 } dag_args;
@@ -92,5 +94,17 @@ typedef enum { DAG_OP_TENSORSET, DAG_OP_TENSORGET, DAG_OP_MODEL, DAG_OP_SCRIPT, 
 
 const char *parse_dag_op(int argc, const arg_view *argv, int i, bool ro, bool dagrun, int *start, int *end,
                          dag_op_name *name, lc_err *err);
+
+/* The keys a run command names, for the server's key-position request (getkeys-api: COMMAND GETKEYS,
+ * cluster routing, CROSSSLOT and MOVED, ACL key checks), as RedisAI 1.2.7 reports them:
+ *   AI.MODELEXECUTE / AI.MODELRUN: the model, its inputs and its outputs;
+ *   AI.SCRIPTEXECUTE: the script, its KEYS and its OUTPUTS (INPUTS and ARGS are not reported);
+ *   AI.SCRIPTRUN: the script, its inputs and its outputs;
+ *   AI.DAGEXECUTE(_RO): the LOAD, PERSIST, KEYS and ROUTING keys, and the model or script of each
+ *   AI.MODELEXECUTE / AI.SCRIPTEXECUTE op; AI.DAGRUN(_RO): its LOAD and PERSIST keys.
+ * A command that does not parse reports its object key (single-op commands) or nothing (DAGs), and the
+ * command itself then answers the parse error. Writes the positions into pos (room for argc entries) and
+ * returns how many. */
+int run_key_positions(run_command kind, int argc, const arg_view *argv, int *pos);
 
 #endif
