@@ -686,7 +686,7 @@ static long long field_int(const redisReply *map, const char *name) {
 }
 
 /* MODEL_EXECUTION_TIMEOUT (issue 13 item 5): a script looping on tensor operations is stopped at its
- * deadline with an error naming it, and the worker serves the next run. A loop of integer instructions only
+ * deadline with an error naming it, the stop is counted (deadline_stops), and the worker serves the next run. A loop of integer instructions only
  * cannot be stopped (libtorch has no hook there): AI.INFO QUEUES reports its worker wedged, the log
  * names it, and the run queued behind it is served by a replacement worker. */
 static void test_execution_timeout(void) {
@@ -736,8 +736,23 @@ static void test_execution_timeout(void) {
     CHECK(tm_set_blob(c, "lin_in", "2 4", "linear_in.bin"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 lin_in OUTPUTS 1 y"), "OK"));
     CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-5f));
+    /* the stop is counted from the backend's error code, in AI.INFO QUEUES and INFO MODULES */
     r = lt_cmdf(c, "AI.INFO QUEUES");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && field_int(r->element[0], "wedged") == 0);
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && field_int(r->element[0], "wedged") == 0 &&
+          field_int(r->element[0], "deadline_stops") == 1);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "INFO MODULES");
+    CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "ai_queue_CPU_deadline_stops:1\r\n"));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.SCRIPTEXECUTE loops nosuch INPUTS 1 x OUTPUTS 1 never"); /* other errors are not stops */
+    CHECK(r->type == REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.DAGEXECUTE LOAD 1 x |> AI.SCRIPTEXECUTE loops spin INPUTS 1 x OUTPUTS 1 never");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ERROR &&
+          strstr(r->element[0]->str, "MODEL_EXECUTION_TIMEOUT"));
+    freeReplyObject(r);
+    r = lt_cmdf(c, "AI.INFO QUEUES");
+    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && field_int(r->element[0], "deadline_stops") == 2);
     freeReplyObject(r);
 
     redisContext *spin = lt_connect(&s);

@@ -98,6 +98,8 @@ static void info_func(RedisModuleInfoCtx *ctx, int for_crash_report) {
         RedisModule_InfoAddFieldLongLong(ctx, field, q->wedged);
         snprintf(field, sizeof field, "queue_%s_replacements", q->device);
         RedisModule_InfoAddFieldLongLong(ctx, field, q->replacements);
+        snprintf(field, sizeof field, "queue_%s_deadline_stops", q->device);
+        RedisModule_InfoAddFieldLongLong(ctx, field, q->deadline_stops);
     }
     if (n > 0)
         queue_snapshot_free(qs, n);

@@ -37,6 +37,7 @@ typedef struct run_queue {
     int nworkers, cap; /* live workers; at most cap = 2 x configured (replacements for wedged ones) */
     worker **workers;
     long long replacements;
+    long long deadline_stops;
     pthread_t timekeeper;
 } run_queue;
 
@@ -169,8 +170,9 @@ static void *worker_main(void *arg) {
         const char *what = r->ops->describe(r);
         snprintf(w->what, sizeof w->what, "%s", what[0] ? what : "run");
         pthread_mutex_unlock(&q->mu);
-        r->ops->execute(w->batch, n);
+        int stopped = r->ops->execute(w->batch, n);
         pthread_mutex_lock(&q->mu);
+        q->deadline_stops += stopped;
         if (w->reported)
             RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
                             w->what, queue_now_ms() - w->busy_since);
@@ -281,7 +283,7 @@ static void *timekeeper_main(void *arg) {
                 batch[i]->next = NULL;
             /* one call per item: items of different owners never share a batch */
             for (int i = 0; i < k; i++)
-                batch[i]->ops->execute(&batch[i], 1);
+                (void)batch[i]->ops->execute(&batch[i], 1); /* dropped undone: none stopped */
             if (batch != stack)
                 RedisModule_Free(batch);
             pthread_mutex_lock(&q->mu);
@@ -374,6 +376,7 @@ int queue_snapshot(queue_info **out) {
         o->configured = q->configured;
         o->queued = q->length;
         o->replacements = q->replacements;
+        o->deadline_stops = q->deadline_stops;
         o->nworkers = q->nworkers;
         o->workers = RedisModule_Calloc((size_t)q->nworkers + 1, sizeof *o->workers);
         for (int k = 0; k < q->nworkers; k++) {

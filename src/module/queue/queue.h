@@ -51,8 +51,9 @@ typedef struct queue_ops {
     /* True when `other` can join a batch led by `lead` (both batchable, of the same ops). */
     bool (*compatible)(const queue_item *lead, const queue_item *other);
     /* Execute a batch of n items (n > 1 only for compatible ones) on a worker thread and hand each back to its
-     * owner; the items past their timeout_ms are dropped there, undone (the timekeeper passes only those). */
-    void (*execute)(queue_item **items, int n);
+     * owner; the items past their timeout_ms are dropped there, undone (the timekeeper passes only those).
+     * Returns how many of them the backend stopped at MODEL_EXECUTION_TIMEOUT (counted in deadline_stops). */
+    int (*execute)(queue_item **items, int n);
     /* What a worker runs, for AI.INFO ("model <key>"); "" when nothing says. */
     const char *(*describe)(const queue_item *it);
 } queue_ops;
@@ -71,6 +72,7 @@ typedef struct queue_info {
     char device[16];
     int configured, nworkers, wedged;
     long long queued, replacements;
+    long long deadline_stops; /* runs the backend stopped at MODEL_EXECUTION_TIMEOUT, since the start */
     queue_worker_info *workers; /* nworkers of them */
 } queue_info;
 

@@ -359,7 +359,7 @@ static void exec_batched(run_ctx **runs, int n) {
     } else {
         for (int r = 0; r < n; r++) {
             runs[r]->failed = true;
-            lc_err_put(&runs[r]->err, err.msg);
+            runs[r]->err = err; /* the code too: a stop at the deadline counts for each run */
         }
     }
     for (int i = 0; i < nin; i++)
@@ -368,8 +368,9 @@ static void exec_batched(run_ctx **runs, int n) {
     RedisModule_Free(out);
 }
 
-/* Execute n runs (n > 1 only for compatible batchable runs) and unblock their clients. */
-static void run_execute_batch(run_ctx **runs, int n) {
+/* Execute n runs (n > 1 only for compatible batchable runs) and unblock their clients. Returns how many the
+ * backend stopped at MODEL_EXECUTION_TIMEOUT (its lb_err code says so). */
+static int run_execute_batch(run_ctx **runs, int n) {
     /* Runs that waited past their TIMEOUT are dropped before any work. */
     run_ctx *stack[16];
     run_ctx **live = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *live);
@@ -386,8 +387,12 @@ static void run_execute_batch(run_ctx **runs, int n) {
         exec_batched(live, nlive);
     if (live != stack)
         RedisModule_Free(live);
+    int stopped = 0;
     for (int r = 0; r < n; r++)
+        stopped += runs[r]->failed && runs[r]->err.code == LB_ERR_TIMEOUT;
+    for (int r = 0; r < n; r++) /* the main thread may free a run from here on */
         RedisModule_UnblockClient(runs[r]->bc, runs[r]);
+    return stopped;
 }
 
 /* ---- reply (main thread) ---- */
@@ -477,14 +482,15 @@ static bool q_compatible(const queue_item *lead, const queue_item *other) {
     return run_batch_compatible(run_of(lead), run_of(other));
 }
 
-static void q_execute(queue_item **items, int n) {
+static int q_execute(queue_item **items, int n) {
     run_ctx *stack[16];
     run_ctx **runs = n <= 16 ? stack : RedisModule_Alloc((size_t)n * sizeof *runs);
     for (int i = 0; i < n; i++)
         runs[i] = run_of(items[i]);
-    run_execute_batch(runs, n);
+    int stopped = run_execute_batch(runs, n);
     if (runs != stack)
         RedisModule_Free(runs);
+    return stopped;
 }
 
 static const char *q_describe(const queue_item *it) {
