@@ -379,6 +379,28 @@ static void test_dag_ops(void) {
               "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG");
 }
 
+static void test_get_and_info(void) {
+    get_args g;
+    CHECK_OK(parse_get(cmd("AI.MODELGET m"), v, false, &g, &err));
+    CHECK(g.meta && g.payload); /* neither named: both */
+    CHECK_OK(parse_get(cmd("AI.MODELGET m BLOB"), v, false, &g, &err));
+    CHECK(!g.meta && g.payload);
+    CHECK_OK(parse_get(cmd("AI.MODELGET m meta"), v, false, &g, &err));
+    CHECK(g.meta && !g.payload);
+    CHECK_OK(parse_get(cmd("AI.SCRIPTGET s SOURCE META"), v, true, &g, &err));
+    CHECK(g.meta && g.payload);
+    CHECK_ERR(parse_get(cmd("AI.MODELGET m SOURCE"), v, false, &g, &err),
+              "ERR unrecognized parameter (expected META and/or BLOB)");
+    CHECK_ERR(parse_get(cmd("AI.SCRIPTGET s META BLOB"), v, true, &g, &err),
+              "ERR unrecognized parameter (expected META and/or SOURCE)");
+    bool reset = true;
+    CHECK_OK(parse_info(cmd("AI.INFO m"), v, &reset, &err));
+    CHECK(!reset);
+    CHECK_OK(parse_info(cmd("AI.INFO m resetstat"), v, &reset, &err));
+    CHECK(reset);
+    CHECK_ERR(parse_info(cmd("AI.INFO m RESET"), v, &reset, &err), "ERR unrecognized parameter (expected RESETSTAT)");
+}
+
 /* run_key_positions for `line` as command `kind`: the reported keys' texts, joined by spaces */
 static const char *keys_of(run_command kind, const char *line) {
     static char out[1024];
@@ -448,6 +470,7 @@ int main(void) {
     test_dag_preamble();
     test_dag_ops();
     test_key_positions();
+    test_get_and_info();
     printf("unit_module_parsers: %d passed, %d failed\n", checks - failures, failures);
     return failures != 0;
 }

@@ -93,22 +93,6 @@ static void reply_names(RedisModuleCtx *ctx, int n, char **names) {
         RedisModule_ReplyWithCString(ctx, names[i]);
 }
 
-/* Parse [META] [BLOB|SOURCE]; bit 1 = meta, bit 2 = payload. Both when none given. */
-static int parse_get_fmt(int argc, const arg_view *v, const char *payload_kw, unsigned *fmt) {
-    *fmt = 0;
-    for (int i = 2; i < argc; i++) {
-        if (arg_is(v[i], "META"))
-            *fmt |= 1;
-        else if (arg_is(v[i], payload_kw))
-            *fmt |= 2;
-        else
-            return -1;
-    }
-    if (*fmt == 0)
-        *fmt = 3;
-    return 0;
-}
-
 /* AI.MODELGET key [META] [BLOB] */
 int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (argc < 2 || argc > 4)
@@ -118,14 +102,15 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     model *m = get_typed_or_reply(ctx, argv[1], ModelType, KEY_EMPTY_MODEL); /* the key before the arguments, as RedisAI */
     if (m == NULL)
         return REDISMODULE_OK;
-    unsigned fmt;
-    if (parse_get_fmt(argc, v, "BLOB", &fmt) != 0)
-        return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or BLOB)");
-    if (fmt == 2) {
+    get_args a;
+    lc_err err;
+    if (parse_get(argc, v, false, &a, &err) != NULL)
+        return RedisModule_ReplyWithError(ctx, err.msg);
+    if (!a.meta) {
         reply_blob(ctx, m);
         return REDISMODULE_OK;
     }
-    RedisModule_ReplyWithArray(ctx, fmt & 2 ? 18 : 16);
+    RedisModule_ReplyWithArray(ctx, a.payload ? 18 : 16);
     RedisModule_ReplyWithCString(ctx, "backend");
     RedisModule_ReplyWithCString(ctx, backend_name(m->backend));
     RedisModule_ReplyWithCString(ctx, "device");
@@ -154,7 +139,7 @@ int cmd_modelget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     }
     RedisModule_ReplyWithCString(ctx, "minbatchtimeout");
     RedisModule_ReplyWithLongLong(ctx, m->minbatchtimeout);
-    if (fmt & 2) {
+    if (a.payload) {
         RedisModule_ReplyWithCString(ctx, "blob");
         reply_blob(ctx, m);
     }
@@ -237,19 +222,20 @@ int cmd_scriptget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     script *s = get_typed_or_reply(ctx, argv[1], ScriptType, KEY_EMPTY_SCRIPT); /* the key before the arguments, as RedisAI */
     if (s == NULL)
         return REDISMODULE_OK;
-    unsigned fmt;
-    if (parse_get_fmt(argc, v, "SOURCE", &fmt) != 0)
-        return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected META and/or SOURCE)");
-    if (fmt == 2)
+    get_args a;
+    lc_err err;
+    if (parse_get(argc, v, true, &a, &err) != NULL)
+        return RedisModule_ReplyWithError(ctx, err.msg);
+    if (!a.meta)
         return RedisModule_ReplyWithCString(ctx, s->source);
-    RedisModule_ReplyWithArray(ctx, fmt & 2 ? 8 : 6);
+    RedisModule_ReplyWithArray(ctx, a.payload ? 8 : 6);
     RedisModule_ReplyWithCString(ctx, "device");
     RedisModule_ReplyWithCString(ctx, s->device);
     RedisModule_ReplyWithCString(ctx, "tag");
     RedisModule_ReplyWithStringBuffer(ctx, s->tag, s->taglen);
     RedisModule_ReplyWithCString(ctx, "Entry Points"); /* RedisAI 1.2.7's order: device, tag, Entry Points, source */
     reply_names(ctx, s->nentry, s->entry_points);
-    if (fmt & 2) {
+    if (a.payload) {
         RedisModule_ReplyWithCString(ctx, "source");
         RedisModule_ReplyWithCString(ctx, s->source);
     }
@@ -354,22 +340,18 @@ int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return reply_module_info(ctx);
     if (argc != 2 && argc != 3)
         return RedisModule_WrongArity(ctx);
-    bool reset = false;
-    if (argc == 3) {
-        arg_view a;
-        a.ptr = RedisModule_StringPtrLen(argv[2], &a.len);
-        if (!arg_is(a, "RESETSTAT"))
-            return RedisModule_ReplyWithError(ctx, "ERR unrecognized parameter (expected RESETSTAT)");
-        reset = true;
-    }
+    arg_view v[3];
+    args_views(argv, argc, v, 3);
+    bool reset;
+    lc_err err;
+    if (parse_info(argc, v, &reset, &err) != NULL)
+        return RedisModule_ReplyWithError(ctx, err.msg);
     RedisModuleType *const types[] = {ModelType, ScriptType};
     int which = 0;
     void *val = get_one_of_types(ctx, argv[1], types, 2, &which);
     RedisModuleType *t = val != NULL ? types[which] : NULL;
     if (val == NULL) {
-        arg_view k;
-        k.ptr = RedisModule_StringPtrLen(argv[1], &k.len);
-        if (argc == 2 && arg_is(k, "QUEUES"))
+        if (argc == 2 && arg_is(v[1], "QUEUES"))
             return reply_queues(ctx);
         return RedisModule_ReplyWithError(ctx, "ERR cannot find run info for key");
     }

@@ -156,3 +156,26 @@ const char *parse_scriptstore(int argc, const arg_view *v, bool deprecated, scri
     out->source_pos = i + 1;
     return NULL;
 }
+
+const char *parse_get(int argc, const arg_view *v, bool script, get_args *out, lc_err *err) {
+    const char *payload = script ? "SOURCE" : "BLOB";
+    out->meta = out->payload = false;
+    for (int i = 2; i < argc; i++) {
+        if (arg_is(v[i], "META"))
+            out->meta = true;
+        else if (arg_is(v[i], payload))
+            out->payload = true;
+        else
+            return lc_err_set(err, "ERR unrecognized parameter (expected META and/or %s)", payload);
+    }
+    if (!out->meta && !out->payload)
+        out->meta = out->payload = true;
+    return NULL;
+}
+
+const char *parse_info(int argc, const arg_view *v, bool *reset, lc_err *err) {
+    *reset = argc == 3;
+    if (*reset && !arg_is(v[2], "RESETSTAT"))
+        return lc_err_put(err, "ERR unrecognized parameter (expected RESETSTAT)");
+    return NULL;
+}

@@ -1,5 +1,5 @@
-/* Pure parsers of the commands that store models and scripts: AI.MODELSTORE / AI.MODELSET and
- * AI.SCRIPTSTORE / AI.SCRIPTSET. They read `arg_view`s (argv[0] the command, argv[1] the key), fill a plain
+/* Pure parsers of the commands that store, read and describe models and scripts: AI.MODELSTORE / AI.MODELSET,
+ * AI.SCRIPTSTORE / AI.SCRIPTSET, AI.MODELGET, AI.SCRIPTGET and AI.INFO. They read `arg_view`s (argv[0] the command, argv[1] the key), fill a plain
  * struct whose strings point into the arguments, and return NULL or the error reply text (RedisAI 1.2.7's),
  * which is err->msg. No Redis calls and no key lookups: the handler looks the key up after parsing. */
 #ifndef LOCUS_MODULE_PARSING_MODEL_ARGS_H
@@ -36,5 +36,16 @@ typedef struct script_store_args {
 
 const char *parse_scriptstore(int argc, const arg_view *argv, bool deprecated, script_store_args *out,
                               lc_err *err);
+
+/* AI.MODELGET key [META] [BLOB] | AI.SCRIPTGET key [META] [SOURCE] (`script`): the parts to reply, both when
+ * neither is named. The arity (2 to 4 arguments) is checked by the handler, before its key lookup. */
+typedef struct get_args {
+    bool meta, payload;
+} get_args;
+
+const char *parse_get(int argc, const arg_view *argv, bool script, get_args *out, lc_err *err);
+
+/* AI.INFO key [RESETSTAT], for argc 2 or 3 (the handler answers argc 1, and other counts are arity errors). */
+const char *parse_info(int argc, const arg_view *argv, bool *reset, lc_err *err);
 
 #endif
