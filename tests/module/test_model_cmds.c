@@ -1,7 +1,7 @@
 /* Models, scripts and DAGs against a real redis-server with locus_ai.so and the Torch backend: store, get,
  * execute and delete, with results compared to what libtorch computed when the test models were made;
- * AI.INFO; TIMEOUT; and a table of malformed commands that must each get an error while the server stays
- * up. */
+ * AI.INFO QUEUES; TIMEOUT; and a table of malformed commands that must each get an error while the server
+ * stays up. (AI.INFO of a model or a script and INFO MODULES as RedisAI gives them: test_compat_info.c.) */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,29 +68,10 @@ static void test_models(redisContext *c) {
     }
     freeReplyObject(r);
 
-    /* AI.INFO counts the runs above: 3 calls of lin with 2 samples each */
-    r = lt_cmdf(c, "AI.INFO lin");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18);
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 18) {
-        CHECK(strcmp(r->element[3]->str, "MODEL") == 0);
-        CHECK(r->element[11]->integer > 0);   /* duration */
-        CHECK(r->element[13]->integer == 6);  /* samples */
-        CHECK(r->element[15]->integer == 3);  /* calls */
-        CHECK(r->element[17]->integer == 0);  /* errors */
-    }
-    freeReplyObject(r);
-    CHECK(tm_status(lt_cmdf(c, "AI.INFO lin RESETSTAT"), "OK"));
-    r = lt_cmdf(c, "AI.INFO lin");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[15]->integer == 0);
-    freeReplyObject(r);
-
-    /* a wrong-shaped input is a run error, counted */
+    /* a wrong-shaped input is a run error (AI.INFO's counts of runs and errors: test_compat_info.c) */
     freeReplyObject(lt_cmdf(c, "AI.TENSORSET bad FLOAT 2 5"));
     r = lt_cmdf(c, "AI.MODELEXECUTE lin INPUTS 1 bad OUTPUTS 1 y");
     CHECK(r->type == REDIS_REPLY_ERROR);
-    freeReplyObject(r);
-    r = lt_cmdf(c, "AI.INFO lin");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[17]->integer == 1);
     freeReplyObject(r);
     CHECK(tm_check_output(c, "y", "linear_out.bin", 1e-4f)); /* a failed run leaves outputs alone */
 
@@ -149,10 +130,6 @@ static void test_scripts(redisContext *c) {
     freeReplyObject(r);
     r = lt_cmdf(c, "AI.SCRIPTGET scr SOURCE");
     CHECK(r->type == REDIS_REPLY_STRING && r->len == script_len);
-    freeReplyObject(r);
-    r = lt_cmdf(c, "AI.INFO scr");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[3]->str, "SCRIPT") == 0 &&
-          r->element[13]->integer == -1 && r->element[15]->integer == 3);
     freeReplyObject(r);
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSET tmp CPU SOURCE %b", script_src, script_len), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTDEL tmp"), "OK"));
@@ -219,16 +196,6 @@ static void test_redisai_runs(redisContext *c) {
         CHECK(r->type == REDIS_REPLY_ARRAY && !foreign);
         freeReplyObject(r);
     }
-    /* AI.INFO of anything but a model or a script: RedisAI's text */
-    const char *not_runnable[] = {"AI.INFO pair", "AI.INFO scan_str", "AI.INFO no_such_key"};
-    for (int k = 0; k < 3; k++) {
-        r = lt_cmdf(c, not_runnable[k]);
-        CHECK(r->type == REDIS_REPLY_ERROR && strcmp(r->str, "ERR cannot find run info for key") == 0);
-        freeReplyObject(r);
-    }
-    r = lt_cmdf(c, "AI.INFO viewer");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && strcmp(r->element[3]->str, "SCRIPT") == 0);
-    freeReplyObject(r);
     /* item 2: a failing op does not fail the whole DAG: OK for the ops before it, its error, NA after; nothing
      * is persisted */
     r = lt_cmdf(c, "AI.DAGEXECUTE PERSIST 1 na_out |> AI.TENSORSET bad FLOAT 3 VALUES 1 2 3 "
@@ -707,23 +674,10 @@ static void test_execution_timeout(void) {
     CHECK(tm_status(lt_cmdf(c, "AI.SCRIPTSTORE loops CPU ENTRY_POINTS 2 spin ispin SOURCE %s", src), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELSTORE lin TORCH CPU BLOB %b", linear, linear_len), "OK"));
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x FLOAT 1 2 VALUES 1 2"), "OK"));
-    /* INFO MODULES: RedisAI 1.2's sections and field names (issue 16 item 5) */
+    /* the load-time timeout in INFO MODULES (its sections and other fields: test_compat_info.c) */
     redisReply *im = lt_cmdf(c, "INFO MODULES");
-    static const char *const want[] = {"# ai_versions", "ai_RedisAI_version:", "ai_low_level_API_version:1",
-                                       "ai_rdb_version:", "# ai_git", "ai_git_sha:", "# ai_load_time_configs",
-                                       "ai_threads_per_queue:1", "ai_inter_op_parallelism:", "ai_intra_op_parallelism:",
-                                       "ai_model_execution_timeout:500", "# ai_backends_info", "# ai_cpu",
-                                       "ai_self_used_cpu_sys:", "ai_main_thread_used_cpu_user:"};
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        bool has = im->type == REDIS_REPLY_STRING && strstr(im->str, want[i]);
-        if (!has)
-            fprintf(stderr, "  INFO MODULES lacks '%s'\n", want[i]);
-        CHECK(has);
-    }
+    CHECK(im->type == REDIS_REPLY_STRING && strstr(im->str, "\r\nai_model_execution_timeout:500\r\n"));
     freeReplyObject(im);
-    redisReply *info = lt_cmdf(c, "AI.INFO"); /* RedisAI's module info: 3 pairs, then one per loaded backend */
-    CHECK(info->type == REDIS_REPLY_ARRAY && info->elements == 8 && strcmp(info->element[6]->str, "Torch version") == 0);
-    freeReplyObject(info);
     CHECK(tm_status(lt_cmdf(c, "AI.TENSORSET x4 FLOAT 1 4 VALUES 1 2 3 4"), "OK"));
     long long t0 = now_ms();
     redisReply *r = lt_cmdf(c, "AI.SCRIPTEXECUTE loops spin INPUTS 1 x OUTPUTS 1 never");
