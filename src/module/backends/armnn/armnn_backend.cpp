@@ -24,16 +24,14 @@
 #include <armnn/BackendRegistry.hpp>
 #include <armnnTfLiteParser/ITfLiteParser.hpp>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
-#include <time.h>
 #include <vector>
 
 #include "../backend.h"
+#include "../shim_util.hpp"
 #include "tflite_graph.h"
 
 #ifndef LOCUS_ARMNN_RELEASE
@@ -42,61 +40,34 @@
 
 namespace {
 
+using lb_shim::past_deadline;
+using lb_shim::set_err;
+
 #define ARMNN_BACKEND_VERSION "Arm NN " LOCUS_ARMNN_RELEASE " (CpuRef)"
 const char *const kWho = "the TFLITE backend (Arm NN " LOCUS_ARMNN_RELEASE ", CpuRef)";
 
 lb_host g_host;
 armnn::IRuntime *g_runtime = nullptr; // one for the process, made at init, never destroyed (models use it)
 
-thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms (lb_shim::monotonic_ms); 0: none
 
-long long monotonic_ms() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+// The tensor type that carries each Arm NN data type's elements; FLOAT16 and BFLOAT16 have none.
+const struct {
+    armnn::DataType type;
+    int code;
+} kTypes[] = {
+    {armnn::DataType::Float32, LB_DTYPE_FLOAT},  {armnn::DataType::Signed32, LB_DTYPE_INT32},
+    {armnn::DataType::QAsymmU8, LB_DTYPE_UINT8}, {armnn::DataType::QAsymmS8, LB_DTYPE_INT8},
+    {armnn::DataType::QSymmS8, LB_DTYPE_INT8},   {armnn::DataType::QSymmS16, LB_DTYPE_INT16},
+    {armnn::DataType::Boolean, LB_DTYPE_BOOL},
+};
 
-bool past_deadline() {
-    return t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms;
-}
-
-// A message on one line (a reply is one line), with its "ERR ".
-void set_err(lb_err *err, const std::string &msg) {
-    std::string one = msg;
-    for (char &ch : one)
-        if (ch == '\n' || ch == '\r')
-            ch = ' ';
-    while (!one.empty() && one.back() == ' ')
-        one.pop_back();
-    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
-}
-
-const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8",   "INT16", "INT32",
-                                  "INT64", "UINT8",  "UINT16", "BOOL",  "STRING"};
-
-const char *lb_type_name(int t) {
-    return t >= 0 && t <= LB_DTYPE_STRING ? kTypeNames[t] : "?";
-}
-
-// The tensor type that carries an Arm NN data type's elements, or -1 (FLOAT16 and BFLOAT16 have none).
+// An Arm NN data type's tensor type (kTypes), or -1.
 int lb_type_of(armnn::DataType t) {
-    switch (t) {
-    case armnn::DataType::Float32:
-        return LB_DTYPE_FLOAT;
-    case armnn::DataType::Signed32:
-        return LB_DTYPE_INT32;
-    case armnn::DataType::QAsymmU8:
-        return LB_DTYPE_UINT8;
-    case armnn::DataType::QAsymmS8:
-    case armnn::DataType::QSymmS8:
-        return LB_DTYPE_INT8;
-    case armnn::DataType::QSymmS16:
-        return LB_DTYPE_INT16;
-    case armnn::DataType::Boolean:
-        return LB_DTYPE_BOOL;
-    default:
-        return -1;
-    }
+    for (const auto &k : kTypes)
+        if (k.type == t)
+            return k.code;
+    return -1;
 }
 
 std::string shape_text(const int64_t *d, int n) {
@@ -181,13 +152,6 @@ void release(TfliteModel *m, Net *n) {
     m->idle.push_back(n);
 }
 
-bool check_device(const char *device, lb_err *err) {
-    if (strcmp(device, "CPU") == 0 || strncmp(device, "CPU:", 4) == 0)
-        return true;
-    lb_err_set(err, LB_ERR_FAILED, "ERR device %s requested but %s runs on CPU only", device, kWho);
-    return false;
-}
-
 // How many passes the inputs make (their dim 0 over the model's), or -1 with a message.
 long long passes_for(const TfliteModel &m, const lb_tensor *in, int nin, std::string *why) {
     long long k = -1;
@@ -198,7 +162,8 @@ long long passes_for(const TfliteModel &m, const lb_tensor *in, int nin, std::st
         int want = lb_type_of(info.GetDataType());
         std::string who = "input " + std::to_string(i) + " ('" + m.inputs[(size_t)i] + "')";
         if (t.dtype != want) {
-            *why = who + " is " + lb_type_name(t.dtype) + " but the model takes " + lb_type_name(want);
+            *why = who + " is " + lb_shim::type_name(t.dtype) + " but the model takes " +
+                   lb_shim::type_name(want);
             return -1;
         }
         unsigned rank = s.GetNumDimensions();
@@ -222,29 +187,46 @@ long long passes_for(const TfliteModel &m, const lb_tensor *in, int nin, std::st
     return k < 0 ? 1 : k;
 }
 
+// Pass `pass` of a batch: t[0..n)'s slices of dim 0 the size the model takes, each bound to its layer (Bound:
+// armnn::ConstTensor for inputs, armnn::Tensor for outputs).
+template <class Bound>
+std::vector<std::pair<armnn::LayerBindingId, Bound>>
+bind_slices(const std::vector<armnn::BindingPointInfo> &bindings, const lb_tensor *t, int n, long long pass) {
+    std::vector<std::pair<armnn::LayerBindingId, Bound>> bound;
+    for (int i = 0; i < n; i++) {
+        const armnn::BindingPointInfo &b = bindings[(size_t)i];
+        char *base = (char *)t[i].data + b.second.GetNumBytes() * (size_t)pass;
+        bound.emplace_back(b.first, Bound(b.second, base));
+    }
+    return bound;
+}
+
 // The k passes of a run over slices of dim 0 (passes_for), into outputs already allocated. "" or the reason.
-std::string run_passes(TfliteModel *m, Net *net, long long k, const lb_tensor *in, int nin, lb_tensor *out,
-                       int nout) {
+std::string run_passes(Net *net, long long k, const lb_tensor *in, int nin, lb_tensor *out, int nout) {
     for (long long pass = 0; pass < k; pass++) {
-        if (pass > 0 && past_deadline())
-            return "MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline";
-        armnn::InputTensors inputs;
-        armnn::OutputTensors outputs;
-        for (int i = 0; i < nin; i++) {
-            const armnn::BindingPointInfo &b = net->in[(size_t)i];
-            const char *base = (const char *)in[i].data + b.second.GetNumBytes() * (size_t)pass;
-            inputs.emplace_back(b.first, armnn::ConstTensor(b.second, base));
-        }
-        for (int o = 0; o < nout; o++) {
-            const armnn::BindingPointInfo &b = net->out[(size_t)o];
-            char *base = (char *)out[o].data + b.second.GetNumBytes() * (size_t)pass;
-            outputs.emplace_back(b.first, armnn::Tensor(b.second, base));
-        }
+        if (pass > 0 && past_deadline(t_deadline_ms))
+            return lb_shim::kTimeoutText;
+        armnn::InputTensors inputs = bind_slices<armnn::ConstTensor>(net->in, in, nin, pass);
+        armnn::OutputTensors outputs = bind_slices<armnn::Tensor>(net->out, out, nout, pass);
         if (g_runtime->EnqueueWorkload(net->id, inputs, outputs) != armnn::Status::Success)
             throw std::runtime_error("Arm NN failed to run the model");
     }
-    (void)m;
-    return past_deadline() ? "MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline" : "";
+    return past_deadline(t_deadline_ms) ? lb_shim::kTimeoutText : "";
+}
+
+// The tensor infos of a network's bindings. One whose Arm NN type has no tensor type sets *why, naming it
+// (what: "input" or "output"; names: the graph's names, in the bindings' order).
+std::vector<armnn::TensorInfo> infos_of(const std::vector<armnn::BindingPointInfo> &bindings,
+                                        const std::vector<std::string> &names, const char *what,
+                                        std::string *why) {
+    std::vector<armnn::TensorInfo> infos;
+    for (size_t i = 0; i < bindings.size(); i++) {
+        infos.push_back(bindings[i].second);
+        if (lb_type_of(bindings[i].second.GetDataType()) < 0)
+            *why = std::string(what) + " '" + names[i] +
+                   "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
+    }
+    return infos;
 }
 
 extern "C" {
@@ -277,7 +259,7 @@ static int ab_init(const lb_host *host, lb_err *err) {
 static void *ab_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
                            int *ninputs, int *noutputs, lb_err *err) {
     (void)names;
-    if (!check_device(device, err))
+    if (!lb_shim::check_cpu_device(device, kWho, err))
         return nullptr;
     try {
         locus_tfl::Model graph;
@@ -312,18 +294,8 @@ static void *ab_model_load(const char *device, const void *blob, size_t len, con
             set_err(err, std::string("Failed to load model from buffer: ") + e.what());
             return nullptr;
         }
-        for (size_t i = 0; i < net->in.size(); i++) {
-            m->in_info.push_back(net->in[i].second);
-            if (lb_type_of(net->in[i].second.GetDataType()) < 0)
-                why = "input '" + m->inputs[i] +
-                      "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
-        }
-        for (size_t i = 0; i < net->out.size(); i++) {
-            m->out_info.push_back(net->out[i].second);
-            if (lb_type_of(net->out[i].second.GetDataType()) < 0)
-                why = "output '" + m->outputs[i] +
-                      "' has an Arm NN type with no tensor type (FLOAT16 or BFLOAT16)";
-        }
+        m->in_info = infos_of(net->in, m->inputs, "input", &why);
+        m->out_info = infos_of(net->out, m->outputs, "output", &why);
         Net *first = net.get();
         m->all.push_back(std::move(net));
         if (!why.empty()) {
@@ -350,13 +322,10 @@ static void ab_model_free(void *model) {
 
 static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, lb_err *err) {
     auto *m = static_cast<TfliteModel *>(model);
-    if (nin != (int)m->inputs.size() || nout != (int)m->outputs.size()) {
-        lb_err_set(err, LB_ERR_FAILED, "ERR Expected %zu inputs and %zu outputs but got %d and %d",
-                   m->inputs.size(), m->outputs.size(), nin, nout);
+    if (!lb_shim::check_counts(m->inputs.size(), m->outputs.size(), nin, nout, err))
         return 1;
-    }
-    if (past_deadline()) {
-        lb_err_set(err, LB_ERR_TIMEOUT, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+    if (past_deadline(t_deadline_ms)) {
+        lb_shim::set_timeout(err);
         return 1;
     }
     int made = 0;
@@ -379,13 +348,13 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
             if (t.ndims > 0)
                 t.shape[0] *= k;
             t.nbytes = (size_t)info.GetNumBytes() * (size_t)k;
-            t.data = g_host.alloc(t.nbytes > 0 ? t.nbytes : 1);
+            t.data = lb_shim::alloc_data(g_host, t.nbytes);
             made++;
         }
         if (why.empty()) {
             Net *net = acquire(m);
-            why = run_passes(m, net, k, in, nin, out,
-                             nout); // a pass that throws keeps its network out of the pool
+            // a pass that throws keeps its network out of the pool
+            why = run_passes(net, k, in, nin, out, nout);
             release(m, net);
         }
     } catch (const std::exception &e) {
@@ -394,8 +363,7 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
     if (why.empty())
         return 0;
     set_err(err, why);
-    for (int o = 0; o < made; o++)
-        g_host.free(out[o].data);
+    lb_shim::free_outputs(g_host, out, made);
     return 1;
 }
 
@@ -404,19 +372,11 @@ static void ab_set_deadline(long long deadline_ms) {
 }
 
 static int ab_model_input_name(void *model, int i, char *buf, size_t len) {
-    auto *m = static_cast<TfliteModel *>(model);
-    if (i < 0 || i >= (int)m->inputs.size())
-        return -1;
-    snprintf(buf, len, "%s", m->inputs[(size_t)i].c_str());
-    return 0;
+    return lb_shim::name_at(static_cast<TfliteModel *>(model)->inputs, i, buf, len);
 }
 
 static int ab_model_output_name(void *model, int i, char *buf, size_t len) {
-    auto *m = static_cast<TfliteModel *>(model);
-    if (i < 0 || i >= (int)m->outputs.size())
-        return -1;
-    snprintf(buf, len, "%s", m->outputs[(size_t)i].c_str());
-    return 0;
+    return lb_shim::name_at(static_cast<TfliteModel *>(model)->outputs, i, buf, len);
 }
 
 } // extern "C"

@@ -33,16 +33,16 @@
 #include <opencv2/dnn.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
-#include <time.h>
 #include <vector>
 
 #include "../backend.h"
+#include "../shim_util.hpp"
 #include "graph_info.h"
 
 #if defined(LOCUS_OCV_FORMAT_ONNX)
@@ -56,6 +56,8 @@
 namespace {
 
 using namespace locus_ocv;
+using lb_shim::past_deadline;
+using lb_shim::set_err;
 
 constexpr bool kOnnx = OCV_BACKEND_NAME[0] == 'O';
 const char *const kWho =
@@ -63,29 +65,14 @@ const char *const kWho =
 
 lb_host g_host;
 
-const char *const kTypeNames[] = {"FLOAT", "DOUBLE", "INT8",   "INT16", "INT32",
-                                  "INT64", "UINT8",  "UINT16", "BOOL",  "STRING"};
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms (lb_shim::monotonic_ms); 0: none
 
-thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
-
-const char *const kTimeoutMsg = kOnnx ? "Exiting due to terminate flag being set to true."
-                                      : "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline";
-
-long long monotonic_ms() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-// A message on one line (a reply is one line), with its "ERR ".
-void set_err(lb_err *err, const std::string &msg) {
-    std::string one = msg;
-    for (char &ch : one)
-        if (ch == '\n' || ch == '\r')
-            ch = ' ';
-    while (!one.empty() && one.back() == ' ')
-        one.pop_back();
-    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
+// A run stopped at its deadline: ONNX with RedisAI's text, TF with backend.h's (see the top of the file).
+void set_timeout(lb_err *err) {
+    if (kOnnx)
+        lb_err_set(err, LB_ERR_TIMEOUT, "Exiting due to terminate flag being set to true.");
+    else
+        lb_shim::set_timeout(err);
 }
 
 // OpenCV's import errors name the failing node as "Node [Op@domain]"; say which operator it is.
@@ -118,13 +105,6 @@ std::unique_ptr<cv::dnn::Net> import(const std::string &bytes) {
     net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     return net;
-}
-
-bool check_device(const char *device, lb_err *err) {
-    if (strcmp(device, "CPU") == 0 || strncmp(device, "CPU:", 4) == 0)
-        return true;
-    lb_err_set(err, LB_ERR_FAILED, "ERR device %s requested but %s runs on CPU only", device, kWho);
-    return false;
 }
 
 // names (AI.MODELSET's, which RedisAI ignores for ONNX) play no part: the graph names its inputs and outputs.
@@ -171,6 +151,17 @@ std::string base_name(const std::string &input) { // "^ctrl" and "node:1" -> the
     return colon != std::string::npos ? s.substr(0, colon) : s;
 }
 
+// names[0..n) are all nodes of the graph (have), else false with err set (what: "Input" or "Output").
+bool check_nodes(const std::set<std::string> &have, const char *const *names, int n, const char *what,
+                 lb_err *err) {
+    for (int i = 0; i < n; i++)
+        if (!have.count(names[i])) {
+            lb_err_set(err, LB_ERR_FAILED, "ERR %s node named \"%s\" not found in TF graph", what, names[i]);
+            return false;
+        }
+    return true;
+}
+
 bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, lb_err *err) {
     // RedisAI requires both lists for TF (the parser refuses AI.MODELSTORE without them; RDB records and
     // AI.MODELSET reach here)
@@ -194,18 +185,9 @@ bool load_tf(OcvModel *m, const void *blob, size_t len, const lb_names *names, l
                   n.op == "FusedBatchNorm" || n.op == "FusedBatchNormV3" || n.op == "DepthwiseConv2dNative"))
             m->nhwc = true; // TF's default layout
     }
-    for (int i = 0; i < names->ninputs; i++)
-        if (!have.count(names->inputs[i])) {
-            lb_err_set(err, LB_ERR_FAILED, "ERR Input node named \"%s\" not found in TF graph",
-                       names->inputs[i]);
-            return false;
-        }
-    for (int i = 0; i < names->noutputs; i++)
-        if (!have.count(names->outputs[i])) {
-            lb_err_set(err, LB_ERR_FAILED, "ERR Output node named \"%s\" not found in TF graph",
-                       names->outputs[i]);
-            return false;
-        }
+    if (!check_nodes(have, names->inputs, names->ninputs, "Input", err) ||
+        !check_nodes(have, names->outputs, names->noutputs, "Output", err))
+        return false;
     m->bytes.assign((const char *)blob, len);
     m->inputs.assign(names->inputs, names->inputs + names->ninputs);
     m->outputs.assign(names->outputs, names->outputs + names->noutputs);
@@ -249,9 +231,8 @@ void permute4(const float *src, float *dst, const int *s, bool to_nchw) {
 
 cv::Mat to_mat(const lb_tensor &t, bool nhwc, int i) {
     if (t.dtype != LB_DTYPE_FLOAT) {
-        const char *name = t.dtype >= 0 && t.dtype <= LB_DTYPE_STRING ? kTypeNames[t.dtype] : "?";
         throw std::runtime_error(std::string(kWho) + " takes FLOAT tensors only; input " + std::to_string(i) +
-                                 " is " + name);
+                                 " is " + lb_shim::type_name(t.dtype));
     }
     if (t.ndims < 1)
         throw std::runtime_error("input " + std::to_string(i) + " has no dimensions");
@@ -291,7 +272,7 @@ void from_mat(const cv::Mat &src, bool nhwc, lb_tensor *out) {
     for (int d = 0; d < m.dims; d++)
         out->shape[d] = m.size[d];
     out->nbytes = m.total() * m.elemSize();
-    out->data = g_host.alloc(out->nbytes > 0 ? out->nbytes : 1);
+    out->data = lb_shim::alloc_data(g_host, out->nbytes);
     if (nhwc && m.dims == 4 && code == LB_DTYPE_FLOAT) {
         int s[4] = {m.size[0], m.size[1], m.size[2], m.size[3]};
         permute4((const float *)m.data, (float *)out->data, s, false);
@@ -305,12 +286,7 @@ void from_mat(const cv::Mat &src, bool nhwc, lb_tensor *out) {
 // OpenCV's thread pool (TBB here) is process-wide: set once at init, and on each worker thread once in case
 // the build's pool is per thread (OpenMP).
 void ensure_threads() {
-    static thread_local bool done = false;
-    if (!done) {
-        if (g_host.intra_op_threads > 0)
-            cv::setNumThreads(g_host.intra_op_threads);
-        done = true;
-    }
+    lb_shim::set_threads_once(g_host, cv::setNumThreads);
 }
 
 extern "C" {
@@ -330,7 +306,7 @@ static int ob_init(const lb_host *host, lb_err *err) {
 
 static void *ob_model_load(const char *device, const void *blob, size_t len, const lb_names *names,
                            int *ninputs, int *noutputs, lb_err *err) {
-    if (!check_device(device, err))
+    if (!lb_shim::check_cpu_device(device, kWho, err))
         return nullptr;
     try {
         ensure_threads();
@@ -355,9 +331,7 @@ static void *ob_model_load(const char *device, const void *blob, size_t len, con
         *ninputs = (int)m->inputs.size();
         *noutputs = (int)m->outputs.size();
         return m.release();
-    } catch (const cv::Exception &e) {
-        set_err(err, e.what());
-    } catch (const std::exception &e) {
+    } catch (const std::exception &e) { // cv::Exception is one
         set_err(err, e.what());
     }
     return nullptr;
@@ -369,13 +343,10 @@ static void ob_model_free(void *model) {
 
 static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *out, int nout, lb_err *err) {
     auto *m = static_cast<OcvModel *>(model);
-    if (nin != (int)m->inputs.size() || nout != (int)m->outputs.size()) {
-        lb_err_set(err, LB_ERR_FAILED, "ERR Expected %zu inputs and %zu outputs but got %d and %d",
-                   m->inputs.size(), m->outputs.size(), nin, nout);
+    if (!lb_shim::check_counts(m->inputs.size(), m->outputs.size(), nin, nout, err))
         return 1;
-    }
-    if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
-        lb_err_set(err, LB_ERR_TIMEOUT, "%s", kTimeoutMsg);
+    if (past_deadline(t_deadline_ms)) {
+        set_timeout(err);
         return 1;
     }
     std::unique_ptr<cv::dnn::Net> net;
@@ -399,9 +370,9 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         if ((int)res.size() != nout)
             throw std::runtime_error("OpenCV gave " + std::to_string(res.size()) + " outputs for " +
                                      std::to_string(nout));
-        const bool late = t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms;
+        const bool late = past_deadline(t_deadline_ms);
         if (late)
-            lb_err_set(err, LB_ERR_TIMEOUT, "%s", kTimeoutMsg);
+            set_timeout(err);
         else
             for (; done < nout; done++)
                 from_mat(res[done], m->nhwc, &out[done]);
@@ -412,13 +383,10 @@ static int ob_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         if (!late)
             return 0;
         return 1;
-    } catch (const cv::Exception &e) {
-        set_err(err, e.what());
-    } catch (const std::exception &e) {
+    } catch (const std::exception &e) { // cv::Exception is one
         set_err(err, e.what());
     }
-    for (int i = 0; i < done; i++)
-        g_host.free(out[i].data);
+    lb_shim::free_outputs(g_host, out, done);
     return 1; // a Net whose run failed is dropped (a later run imports a fresh one) rather than trusted
 }
 
@@ -427,19 +395,11 @@ static void ob_set_deadline(long long deadline_ms) {
 }
 
 static int ob_model_input_name(void *model, int i, char *buf, size_t len) {
-    auto *m = static_cast<OcvModel *>(model);
-    if (i < 0 || i >= (int)m->inputs.size())
-        return -1;
-    snprintf(buf, len, "%s", m->inputs[(size_t)i].c_str());
-    return 0;
+    return lb_shim::name_at(static_cast<OcvModel *>(model)->inputs, i, buf, len);
 }
 
 static int ob_model_output_name(void *model, int i, char *buf, size_t len) {
-    auto *m = static_cast<OcvModel *>(model);
-    if (i < 0 || i >= (int)m->outputs.size())
-        return -1;
-    snprintf(buf, len, "%s", m->outputs[(size_t)i].c_str());
-    return 0;
+    return lb_shim::name_at(static_cast<OcvModel *>(model)->outputs, i, buf, len);
 }
 
 } // extern "C"

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "../backend.h"
+#include "../shim_util.hpp"
 
 namespace {
 
@@ -54,17 +55,11 @@ const struct {
 // through it; TorchScript's own integer and control-flow instructions do not (a loop of those cannot be
 // stopped, and its worker is reported wedged by the queue).
 constexpr c10::DispatchKey kDeadlineKey = c10::DispatchKey::TESTING_ONLY_GenericMode;
-thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms, as the module's queue_now_ms; 0: none
+thread_local long long t_deadline_ms = 0; // CLOCK_MONOTONIC ms (lb_shim::monotonic_ms); 0: none
 thread_local bool t_deadline_hit = false;
 
-long long monotonic_ms() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void deadline_fallback(const c10::OperatorHandle &op, c10::DispatchKeySet ks, torch::jit::Stack *stack) {
-    if (t_deadline_ms > 0 && monotonic_ms() >= t_deadline_ms) {
+    if (lb_shim::past_deadline(t_deadline_ms)) {
         t_deadline_hit = true;
         throw std::runtime_error("MODEL_EXECUTION_TIMEOUT");
     }
@@ -74,15 +69,17 @@ void deadline_fallback(const c10::OperatorHandle &op, c10::DispatchKeySet ks, to
 void set_err(lb_err *err, const std::string &msg) {
     if (t_deadline_hit) { // whatever libtorch wrapped the stop in, the reason is the deadline
         t_deadline_hit = false;
-        lb_err_set(err, LB_ERR_TIMEOUT, "ERR MODEL_EXECUTION_TIMEOUT: the run was stopped at its deadline");
+        lb_shim::set_timeout(err);
         return;
     }
-    // As RedisAI's set_err: the whole message, its line breaks turned into spaces (a reply is one line).
-    std::string one = msg;
-    for (char &ch : one)
-        if (ch == '\n' || ch == '\r')
-            ch = ' ';
-    lb_err_set(err, LB_ERR_FAILED, "ERR %s", one.c_str());
+    // As RedisAI's set_err: the whole message on one line, trailing spaces kept (unlike lb_shim::set_err).
+    lb_err_set(err, LB_ERR_FAILED, "ERR %s", lb_shim::one_line(msg).c_str());
+}
+
+// What a libtorch call threw, for set_err: a c10::Error without the C++ backtrace libtorch appends to what().
+std::string reason(const std::exception &e) {
+    const auto *c10_error = dynamic_cast<const c10::Error *>(&e);
+    return c10_error ? c10_error->what_without_backtrace() : e.what();
 }
 
 bool parse_device(const char *device, c10::Device *out, lb_err *err) {
@@ -114,16 +111,25 @@ bool parse_device(const char *device, c10::Device *out, lb_err *err) {
 
 // libtorch's intra-op pool size is per thread for OpenMP builds: set it on each worker thread once.
 void ensure_threads() {
-    static thread_local bool done = false;
-    if (!done) {
-        if (g_host.intra_op_threads > 0)
-            at::set_num_threads(g_host.intra_op_threads);
-        done = true;
-    }
+    lb_shim::set_threads_once(g_host, at::set_num_threads);
+}
+
+// Whether libtorch has a type for the lb_dtype code.
+bool has_type(int code) {
+    return code >= 0 && code < (int)(sizeof kTypes / sizeof kTypes[0]) && kTypes[code].supported;
+}
+
+// The lb_dtype code of a libtorch type, or -1.
+int code_of(c10::ScalarType type) {
+    int code = -1;
+    for (const auto &k : kTypes)
+        if (k.supported && k.type == type)
+            code = k.code;
+    return code;
 }
 
 at::Tensor to_torch(const lb_tensor &t, const c10::Device &dev) {
-    if (t.dtype < 0 || t.dtype >= (int)(sizeof kTypes / sizeof kTypes[0]) || !kTypes[t.dtype].supported)
+    if (!has_type(t.dtype))
         throw std::runtime_error("tensor type not supported by the Torch backend");
     std::vector<int64_t> shape(t.shape, t.shape + t.ndims);
     auto opts = torch::TensorOptions().dtype(kTypes[t.dtype].type);
@@ -136,10 +142,7 @@ at::Tensor to_torch(const lb_tensor &t, const c10::Device &dev) {
 void from_torch(const at::Tensor &src, lb_tensor *out) {
     at::Tensor t = src.is_mkldnn() ? src.to_dense() : src;
     t = t.to(c10::kCPU).contiguous();
-    int code = -1;
-    for (const auto &k : kTypes)
-        if (k.supported && k.type == t.scalar_type())
-            code = k.code;
+    int code = code_of(t.scalar_type());
     if (code < 0)
         throw std::runtime_error(std::string("output type ") + c10::toString(t.scalar_type()) +
                                  " has no tensor type");
@@ -150,7 +153,7 @@ void from_torch(const at::Tensor &src, lb_tensor *out) {
     for (int i = 0; i < out->ndims; i++)
         out->shape[i] = t.size(i);
     out->nbytes = t.numel() * t.element_size();
-    out->data = g_host.alloc(out->nbytes > 0 ? out->nbytes : 1);
+    out->data = lb_shim::alloc_data(g_host, out->nbytes);
     if (out->nbytes > 0)
         memcpy(out->data, t.data_ptr(), out->nbytes);
 }
@@ -184,8 +187,7 @@ void collect_outputs(const c10::IValue &res, lb_tensor *out, int nout) {
         for (; done < nout; done++)
             from_torch(ts[done], &out[done]);
     } catch (...) {
-        for (int i = 0; i < done; i++)
-            g_host.free(out[i].data);
+        lb_shim::free_outputs(g_host, out, done);
         throw;
     }
 }
@@ -256,10 +258,7 @@ std::vector<at::Tensor> redisai_model_execute(std::string key, std::vector<at::T
         at::Tensor t = inputs[i].to(c10::kCPU).contiguous();
         if (t.dim() > LB_MAX_DIMS)
             throw std::runtime_error("redisAI.model_execute: an input has too many dimensions");
-        int code = -1;
-        for (const auto &k : kTypes)
-            if (k.supported && k.type == t.scalar_type())
-                code = k.code;
+        int code = code_of(t.scalar_type());
         if (code < 0)
             throw std::runtime_error(std::string("redisAI.model_execute: input type ") +
                                      c10::toString(t.scalar_type()) + " has no tensor type");
@@ -279,7 +278,7 @@ std::vector<at::Tensor> redisai_model_execute(std::string key, std::vector<at::T
     std::vector<at::Tensor> res;
     for (int64_t i = 0; i < num_outputs; i++) {
         const lb_tensor &o = out[(size_t)i];
-        if (o.dtype < 0 || o.dtype >= (int)(sizeof kTypes / sizeof kTypes[0]) || !kTypes[o.dtype].supported) {
+        if (!has_type(o.dtype)) {
             for (int64_t j = i; j < num_outputs; j++)
                 g_host.free(out[(size_t)j].data);
             throw std::runtime_error("redisAI.model_execute: the model gave a type Torch does not have");
@@ -330,13 +329,16 @@ int count_outputs(const c10::FunctionSchema &schema) {
 
 // Loading and compiling run on a short-lived thread with a large stack: the TorchScript parser and compiler
 // and the unpickler recurse once per nesting level of what they read, and Redis's main thread has 8 MiB at
-// most (a script of 10,000 nested parentheses overflowed it). The stack is reserved, not committed.
+// most (a script of 10,000 nested parentheses overflowed it). The stack is reserved, not committed. When no
+// such thread can be started, fn runs on the caller's.
 constexpr size_t kLoaderStack = size_t(256) << 20;
 
-template <class F> static bool on_loader_thread(F &fn) {
+template <class F> static void on_loader_thread(F &fn) {
     pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0)
-        return false;
+    if (pthread_attr_init(&attr) != 0) {
+        fn();
+        return;
+    }
     pthread_attr_setstacksize(&attr, kLoaderStack);
     pthread_t t;
     int rc = pthread_create(
@@ -347,9 +349,9 @@ template <class F> static bool on_loader_thread(F &fn) {
         &fn);
     pthread_attr_destroy(&attr);
     if (rc != 0)
-        return false;
-    pthread_join(t, nullptr);
-    return true;
+        fn();
+    else
+        pthread_join(t, nullptr);
 }
 
 extern "C" {
@@ -398,10 +400,8 @@ static void *model_load(const char *device, const void *blob, size_t len, int *n
         *ninputs = (int)schema.arguments().size() - 1; // self
         *noutputs = count_outputs(schema);
         return m.release();
-    } catch (const c10::Error &e) {
-        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, e.what());
+        set_err(err, reason(e));
     }
     return nullptr;
 }
@@ -415,8 +415,7 @@ static void *tb_model_load(const char *device, const void *blob, size_t len, con
                            int *ninputs, int *noutputs, lb_err *err) {
     void *model = nullptr;
     auto load = [&] { model = model_load(device, blob, len, ninputs, noutputs, err); };
-    if (!on_loader_thread(load)) // no thread could be started: load here
-        load();
+    on_loader_thread(load);
     return model;
 }
 
@@ -437,10 +436,8 @@ static int tb_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
         c10::IValue res = m->module.forward(inputs);
         collect_outputs(res, out, nout);
         return 0;
-    } catch (const c10::Error &e) {
-        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, e.what());
+        set_err(err, reason(e));
     }
     return 1;
 }
@@ -461,14 +458,11 @@ static void *tb_script_compile(const char *device, const char *source, lb_err *e
                 text.push_back('\n');
             s->cu->define(c10::nullopt, text, std::make_shared<ScriptResolver>(), nullptr);
             out = s.release();
-        } catch (const c10::Error &e) {
-            set_err(err, e.what_without_backtrace());
         } catch (const std::exception &e) {
-            set_err(err, e.what());
+            set_err(err, reason(e));
         }
     };
-    if (!on_loader_thread(compile))
-        compile();
+    on_loader_thread(compile);
     return out;
 }
 
@@ -556,10 +550,8 @@ static int tb_script_run(void *script, const char *fn, const lb_tensor *in, int 
         c10::IValue res = (*f)(stack);
         collect_outputs(res, out, nout);
         return 0;
-    } catch (const c10::Error &e) {
-        set_err(err, e.what_without_backtrace());
     } catch (const std::exception &e) {
-        set_err(err, e.what());
+        set_err(err, reason(e));
     }
     return 1;
 }
