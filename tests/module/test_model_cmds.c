@@ -386,7 +386,7 @@ static const char *const bad_cmds[] = {
     "AI.DAGEXECUTE |> AI.TENSORSET t BADTYPE 2",
     "AI.DAGEXECUTE TIMEOUT 0 |> AI.TENSORSET t FLOAT 2",
     /* INFO / CONFIG */
-    "AI.INFO nokey", "AI.INFO x", "AI.INFO lin BOGUS",
+    "AI.INFO nokey", "AI.INFO x",
     "AI.CONFIG", "AI.CONFIG BOGUS", "AI.CONFIG LOADBACKEND TF locus_tensorflow.so",
     "AI.CONFIG LOADBACKEND BOGUS x.so", "AI.CONFIG MODEL_CHUNK_SIZE -5",
     NULL,

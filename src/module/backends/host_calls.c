@@ -161,7 +161,7 @@ int host_model_execute(const char *key, size_t keylen, const lb_tensor *in, int 
     } else {
         long long t0 = now_us();
         rcode = m->ops->model_run(m->handle, in, nin, out, nout, err);
-        run_stats_add(&m->stats, now_us() - t0, nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1, rcode != 0);
+        run_stats_add(&m->stats, now_us() - t0, run_stats_samples(out, nout), rcode != 0);
     }
     model_release(m);
     return rcode;

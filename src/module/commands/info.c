@@ -100,6 +100,10 @@ static void info_func(RedisModuleInfoCtx *ctx, int for_crash_report) {
         RedisModule_InfoAddFieldLongLong(ctx, field, q->replacements);
         snprintf(field, sizeof field, "queue_%s_deadline_stops", q->device);
         RedisModule_InfoAddFieldLongLong(ctx, field, q->deadline_stops);
+        snprintf(field, sizeof field, "queue_%s_batches", q->device);
+        RedisModule_InfoAddFieldLongLong(ctx, field, q->batches);
+        snprintf(field, sizeof field, "queue_%s_batched_runs", q->device);
+        RedisModule_InfoAddFieldLongLong(ctx, field, q->batched_runs);
     }
     if (n > 0)
         queue_snapshot_free(qs, n);

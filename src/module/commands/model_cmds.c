@@ -267,15 +267,16 @@ static void reply_stats(RedisModuleCtx *ctx, RedisModuleString *key, const char 
 
 /* AI.INFO QUEUES (when no model or script is stored at "QUEUES"; RedisAI has no such form): the run queues
  * and their workers, one map per queue: device, threads, queued, wedged, replacements, timeout_ms (the
- * MODEL_EXECUTION_TIMEOUT), deadline_stops (runs stopped at it), workers, and per worker state (idle,
- * running, wedged), running_ms and run. */
+ * MODEL_EXECUTION_TIMEOUT), deadline_stops (runs stopped at it), batches and batched_runs (executions that
+ * served several runs, and those runs: AI.INFO <key> counts each run as a call, as RedisAI), workers, and per
+ * worker state (idle, running, wedged), running_ms and run. */
 static int reply_queues(RedisModuleCtx *ctx) {
     queue_info *qs;
     int n = queue_snapshot(&qs);
     RedisModule_ReplyWithArray(ctx, n);
     for (int i = 0; i < n; i++) {
         const queue_info *q = &qs[i];
-        RedisModule_ReplyWithArray(ctx, 16);
+        RedisModule_ReplyWithArray(ctx, 20);
         RedisModule_ReplyWithCString(ctx, "device");
         RedisModule_ReplyWithCString(ctx, q->device);
         RedisModule_ReplyWithCString(ctx, "threads");
@@ -290,6 +291,10 @@ static int reply_queues(RedisModuleCtx *ctx) {
         RedisModule_ReplyWithLongLong(ctx, g_config.model_execution_timeout);
         RedisModule_ReplyWithCString(ctx, "deadline_stops");
         RedisModule_ReplyWithLongLong(ctx, q->deadline_stops);
+        RedisModule_ReplyWithCString(ctx, "batches");
+        RedisModule_ReplyWithLongLong(ctx, q->batches);
+        RedisModule_ReplyWithCString(ctx, "batched_runs");
+        RedisModule_ReplyWithLongLong(ctx, q->batched_runs);
         RedisModule_ReplyWithCString(ctx, "workers");
         RedisModule_ReplyWithArray(ctx, q->nworkers);
         for (int k = 0; k < q->nworkers; k++) {

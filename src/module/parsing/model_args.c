@@ -174,8 +174,7 @@ const char *parse_get(int argc, const arg_view *v, bool script, get_args *out, l
 }
 
 const char *parse_info(int argc, const arg_view *v, bool *reset, lc_err *err) {
-    *reset = argc == 3;
-    if (*reset && !arg_is(v[2], "RESETSTAT"))
-        return lc_err_put(err, "ERR unrecognized parameter (expected RESETSTAT)");
+    (void)err;
+    *reset = argc == 3 && arg_is(v[2], "RESETSTAT");
     return NULL;
 }

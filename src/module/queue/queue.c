@@ -38,6 +38,7 @@ typedef struct run_queue {
     worker **workers;
     long long replacements;
     long long deadline_stops;
+    long long batches, batched_runs;
     pthread_t timekeeper;
 } run_queue;
 
@@ -173,6 +174,10 @@ static void *worker_main(void *arg) {
         int stopped = r->ops->execute(w->batch, n);
         pthread_mutex_lock(&q->mu);
         q->deadline_stops += stopped;
+        if (n > 1) {
+            q->batches++;
+            q->batched_runs += n;
+        }
         if (w->reported)
             RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
                             w->what, queue_now_ms() - w->busy_since);
@@ -377,6 +382,8 @@ int queue_snapshot(queue_info **out) {
         o->queued = q->length;
         o->replacements = q->replacements;
         o->deadline_stops = q->deadline_stops;
+        o->batches = q->batches;
+        o->batched_runs = q->batched_runs;
         o->nworkers = q->nworkers;
         o->workers = RedisModule_Calloc((size_t)q->nworkers + 1, sizeof *o->workers);
         for (int k = 0; k < q->nworkers; k++) {

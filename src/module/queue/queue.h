@@ -73,6 +73,7 @@ typedef struct queue_info {
     int configured, nworkers, wedged;
     long long queued, replacements;
     long long deadline_stops; /* runs the backend stopped at MODEL_EXECUTION_TIMEOUT, since the start */
+    long long batches, batched_runs; /* executions that served more than one run, and those runs */
     queue_worker_info *workers; /* nworkers of them */
 } queue_info;
 

@@ -236,8 +236,7 @@ static int exec_op(run_ctx *rc, dag_op *op) {
         run_bound_begin(ops);
         if (op->kind == OP_MODEL) {
             rcode = op->m->ops->model_run(op->m->handle, in, op->nin, out, op->nout, &rc->err);
-            run_stats_add(&op->m->stats, now_us() - t0, op->nin > 0 && in[0].ndims > 0 ? in[0].shape[0] : 1,
-                          rcode != 0);
+            run_stats_add(&op->m->stats, now_us() - t0, run_stats_samples(out, op->nout), rcode != 0);
         } else {
             rcode = op->s->ops->script_run(op->s->handle, op->fn, in, op->nin, op->variadic_from,
                                            (const char *const *)op->keys, op->nkeys,
@@ -321,12 +320,13 @@ static void exec_batched(run_ctx **runs, int n) {
         in[i].data = buf;
         in[i].nbytes = off;
     }
+    long long took = 0;
     if (rcode == 0) {
         long long t0 = now_us();
         run_bound_begin(m->ops);
         rcode = m->ops->model_run(m->handle, in, nin, out, nout, &err);
         run_bound_end(m->ops);
-        run_stats_add(&m->stats, now_us() - t0, total, rcode != 0);
+        took = now_us() - t0;
     }
     for (int i = 0; i < nout && rcode == 0; i++)
         if (out[i].ndims < 1 || out[i].shape[0] != total) {
@@ -362,6 +362,9 @@ static void exec_batched(run_ctx **runs, int n) {
             runs[r]->err = err; /* the code too: a stop at the deadline counts for each run */
         }
     }
+    /* each run counts as a call of its own, with the batch's duration (RedisAI) */
+    for (int r = 0; r < n; r++)
+        run_stats_add(&m->stats, took, run_batch_samples(runs[r]), runs[r]->failed);
     for (int i = 0; i < nin; i++)
         RedisModule_Free(in[i].data);
     RedisModule_Free(in);

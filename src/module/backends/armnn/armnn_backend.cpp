@@ -362,7 +362,10 @@ static int ab_model_run(void *model, const lb_tensor *in, int nin, lb_tensor *ou
     }
     if (why.empty())
         return 0;
-    set_err(err, why);
+    if (why == lb_shim::kTimeoutText)
+        lb_shim::set_timeout(err); /* LB_ERR_TIMEOUT: the module counts the stop */
+    else
+        set_err(err, why);
     lb_shim::free_outputs(g_host, out, made);
     return 1;
 }

@@ -364,7 +364,7 @@ static int tb_init(const lb_host *host, lb_err *err) {
         if (host->intra_op_threads > 0)
             at::set_num_threads(host->intra_op_threads);
     } catch (const std::exception &e) {
-        set_err(err, e.what());
+        set_err(err, reason(e));
         return 1;
     }
     return 0;
@@ -506,7 +506,7 @@ static int tb_script_check_function(void *script, const char *fn, int entry_poin
         }
         return 0;
     } catch (const std::exception &e) {
-        set_err(err, e.what());
+        set_err(err, reason(e));
         return 1;
     }
 }
