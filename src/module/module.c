@@ -11,6 +11,7 @@
 #include "config.h"
 #include "locus/locus_version.h"
 #include "model/model_type.h"
+#include "queue/queue.h"
 #include "redismodule_api.h"
 #include "script/script_type.h"
 #include "tensor/tensor_type.h"
@@ -145,6 +146,11 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
         }
     }
     preload_backends(ctx);
+    /* the CPU queue and its workers from the start, as RedisAI (INFO lists their threads) */
+    if (queue_open("CPU", &err) != 0) {
+        RedisModule_Log(ctx, "warning", "locus_ai: could not start the CPU run queue: %s", err.msg + 4);
+        return REDISMODULE_ERR;
+    }
     info_register(ctx);
     RedisModule_Log(ctx, "notice", "locus_ai %s loaded (threads per queue %lld)", LOCUS_VERSION_STRING,
                     g_config.threads_per_queue);

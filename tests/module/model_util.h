@@ -126,16 +126,27 @@ static inline int tm_concurrent_runs(lt_server *s, const char *model, const char
     return ok;
 }
 
-/* A counter of the first run queue in AI.INFO QUEUES ("batches", "batched_runs", "deadline_stops", ...);
+/* A counter of the run queue of `device` in AI.INFO QUEUES ("batches", "batched_runs", "deadline_stops", ...);
  * -1 when there is none. */
-static inline long long tm_queue_field(redisContext *c, const char *name) {
+static inline long long tm_queue_field(redisContext *c, const char *device, const char *name) {
     redisReply *r = lt_cmdf(c, "AI.INFO QUEUES");
     long long v = -1;
-    const redisReply *q = r->type == REDIS_REPLY_ARRAY && r->elements >= 1 ? r->element[0] : NULL;
-    for (size_t i = 0; q != NULL && q->type == REDIS_REPLY_ARRAY && i + 1 < q->elements; i += 2)
-        if (q->element[i]->type == REDIS_REPLY_STRING && strcmp(q->element[i]->str, name) == 0 &&
-            q->element[i + 1]->type == REDIS_REPLY_INTEGER)
-            v = q->element[i + 1]->integer;
+    for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+        const redisReply *q = r->element[k];
+        long long found = -1;
+        bool mine = false;
+        for (size_t i = 0; q->type == REDIS_REPLY_ARRAY && i + 1 < q->elements; i += 2) {
+            const redisReply *f = q->element[i], *val = q->element[i + 1];
+            if (f->type != REDIS_REPLY_STRING)
+                continue;
+            if (strcmp(f->str, "device") == 0 && val->type == REDIS_REPLY_STRING)
+                mine = strcmp(val->str, device) == 0;
+            else if (strcmp(f->str, name) == 0 && val->type == REDIS_REPLY_INTEGER)
+                found = val->integer;
+        }
+        if (mine)
+            v = found;
+    }
     freeReplyObject(r);
     return v;
 }

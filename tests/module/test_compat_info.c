@@ -200,15 +200,19 @@ static void test_info_modules_at_start(redisContext *c) {
     const info_section *b = section(&im, "ai_backends_info");
     CHECK(b != NULL && b->nfields == 0);
 
-    /* test_info_command's minimum cpu fields, then the main thread's (RAI_moduleInfoFunc);
-     * test_info_command's ai_queue_CPU_bthread_n1_used_cpu_total comes after the first store below (locus
-     * makes the CPU queue then, RedisAI at load) */
-    static const char *const cpu[] = {"ai_self_used_cpu_sys",        "ai_self_used_cpu_user",
-                                      "ai_children_used_cpu_sys",    "ai_children_used_cpu_user",
-                                      "ai_main_thread_used_cpu_sys", "ai_main_thread_used_cpu_user"};
-    CHECK(fields_begin_with(&im, "ai_cpu", cpu, 6));
+    /* test_info_command's minimum cpu fields, then the main thread's, then a line per CPU queue worker from
+     * the start: RedisAI makes the CPU queue at load (RAI_moduleInfoFunc, RedisModule_OnLoad) */
+    static const char *const cpu[] = {"ai_self_used_cpu_sys",
+                                      "ai_self_used_cpu_user",
+                                      "ai_children_used_cpu_sys",
+                                      "ai_children_used_cpu_user",
+                                      "ai_main_thread_used_cpu_sys",
+                                      "ai_main_thread_used_cpu_user",
+                                      "ai_queue_CPU_bthread_n1_used_cpu_total",
+                                      "ai_queue_CPU_bthread_n2_used_cpu_total"};
+    CHECK(fields_begin_with(&im, "ai_cpu", cpu, 8));
     const info_section *cs = section(&im, "ai_cpu");
-    CHECK(cs != NULL && cs->nfields == 6);
+    CHECK(cs != NULL && cs->nfields == 8);
 }
 
 /* A model's run info: stored, run alone, deprecated, in a DAG, refused in parsing, failed, reset. */

@@ -85,7 +85,7 @@ int main(void) {
     }
     long long calls, samples;
     info_calls(c, "bm", &calls, &samples);
-    long long batches = tm_queue_field(c, "batches"), batched = tm_queue_field(c, "batched_runs");
+    long long batches = tm_queue_field(c, dev, "batches"), batched = tm_queue_field(c, dev, "batched_runs");
     printf("batching: %d requests in %lld executions of %lld runs (AI.INFO: %lld calls, %lld samples)\n",
            N * ROUNDS, batches, batched, calls, samples);
     CHECK(samples == N * ROUNDS);

@@ -184,7 +184,7 @@ static void info_test(redisContext *c) {
     freeReplyObject(r);
     r = lt_cmdf(c, "INFO ai");
     CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "onnxruntime_version:OpenCV DNN") != NULL &&
-          strstr(r->str, "TF_version:OpenCV DNN") != NULL);
+          strstr(r->str, "TensorFlow_version:OpenCV DNN") != NULL);
     freeReplyObject(r);
 }
 
@@ -199,7 +199,7 @@ static void batch_test(lt_server *s, redisContext *c, const char *backend, const
     char o[256];
     snprintf(o, sizeof o, "CPU BATCHSIZE %d MINBATCHSIZE %d MINBATCHTIMEOUT 5000 %s", N, N, opts);
     CHECK(tm_status(store(c, "bm{t}", backend, o, file), "OK"));
-    long long batches = tm_queue_field(c, "batches"), batched = tm_queue_field(c, "batched_runs");
+    long long batches = tm_queue_field(c, "CPU", "batches"), batched = tm_queue_field(c, "CPU", "batched_runs");
     redisContext *cl[N];
     for (int i = 0; i < N; i++) {
         cl[i] = lt_connect(s);
@@ -230,7 +230,7 @@ static void batch_test(lt_server *s, redisContext *c, const char *backend, const
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
           r->element[15]->integer == N); /* a call per request, as RedisAI counts */
     freeReplyObject(r);
-    CHECK(tm_queue_field(c, "batches") == batches + 1 && tm_queue_field(c, "batched_runs") == batched + N);
+    CHECK(tm_queue_field(c, "CPU", "batches") == batches + 1 && tm_queue_field(c, "CPU", "batched_runs") == batched + N);
     /* a batch of 8 rows in one request is one run too */
     CHECK(tm_set_blob(c, "rows{t}", "8 4", in_file));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE bm{t} INPUTS 1 rows{t} OUTPUTS 1 rowsout{t}"), "OK"));

@@ -160,7 +160,7 @@ static void info_test(redisContext *c) {
     CHECK(found);
     freeReplyObject(r);
     r = lt_cmdf(c, "INFO ai");
-    CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "TFLite_version:Arm NN") != NULL);
+    CHECK(r->type == REDIS_REPLY_STRING && strstr(r->str, "TensorFlowLite_version:Arm NN") != NULL);
     freeReplyObject(r);
 }
 
@@ -174,7 +174,7 @@ static void batch_test(lt_server *s, redisContext *c) {
     CHECK(tm_status(
         store(c, "bm{t}", "CPU BATCHSIZE 4 MINBATCHSIZE 4 MINBATCHTIMEOUT 5000", "tflite_linear.tflite"),
         "OK"));
-    long long batches = tm_queue_field(c, "batches"), batched = tm_queue_field(c, "batched_runs");
+    long long batches = tm_queue_field(c, "CPU", "batches"), batched = tm_queue_field(c, "CPU", "batched_runs");
     redisContext *cl[N];
     for (int i = 0; i < N; i++) {
         cl[i] = lt_connect(s);
@@ -205,7 +205,7 @@ static void batch_test(lt_server *s, redisContext *c) {
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
           r->element[15]->integer == N); /* a call per request, as RedisAI counts */
     freeReplyObject(r);
-    CHECK(tm_queue_field(c, "batches") == batches + 1 && tm_queue_field(c, "batched_runs") == batched + N);
+    CHECK(tm_queue_field(c, "CPU", "batches") == batches + 1 && tm_queue_field(c, "CPU", "batched_runs") == batched + N);
     free(rows);
     free(want);
 }

@@ -53,8 +53,8 @@ static void info_func(RedisModuleInfoCtx *ctx, int for_crash_report) {
 
     /* backend_loaded waits for a background preload; a crash report must not wait */
     RedisModule_InfoAddSection(ctx, "backends_info");
-    static const char *const fields[BACKEND_COUNT] = {"TF_version", "TFLite_version", "Torch_version",
-                                                      "onnxruntime_version"};
+    static const char *const fields[BACKEND_COUNT] = {"TensorFlow_version", "TensorFlowLite_version",
+                                                      "Torch_version", "onnxruntime_version"};
     for (int b = 0; b < BACKEND_COUNT && !for_crash_report; b++) {
         const lb_ops *ops = backend_loaded((backend_id)b);
         if (ops)

@@ -348,6 +348,10 @@ static run_queue *queue_get(const char *device, lc_err *err) {
     return q;
 }
 
+int queue_open(const char *device, lc_err *err) {
+    return queue_get(device, err) != NULL ? 0 : -1;
+}
+
 int queue_submit(const char *device, queue_item *it, const queue_ops *ops, lc_err *err) {
     it->ops = ops;
     it->enqueued_ms = queue_now_ms();

@@ -86,6 +86,10 @@ void queue_snapshot_free(queue_info *qs, int n);
  * it->enqueued_ms. 0, or -1 with the "ERR ..." message in err. */
 int queue_submit(const char *device, queue_item *it, const queue_ops *ops, lc_err *err);
 
+/* Create the queue of `device` and start its workers now (main thread), as RedisAI does for CPU at load, so
+ * INFO shows its threads from the start. 0, or -1 with the "ERR ..." message in err. */
+int queue_open(const char *device, lc_err *err);
+
 /* Number of runs waiting on a device's queue (for AI.INFO-like introspection and tests); 0 if none. */
 long long queue_length(const char *device);
 
