@@ -90,20 +90,14 @@ static void info_func(RedisModuleInfoCtx *ctx, int for_crash_report) {
     for (int i = 0; i < n; i++) {
         char field[96];
         const queue_info *q = &qs[i];
-        snprintf(field, sizeof field, "queue_%s_queued", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->queued);
         snprintf(field, sizeof field, "queue_%s_workers", q->device);
         RedisModule_InfoAddFieldLongLong(ctx, field, q->nworkers);
-        snprintf(field, sizeof field, "queue_%s_wedged", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->wedged);
-        snprintf(field, sizeof field, "queue_%s_replacements", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->replacements);
-        snprintf(field, sizeof field, "queue_%s_deadline_stops", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->deadline_stops);
-        snprintf(field, sizeof field, "queue_%s_batches", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->batches);
-        snprintf(field, sizeof field, "queue_%s_batched_runs", q->device);
-        RedisModule_InfoAddFieldLongLong(ctx, field, q->batched_runs);
+        queue_counter counters[QUEUE_NCOUNTERS];
+        queue_counters(q, counters);
+        for (int k = 0; k < QUEUE_NCOUNTERS; k++) {
+            snprintf(field, sizeof field, "queue_%s_%s", q->device, counters[k].name);
+            RedisModule_InfoAddFieldLongLong(ctx, field, counters[k].value);
+        }
     }
     if (n > 0)
         queue_snapshot_free(qs, n);

@@ -266,35 +266,29 @@ static void reply_stats(RedisModuleCtx *ctx, RedisModuleString *key, const char 
 }
 
 /* AI.INFO QUEUES (when no model or script is stored at "QUEUES"; RedisAI has no such form): the run queues
- * and their workers, one map per queue: device, threads, queued, wedged, replacements, timeout_ms (the
- * MODEL_EXECUTION_TIMEOUT), deadline_stops (runs stopped at it), batches and batched_runs (executions that
- * served several runs, and those runs: AI.INFO <key> counts each run as a call, as RedisAI), workers, and per
- * worker state (idle, running, wedged), running_ms and run. */
+ * and their workers, one map per queue: device, threads, timeout_ms (the MODEL_EXECUTION_TIMEOUT), the
+ * queue's counters (queued, wedged, replacements, deadline_stops: runs stopped at the timeout, batches and
+ * batched_runs: executions that served several runs, and those runs, as AI.INFO <key> counts each run as a
+ * call), workers, and per worker state (idle, running, wedged), running_ms and run. */
 static int reply_queues(RedisModuleCtx *ctx) {
     queue_info *qs;
     int n = queue_snapshot(&qs);
     RedisModule_ReplyWithArray(ctx, n);
     for (int i = 0; i < n; i++) {
         const queue_info *q = &qs[i];
-        RedisModule_ReplyWithArray(ctx, 20);
+        queue_counter counters[QUEUE_NCOUNTERS];
+        queue_counters(q, counters);
+        RedisModule_ReplyWithArray(ctx, 2 * (3 + QUEUE_NCOUNTERS) + 2);
         RedisModule_ReplyWithCString(ctx, "device");
         RedisModule_ReplyWithCString(ctx, q->device);
         RedisModule_ReplyWithCString(ctx, "threads");
         RedisModule_ReplyWithLongLong(ctx, q->configured);
-        RedisModule_ReplyWithCString(ctx, "queued");
-        RedisModule_ReplyWithLongLong(ctx, q->queued);
-        RedisModule_ReplyWithCString(ctx, "wedged");
-        RedisModule_ReplyWithLongLong(ctx, q->wedged);
-        RedisModule_ReplyWithCString(ctx, "replacements");
-        RedisModule_ReplyWithLongLong(ctx, q->replacements);
         RedisModule_ReplyWithCString(ctx, "timeout_ms");
         RedisModule_ReplyWithLongLong(ctx, g_config.model_execution_timeout);
-        RedisModule_ReplyWithCString(ctx, "deadline_stops");
-        RedisModule_ReplyWithLongLong(ctx, q->deadline_stops);
-        RedisModule_ReplyWithCString(ctx, "batches");
-        RedisModule_ReplyWithLongLong(ctx, q->batches);
-        RedisModule_ReplyWithCString(ctx, "batched_runs");
-        RedisModule_ReplyWithLongLong(ctx, q->batched_runs);
+        for (int k = 0; k < QUEUE_NCOUNTERS; k++) {
+            RedisModule_ReplyWithCString(ctx, counters[k].name);
+            RedisModule_ReplyWithLongLong(ctx, counters[k].value);
+        }
         RedisModule_ReplyWithCString(ctx, "workers");
         RedisModule_ReplyWithArray(ctx, q->nworkers);
         for (int k = 0; k < q->nworkers; k++) {

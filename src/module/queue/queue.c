@@ -373,6 +373,16 @@ int queue_submit(const char *device, queue_item *it, const queue_ops *ops, lc_er
     return 0;
 }
 
+void queue_counters(const queue_info *q, queue_counter out[QUEUE_NCOUNTERS]) {
+    const queue_counter c[QUEUE_NCOUNTERS] = {{"queued", q->queued},
+                                              {"wedged", q->wedged},
+                                              {"replacements", q->replacements},
+                                              {"deadline_stops", q->deadline_stops},
+                                              {"batches", q->batches},
+                                              {"batched_runs", q->batched_runs}};
+    memcpy(out, c, sizeof c);
+}
+
 int queue_snapshot(queue_info **out) {
     int n = nqueues; /* queues are only added, by the main thread, which is the caller */
     queue_info *qs = RedisModule_Calloc((size_t)n + 1, sizeof *qs);

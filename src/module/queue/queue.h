@@ -77,6 +77,16 @@ typedef struct queue_info {
     queue_worker_info *workers; /* nworkers of them */
 } queue_info;
 
+/* A queue's counters by name, in the order AI.INFO QUEUES and INFO MODULES list them: queued, wedged,
+ * replacements, deadline_stops, batches, batched_runs. */
+#define QUEUE_NCOUNTERS 6
+typedef struct queue_counter {
+    const char *name;
+    long long value;
+} queue_counter;
+
+void queue_counters(const queue_info *q, queue_counter out[QUEUE_NCOUNTERS]);
+
 /* A consistent copy of every queue's state (main thread), in *out (free with queue_snapshot_free); returns
  * the number of queues. */
 int queue_snapshot(queue_info **out);
