@@ -171,13 +171,17 @@ static void *worker_main(void *arg) {
         const char *what = r->ops->describe(r);
         snprintf(w->what, sizeof w->what, "%s", what[0] ? what : "run");
         pthread_mutex_unlock(&q->mu);
-        int stopped = r->ops->execute(w->batch, n);
+        const queue_ops *ops = r->ops; /* r may be freed once completed */
+        int stopped = ops->execute(w->batch, n);
         pthread_mutex_lock(&q->mu);
         q->deadline_stops += stopped;
         if (n > 1) {
             q->batches++;
             q->batched_runs += n;
         }
+        pthread_mutex_unlock(&q->mu);
+        ops->complete(w->batch, n);
+        pthread_mutex_lock(&q->mu);
         if (w->reported)
             RedisModule_Log(NULL, "warning", "locus_ai: a %s worker came back from %s after %lld ms", q->device,
                             w->what, queue_now_ms() - w->busy_since);
@@ -286,9 +290,12 @@ static void *timekeeper_main(void *arg) {
                 batch[k++] = r;
             for (int i = 0; i < k; i++)
                 batch[i]->next = NULL;
-            /* one call per item: items of different owners never share a batch */
-            for (int i = 0; i < k; i++)
-                (void)batch[i]->ops->execute(&batch[i], 1); /* dropped undone: none stopped */
+            /* one call per item: items of different owners never share a batch; dropped undone, none stopped */
+            for (int i = 0; i < k; i++) {
+                const queue_ops *ops = batch[i]->ops;
+                (void)ops->execute(&batch[i], 1);
+                ops->complete(&batch[i], 1);
+            }
             if (batch != stack)
                 RedisModule_Free(batch);
             pthread_mutex_lock(&q->mu);

@@ -50,10 +50,13 @@ typedef struct queue_ops {
     long long (*samples)(const queue_item *it);
     /* True when `other` can join a batch led by `lead` (both batchable, of the same ops). */
     bool (*compatible)(const queue_item *lead, const queue_item *other);
-    /* Execute a batch of n items (n > 1 only for compatible ones) on a worker thread and hand each back to its
-     * owner; the items past their timeout_ms are dropped there, undone (the timekeeper passes only those).
-     * Returns how many of them the backend stopped at MODEL_EXECUTION_TIMEOUT (counted in deadline_stops). */
+    /* Execute a batch of n items (n > 1 only for compatible ones) on a worker thread; the items past their
+     * timeout_ms are dropped there, undone (the timekeeper passes only those). Returns how many of them the
+     * backend stopped at MODEL_EXECUTION_TIMEOUT (counted in deadline_stops). */
     int (*execute)(queue_item **items, int n);
+    /* Hand the n executed items back to their owners (each may be freed from then on). Called once the queue
+     * has counted the batch, so a client that reads the counters after its reply sees its own run. */
+    void (*complete)(queue_item **items, int n);
     /* What a worker runs, for AI.INFO ("model <key>"); "" when nothing says. */
     const char *(*describe)(const queue_item *it);
 } queue_ops;

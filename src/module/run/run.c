@@ -371,8 +371,8 @@ static void exec_batched(run_ctx **runs, int n) {
     RedisModule_Free(out);
 }
 
-/* Execute n runs (n > 1 only for compatible batchable runs) and unblock their clients. Returns how many the
- * backend stopped at MODEL_EXECUTION_TIMEOUT (its lb_err code says so). */
+/* Execute n runs (n > 1 only for compatible batchable runs). Returns how many the backend stopped at
+ * MODEL_EXECUTION_TIMEOUT (its lb_err code says so). */
 static int run_execute_batch(run_ctx **runs, int n) {
     /* Runs that waited past their TIMEOUT are dropped before any work. */
     run_ctx *stack[16];
@@ -393,8 +393,6 @@ static int run_execute_batch(run_ctx **runs, int n) {
     int stopped = 0;
     for (int r = 0; r < n; r++)
         stopped += runs[r]->failed && runs[r]->err.code == LB_ERR_TIMEOUT;
-    for (int r = 0; r < n; r++) /* the main thread may free a run from here on */
-        RedisModule_UnblockClient(runs[r]->bc, runs[r]);
     return stopped;
 }
 
@@ -496,11 +494,19 @@ static int q_execute(queue_item **items, int n) {
     return stopped;
 }
 
+/* The runs go back to the main thread, which replies and may free them from then on. */
+static void q_complete(queue_item **items, int n) {
+    for (int i = 0; i < n; i++) {
+        run_ctx *rc = run_of(items[i]);
+        RedisModule_UnblockClient(rc->bc, rc);
+    }
+}
+
 static const char *q_describe(const queue_item *it) {
     return run_of(it)->what;
 }
 
-static const queue_ops run_queue_ops = {q_batching, q_samples, q_compatible, q_execute, q_describe};
+static const queue_ops run_queue_ops = {q_batching, q_samples, q_compatible, q_execute, q_complete, q_describe};
 
 int run_dispatch(RedisModuleCtx *ctx, run_ctx *rc) {
     int flags = RedisModule_GetContextFlags(ctx);
