@@ -380,8 +380,8 @@ LOCUS_API locus_status locus_delete_script_multigpu(locus_client *c, const char 
 
 /* The hash tag to put in tensor names ("{tag}.x") so they live in the slot of the model copy of the range
  * that holds tensor `near` (read prefix applied), or of the first range when near is NULL: model and script
- * runs on such tensors need no copies. Written with its braces ("{0}") into buf (at least 10 bytes); "" for a standalone database, where
- * every name is fine. */
+ * runs on such tensors need no copies. Written with its braces ("{7x}") into buf (at least 10 bytes); "" for
+ * a standalone database, where every name is fine. */
 LOCUS_API locus_status locus_colocation_tag(locus_client *c, const char *near, char *buf, size_t len);
 
 /* ---- Administration (SmartRedis's flush_db, save, config_get/set, get_db_node_info, get_db_cluster_info,

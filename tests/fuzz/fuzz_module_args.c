@@ -1,6 +1,6 @@
 /* libFuzzer target: the module's pure argument parsers (AI.TENSORSET and AI.TENSORGET arguments, VALUES for
- * every type, the BLOB check, load-time options, the script nesting scan, the TorchScript archive check). The input is split at newlines into arguments;
- * the first byte picks the parser. A parser returns NULL or an error string, never crashes or overreads. */
+ * every type, the BLOB check, load-time options, the script nesting scan, the TorchScript archive check). The
+ * input is split at newlines into arguments; the first byte picks the parser. A parser returns NULL or an error string, never crashes or overreads. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -653,9 +653,9 @@ static long long field_int(const redisReply *map, const char *name) {
 }
 
 /* MODEL_EXECUTION_TIMEOUT (issue 13 item 5): a script looping on tensor operations is stopped at its
- * deadline with an error naming it, the stop is counted (deadline_stops), and the worker serves the next run. A loop of integer instructions only
- * cannot be stopped (libtorch has no hook there): AI.INFO QUEUES reports its worker wedged, the log
- * names it, and the run queued behind it is served by a replacement worker. */
+ * deadline with an error naming it, the stop is counted (deadline_stops), and the worker serves the next run.
+ * A loop of integer instructions only cannot be stopped (libtorch has no hook there): AI.INFO QUEUES reports
+ * its worker wedged, the log names it, and the run queued behind it is served by a replacement worker. */
 static void test_execution_timeout(void) {
     lt_server s;
     lt_server_opts o = {.module_args = "THREADS_PER_QUEUE 1 MODEL_EXECUTION_TIMEOUT 500", .no_valgrind = true};

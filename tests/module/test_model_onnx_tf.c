@@ -230,7 +230,8 @@ static void batch_test(lt_server *s, redisContext *c, const char *backend, const
     CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
           r->element[15]->integer == N); /* a call per request, as RedisAI counts */
     freeReplyObject(r);
-    CHECK(tm_queue_field(c, "CPU", "batches") == batches + 1 && tm_queue_field(c, "CPU", "batched_runs") == batched + N);
+    CHECK(tm_queue_field(c, "CPU", "batches") == batches + 1 &&
+          tm_queue_field(c, "CPU", "batched_runs") == batched + N); /* one execution served all N */
     /* a batch of 8 rows in one request is one run too */
     CHECK(tm_set_blob(c, "rows{t}", "8 4", in_file));
     CHECK(tm_status(lt_cmdf(c, "AI.MODELEXECUTE bm{t} INPUTS 1 rows{t} OUTPUTS 1 rowsout{t}"), "OK"));

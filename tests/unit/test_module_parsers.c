@@ -441,7 +441,8 @@ static void test_key_positions(void) {
     CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE LOAD 3 a |> AI.TENSORGET a"), "");
     /* the op scan stops at the first op that does not parse */
     CHECK_ERR(keys_of(RUN_DAGEXECUTE, "AI.DAGEXECUTE ROUTING r |> AI.MODELEXECUTE m INPUTS 1 a OUTPUTS 1 b "
-                                      "|> AI.MODELRUN q INPUTS a OUTPUTS b |> AI.MODELEXECUTE z INPUTS 1 a OUTPUTS 1 b"),
+                                      "|> AI.MODELRUN q INPUTS a OUTPUTS b "
+                                      "|> AI.MODELEXECUTE z INPUTS 1 a OUTPUTS 1 b"),
               "r m");
     /* AI.DAGRUN: LOAD and PERSIST only */
     CHECK_ERR(keys_of(RUN_DAGRUN, "AI.DAGRUN LOAD 1 a PERSIST 1 b |> AI.MODELRUN m INPUTS a OUTPUTS b"), "a b");

@@ -1,7 +1,8 @@
 /* Pure parsers of the commands that store, read and describe models and scripts: AI.MODELSTORE / AI.MODELSET,
- * AI.SCRIPTSTORE / AI.SCRIPTSET, AI.MODELGET, AI.SCRIPTGET and AI.INFO. They read `arg_view`s (argv[0] the command, argv[1] the key), fill a plain
- * struct whose strings point into the arguments, and return NULL or the error reply text (RedisAI 1.2.7's),
- * which is err->msg. No Redis calls and no key lookups: the handler looks the key up after parsing. */
+ * AI.SCRIPTSTORE / AI.SCRIPTSET, AI.MODELGET, AI.SCRIPTGET and AI.INFO. They read `arg_view`s (argv[0] the
+ * command, argv[1] the key), fill a plain struct whose strings point into the arguments, and return NULL or the
+ * error reply text (RedisAI 1.2.7's), which is err->msg. No Redis calls and no key lookups: the handler looks
+ * the key up after parsing. */
 #ifndef LOCUS_MODULE_PARSING_MODEL_ARGS_H
 #define LOCUS_MODULE_PARSING_MODEL_ARGS_H
 
