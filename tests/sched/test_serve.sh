@@ -45,9 +45,10 @@ free_port() {
 
 trace=$DATA/traces/live_24job.csv
 echo "t0k3n-$$" >"$out/token"
-# a wrapper that records what the process got, then becomes the dummy job (same pid)
+# a wrapper that records what the process got (its arguments too), then becomes the dummy job (same pid)
 cat >"$out/job.sh" <<EOF
 #!/bin/sh
+echo "\$(printf '%s|' "\$@")" >>"$out/args.txt"
 echo "\$\$ \$LOCUS_JOB_ID \$LOCUS_JOB_LEASE \$(grep Cpus_allowed_list /proc/self/status | cut -f2) \$CUDA_VISIBLE_DEVICES \$SYNERGY_ELAPSED_ITERS" >>"$out/started.txt"
 exec "$DUMMY"
 EOF
@@ -63,9 +64,10 @@ run_policy() { # run_policy POLICY
         echo "127.0.0.1,${wports[$m]},0,0,0" >>"$out/conn"
     done
     : >"$out/started.txt"
+    : >"$out/args.txt"
     "$LOCUS" sched serve --config_file "$CONFIG" --conn_file "$out/conn" --token_file "$out/token" --policy "$pol" \
         --replay_trace "$trace" --time_scale 150 --listen "127.0.0.1:$sport" --out "$out/serve" \
-        --job_command "$out/job.sh" --register_timeout 30 >"$out/serve-$pol.log" 2>&1 &
+        --job_command "'$out/job.sh' --tag 'two words'" --register_timeout 30 >"$out/serve-$pol.log" 2>&1 &
     local spid=$!
     pids+=("$spid")
     for m in 0 1 2 3; do
@@ -79,6 +81,8 @@ run_policy() { # run_policy POLICY
     local rc=0
     wait "$spid" || rc=$?
     check "$pol: serve exits 0 (got $rc)" [ "$rc" -eq 0 ]
+    check "$pol: every job process got --job_command's arguments, quotes kept" \
+        bash -c "[ -s '$out/args.txt' ] && ! grep -qvxF -- '--tag|two words|' '$out/args.txt'"
     [ "$rc" -eq 0 ] || tail -n 20 "$out/serve-$pol.log" >&2
     "$LOCUS" sched simulate --replay_trace "$trace" --config_file "$CONFIG" --policies "$pol" --out "$out/sim" \
         --quiet >/dev/null 2>&1
@@ -196,6 +200,10 @@ rec_opts=(--num-jobs-default 7 --jobs_per_hour 30 --seed 5 --policy LAS+tune --r
 check "serve --record_trace: 7 jobs, as simulate records them" \
     bash -c "[ \$(wc -l <'$out/srv-30.0_tune') = 7 ] && cmp '$out/srv-30.0_tune' '$out/sim-30.0_tune'"
 check "a replay is not recorded" serve_err "a replay has none" --replay_trace "$trace" --record_trace
+check "--job_command with a quote not closed refused" serve_err "--job_command '$out/job.sh 'x': a ' is not closed" \
+    --replay_trace "$trace" --job_command "$out/job.sh 'x"
+check "--job_command naming no executable refused" serve_err "the job command $out/nothere is not an executable" \
+    --replay_trace "$trace" --job_command "$out/nothere --flag"
 
 run_policy FIFO+fair
 run_policy LAS+tune

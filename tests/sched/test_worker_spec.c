@@ -129,8 +129,54 @@ static void numa_checks(void)
     json_decref(b);
 }
 
+/* wk_split_command of line: its words joined by '|' ("" and the reason in err when it fails). */
+static const char *split(const char *line, char *err, size_t errlen)
+{
+    static char out[512];
+    char **argv;
+    int argc;
+    out[0] = '\0';
+    if (wk_split_command(line, &argv, &argc, err, errlen) != 0) return argv == NULL ? "" : "(argv left set)";
+    for (int i = 0; i < argc; i++)
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? "|" : "", argv[i]);
+    if (argv[argc] != NULL) snprintf(out, sizeof out, "(not NULL-terminated)");
+    wk_argv_free(argv);
+    return out;
+}
+
+/* --job_command: a command line split into words as a shell splits them, nothing expanded */
+static void test_split_command(void)
+{
+    char err[256];
+    CHECK(strcmp(split("python3 train.py --lr 0.1", err, sizeof err), "python3|train.py|--lr|0.1") == 0);
+    CHECK(strcmp(split("  /bin/job\t 'run 1'  \"a \\\"b\\\" $X\" c\\ d\n", err, sizeof err),
+                 "/bin/job|run 1|a \"b\" $X|c d") == 0);
+    CHECK(strcmp(split("a'b'\"c\"d '' \"\"", err, sizeof err), "abcd||") == 0); /* quotes join; empty words */
+    CHECK(strcmp(split("'a \\ b' \"\\n\\$\"", err, sizeof err), "a \\ b|\\n$") == 0);
+    CHECK(strcmp(split("sh -c 'exec train --id $LOCUS_JOB_ID'", err, sizeof err),
+                 "sh|-c|exec train --id $LOCUS_JOB_ID") == 0);
+    CHECK(strcmp(split("one\\\ntwo", err, sizeof err), "onetwo") == 0); /* a line continuation */
+    CHECK(strcmp(split("", err, sizeof err), "") == 0 && strstr(err, "no program named"));
+    CHECK(strcmp(split(" \t ", err, sizeof err), "") == 0 && strstr(err, "no program named"));
+    CHECK(strcmp(split("job 'open", err, sizeof err), "") == 0 && strstr(err, "a ' is not closed"));
+    CHECK(strcmp(split("job \"open", err, sizeof err), "") == 0 && strstr(err, "a \" is not closed"));
+    CHECK(strcmp(split("job \\", err, sizeof err), "") == 0 && strstr(err, "ends with a backslash"));
+    size_t n = 2 * (WK_MAX_ARGS + 1);
+    char *many = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 2) many[i] = 'x', many[i + 1] = ' ';
+    many[n] = '\0';
+    CHECK(strcmp(split(many, err, sizeof err), "") == 0 && strstr(err, "more than 4096 words"));
+    many[2 * WK_MAX_ARGS] = '\0'; /* exactly WK_MAX_ARGS */
+    char **argv;
+    int argc;
+    CHECK(wk_split_command(many, &argv, &argc, err, sizeof err) == 0 && argc == WK_MAX_ARGS);
+    wk_argv_free(argv);
+    free(many);
+}
+
 int main(void)
 {
+    test_split_command();
     CPU_ZERO(&have);
     CPU_SET(0, &have);
     CPU_SET(1, &have);

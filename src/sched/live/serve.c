@@ -28,6 +28,7 @@
 #include "../sim/workload.h"
 #include "http.h"
 #include "serve_int.h"
+#include "worker_spec.h"
 
 
 double wall_s(void) {
@@ -1108,8 +1109,9 @@ static const struct sopt {
      "jobs that only lost workers could run wait S s for them, then the run ends (600)"},
     {"--state_dir", SO_STR, offsetof(serve_opts, state_dir), "DIR",
      "keep the state in DIR/state.json (every round); started again with it, serve resumes"},
-    {"--job_command", SO_STR, offsetof(serve_opts, job_command), "PROGRAM",
-     "what every job runs (default: locus-sched-dummy-job next to locus)"},
+    {"--job_command", SO_STR, offsetof(serve_opts, job_command), "'PROGRAM ARGS'",
+     "what every job runs, a command line split into words as a shell splits them, quotes kept, nothing "
+     "expanded (default: locus-sched-dummy-job next to locus)"},
     {"--out", SO_STR, offsetof(serve_opts, out), "DIR", "output directory, as simulate's (default ./sched-serve-out)"},
     {"--plot", SO_FLAG, offsetof(serve_opts, plot), NULL, "draw PNG plots with gnuplot"},
     {"--quiet", SO_FLAG, offsetof(serve_opts, quiet), NULL, "no progress lines on stderr"},
@@ -1377,6 +1379,50 @@ static void default_job_command(char *buf, size_t len) {
     snprintf(buf, len, "%s/locus-sched-dummy-job", n > 0 ? self : ".");
 }
 
+/* The command every job runs, into s->job_argv: --job_command split into words, or the dummy job. A program
+ * named by an absolute path must be executable here; a relative path is the worker's to resolve (from the
+ * job's folder); a bare name is looked up in this PATH, and only warned about when it is not there (the
+ * workers look it up in theirs). 0, or -1 with the reason on stderr. */
+static int job_command(serve *s, const char *line) {
+    char err[256];
+    if (line == NULL) {
+        char dummy[4096];
+        default_job_command(dummy, sizeof dummy);
+        s->job_argv = calloc(2, sizeof *s->job_argv);
+        s->job_argv[0] = strdup(dummy);
+        s->job_argc = 1;
+    } else if (wk_split_command(line, &s->job_argv, &s->job_argc, err, sizeof err) != 0) {
+        fprintf(stderr, "locus sched serve: --job_command '%s': %s\n", line, err);
+        return -1;
+    }
+    const char *prog = s->job_argv[0];
+    if (prog[0] != '/' && strchr(prog, '/') != NULL)
+        return 0; /* relative: from the job's folder on its worker */
+    if (prog[0] == '/') {
+        if (access(prog, X_OK) != 0) {
+            fprintf(stderr, "locus sched serve: the job command %s is not an executable: %s\n", prog,
+                    strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    const char *path = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;;) {
+        size_t k = strcspn(p, ":");
+        char full[4096];
+        snprintf(full, sizeof full, "%.*s/%s", (int)(k ? k : 1), k ? p : ".", prog);
+        if (access(full, X_OK) == 0)
+            return 0;
+        if (!p[k])
+            break;
+        p += k + 1;
+    }
+    if (s->log)
+        fprintf(s->log, "locus sched serve: the job program %s is not in this PATH; the workers look it up in "
+                        "theirs\n", prog);
+    return 0;
+}
+
 int sched_serve_main(int argc, char **argv) {
     serve_opts o = {.rec_trace = "./record", .policy = "FIFO+fair", .listen = "127.0.0.1:14040",
                     .out = "./sched-serve-out", .seed = 42, .round = 300, .scale = 1, .jobs_per_hour = 9, .register_timeout = 120,
@@ -1427,18 +1473,8 @@ int sched_serve_main(int argc, char **argv) {
         fprintf(stderr, "locus sched serve: %s\n", err);
         goto out;
     }
-    char cmd[4096];
-    if (o.job_command)
-        snprintf(cmd, sizeof cmd, "%s", o.job_command);
-    else
-        default_job_command(cmd, sizeof cmd);
-    if (access(cmd, X_OK) != 0) {
-        fprintf(stderr, "locus sched serve: the job command %s is not an executable: %s\n", cmd, strerror(errno));
+    if (job_command(&s, o.job_command) != 0)
         goto out;
-    }
-    char *job_argv[1] = {cmd};
-    s.job_argv = job_argv;
-    s.job_argc = 1;
     sched_queue_init(&s.queue, &s.spec, 0, 0);
     if (o.state_dir != NULL) {
         if (mkdir(o.state_dir, 0755) != 0 && errno != EEXIST) {
@@ -1572,6 +1608,7 @@ out:
     free(s.jobs), free(s.live), free(s.placed), free(s.prev_placed), free(s.by_id);
     sched_sim_result_free(&run.res);
     sched_trace_free(&trace);
+    wk_argv_free(s.job_argv);
     if (s.leases)
         fclose(s.leases);
     free(s.leases_buf);

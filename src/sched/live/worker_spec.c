@@ -255,6 +255,87 @@ int wk_spec_parse(const json_t *body, const wk_cpu_view *cv, wk_spec *s, char *e
     return -1;
 }
 
+void wk_argv_free(char **argv)
+{
+    for (int i = 0; argv && argv[i]; i++) free(argv[i]);
+    free(argv);
+}
+
+/* One word of line from *p (blanks before it skipped by the caller) into word (room for the rest of the line);
+ * advances *p past it. 0, or -1 with the reason. */
+static int split_word(const char **p, char *word, char *err, size_t errlen)
+{
+    const char *s = *p;
+    size_t n = 0;
+    while (*s && !strchr(" \t\n", *s)) {
+        if (*s == '\'') {
+            const char *end = strchr(s + 1, '\'');
+            if (end == NULL) return snprintf(err, errlen, "a ' is not closed"), -1;
+            memcpy(word + n, s + 1, (size_t)(end - s - 1));
+            n += (size_t)(end - s - 1);
+            s = end + 1;
+        } else if (*s == '"') {
+            for (s++; *s && *s != '"'; s++) {
+                if (*s == '\\' && s[1] == '\n') { /* a line continuation: both go */
+                    s++;
+                    continue;
+                }
+                if (*s == '\\' && s[1] && strchr("\"\\$`", s[1])) s++;
+                word[n++] = *s;
+            }
+            if (*s != '"') return snprintf(err, errlen, "a \" is not closed"), -1;
+            s++;
+        } else if (*s == '\\') {
+            if (!s[1]) return snprintf(err, errlen, "it ends with a backslash"), -1;
+            if (s[1] != '\n') word[n++] = s[1]; /* a backslash-newline is a line continuation */
+            s += 2;
+        } else {
+            word[n++] = *s++;
+        }
+    }
+    word[n] = '\0';
+    *p = s;
+    return 0;
+}
+
+int wk_split_command(const char *line, char ***argv, int *argc, char *err, size_t errlen)
+{
+    *argv = NULL;
+    *argc = 0;
+    char **words = calloc(WK_MAX_ARGS + 1, sizeof *words);
+    char *word = malloc(strlen(line) + 1);
+    int n = 0, rc = 0;
+    if (words == NULL || word == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    for (const char *p = line; rc == 0;) {
+        p += strspn(p, " \t\n");
+        if (!*p) break;
+        if (n == WK_MAX_ARGS) {
+            snprintf(err, errlen, "more than %d words", WK_MAX_ARGS);
+            rc = -1;
+        } else if (split_word(&p, word, err, errlen) != 0) {
+            rc = -1;
+        } else if ((words[n++] = strdup(word)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc == 0 && n == 0) {
+        snprintf(err, errlen, "no program named");
+        rc = -1;
+    }
+    free(word);
+    if (rc != 0) {
+        wk_argv_free(words);
+        return -1;
+    }
+    *argv = words;
+    *argc = n;
+    return 0;
+}
+
 void wk_spec_free(wk_spec *s)
 {
     if (s == NULL) return;

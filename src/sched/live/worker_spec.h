@@ -56,6 +56,16 @@ int wk_check_fields(const json_t *body, const char *const *names, size_t n, char
 /* The optional grace_s of body: WK_DEFAULT_GRACE_S when absent, else a number in [0, WK_MAX_GRACE_S]. */
 int wk_get_grace(const json_t *body, double *grace, char *err, size_t errlen);
 
+/* A command line (serve's --job_command) split into words as a POSIX shell splits them, with no expansion:
+ * blanks (space, tab, newline) separate words; '...' keeps everything in it as it is; "..." keeps everything but
+ * a backslash before a double quote, a backslash, $ or `; a backslash outside quotes keeps the next character;
+ * a backslash-newline is a line continuation. So `python3 train.py --name 'run 1'` is four words, and `$X`
+ * stays `$X` (for expansions, name `sh -c '...'`). 0 with *argv (NULL-terminated, at most WK_MAX_ARGS words, all
+ * allocated; wk_argv_free) and *argc, or -1 with the reason in err (no word, a quote not closed, a final
+ * backslash, too many words); *argv is then NULL. */
+int wk_split_command(const char *line, char ***argv, int *argc, char *err, size_t errlen);
+void wk_argv_free(char **argv);
+
 /* "0-3,8" for a CPU set (at most len bytes, truncated with "..."). */
 void wk_cpuset_text(const cpu_set_t *set, char *buf, size_t len);
 
