@@ -141,7 +141,8 @@ bool parse_node(const Field &nf, OnnxNode *n) {
     return !bad;
 }
 
-bool find_graph(const uint8_t *p, size_t len, Field *graph, bool *bad) {
+// The last ModelProto.graph field; *count (when given) says how many there are.
+bool find_graph(const uint8_t *p, size_t len, Field *graph, bool *bad, int *count = nullptr) {
     const uint8_t *end = p + len;
     Field f;
     bool found = false;
@@ -149,6 +150,8 @@ bool find_graph(const uint8_t *p, size_t len, Field *graph, bool *bad) {
         if (f.num == 7 && f.wt == WT_LEN) {
             *graph = f;
             found = true;
+            if (count != nullptr)
+                ++*count;
         }
     return found && !*bad;
 }
@@ -199,7 +202,9 @@ bool check_tensor(const Field &tf, uint64_t limit, std::string *why) {
     Field f;
     bool bad = false, raw = false, dims_ok = true;
     uint64_t type = 0, location = 0, rawlen = 0, numel = 1, counts[12] = {0};
-    std::string name, dims;
+    std::vector<std::string> names; // read first: writers put it (8) after the dims and data it may name
+    strings_of(tf.p, tf.len, T_NAME, &names);
+    std::string name = names.empty() ? std::string() : names.back(), dims;
     auto add_dim = [&](uint64_t d) {
         dims += (dims.empty() ? "" : ",") + std::to_string((int64_t)d);
         if ((int64_t)d < 0)
@@ -223,8 +228,6 @@ bool check_tensor(const Field &tf, uint64_t limit, std::string *why) {
             }
         } else if (f.num == T_TYPE && f.wt == WT_VARINT) {
             type = f.v;
-        } else if (f.num == T_NAME && f.wt == WT_LEN) {
-            name = str(f);
         } else if (f.num == T_RAW && f.wt == WT_LEN) {
             raw = true;
             rawlen = f.len;
@@ -281,9 +284,18 @@ bool check_node_tensors(const Field &node, uint64_t limit, int depth, std::strin
         if (f.num != 5 || f.wt != WT_LEN)
             continue;
         const uint8_t *q = f.p, *qend = f.p + f.len;
+        int ts = 0;
         while (next(q, qend, &a, &bad)) {
             if (a.wt != WT_LEN)
                 continue;
+            // a second t: protobuf merges the two into one tensor (the dims of both), unchecked here
+            if (a.num == 5 && ++ts == 2) {
+                std::vector<std::string> name;
+                strings_of(f.p, f.len, 1, &name);
+                *why = "the ONNX attribute '" + (name.empty() ? std::string() : name.back()) +
+                       "' holds more than one tensor (AttributeProto.t is one message)";
+                return false;
+            }
             if ((a.num == 5 || a.num == 10) && !check_tensor(a, limit, why))
                 return false;
             if ((a.num == 6 || a.num == 11) && !check_graph_tensors(a.p, a.len, limit, depth + 1, why))
@@ -340,8 +352,14 @@ bool is_utf8(const std::string &s) {
 OnnxParse onnx_parse(const void *data, size_t len, OnnxGraph *out) {
     Field graph;
     bool bad = false;
-    if (!find_graph((const uint8_t *)data, len, &graph, &bad))
+    int graphs = 0;
+    if (!find_graph((const uint8_t *)data, len, &graph, &bad, &graphs))
         return bad ? OnnxParse::not_protobuf : OnnxParse::no_graph;
+    if (graphs > 1) { // protobuf merges them into one graph, of which only the last would be checked here
+        out->problem =
+            "the ONNX model holds " + std::to_string(graphs) + " graphs (ModelProto.graph is one message)";
+        return OnnxParse::invalid;
+    }
     const uint8_t *p = graph.p, *end = graph.p + graph.len;
     Field f;
     std::vector<std::string> inputs;
