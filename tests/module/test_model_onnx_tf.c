@@ -313,6 +313,20 @@ static void refusals(redisContext *c) {
     CHECK(alive(c));
     CHECK(refused(lt_cmdf(c, "AI.MODELSTORE r TF CPU INPUTS 1 x OUTPUTS 1 y BLOB garbage"), "ERR ", NULL));
     CHECK(alive(c));
+    /* protobuf merges a repeated one-message field, and OpenCV crashed on the merged graph (found by
+     * graph_info's unit test, which also covers an attribute with two tensors): a first ModelProto.graph holding
+     * a tensor of dims [2^24] with 4 bytes, before the file's own graph. Refused, naming it; the server stays up. */
+    static const unsigned char bad_graph[] = {0x3a, 0x14, 0x2a, 0x12,                   /* graph { initializer { */
+                                              0x08, 0x80, 0x80, 0x80, 0x08, 0x10, 0x01, /* dims 2^24, FLOAT */
+                                              0x42, 0x03, 'b',  'i',  'g',              /* name "big" */
+                                              0x4a, 0x04, 0,    0,    0,    0};         /* raw_data, 4 bytes */
+    char *two = malloc(sizeof bad_graph + n);
+    memcpy(two, bad_graph, sizeof bad_graph);
+    memcpy(two + sizeof bad_graph, onnx, n);
+    CHECK(refused_exactly(lt_cmdf(c, "AI.MODELSTORE r ONNX CPU BLOB %b", two, sizeof bad_graph + n),
+                          "ERR the ONNX model holds 2 graphs (ModelProto.graph is one message)"));
+    free(two);
+    CHECK(alive(c));
     /* truncations of an ONNX file (every 5th length) are refused, never a crash */
     for (size_t cut = 1; cut < n; cut += 5) {
         redisReply *r = lt_cmdf(c, "AI.MODELSTORE r ONNX CPU BLOB %b", onnx, cut);

@@ -40,7 +40,10 @@ enum class OnnxParse { ok, not_protobuf, no_graph, invalid };
 // double_data 10, uint64_data 11): OpenCV 4.6 copies dims' worth of values out of the data without
 // comparing, so a short one is read past its end. And every node input must name a graph input, an
 // initializer or an output of an earlier node (ONNX's rule; OpenCV 4.6 follows a null pointer on a name that
-// nothing gives), every graph output something the graph gives. Otherwise invalid, with out->problem.
+// nothing gives), every graph output something the graph gives. A model with two ModelProto.graph fields, or
+// an attribute with two tensors t, is refused too: protobuf merges such repeated one-message fields into one
+// (dims of both), which is not what was checked, and OpenCV crashed on the merge. Otherwise invalid, with
+// out->problem.
 OnnxParse onnx_parse(const void *data, size_t len, OnnxGraph *out);
 
 // torch.onnx.export writes one initializer once and an Identity node per other use of the same values
