@@ -65,6 +65,7 @@ program test_fortran_backends
   call check(c%model_exists('ftfl', ex) == LOCUS_OK .and. .not. ex, 'TFLITE model gone')
 
   call c%destroy()
+  deallocate(blob)
   print '(a,i0,a,i0,a)', 'client_fortran_backends: ', checks - failures, ' passed, ', failures, ' failed'
   if (failures > 0) stop 1
 

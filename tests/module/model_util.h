@@ -13,7 +13,8 @@
 /* Exit status of a test that cannot run here (no GPU, a CPU-only backend); ctest reports it as skipped. */
 #define TM_SKIP 77
 
-/* The bytes of a generated file (malloc'd, caller frees); aborts when missing. */
+/* The bytes of a generated file, NUL-terminated past its length (malloc'd, caller frees); aborts when
+ * missing. */
 static inline char *tm_read(const char *name, size_t *len) {
     const char *dir = getenv("LOCUS_TEST_MODELS");
     char path[1024];
@@ -29,6 +30,7 @@ static inline char *tm_read(const char *name, size_t *len) {
     char *buf = malloc((size_t)n + 1);
     if (fread(buf, 1, (size_t)n, f) != (size_t)n)
         exit(1);
+    buf[n] = '\0'; /* a script source is passed on as a C string */
     fclose(f);
     *len = (size_t)n;
     return buf;
