@@ -15,45 +15,14 @@
 #include <string>
 #include <vector>
 
-using namespace locus_ocv;
+#include "graph_test.hpp"
 
-static int failures = 0, checks = 0;
-#define EXPECT(cond)                                                                                         \
-    do {                                                                                                     \
-        checks++;                                                                                            \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__, #cond);                        \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
-// both strings printed when they differ
-#define EXPECT_STR(got, want)                                                                                \
-    do {                                                                                                     \
-        checks++;                                                                                            \
-        std::string g_ = (got), w_ = (want);                                                                 \
-        if (g_ != w_) {                                                                                      \
-            fprintf(stderr, "%s:%d: EXPECT_STR failed: %s\n  got:  '%s'\n  want: '%s'\n", __FILE__,          \
-                    __LINE__, #got, g_.c_str(), w_.c_str());                                                 \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+using namespace locus_ocv;
 
 typedef std::vector<std::string> Names;
 
 static std::string load(const char *name) {
-    const char *dir = getenv("LOCUS_TEST_MODELS");
-    std::string path = std::string(dir != nullptr ? dir : "test_models") + "/" + name;
-    FILE *f = fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-        fprintf(stderr, "missing %s (set LOCUS_TEST_MODELS)\n", path.c_str());
-        exit(1);
-    }
-    std::string b;
-    char buf[65536];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
-        b.append(buf, n);
-    fclose(f);
-    return b;
+    return gt_load(name);
 }
 
 // ---------------------------------------------------------------- a protobuf writer for the crafted bytes

@@ -10,30 +10,11 @@
 #include <string>
 #include <vector>
 
-static int failures = 0, checks = 0;
-#define EXPECT(cond)                                                                                         \
-    do {                                                                                                     \
-        checks++;                                                                                            \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__, #cond);                        \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "graph_test.hpp"
 
 static std::vector<uint8_t> load(const char *name) {
-    const char *dir = getenv("LOCUS_TEST_MODELS");
-    std::string path = std::string(dir != nullptr ? dir : "test_models") + "/" + name;
-    FILE *f = fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-        fprintf(stderr, "missing %s (set LOCUS_TEST_MODELS)\n", path.c_str());
-        exit(1);
-    }
-    std::vector<uint8_t> b;
-    int ch;
-    while ((ch = fgetc(f)) != EOF)
-        b.push_back((uint8_t)ch);
-    fclose(f);
-    return b;
+    std::string b = gt_load(name);
+    return std::vector<uint8_t>(b.begin(), b.end());
 }
 
 // The verdict on bytes: "" when Arm NN may have them, else the reason.
