@@ -153,4 +153,61 @@ static inline long long tm_queue_field(redisContext *c, const char *device, cons
     return v;
 }
 
+/* Batching, from several clients at once: 4 clients, one row each of `rows_file` (4 x 4 floats) in
+ * in<i>{t}, send `model`'s run (stored with BATCHSIZE 4 MINBATCHSIZE 4) together; each must get its row of
+ * `want_file` (4 x 3) in out<i>{t}, AI.INFO must count 4 calls and 4 samples (a call per request, as RedisAI
+ * counts), and the CPU queue one more execution, of the 4 runs. 1 when all was so; what was not, on stderr. */
+static inline int tm_batched_rows(lt_server *s, redisContext *c, const char *model, const char *rows_file,
+                                  const char *want_file, float tol) {
+    enum { N = 4 };
+    size_t inlen, outlen;
+    float *rows = (float *)tm_read(rows_file, &inlen);
+    float *want = (float *)tm_read(want_file, &outlen);
+    long long batches = tm_queue_field(c, "CPU", "batches"), batched = tm_queue_field(c, "CPU", "batched_runs");
+    int ok = 1;
+    redisContext *cl[N];
+    for (int i = 0; i < N; i++) {
+        cl[i] = lt_connect(s);
+        ok &= tm_status(lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
+                        "OK");
+    }
+    for (int i = 0; i < N; i++) {
+        redisAppendCommand(cl[i], "AI.MODELEXECUTE %s INPUTS 1 in%d{t} OUTPUTS 1 out%d{t}", model, i, i);
+        int done = 0;
+        while (!done)
+            redisBufferWrite(cl[i], &done);
+    }
+    for (int i = 0; i < N; i++) {
+        void *rep = NULL;
+        if (redisGetReply(cl[i], &rep) != REDIS_OK || rep == NULL || ((redisReply *)rep)->type != REDIS_REPLY_STATUS) {
+            fprintf(stderr, "batched run %d: no OK reply\n", i);
+            ok = 0;
+        }
+        if (rep != NULL)
+            freeReplyObject(rep);
+        redisFree(cl[i]);
+        redisReply *r = lt_cmdf(c, "AI.TENSORGET out%d{t} BLOB", i);
+        if (!(r->type == REDIS_REPLY_STRING && r->len == 12 && tm_close((float *)r->str, want + 3 * i, 3, tol))) {
+            fprintf(stderr, "batched run %d: not its row of %s\n", i, want_file);
+            ok = 0;
+        }
+        freeReplyObject(r);
+    }
+    redisReply *r = lt_cmdf(c, "AI.INFO %s", model);
+    if (!(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
+          r->element[15]->integer == N)) {
+        fprintf(stderr, "AI.INFO %s: not %d samples and %d calls\n", model, N, N);
+        ok = 0;
+    }
+    freeReplyObject(r);
+    if (!(tm_queue_field(c, "CPU", "batches") == batches + 1 &&
+          tm_queue_field(c, "CPU", "batched_runs") == batched + N)) {
+        fprintf(stderr, "the %d runs were not one execution (AI.INFO QUEUES)\n", N);
+        ok = 0;
+    }
+    free(rows);
+    free(want);
+    return ok;
+}
+
 #endif

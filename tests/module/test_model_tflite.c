@@ -164,51 +164,12 @@ static void info_test(redisContext *c) {
     freeReplyObject(r);
 }
 
-/* N clients, one row each, against the linear model stored with BATCHSIZE N MINBATCHSIZE N: every client its
- * own row of numpy's result, all N in one execution (AI.INFO QUEUES). */
+/* 4 clients, one row each, against the linear model stored with BATCHSIZE 4 MINBATCHSIZE 4 (tm_batched_rows). */
 static void batch_test(lt_server *s, redisContext *c) {
-    enum { N = 4 };
-    size_t inlen, outlen;
-    float *rows = (float *)tm_read("tflite_linear_batch_in.bin", &inlen);
-    float *want = (float *)tm_read("tflite_linear_batch_out.bin", &outlen);
     CHECK(tm_status(
         store(c, "bm{t}", "CPU BATCHSIZE 4 MINBATCHSIZE 4 MINBATCHTIMEOUT 5000", "tflite_linear.tflite"),
         "OK"));
-    long long batches = tm_queue_field(c, "CPU", "batches"), batched = tm_queue_field(c, "CPU", "batched_runs");
-    redisContext *cl[N];
-    for (int i = 0; i < N; i++) {
-        cl[i] = lt_connect(s);
-        CHECK(tm_status(
-            lt_cmdf(c, "AI.TENSORSET in%d{t} FLOAT 1 4 BLOB %b", i, (char *)(rows + 4 * i), (size_t)16),
-            "OK"));
-    }
-    for (int i = 0; i < N; i++) {
-        redisAppendCommand(cl[i], "AI.MODELEXECUTE bm{t} INPUTS 1 in%d{t} OUTPUTS 1 out%d{t}", i, i);
-        int done = 0;
-        while (!done)
-            redisBufferWrite(cl[i], &done);
-    }
-    for (int i = 0; i < N; i++) {
-        void *rep = NULL;
-        CHECK(redisGetReply(cl[i], &rep) == REDIS_OK && rep != NULL);
-        if (rep != NULL) {
-            CHECK(((redisReply *)rep)->type == REDIS_REPLY_STATUS);
-            freeReplyObject(rep);
-        }
-        redisFree(cl[i]);
-        redisReply *r = lt_cmdf(c, "AI.TENSORGET out%d{t} BLOB", i);
-        CHECK(r->type == REDIS_REPLY_STRING && r->len == 12 &&
-              tm_close((float *)r->str, want + 3 * i, 3, 1e-5f));
-        freeReplyObject(r);
-    }
-    redisReply *r = lt_cmdf(c, "AI.INFO bm{t}");
-    CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == 18 && r->element[13]->integer == N &&
-          r->element[15]->integer == N); /* a call per request, as RedisAI counts */
-    freeReplyObject(r);
-    CHECK(tm_queue_field(c, "CPU", "batches") == batches + 1 &&
-          tm_queue_field(c, "CPU", "batched_runs") == batched + N); /* one execution served all N */
-    free(rows);
-    free(want);
+    CHECK(tm_batched_rows(s, c, "bm{t}", "tflite_linear_batch_in.bin", "tflite_linear_batch_out.bin", 1e-5f));
 }
 
 /* Runs in DAGs: TFLITE models side by side, a Torch script's output into a TFLITE model, PERSIST. */
