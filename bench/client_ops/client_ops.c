@@ -260,21 +260,17 @@ int main(int argc, char **argv) {
     if (cfg.rounds < 1 || cfg.rounds > 31)
         cfg.rounds = 5;
     lt_server srv;
-    char tcp[64], uaddr[200], sock[128];
+    char tcp[64], uaddr[400];
     int own = !cfg.ssdb;
     if (own) {
-        snprintf(sock, sizeof sock, "/tmp/locus-bench-%d.sock", (int)getpid());
         lt_server_opts o = {0};
         o.module = getenv("LOCUS_MODULE_PATH") ? NULL : LOCUS_BENCH_MODULE;
-        o.extra[0] = "--unixsocket";
-        o.extra[1] = sock;
-        o.extra[2] = "--unixsocketperm";
-        o.extra[3] = "700";
+        o.unix_socket = true;
         o.no_valgrind = true;
         if (lt_server_start(&srv, &o) != 0)
             return 1;
         snprintf(tcp, sizeof tcp, "127.0.0.1:%d", srv.port);
-        snprintf(uaddr, sizeof uaddr, "unix://%s", sock);
+        snprintf(uaddr, sizeof uaddr, "unix://%s", srv.sock);
     } else {
         snprintf(tcp, sizeof tcp, "%s", cfg.ssdb);
         snprintf(uaddr, sizeof uaddr, "unix://%s", cfg.unix_path ? cfg.unix_path : "");
@@ -323,9 +319,7 @@ int main(int argc, char **argv) {
         printf("worst median ratio %.3f (target >= 0.9)\n", worst);
     if (csv)
         fclose(csv);
-    if (own) {
+    if (own)
         lt_server_stop(&srv, false);
-        unlink(sock);
-    }
     return fails ? 1 : 0;
 }

@@ -197,24 +197,18 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
         memcpy(tref.data(), y.data_ptr(), 4000);
     };
 
-    char sock[300], margs[200];
+    char margs[200];
     snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
              threads);
-    snprintf(sock, sizeof sock, "/tmp/locus_bench_inference_%d.sock", (int)getpid());
     lt_server s;
     lt_server_opts o = {};
     o.module = module.c_str();
     o.module_args = margs;
     o.no_valgrind = true;
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock;
+    o.unix_socket = true;
     if (lt_server_start(&s, &o) != 0)
         return 1;
-    redisContext *c = redisConnectUnix(sock);
-    if (c == NULL || c->err) {
-        fprintf(stderr, "cannot connect to %s\n", sock);
-        return 1;
-    }
+    redisContext *c = lt_connect_unix(&s);
     redisReply *r = cmd_argv(
         c, {S("AI.MODELSTORE"), S("resnet"), S("ONNX"), S("CPU"), S("BLOB"), {onnx.data(), onnx.size()}});
     if (r->type == REDIS_REPLY_ERROR) {
@@ -280,7 +274,6 @@ static int onnx_bench(const std::string &module, const std::string &onnx_path, i
     }
     redisFree(c);
     lt_server_stop(&s, false);
-    unlink(sock);
     return 0;
 }
 #endif
@@ -366,7 +359,7 @@ int main(int argc, char **argv) {
     };
 
     // the database, over a Unix socket
-    char sock[300], margs[200];
+    char margs[200];
     snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
              threads);
     lt_server s;
@@ -374,17 +367,10 @@ int main(int argc, char **argv) {
     o.module = module.c_str();
     o.module_args = margs;
     o.no_valgrind = true;
-    std::string tmp = "/tmp/locus_bench_inference_" + std::to_string(getpid()) + ".sock";
-    snprintf(sock, sizeof sock, "%s", tmp.c_str());
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock;
+    o.unix_socket = true;
     if (lt_server_start(&s, &o) != 0)
         return 1;
-    redisContext *c = redisConnectUnix(sock);
-    if (c == NULL || c->err) {
-        fprintf(stderr, "cannot connect to %s\n", sock);
-        return 1;
-    }
+    redisContext *c = lt_connect_unix(&s);
     redisReply *r = cmd_argv(c, {S("AI.MODELSTORE"),
                                  S("resnet"),
                                  S("TORCH"),
@@ -450,7 +436,7 @@ int main(int argc, char **argv) {
         auto t0 = clk::now();
         for (int k = 0; k < clients; k++)
             th.emplace_back([&, k]() {
-                redisContext *cc = redisConnectUnix(sock);
+                redisContext *cc = lt_connect_unix(&s);
                 std::vector<float> res(1000);
                 std::string in = "img" + std::to_string(k), out = "out" + std::to_string(k);
                 for (int i = 0; i < per + 1; i++)
@@ -480,6 +466,5 @@ int main(int argc, char **argv) {
     }
     redisFree(c);
     lt_server_stop(&s, false);
-    unlink(sock);
     return 0;
 }

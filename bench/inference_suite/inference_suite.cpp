@@ -111,21 +111,17 @@ int main(int argc, char **argv) {
     };
 
     // the database, over a Unix socket, through liblocus
-    char margs[200], sock[300];
+    char margs[200];
     snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1", threads);
-    snprintf(sock, sizeof sock, "/tmp/locus_inference_suite_%d.sock", (int)getpid());
     lt_server s;
     lt_server_opts o = {};
     o.module = module.c_str();
     o.module_args = margs;
     o.no_valgrind = true;
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock;
-    o.extra[2] = "--unixsocketperm";
-    o.extra[3] = "700";
+    o.unix_socket = true;
     if (lt_server_start(&s, &o) != 0)
         return 1;
-    std::string ssdb = std::string("unix://") + sock;
+    std::string ssdb = std::string("unix://") + s.sock;
     setenv("SSDB", ssdb.c_str(), 1);
     setenv("SR_DB_TYPE", "Standalone", 1);
     locus_client *c = nullptr;
@@ -180,6 +176,5 @@ int main(int argc, char **argv) {
     printf("largest output difference: %.3g (must be <= 1e-4)\n", maxdiff);
     locus_client_destroy(c);
     lt_server_stop(&s, false);
-    unlink(sock);
     return maxdiff <= 1e-4 ? 0 : 1;
 }

@@ -99,20 +99,15 @@ int main(int argc, char **argv) {
     size_t ptlen, onnxlen, imglen;
     char *pt = slurp(dir, "bench_resnet50.pt", &ptlen), *onnx = slurp(dir, "bench_resnet50.onnx", &onnxlen);
     char *img = slurp(dir, "bench_resnet50_in.bin", &imglen);
-    char margs[200], sock[300];
+    char margs[200];
     snprintf(margs, sizeof margs, "THREADS_PER_QUEUE 1 INTRA_OP_PARALLELISM %d INTER_OP_PARALLELISM 1",
              threads);
-    snprintf(sock, sizeof sock, "/tmp/locus_bench_onnx_%d.sock", (int)getpid());
     lt_server s;
     lt_server_opts o = {
-        .module = module, .module_args = margs, .no_valgrind = true, .extra = {"--unixsocket", sock}};
+        .module = module, .module_args = margs, .no_valgrind = true, .unix_socket = true};
     if (lt_server_start(&s, &o) != 0)
         return 1;
-    redisContext *c = redisConnectUnix(sock);
-    if (c == NULL || c->err) {
-        fprintf(stderr, "cannot connect to %s\n", sock);
-        return 1;
-    }
+    redisContext *c = lt_connect_unix(&s);
     freeReplyObject(
         ok_or_die(redisCommand(c, "AI.MODELSTORE torch TORCH CPU BLOB %b", pt, ptlen), "store TORCH"));
     freeReplyObject(

@@ -22,15 +22,13 @@
         }                                                                                                    \
     } while (0)
 
-/* Start `s` listening on a free loopback port and on the Unix socket `sock` (mode 700); `dir` reuses a data
- * directory (a restart), NULL makes a new one. Returns lt_server_start's result. */
-static inline int start_server_with_socket(lt_server *s, const char *sock, const char *dir) {
+/* Start `s` listening on a free loopback port and on its Unix socket s->sock (mode 700, in its data directory);
+ * `dir` reuses a data directory (a restart: the same socket path), NULL makes a new one. Returns
+ * lt_server_start's result. */
+static inline int start_server_with_socket(lt_server *s, const char *dir) {
     lt_server_opts o = {0};
     o.dir = dir;
-    o.extra[0] = "--unixsocket";
-    o.extra[1] = sock;
-    o.extra[2] = "--unixsocketperm";
-    o.extra[3] = "700";
+    o.unix_socket = true;
     return lt_server_start(s, &o);
 }
 

@@ -540,11 +540,10 @@ int main(void) {
     setenv("SR_CMD_INTERVAL", "50", 1);
     setenv("SR_CMD_TIMEOUT", "20", 1);
 
-    char sock_path[128], unix_ssdb[160], ssdb[64];
-    snprintf(sock_path, sizeof sock_path, "/tmp/locus-models-%d.sock", (int)getpid());
-    REQUIRE(start_server_with_socket(&srv, sock_path, NULL) == 0);
+    char unix_ssdb[320], ssdb[64];
+    REQUIRE(start_server_with_socket(&srv, NULL) == 0);
     snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", srv.port);
-    snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", sock_path);
+    snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", srv.sock);
 
     setenv("SSDB", ssdb, 1);
     locus_client *c = client();
@@ -571,6 +570,5 @@ int main(void) {
     CHECK(count_keys("*locus.tmp*", NULL) == 0);
     locus_client_destroy(c);
     lt_cluster_stop(&cl);
-    unlink(sock_path);
     return lt_report("client_models");
 }

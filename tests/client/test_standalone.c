@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 static lt_server srv;
-static char ssdb[64], sock_path[128], unix_ssdb[160];
+static char ssdb[64], sock_path[300], unix_ssdb[320];
 
 static void test_types_and_layouts(locus_client *c) {
     size_t dims[3] = {3, 4, 5};
@@ -466,7 +466,7 @@ static void *put_during_restart(void *p) {
 static void restart_server(void) {
     static char dir[256]; /* lt_server_start resets srv, dir included */
     snprintf(dir, sizeof dir, "%s", srv.dir);
-    REQUIRE(start_server_with_socket(&srv, sock_path, dir) == 0);
+    REQUIRE(start_server_with_socket(&srv, dir) == 0 && strcmp(srv.sock, sock_path) == 0);
 }
 
 static void test_resilience(void) {
@@ -524,9 +524,9 @@ static void test_resilience(void) {
 }
 
 int main(void) {
-    snprintf(sock_path, sizeof sock_path, "/tmp/locus-client-test-%d.sock", (int)getpid());
+    REQUIRE(start_server_with_socket(&srv, NULL) == 0);
+    snprintf(sock_path, sizeof sock_path, "%s", srv.sock);
     snprintf(unix_ssdb, sizeof unix_ssdb, "unix://%s", sock_path);
-    REQUIRE(start_server_with_socket(&srv, sock_path, NULL) == 0);
     snprintf(ssdb, sizeof ssdb, "127.0.0.1:%d", srv.port);
     unsetenv("SR_DB_TYPE");
     unsetenv("SSKEYIN");
@@ -552,6 +552,5 @@ int main(void) {
     test_thread_errors();
     test_auth();
     test_resilience();
-    unlink(sock_path);
     return lt_report("client_standalone");
 }

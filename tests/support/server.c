@@ -193,6 +193,14 @@ static int try_start(lt_server *s, const lt_server_opts *o) {
             args[n++] = "0";
         }
     }
+    s->sock[0] = '\0';
+    if (o->unix_socket) {
+        snprintf(s->sock, sizeof s->sock, "%s/redis.sock", s->dir);
+        args[n++] = "--unixsocket";
+        args[n++] = s->sock;
+        args[n++] = "--unixsocketperm";
+        args[n++] = "700";
+    }
     for (int i = 0; i < LT_MAX_EXTRA && o->extra[i] != NULL && n < 94; i++)
         args[n++] = o->extra[i];
     args[n] = NULL;
@@ -442,6 +450,18 @@ redisContext *lt_connect(const lt_server *s) {
     redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
     if (c == NULL || c->err) {
         fprintf(stderr, "lt_connect: cannot connect to 127.0.0.1:%d: %s\n", s->port, c ? c->errstr : "oom");
+        exit(1);
+    }
+    redisSetTimeout(c, (struct timeval){s->valgrind ? 300 : 60, 0});
+    return c;
+}
+
+redisContext *lt_connect_unix(const lt_server *s) {
+    struct timeval tv = {30, 0};
+    redisContext *c = s->sock[0] ? redisConnectUnixWithTimeout(s->sock, tv) : NULL;
+    if (c == NULL || c->err) {
+        fprintf(stderr, "lt_connect_unix: cannot connect to %s: %s\n", s->sock[0] ? s->sock : "(no socket)",
+                c ? c->errstr : "no unix_socket option");
         exit(1);
     }
     redisSetTimeout(c, (struct timeval){s->valgrind ? 300 : 60, 0});

@@ -21,6 +21,7 @@ typedef struct lt_server_opts {
     const char *dir;           /* reuse this data dir (restart tests); NULL = make a new temp dir */
     const char *extra[LT_MAX_EXTRA]; /* more redis-server arguments, NULL-terminated */
     bool no_valgrind;          /* never wrap this one in valgrind */
+    bool unix_socket;          /* also listen on the Unix socket <dir>/redis.sock (lt_server.sock), mode 700 */
 } lt_server_opts;
 
 typedef struct lt_server {
@@ -29,6 +30,7 @@ typedef struct lt_server {
     char dir[256];
     char log[300];
     char vglog[300];
+    char sock[300];  /* the Unix socket's path with opts.unix_socket, else "" */
     bool own_dir;
     bool valgrind;
 } lt_server;
@@ -46,6 +48,8 @@ int lt_server_stop(lt_server *s, bool keep_dir);
 
 /* A connection to the server, or abort with a message. Caller frees with redisFree. */
 redisContext *lt_connect(const lt_server *s);
+/* The same over its Unix socket (a server started with opts.unix_socket). */
+redisContext *lt_connect_unix(const lt_server *s);
 
 /* A free TCP port on 127.0.0.1 (bound and released; a tiny race is accepted). */
 int lt_free_port(void);
