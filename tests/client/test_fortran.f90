@@ -5,6 +5,7 @@
 program test_fortran
   use, intrinsic :: iso_c_binding
   use locus
+  use fortran_checks
   implicit none
   interface
      function c_unpack(c, name, data, dims, ndims, type, layout) bind(c, name="locus_unpack_tensor") result(r)
@@ -24,7 +25,7 @@ program test_fortran
   character(len=256) :: ssdb
   character(len=:), allocatable :: sv, sk, sval
   logical :: found
-  integer :: failures = 0, checks = 0, i, j, k, n
+  integer :: i, j, k, n
   integer(c_int8_t) :: a8(3, 4), b8(3, 4)
   integer(c_int16_t) :: a16(5), b16(5)
   integer(c_int32_t) :: a32(2, 3, 4), b32(2, 3, 4), wrong(3, 2, 4)
@@ -186,19 +187,6 @@ program test_fortran
   if (allocated(sv)) deallocate(sv)
   if (allocated(sk)) deallocate(sk)
   if (allocated(sval)) deallocate(sval)
-  print '(a,i0,a,i0,a)', 'client_fortran: ', checks - failures, ' passed, ', failures, ' failed'
-  if (failures > 0) stop 1
-
-contains
-
-  subroutine check(cond, what)
-    logical, intent(in) :: cond
-    character(len=*), intent(in) :: what
-    checks = checks + 1
-    if (.not. cond) then
-       failures = failures + 1
-       print '(a,a,a,a)', 'CHECK failed: ', what, ' -- ', locus_last_error()
-    end if
-  end subroutine
+  call report('client_fortran')
 
 end program test_fortran

@@ -6,9 +6,9 @@
 program test_fortran_backends
   use, intrinsic :: iso_c_binding
   use locus
+  use fortran_checks
   implicit none
   type(locus_client) :: c
-  integer :: failures = 0, checks = 0
   character(len=1024) :: dir
   character(len=:), allocatable :: blob
   ! a Fortran (2,3) array is stored as a [2,3] tensor: a(i,j) is element [i-1][j-1]
@@ -66,20 +66,9 @@ program test_fortran_backends
 
   call c%destroy()
   deallocate(blob)
-  print '(a,i0,a,i0,a)', 'client_fortran_backends: ', checks - failures, ' passed, ', failures, ' failed'
-  if (failures > 0) stop 1
+  call report('client_fortran_backends')
 
 contains
-
-  subroutine check(ok, what)
-    logical, intent(in) :: ok
-    character(len=*), intent(in) :: what
-    checks = checks + 1
-    if (.not. ok) then
-       failures = failures + 1
-       print '(a,a,a,a)', 'FAILED: ', what, ': ', locus_last_error()
-    end if
-  end subroutine
 
   ! the array against a generated file of floats (numpy's, in C order)
   logical function close_to(v, path)
@@ -104,16 +93,5 @@ contains
     close(u)
     v = transpose(reshape(flat, [size(v, 2), size(v, 1)]))
   end subroutine
-
-  function file_bytes(path) result(s)
-    character(len=*), intent(in) :: path
-    character(len=:), allocatable :: s
-    integer :: u, n
-    open(newunit=u, file=path, access='stream', form='unformatted', status='old')
-    inquire(unit=u, size=n)
-    allocate(character(len=n) :: s)
-    read(u) s
-    close(u)
-  end function
 
 end program test_fortran_backends

@@ -5,9 +5,10 @@
 program test_fortran_models
   use, intrinsic :: iso_c_binding
   use locus
+  use fortran_checks
   implicit none
   type(locus_client) :: c
-  integer :: failures = 0, checks = 0, i, j
+  integer :: i, j
   character(len=1024) :: dir
   character(len=:), allocatable :: blob, back, src
   real(c_float) :: f_in(8), f_out(6), x(2, 4), y(2, 3), a(3), b(3), s(3)
@@ -105,20 +106,9 @@ program test_fortran_models
   call c%destroy()
   deallocate(blob, back, src)
   if (allocated(sv)) deallocate(sv)
-  print '(a,i0,a,i0,a)', 'client_fortran_models: ', checks - failures, ' passed, ', failures, ' failed'
-  if (failures > 0) stop 1
+  call report('client_fortran_models')
 
 contains
-
-  subroutine check(ok, what)
-    logical, intent(in) :: ok
-    character(len=*), intent(in) :: what
-    checks = checks + 1
-    if (.not. ok) then
-       failures = failures + 1
-       print '(a,a,a,a)', 'FAILED: ', what, ': ', locus_last_error()
-    end if
-  end subroutine
 
   logical function matches(out)
     real(c_float), intent(in) :: out(2, 3)
@@ -140,16 +130,5 @@ contains
     read(u) v
     close(u)
   end subroutine
-
-  function file_bytes(path) result(s)
-    character(len=*), intent(in) :: path
-    character(len=:), allocatable :: s
-    integer :: u, n
-    open(newunit=u, file=path, access='stream', form='unformatted', status='old')
-    inquire(unit=u, size=n)
-    allocate(character(len=n) :: s)
-    read(u) s
-    close(u)
-  end function
 
 end program test_fortran_models
