@@ -134,13 +134,20 @@ stop_workers() {
     for p in "${wpids[@]}"; do wait_pid "$p" 10 >/dev/null; done
 }
 
-# ---- retries ----
-part_retries() {
-    part=retries
+# A part's start: its name (global: the parts' helpers read it), its output folder, the cluster INI (`ini`'s
+# arguments) and no trace of an earlier part's jobs (their starts, counters, failure and hog markers).
+begin_part() { # begin_part NAME INI_ARGS...
+    part=$1
+    shift
     mkdir -p "$out/$part"
-    ini 2 4 1 # 1 GB a server: a one-GPU job's memory is 0.25 GB
+    ini "$@"
     : >"$out/started.txt"
     rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+}
+
+# ---- retries ----
+part_retries() {
+    begin_part retries 2 4 1 # 1 GB a server: a one-GPU job's memory is 0.25 GB
     echo 2 >"$out/fail.0"
     echo always >"$out/fail.1"
     touch "$out/hog.3" "$out/silent.4"
@@ -175,11 +182,7 @@ part_retries() {
 
 # ---- a worker lost ----
 part_worker() {
-    part=worker
-    mkdir -p "$out/$part"
-    ini 2 4
-    : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+    begin_part worker 2 4
     # 4 jobs of 2 GPUs, each 6 rounds at fair share (468 steps a round): both machines full
     for i in 0 1 2 3; do echo "$i,res18,0,2800,2"; done >"$out/trace.csv"
     sport=$(free_port)
@@ -244,11 +247,7 @@ EOF
 
 # ---- a worker replaced by a new process before anyone notices ----
 part_restart() {
-    part=restart
-    mkdir -p "$out/$part"
-    ini 2 4
-    : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+    begin_part restart 2 4
     for i in 0 1 2 3; do echo "$i,res18,0,2800,2"; done >"$out/trace.csv"
     sport=$(free_port)
     start_workers 2 4
@@ -270,11 +269,7 @@ part_restart() {
 
 # ---- the scheduler killed and started again ----
 part_serve() {
-    part=serve
-    mkdir -p "$out/$part"
-    ini 2 4
-    : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+    begin_part serve 2 4
     # 6 jobs of 2 GPUs, 2-6 rounds each: some finish before the kill, the others after
     printf '0,res18,0,4000,2\n1,res18,0,7000,2\n2,res18,0,12000,2\n3,res18,0,16000,2\n' >"$out/trace.csv"
     printf '4,res18,0,9000,2\n5,res18,0,5000,2\n' >>"$out/trace.csv"
@@ -350,11 +345,7 @@ EOF
 
 # ---- 200 jobs ending their rounds at once ----
 part_burst() {
-    part=burst
-    mkdir -p "$out/$part"
-    ini 4 50
-    : >"$out/started.txt"
-    rm -f "$out"/count.* "$out"/fail.* "$out"/hog.* "$out"/silent.*
+    begin_part burst 4 50
     for ((i = 0; i < 200; i++)); do echo "$i,res18,0,2400,1"; done >"$out/trace.csv"
     sport=$(free_port)
     start_workers 4 50
