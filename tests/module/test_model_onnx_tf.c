@@ -497,18 +497,6 @@ static void persist_test(lt_server *s, redisContext **cp) {
     *cp = c;
 }
 
-/* Wait until an AOF rewrite has finished. */
-static void wait_rewrite(redisContext *c) {
-    for (int i = 0; i < 600; i++) {
-        redisReply *r = lt_cmdf(c, "INFO persistence");
-        int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
-        freeReplyObject(r);
-        if (!busy)
-            return;
-        usleep(50000);
-    }
-}
-
 /* A 0/1 answer to `grep -qa pattern` over the files of an AOF dir matching glob. */
 static int aof_has(const char *dir, const char *glob, const char *pattern) {
     char cmd[600];
@@ -547,7 +535,7 @@ static void aof_test(void) {
                               : "after a restart on the rewritten AOF");
         if (round == 0) {
             freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
-            wait_rewrite(c);
+            CHECK(lt_wait_aof_rewrite(c) == 0);
         }
         freeReplyObject(lt_cmdf(c, "AI.INFO")); /* the background libtorch load ends before the stop */
         redisFree(c);

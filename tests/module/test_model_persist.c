@@ -82,14 +82,7 @@ static void restart_test(int aof) {
     digests(c, before);
     if (aof) {
         freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
-        for (int i = 0; i < 600; i++) {
-            usleep(50000);
-            redisReply *r = lt_cmdf(c, "INFO persistence");
-            int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
-            freeReplyObject(r);
-            if (!busy)
-                break;
-        }
+        CHECK(lt_wait_aof_rewrite(c) == 0);
     } else {
         CHECK(tm_status(lt_cmdf(c, "SAVE"), "OK"));
     }

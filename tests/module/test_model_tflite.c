@@ -301,18 +301,6 @@ static void delete_test(redisContext *c) {
                   NULL));
 }
 
-/* Wait until an AOF rewrite has finished. */
-static void wait_rewrite(redisContext *c) {
-    for (int i = 0; i < 600; i++) {
-        redisReply *r = lt_cmdf(c, "INFO persistence");
-        int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
-        freeReplyObject(r);
-        if (!busy)
-            return;
-        usleep(50000);
-    }
-}
-
 /* DUMP/RESTORE (the RDB encoding), then a restart on the data dir: from the RDB file, or from the AOF. */
 static void restart_test(int aof) {
     lt_server s;
@@ -339,7 +327,7 @@ static void restart_test(int aof) {
         CHECK(tm_status(lt_cmdf(c, "SAVE"), "OK"));
     } else {
         freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
-        wait_rewrite(c);
+        CHECK(lt_wait_aof_rewrite(c) == 0);
     }
     redisFree(c);
     char dir[256];

@@ -100,18 +100,6 @@ static void test_rdb(void) {
     CHECK(lt_server_stop(&s2, false) == 0);
 }
 
-static void wait_rewrite(redisContext *c) {
-    for (int i = 0; i < 600; i++) {
-        redisReply *r = lt_cmdf(c, "INFO persistence");
-        int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
-        freeReplyObject(r);
-        if (!busy)
-            return;
-        usleep(50000);
-    }
-    CHECK(!"AOF rewrite did not finish");
-}
-
 static void test_aof(void) {
     lt_server s;
     lt_server_opts o = {.extra = {"--appendonly", "yes", "--aof-use-rdb-preamble", "no", NULL}};
@@ -122,7 +110,7 @@ static void test_aof(void) {
     take(c, &before);
     freeReplyObject(lt_cmdf(c, "BGREWRITEAOF"));
     usleep(100000);
-    wait_rewrite(c);
+    CHECK(lt_wait_aof_rewrite(c) == 0); /* AOF rewrite did not finish */
     redisFree(c);
     char dir[256];
     snprintf(dir, sizeof dir, "%s", s.dir);

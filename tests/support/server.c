@@ -456,6 +456,18 @@ redisContext *lt_connect(const lt_server *s) {
     return c;
 }
 
+int lt_wait_aof_rewrite(redisContext *c) {
+    for (int i = 0; i < 600; i++) {
+        redisReply *r = lt_cmdf(c, "INFO persistence");
+        int busy = strstr(r->str, "aof_rewrite_in_progress:1") || strstr(r->str, "aof_rewrite_scheduled:1");
+        freeReplyObject(r);
+        if (!busy)
+            return 0;
+        usleep(50000);
+    }
+    return -1;
+}
+
 redisContext *lt_connect_unix(const lt_server *s) {
     struct timeval tv = {30, 0};
     redisContext *c = s->sock[0] ? redisConnectUnixWithTimeout(s->sock, tv) : NULL;

@@ -75,6 +75,9 @@ extern int lt_failures, lt_checks;
         }                                                                                                    \
     } while (0)
 
+/* Wait until the server's AOF rewrite (BGREWRITEAOF) is neither running nor scheduled: 0, or -1 after 30 s. */
+int lt_wait_aof_rewrite(redisContext *c);
+
 /* Run a command (argv form, binary safe); never NULL (aborts on a lost connection). */
 redisReply *lt_cmd(redisContext *c, int argc, const char **argv, const size_t *lens);
 /* printf-style command through redisCommand; never NULL. */
