@@ -28,6 +28,7 @@
 #include "../sim/workload.h"
 #include "http.h"
 #include "serve_int.h"
+#include "worker.h"
 #include "worker_spec.h"
 
 
@@ -1396,30 +1397,19 @@ static int job_command(serve *s, const char *line) {
         return -1;
     }
     const char *prog = s->job_argv[0];
-    if (prog[0] != '/' && strchr(prog, '/') != NULL)
-        return 0; /* relative: from the job's folder on its worker */
     if (prog[0] == '/') {
         if (access(prog, X_OK) != 0) {
             fprintf(stderr, "locus sched serve: the job command %s is not an executable: %s\n", prog,
                     strerror(errno));
             return -1;
         }
-        return 0;
-    }
-    const char *path = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path;;) {
-        size_t k = strcspn(p, ":");
+    } else if (strchr(prog, '/') == NULL) { /* a relative path is the worker's, from the job's folder */
+        extern char **environ;
         char full[4096];
-        snprintf(full, sizeof full, "%.*s/%s", (int)(k ? k : 1), k ? p : ".", prog);
-        if (access(full, X_OK) == 0)
-            return 0;
-        if (!p[k])
-            break;
-        p += k + 1;
+        if (wk_resolve_prog(prog, ".", environ, full, sizeof full, err, sizeof err) != 0 && s->log)
+            fprintf(s->log, "locus sched serve: the job program %s is not in this PATH; the workers look it up in "
+                            "theirs\n", prog);
     }
-    if (s->log)
-        fprintf(s->log, "locus sched serve: the job program %s is not in this PATH; the workers look it up in "
-                        "theirs\n", prog);
     return 0;
 }
 

@@ -496,10 +496,8 @@ static bool executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* argv[0] as execve takes it: a path with a '/' (relative ones from the job's directory), else the first
- * executable of that name in the job's PATH. 0, or -1 with the reason (field 'argv'). */
-static int resolve_prog(const char *name, const char *dir, char **envp, char *out, size_t len, char *err,
-                        size_t errlen)
+int wk_resolve_prog(const char *name, const char *dir, char **envp, char *out, size_t len, char *err,
+                    size_t errlen)
 {
     if (strchr(name, '/')) {
         int n = name[0] == '/' ? snprintf(out, len, "%s", name) : snprintf(out, len, "%s/%s", dir, name);
@@ -591,7 +589,7 @@ static int start_job(worker *w, const wk_spec *s, json_t **reply)
         status = lh_error(reply, 500, "cannot set up the job's stdin: %s", strerror(errno));
     } else if ((envp = wk_spec_environ(s, environ, &vars)) == NULL) {
         status = lh_error(reply, 500, "out of memory");
-    } else if (resolve_prog(s->argv[0], dir, envp, prog, sizeof prog, err, sizeof err) != 0) {
+    } else if (wk_resolve_prog(s->argv[0], dir, envp, prog, sizeof prog, err, sizeof err) != 0) {
         status = lh_error(reply, 400, "%s", err);
     }
     pid_t pid = -1;

@@ -9,6 +9,8 @@
 #ifndef LOCUS_SCHED_LIVE_WORKER_H
 #define LOCUS_SCHED_LIVE_WORKER_H
 
+#include <stddef.h>
+
 #define WK_HTTP_THREADS 4
 #define WK_MAX_JOBS 256           /* jobs running at once on one worker */
 #define WK_MAX_REPORTS 4096       /* exit reports waiting to be sent */
@@ -37,5 +39,10 @@ typedef struct wk_config {
  * register_timeout_s (1, the reason on stderr). Blocks the signals it waits for in the calling thread, which
  * must be the only thread of the process. */
 int wk_run(const wk_config *c);
+
+/* argv[0] as execve takes it, into out: a path with a '/' (relative ones from dir), else the first executable
+ * of that name in envp's PATH (an empty PATH entry is dir). 0, or -1 with the reason (field 'argv') in err. */
+int wk_resolve_prog(const char *name, const char *dir, char **envp, char *out, size_t len, char *err,
+                    size_t errlen);
 
 #endif
