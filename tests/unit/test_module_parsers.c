@@ -393,13 +393,9 @@ static void test_get_and_info(void) {
               "ERR unrecognized parameter (expected META and/or BLOB)");
     CHECK_ERR(parse_get(cmd("AI.SCRIPTGET s META BLOB"), v, true, &g, &err),
               "ERR unrecognized parameter (expected META and/or SOURCE)");
-    bool reset = true;
-    CHECK_OK(parse_info(cmd("AI.INFO m"), v, &reset, &err));
-    CHECK(!reset);
-    CHECK_OK(parse_info(cmd("AI.INFO m resetstat"), v, &reset, &err));
-    CHECK(reset);
-    CHECK_OK(parse_info(cmd("AI.INFO m RESET"), v, &reset, &err)); /* ignored, as RedisAI: the run info */
-    CHECK(!reset);
+    CHECK(!parse_info_reset(cmd("AI.INFO m"), v));
+    CHECK(parse_info_reset(cmd("AI.INFO m resetstat"), v));
+    CHECK(!parse_info_reset(cmd("AI.INFO m RESET"), v)); /* ignored, as RedisAI: the run info */
 }
 
 /* run_key_positions for `line` as command `kind`: the reported keys' texts, joined by spaces */

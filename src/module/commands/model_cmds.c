@@ -341,10 +341,7 @@ int cmd_info(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return RedisModule_WrongArity(ctx);
     arg_view v[3];
     args_views(argv, argc, v, 3);
-    bool reset;
-    lc_err err;
-    if (parse_info(argc, v, &reset, &err) != NULL)
-        return RedisModule_ReplyWithError(ctx, err.msg);
+    bool reset = parse_info_reset(argc, v);
     RedisModuleType *const types[] = {ModelType, ScriptType};
     int which = 0;
     void *val = get_one_of_types(ctx, argv[1], types, 2, &which);

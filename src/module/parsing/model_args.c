@@ -173,8 +173,6 @@ const char *parse_get(int argc, const arg_view *v, bool script, get_args *out, l
     return NULL;
 }
 
-const char *parse_info(int argc, const arg_view *v, bool *reset, lc_err *err) {
-    (void)err;
-    *reset = argc == 3 && arg_is(v[2], "RESETSTAT");
-    return NULL;
+bool parse_info_reset(int argc, const arg_view *v) {
+    return argc == 3 && arg_is(v[2], "RESETSTAT");
 }

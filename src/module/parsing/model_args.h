@@ -47,8 +47,8 @@ typedef struct get_args {
 const char *parse_get(int argc, const arg_view *argv, bool script, get_args *out, lc_err *err);
 
 /* AI.INFO key [RESETSTAT], for argc 2 or 3 (the handler answers argc 1, and other counts are arity errors):
- * *reset when the third argument is RESETSTAT; any other third argument is ignored, as RedisAI 1.2.7 does (it
- * replies the run info). Never fails; err stays for the parsers' common shape. */
-const char *parse_info(int argc, const arg_view *argv, bool *reset, lc_err *err);
+ * true when the third argument is RESETSTAT. Any other third argument is ignored, as RedisAI 1.2.7 does (it
+ * replies the run info), so there is no error. */
+bool parse_info_reset(int argc, const arg_view *argv);
 
 #endif
