@@ -53,6 +53,11 @@ struct lc_route {
     int replicated;     /* the last map read showed replicas (failed ones too) */
     double map_read_at; /* now_s() of the last map read (kept up to date only while replicated) */
     uint16_t slots[16384];
+    struct {
+        int slot1; /* the slot + 1; 0: empty */
+        char tag[LC_TAG_MAX];
+    } tags[8];     /* the last range tags found (tag_for_slot walks ~16k strings; every cluster run asks) */
+    int next_tag;
 };
 
 static double now_s(void) {
@@ -685,6 +690,22 @@ static int tag_for_slot(int slot, char *tag) {
     return -1;
 }
 
+/* tag_for_slot, remembered: a slot's tag never changes, and runs ask for the same few range starts. */
+static int cached_tag(lc_route *r, int slot, char *tag) {
+    for (size_t i = 0; i < sizeof r->tags / sizeof r->tags[0]; i++)
+        if (r->tags[i].slot1 == slot + 1) {
+            memcpy(tag, r->tags[i].tag, LC_TAG_MAX);
+            return 0;
+        }
+    if (tag_for_slot(slot, tag) != 0)
+        return -1;
+    int k = r->next_tag;
+    r->next_tag = (k + 1) % (int)(sizeof r->tags / sizeof r->tags[0]);
+    r->tags[k].slot1 = slot + 1;
+    memcpy(r->tags[k].tag, tag, LC_TAG_MAX);
+    return 0;
+}
+
 static bool range_start(const lc_route *r, int s) {
     return r->slots[s] != NO_NODE && (s == 0 || r->slots[s - 1] != r->slots[s]);
 }
@@ -698,7 +719,7 @@ int lc_route_range_tags(lc_route *r, char (*tags)[LC_TAG_MAX], int max) {
     int n = 0;
     for (int s = 0; s < 16384 && n < max; s++)
         if (range_start(r, s)) {
-            if (tag_for_slot(s, tags[n]) != 0)
+            if (cached_tag(r, s, tags[n]) != 0)
                 break;
             n++;
         }
@@ -763,7 +784,7 @@ int lc_route_key_tag(lc_route *r, const char *key, size_t len, char *tag) {
         return -1;
     while (slot > 0 && r->slots[slot - 1] == node) /* the first slot of its range */
         slot--;
-    return tag_for_slot(slot, tag);
+    return cached_tag(r, slot, tag);
 }
 
 int lc_route_same_slot(lc_route *r, const char *a, size_t alen, const char *b, size_t blen) {
